@@ -1,0 +1,96 @@
+"""Plain event types that travel on the core's event bus.
+
+Every timestamp is a timezone-aware UTC datetime; local time (the site's zone) is only a
+display concern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One value of one metric of one sensor, addressed as sensor/<sensor_id>/<metric>."""
+
+    sensor_id: str
+    metric: str
+    ts: datetime
+    value: float
+
+    @property
+    def address(self) -> str:
+        return f"sensor/{self.sensor_id}/{self.metric}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """A device's online/offline state (retained status topic, also its Last Will)."""
+
+    device_id: str
+    online: bool
+    ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerStatus:
+    """A loudspeaker receiver's retained status: idle / playing / fault / offline."""
+
+    speaker_id: str
+    state: str
+    volume: int | None
+    job: str | None
+    ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerAck:
+    """A speaker's answer to a command: started / finished / rejected / failed."""
+
+    speaker_id: str
+    job: str
+    result: str
+    detail: str | None
+    ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenReport:
+    """A citizen feedback report (phản ánh hiện trường) from the feedback bridge."""
+
+    report_id: str
+    ts: datetime
+    category: str
+    text: str
+    lat: float | None
+    lon: float | None
+    photo_url: str | None
+    reporter: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAlertMessage:
+    """Alert state shared between consoles on <site>/room/alert/<id> (raw JSON dict)."""
+
+    alert_id: str
+    state: dict
+    ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A payload that was dropped, with the reason it was counted under."""
+
+    reason: str
+    topic: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionState:
+    """Connection state of an outward link (broker, database) for the status bar."""
+
+    link: str  # "broker" | "database"
+    connected: bool
+    detail: str = ""

@@ -1,0 +1,109 @@
+"""Shared fixtures: real brokers and databases, never stand-ins.
+
+Area-specific fixtures live in a conftest.py inside that area's test folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+SYSTEM_BROKER = ("127.0.0.1", 1883)
+POSTGRES_URL = os.environ.get("CONTROLROOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port}")
+
+
+class MosquittoProcess:
+    """A private Mosquitto on a free loopback port, with persistence and no queue limit,
+    so tests can stop, kill and restart it without touching the system broker."""
+
+    def __init__(self, workdir: Path):
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.workdir = workdir
+        self.conf = workdir / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence true\n"
+            f"persistence_location {workdir}/\n"
+            "autosave_interval 1\n"
+            "max_queued_messages 0\n"
+            "max_inflight_messages 0\n"
+            "log_dest none\n"
+        )
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.host, self.port)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def mqtt_broker(tmp_path):
+    """Own Mosquitto (persistence on, queues unlimited) for fault and no-loss tests."""
+    if shutil.which("mosquitto") is None:
+        pytest.fail("mosquitto is not installed; .ci/run installs it")
+    broker = MosquittoProcess(tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def system_broker():
+    """The machine's Mosquitto at 127.0.0.1:1883."""
+    wait_for_port(*SYSTEM_BROKER, timeout=5)
+    return SYSTEM_BROKER
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """Keep the app's user data dir inside the test's tmp dir."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("CONTROLROOM_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def demo_config():
+    from controlroom.config import demo_config_path, load_config
+
+    return load_config(demo_config_path())
