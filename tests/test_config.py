@@ -1,0 +1,100 @@
+"""The demo commune loads, and broken configs say what is wrong, where."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from controlroom.config import ConfigError, load_config, parse_config
+
+MINIMAL = """
+[site]
+id = "demo"
+name = "Xã thử"
+map_center = [16.5, 107.5]
+
+[[villages]]
+id = "a"
+name = "Thôn A"
+lat = 16.5
+lon = 107.5
+"""
+
+
+def test_demo_commune_has_its_villages_cameras_and_stations(demo_config):
+    assert len(demo_config.villages) == 8
+    assert Counter(c.group for c in demo_config.cameras) == {"gate": 3, "flood": 21, "residential": 11, "office": 6}
+    kinds = Counter(s.kind for s in demo_config.sensors)
+    assert kinds["air_quality"] == 1 and kinds["water_level"] >= 1 and kinds["water_quality"] >= 1 and kinds["rain"] >= 1
+    assert {s.village for s in demo_config.speakers} == {v.id for v in demo_config.villages}
+    for station in (s for s in demo_config.sensors if s.kind == "water_level"):
+        assert station.alarm_levels.level_1 < station.alarm_levels.level_2 < station.alarm_levels.level_3
+        assert "05/2020/QĐ-TTg" in station.alarm_levels.source
+
+
+def test_minimal_config_is_valid_and_defaults_prefix_to_site_id():
+    config = parse_config(MINIMAL)
+    assert config.topic_prefix == "demo"
+    assert config.site.timezone == "Asia/Ho_Chi_Minh"
+
+
+def test_each_problem_gets_one_message_naming_file_and_key():
+    broken = MINIMAL.replace('id = "demo"', 'id = "Bad Id"') + """
+[[cameras]]
+id = "c1"
+name = "Cổng"
+village = "nowhere"
+group = "gate"
+main_url = "rtsp://x/1"
+sub_url = "rtsp://x/2"
+lat = 16.5
+lon = 200
+"""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(broken, "site.toml")
+    messages = caught.value.messages
+    assert any(m.startswith("site.toml: site.id:") for m in messages)
+    assert any(m.startswith("site.toml: cameras[0].lon:") for m in messages)
+    assert all(m.startswith("site.toml: ") for m in messages)
+    assert len(messages) == len(set(messages)) >= 2
+
+
+def test_cross_references_are_checked_after_fields_are_valid():
+    broken = MINIMAL + """
+[[speakers]]
+id = "s1"
+name = "Loa"
+village = "nowhere"
+lat = 16.5
+lon = 107.5
+"""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(broken, "site.toml")
+    assert caught.value.messages == [caught.value.messages[0]]
+    assert "speakers[0].village" in caught.value.messages[0]
+
+
+def test_invalid_toml_and_missing_file_are_reported_not_raised(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        parse_config("[site\nname=", "bad.toml")
+    assert caught.value.messages[0].startswith("bad.toml: ")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "absent.toml")
+    assert "absent.toml" in caught.value.messages[0]
+
+
+def test_water_level_station_without_alarm_levels_is_refused():
+    broken = MINIMAL + """
+[[sensors]]
+id = "wl"
+name = "Trạm"
+kind = "water_level"
+lat = 16.5
+lon = 107.5
+[sensors.metrics.level]
+unit = "m"
+"""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(broken, "site.toml")
+    assert "sensors[0].alarm_levels" in caught.value.messages[0]
