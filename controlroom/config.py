@@ -189,6 +189,34 @@ class DatabaseConfig(_Strict):
     minute_rollup_retention_days: int = Field(default=400, gt=0)
 
 
+class ScheduledBroadcastConfig(_Strict):
+    """A daily programme entry (chương trình phát thanh hằng ngày), e.g. the morning bulletin."""
+
+    id: Identifier
+    title: str
+    time: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="local HH:MM")
+    weekdays: list[int] = Field(default=[0, 1, 2, 3, 4, 5, 6], description="0 = Monday")
+    zone: Identifier
+    text: str = ""  # spoken with text-to-speech when no file is given
+    file: Path | None = None
+    priority: Literal["routine", "announcement"] = "routine"
+    volume: int = Field(default=70, ge=0, le=100)
+
+
+class BroadcastConfig(_Strict):
+    """Loudspeaker broadcasting: where speakers fetch audio, and how long acks may take."""
+
+    http_bind: str = "127.0.0.1"  # the interface on the speakers' network
+    http_port: int = Field(default=0, ge=0, le=65535)  # 0: any free port
+    public_host: str | None = None  # host name speakers use; defaults to http_bind
+    tts_voice: str = "vi-vn-x-central"
+    sample_rate: int = Field(default=22050, ge=8000, le=48000)
+    start_timeout_s: float = Field(default=15.0, gt=0)
+    finish_margin_s: float = Field(default=30.0, gt=0)
+    default_volume: int = Field(default=70, ge=0, le=100)
+    schedule: list[ScheduledBroadcastConfig] = []
+
+
 class Config(_Strict):
     site: SiteConfig
     mqtt: MqttConfig = MqttConfig()
@@ -199,6 +227,7 @@ class Config(_Strict):
     sensors: list[SensorConfig] = []
     speakers: list[SpeakerConfig] = []
     zones: list[ZoneConfig] = []
+    broadcast: BroadcastConfig = BroadcastConfig()
 
     @property
     def topic_prefix(self) -> str:
@@ -241,6 +270,12 @@ class Config(_Strict):
         for i, speaker in enumerate(self.speakers):
             if speaker.village not in villages:
                 problems.append(f"speakers[{i}].village: " + tr("unknown village {id}", id=repr(speaker.village)))
+        zone_ids = {z.id for z in self.zones}
+        for i, entry in enumerate(self.broadcast.schedule):
+            if entry.zone not in zone_ids:
+                problems.append(f"broadcast.schedule[{i}].zone: " + tr("unknown zone {id}", id=repr(entry.zone)))
+            if not entry.text and entry.file is None:
+                problems.append(f"broadcast.schedule[{i}]: " + tr("give a text to speak or an audio file"))
         for i, zone in enumerate(self.zones):
             for j, village in enumerate(zone.villages):
                 if village not in villages:
