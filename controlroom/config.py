@@ -217,6 +217,21 @@ class BroadcastConfig(_Strict):
     schedule: list[ScheduledBroadcastConfig] = []
 
 
+class MapConfig(_Strict):
+    """The basemap: a tile server URL template ({z}/{x}/{y}) and the credit it requires.
+
+    Tiles are cached in the data dir as they are viewed, so the map still shows them when the
+    link drops. OSM's standard tiles allow that caching but forbid bulk pre-fetching: the
+    `controlroom map prefetch` command refuses tile.openstreetmap.org. The environment variable
+    CONTROLROOM_TILE_URL overrides `tile_url` (tests point it at a closed loopback port)."""
+
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    min_zoom: int = Field(default=10, ge=0, le=22)
+    max_zoom: int = Field(default=19, ge=0, le=22)
+    fetch_timeout_s: float = Field(default=5.0, gt=0)
+
+
 class Config(_Strict):
     site: SiteConfig
     mqtt: MqttConfig = MqttConfig()
@@ -228,6 +243,7 @@ class Config(_Strict):
     speakers: list[SpeakerConfig] = []
     zones: list[ZoneConfig] = []
     broadcast: BroadcastConfig = BroadcastConfig()
+    map: MapConfig = MapConfig()
 
     @property
     def topic_prefix(self) -> str:
