@@ -83,7 +83,7 @@ class BroadcastService:
     # -- jobs ----------------------------------------------------------------------------
     def start_job(self, *, title: str, audio_path: Path, duration_s: float, targets: list[str],
                   priority: Priority = Priority.ROUTINE, volume: int | None = None, repeat: int = 1,
-                  operator: str, source_kind: str = "file", text: str = "") -> BroadcastJob:
+                  operator: str, source_kind: str = "file", text: str = "", job_id: str | None = None) -> BroadcastJob:
         """Publish the audio, then command every target speaker. Emergency jobs interrupt the
         lower-priority deliveries still active on the same speakers."""
         unknown = [t for t in targets if t not in self._speaker_village]
@@ -94,7 +94,7 @@ class BroadcastService:
         job = BroadcastJob(title=title, source_kind=source_kind, source_url=url, duration_s=duration_s,
                            priority=Priority(priority), volume=self.config.broadcast.default_volume if volume is None else volume,
                            repeat=repeat, targets=list(dict.fromkeys(targets)), operator=operator,
-                           created_at=now, text=text)
+                           created_at=now, text=text, **({"id": job_id} if job_id else {}))
         with self._lock:
             if job.priority is Priority.EMERGENCY:
                 self._preempt(job, now)

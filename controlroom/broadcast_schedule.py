@@ -57,9 +57,10 @@ def due_entries(config: Config, now_utc: datetime, fired: set[str], grace: timed
 
 
 class BroadcastScheduler:
-    """Runs on the broadcast service's timer thread (add_tick_hook); `fire(entry)` starts the job."""
+    """Runs on the broadcast service's timer thread (add_tick_hook); `fire(key, entry)` starts
+    the job (its id carries the key, which is how a database store remembers it)."""
 
-    def __init__(self, config: Config, store: FiredStore, fire: Callable[[ScheduledBroadcastConfig], None],
+    def __init__(self, config: Config, store: FiredStore, fire: Callable[[str, ScheduledBroadcastConfig], None],
                  grace: timedelta = timedelta(minutes=10)) -> None:
         self._config = config
         self._store = store
@@ -76,7 +77,7 @@ class BroadcastScheduler:
                 self._store.mark_fired(key, now_utc)  # remembered before playing: never twice
         for key, entry in due:
             log.info("scheduled broadcast %s fires", key)
-            self._fire(entry)
+            self._fire(key, entry)
 
 
 def entry_priority(entry: ScheduledBroadcastConfig) -> Priority:

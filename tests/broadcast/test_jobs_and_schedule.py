@@ -57,11 +57,11 @@ def test_schedule_fires_once_per_day_and_not_again_after_restart(demo_config):
     store = MemoryFiredStore()
     fired = []
     morning = datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)  # 06:00 on the 26th in Huế
-    scheduler = BroadcastScheduler(demo_config, store, fired.append)
+    scheduler = BroadcastScheduler(demo_config, store, lambda key, entry: fired.append(entry))
     scheduler(morning)
     scheduler(morning + timedelta(minutes=1))
     assert [e.id for e in fired] == ["morning"]
-    restarted = BroadcastScheduler(demo_config, store, fired.append)  # same store = same database
+    restarted = BroadcastScheduler(demo_config, store, lambda key, entry: fired.append(entry))  # same store = same database
     restarted(morning + timedelta(minutes=2))
     assert [e.id for e in fired] == ["morning"]
     restarted(morning + timedelta(days=1))
