@@ -1,0 +1,201 @@
+"""The SQL the writer thread runs for one batch: readings, rollups, series, device status,
+and the chunked retention deletes. Plain functions of a Connection, no threads here.
+
+Duplicate-safe by construction: readings are inserted with ON CONFLICT DO NOTHING ...
+RETURNING, and rollups/series are updated only from the rows that were really inserted, so
+a redelivered message (QoS 1, a second console on the same PostgreSQL) never counts twice.
+Rows and upserts are sorted by key so two writers on one PostgreSQL lock keys in the same
+order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import Table, and_, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from controlroom.storage.models import (
+    ROLLUP_TABLES,
+    device_status_history,
+    devices,
+    readings,
+    rollup_minute,
+    series,
+    to_ms,
+)
+
+ReadingRow = dict  # {"site_id", "sensor_id", "metric", "ts_ms", "value"}
+
+
+def _insert(connection: Connection, table: Table):
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"storage supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _least(connection: Connection):
+    return (func.min, func.max) if connection.dialect.name == "sqlite" else (func.least, func.greatest)
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    duplicates: int = 0
+
+
+def write_readings(connection: Connection, site_id: str, rows: list[ReadingRow]) -> BatchResult:
+    """Insert `rows` (sorted by key by the caller), ignore duplicates, update rollups and
+    series from the rows actually inserted. Runs inside the caller's transaction."""
+    if not rows:
+        return BatchResult()
+    c = readings.c
+    stmt = (
+        _insert(connection, readings)
+        .on_conflict_do_nothing(index_elements=[c.site_id, c.sensor_id, c.metric, c.ts_ms])
+        .returning(c.sensor_id, c.metric, c.ts_ms, c.value)
+    )
+    inserted = connection.execute(stmt, rows).all()
+    if inserted:
+        _update_rollups(connection, site_id, inserted)
+        _update_series(connection, site_id, inserted)
+    return BatchResult(inserted=len(inserted), duplicates=len(rows) - len(inserted))
+
+
+def _update_rollups(connection: Connection, site_id: str, inserted: Iterable) -> None:
+    minute: dict[tuple, list] = {}
+    for sensor_id, metric, ts_ms, value in inserted:
+        key = (sensor_id, metric, ts_ms - ts_ms % 60_000)
+        agg = minute.get(key)
+        if agg is None:
+            minute[key] = [value, value, value, 1]
+        else:
+            if value < agg[0]:
+                agg[0] = value
+            if value > agg[1]:
+                agg[1] = value
+            agg[2] += value
+            agg[3] += 1
+    hour: dict[tuple, list] = {}
+    for (sensor_id, metric, bucket), (lo, hi, total, count) in minute.items():
+        key = (sensor_id, metric, bucket - bucket % 3_600_000)
+        agg = hour.get(key)
+        if agg is None:
+            hour[key] = [lo, hi, total, count]
+        else:
+            agg[0] = min(agg[0], lo)
+            agg[1] = max(agg[1], hi)
+            agg[2] += total
+            agg[3] += count
+    for name, aggs in (("minute", minute), ("hour", hour)):
+        table = ROLLUP_TABLES[name][0]
+        params = [
+            {"site_id": site_id, "sensor_id": k[0], "metric": k[1], "bucket_ms": k[2], "min": a[0], "max": a[1], "sum": a[2], "count": a[3]}
+            for k, a in sorted(aggs.items())
+        ]
+        connection.execute(_rollup_upsert(connection, table), params)
+
+
+def _rollup_upsert(connection: Connection, table: Table):
+    least, greatest = _least(connection)
+    stmt = _insert(connection, table)
+    x, c = stmt.excluded, table.c
+    return stmt.on_conflict_do_update(
+        index_elements=[c.site_id, c.sensor_id, c.metric, c.bucket_ms],
+        set_={
+            "min": least(c.min, x.min),
+            "max": greatest(c.max, x.max),
+            "sum": c.sum + x.sum,
+            "count": c.count + x.count,
+        },
+    )
+
+
+def _update_series(connection: Connection, site_id: str, inserted: Iterable) -> None:
+    latest: dict[tuple, list] = {}  # (sensor, metric) -> [first_ms, last_ms, last_value]
+    for sensor_id, metric, ts_ms, value in inserted:
+        entry = latest.get((sensor_id, metric))
+        if entry is None:
+            latest[(sensor_id, metric)] = [ts_ms, ts_ms, value]
+        else:
+            if ts_ms < entry[0]:
+                entry[0] = ts_ms
+            if ts_ms >= entry[1]:
+                entry[1] = ts_ms
+                entry[2] = value
+    least, greatest = _least(connection)
+    stmt = _insert(connection, series)
+    x, c = stmt.excluded, series.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.site_id, c.sensor_id, c.metric],
+        set_={
+            "first_ms": least(c.first_ms, x.first_ms),
+            "last_ms": greatest(c.last_ms, x.last_ms),
+            "last_value": case((x.last_ms >= c.last_ms, x.last_value), else_=c.last_value),
+        },
+    )
+    params = [
+        {"site_id": site_id, "sensor_id": k[0], "metric": k[1], "first_ms": e[0], "last_ms": e[1], "last_value": e[2]}
+        for k, e in sorted(latest.items())
+    ]
+    connection.execute(stmt, params)
+
+
+def write_device_status(connection: Connection, site_id: str, device_id: str, online: bool, ts_ms: int) -> bool:
+    """Upsert the device's current status; add a history row when it changed (or is new).
+    An older message than the one already stored changes nothing. Returns True if a history
+    row was written."""
+    c = devices.c
+    current = connection.execute(
+        select(c.online, c.updated_at).where(c.site_id == site_id, c.device_id == device_id)
+    ).first()
+    if current is not None and ts_ms < to_ms(current.updated_at):
+        return False
+    changed = current is None or bool(current.online) != online
+    stmt = _insert(connection, devices)
+    x = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.site_id, c.device_id],
+        set_={
+            "online": x.online,
+            "changed_at": case((c.online != x.online, x.changed_at), else_=c.changed_at),
+            "updated_at": x.updated_at,
+        },
+        where=x.updated_at >= c.updated_at,
+    )
+    connection.execute(
+        stmt, {"site_id": site_id, "device_id": device_id, "online": online, "changed_at": ts_ms, "updated_at": ts_ms}
+    )
+    if changed:
+        connection.execute(
+            device_status_history.insert(),
+            {"site_id": site_id, "device_id": device_id, "ts": ts_ms, "online": online},
+        )
+    return changed
+
+
+# --- retention ---------------------------------------------------------------------------
+
+
+def series_keys(connection: Connection, site_id: str) -> list[tuple[str, str]]:
+    return [tuple(r) for r in connection.execute(select(series.c.sensor_id, series.c.metric).where(series.c.site_id == site_id))]
+
+
+def delete_chunk(connection: Connection, table: Table, site_id: str, sensor_id: str, metric: str, cutoff_ms: int, chunk: int) -> int:
+    """Delete at most `chunk` of the oldest rows of one series older than `cutoff_ms`, through
+    the primary key (index range on both backends; no DELETE ... LIMIT needed)."""
+    time_col = table.c.ts_ms if table is readings else table.c.bucket_ms
+    where = and_(table.c.site_id == site_id, table.c.sensor_id == sensor_id, table.c.metric == metric)
+    bound = connection.execute(
+        select(time_col).where(where, time_col < cutoff_ms).order_by(time_col).offset(chunk - 1).limit(1)
+    ).scalar()
+    limit_clause = time_col < cutoff_ms if bound is None else time_col <= bound
+    return connection.execute(delete(table).where(where, limit_clause)).rowcount or 0
+
+
+RETENTION_TABLES = (readings, rollup_minute)

@@ -1,0 +1,446 @@
+"""The one database writer thread of a console.
+
+Bus callbacks (on the MQTT thread) only append the event to a bounded inbox. The writer
+thread takes everything that piled up every ~200 ms, or as soon as 500 rows wait, and writes
+it in one transaction per chunk: readings (duplicates ignored), rollups and the series table
+(see ``ingest_sql``), device status. Any other write (alerts, broadcasts, audit, snapshots)
+goes through ``execute(fn)`` so it runs on this same thread, never on the GUI thread.
+
+Nothing is dropped: a full inbox blocks the producer (backpressure reaches the broker, which
+holds QoS 1 messages), and a database error (PostgreSQL down, SQLite locked, disk full) keeps
+the batch and retries it with backoff while ``ConnectionState("database", False, …)`` is
+on the bus; ``True`` follows on recovery. Only ``stop()`` with the database still down after
+its timeout gives up, and says how many rows it could not save.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from controlroom.bus import EventBus
+from controlroom.config import DatabaseConfig
+from controlroom.domain import ConnectionState, DeviceStatus, Reading
+from controlroom.storage import ingest_sql
+from controlroom.storage.db import IMMEDIATE
+from controlroom.storage.models import to_ms
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    rows_written: int  # readings inserted (duplicates not counted)
+    duplicates: int  # redelivered readings ignored
+    rejected: int  # readings that cannot be stored (NaN/inf value), logged
+    batches: int  # committed reading transactions
+    queue_depth: int  # events + jobs waiting
+    write_rate: float  # readings inserted per second over the last few seconds
+    jobs_run: int
+    job_errors: int
+    retention_deleted: int
+    producer_waits: int  # times a producer was held back by a full inbox
+    database_connected: bool | None
+    last_error: str | None
+
+
+class _Job:
+    __slots__ = ("fn", "future")
+
+    def __init__(self, fn: Callable[[Connection], Any]) -> None:
+        self.fn = fn
+        self.future: Future = Future()
+
+
+class _GaveUp(Exception):
+    """The database stayed unreachable past stop()'s deadline."""
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying: the database is down, busy, locked, full or the link broke."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class StorageWriter:
+    """THE writer thread (``storage-writer``). ``start()``, ``stop()`` (flushes and joins)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        bus: EventBus,
+        site_id: str,
+        database: DatabaseConfig,
+        *,
+        batch_rows: int = 500,
+        flush_interval_s: float = 0.2,
+        max_transaction_rows: int = 5000,
+        capacity: int = 50_000,
+        retention_interval_s: float = 600.0,
+        retention_chunk: int = 5000,
+    ) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.site_id = site_id
+        self.database = database
+        self.batch_rows = batch_rows
+        self.flush_interval_s = flush_interval_s
+        self.max_transaction_rows = max_transaction_rows
+        self.capacity = capacity
+        self.retention_interval_s = retention_interval_s
+        self.retention_chunk = retention_chunk
+
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._not_full = threading.Condition(self._lock)
+        self._done = threading.Condition(self._lock)
+        self._events: deque = deque()
+        self._jobs: deque[_Job] = deque()
+        self._enqueued = 0
+        self._processed = 0
+        self._stopping = False
+        self._give_up_at: float | None = None
+        self._retry_wakeup = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+
+        self._rows_written = 0
+        self._duplicates = 0
+        self._rejected = 0
+        self._batches = 0
+        self._jobs_run = 0
+        self._job_errors = 0
+        self._retention_deleted = 0
+        self._producer_waits = 0
+        self._db_connected: bool | None = None
+        self._last_error: str | None = None
+        self._rate_window: deque[tuple[float, int]] = deque(maxlen=256)
+        self._retention_futures: list[Future] = []
+        self._retention_pass = None  # generator while a pass is running
+        self._next_retention = 0.0
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("StorageWriter already started")
+        self._next_retention = time.monotonic() + min(30.0, self.retention_interval_s)
+        self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
+        self._thread.start()
+        self._unsubscribe = [self.bus.subscribe(Reading, self._enqueue), self.bus.subscribe(DeviceStatus, self._enqueue)]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Unsubscribe, write everything queued, join. If the database stays down longer
+        than `timeout`, give up: the unsaved count is logged as an error."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        thread = self._thread
+        if thread is None:
+            return
+        with self._lock:
+            self._stopping = True
+            self._give_up_at = time.monotonic() + timeout
+            self._wake.notify_all()
+            self._not_full.notify_all()
+        self._retry_wakeup.set()
+        thread.join(timeout + 5.0)
+        if thread.is_alive():
+            log.error("storage writer did not stop within %.0f s", timeout + 5.0)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- producers (any thread) ---------------------------------------------------------
+
+    def _enqueue(self, event: Reading | DeviceStatus) -> None:
+        """Bus callback: append, or wait while the inbox is full (never drop)."""
+        with self._lock:
+            if len(self._events) >= self.capacity and not self._stopping:
+                self._producer_waits += 1
+                while len(self._events) >= self.capacity and not self._stopping:
+                    self._not_full.wait(1.0)
+            self._events.append(event)
+            self._enqueued += 1
+            if len(self._events) == self.batch_rows:
+                self._wake.notify()
+
+    submit = _enqueue  # for synthetic feeds and benchmarks that bypass the bus
+
+    def execute(self, fn: Callable[[Connection], Any]) -> Future:
+        """Run `fn(connection)` on the writer thread in its own transaction; returns a Future
+        with fn's result. Never blocks the caller (safe from the GUI thread). A database
+        outage retries fn; any other error is logged, counted and set on the Future."""
+        job = _Job(fn)
+        with self._lock:
+            if self._stopping and self._thread is None:
+                raise RuntimeError("StorageWriter is stopped")
+            self._jobs.append(job)
+            self._enqueued += 1
+            self._wake.notify()
+        return job.future
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything queued before this call is committed (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            target = self._enqueued
+            self._wake.notify()
+            while self._processed < target:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._done.wait(min(remaining, 0.5))
+        return True
+
+    def request_retention(self) -> Future:
+        """Start a retention pass soon; the Future gets the rows deleted per table."""
+        future: Future = Future()
+        with self._lock:
+            self._retention_futures.append(future)
+            self._next_retention = 0.0
+            self._wake.notify()
+        return future
+
+    @property
+    def stats(self) -> WriterStats:
+        with self._lock:
+            depth = len(self._events) + len(self._jobs)
+            window = list(self._rate_window)
+        now = time.monotonic()
+        recent = [(t, n) for t, n in window if now - t <= 5.0]
+        rate = sum(n for _, n in recent) / max(now - recent[0][0], 1.0) if recent else 0.0
+        return WriterStats(
+            rows_written=self._rows_written,
+            duplicates=self._duplicates,
+            rejected=self._rejected,
+            batches=self._batches,
+            queue_depth=depth,
+            write_rate=rate,
+            jobs_run=self._jobs_run,
+            job_errors=self._job_errors,
+            retention_deleted=self._retention_deleted,
+            producer_waits=self._producer_waits,
+            database_connected=self._db_connected,
+            last_error=self._last_error,
+        )
+
+    # --- the writer thread ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                # while a retention pass runs, do not idle: one chunk per loop, ingest first
+                idle = 0.0 if self._retention_pass is not None else self.flush_interval_s
+                deadline = time.monotonic() + idle
+                while not self._stopping and not self._jobs and len(self._events) < self.batch_rows:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._wake.wait(remaining)
+                events, self._events = self._events, deque()
+                jobs, self._jobs = self._jobs, deque()
+                stopping = self._stopping
+                self._not_full.notify_all()
+            try:
+                if events:
+                    self._write_events(events)
+                for job in jobs:
+                    self._run_job(job)
+            except _GaveUp:
+                self._give_up(len(events), jobs)
+                return
+            except Exception:  # a bug here must not end all persistence: say it loudly, go on
+                self._last_error = "writer: unexpected error (see log)"
+                log.exception("storage writer failed on a batch of %d events", len(events))
+            with self._lock:
+                self._processed += len(events) + len(jobs)
+                self._done.notify_all()
+                if stopping and not self._events and not self._jobs:
+                    return
+            if not stopping:
+                self._retention_tick()
+
+    def _give_up(self, events_in_hand: int, jobs: deque) -> None:
+        with self._lock:
+            unsaved = events_in_hand + len(self._events)
+            jobs = list(jobs) + list(self._jobs)
+            self._events.clear()
+            self._jobs.clear()
+            self._processed = self._enqueued
+            self._done.notify_all()
+        for job in jobs:
+            if not job.future.done():
+                job.future.set_exception(RuntimeError("database unavailable at shutdown"))
+        log.error(
+            "storage writer stopped with the database unavailable: %d events and %d jobs not saved (%s)",
+            unsaved, len(jobs), self._last_error,
+        )
+
+    def _transact(self, work: Callable[[Connection], Any], what: str) -> Any:
+        """Run `work` in one transaction; retry transient errors with backoff until it
+        commits (raises _GaveUp only once stop()'s deadline has passed)."""
+        delay = 0.2
+        while True:
+            try:
+                with self.engine.connect() as connection:
+                    connection.execution_options(**IMMEDIATE)
+                    with connection.begin():
+                        result = work(connection)
+                self._set_connected(True, "")
+                return result
+            except DBAPIError as exc:
+                if not _is_transient(exc):
+                    raise
+                detail = f"{what}: {type(exc.orig).__name__}: {str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ''}"
+                self._last_error = detail
+                self._set_connected(False, detail)
+                if self._give_up_at is not None and time.monotonic() >= self._give_up_at:
+                    raise _GaveUp() from exc
+                self._retry_wakeup.wait(delay)
+                self._retry_wakeup.clear()
+                delay = min(delay * 2, 5.0)
+
+    def _set_connected(self, connected: bool, detail: str) -> None:
+        if self._db_connected == connected:
+            return
+        self._db_connected = connected
+        if connected:
+            log.info("database reachable")
+        else:
+            log.warning("database unavailable, retrying: %s", detail)
+        self.bus.publish(ConnectionState("database", connected, detail))
+
+    def _write_events(self, events: deque) -> None:
+        rows: list[dict] = []
+        statuses: list[DeviceStatus] = []
+        site_id = self.site_id
+        isfinite = math.isfinite
+        for event in events:
+            if type(event) is Reading:
+                value = event.value
+                if not isfinite(value):
+                    self._reject(event, "value is not a finite number")
+                    continue
+                rows.append({"site_id": site_id, "sensor_id": event.sensor_id, "metric": event.metric, "ts_ms": to_ms(event.ts), "value": float(value)})
+            else:
+                statuses.append(event)
+        rows.sort(key=lambda r: (r["sensor_id"], r["metric"], r["ts_ms"]))
+        step = self.max_transaction_rows
+        for start in range(0, len(rows), step):
+            self._write_rows(rows[start : start + step])
+        for status in statuses:
+            try:
+                self._transact(
+                    lambda c: ingest_sql.write_device_status(c, site_id, status.device_id, status.online, to_ms(status.ts)),
+                    "device status",
+                )
+            except DBAPIError as exc:
+                self._reject(status, f"{type(exc.orig).__name__}: {exc.orig}")
+
+    def _write_rows(self, rows: list[dict]) -> None:
+        """One transaction; a batch the database refuses (not an outage) is split in halves
+        until the offending rows are found, logged and counted; the rest is stored."""
+        try:
+            result = self._transact(lambda c: ingest_sql.write_readings(c, self.site_id, rows), "readings")
+        except DBAPIError as exc:
+            if len(rows) == 1:
+                self._reject(rows[0], f"{type(exc.orig).__name__}: {exc.orig}")
+                return
+            half = len(rows) // 2
+            self._write_rows(rows[:half])
+            self._write_rows(rows[half:])
+            return
+        self._rows_written += result.inserted
+        self._duplicates += result.duplicates
+        self._batches += 1
+        self._rate_window.append((time.monotonic(), result.inserted))
+
+    def _reject(self, item: Any, reason: str) -> None:
+        self._rejected += 1
+        if self._rejected <= 10 or self._rejected % 1000 == 0:
+            log.error("reading not stored (%s): %r [%d so far]", reason, item, self._rejected)
+
+    def _run_job(self, job: _Job) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = self._transact(job.fn, getattr(job.fn, "__name__", "job"))
+        except _GaveUp:
+            raise
+        except Exception as exc:  # a caller's bug must not kill the writer: count, log, report
+            self._job_errors += 1
+            self._last_error = f"job {getattr(job.fn, '__name__', job.fn)!r}: {type(exc).__name__}: {exc}"
+            log.exception("storage job %r failed", job.fn)
+            job.future.set_exception(exc)
+            return
+        self._jobs_run += 1
+        job.future.set_result(result)
+
+    # --- retention ------------------------------------------------------------------------
+
+    def _retention_tick(self) -> None:
+        """Do one small chunk of retention between batches, so ingest always comes first."""
+        if self._retention_pass is None:
+            if time.monotonic() < self._next_retention:
+                return
+            self._retention_pass = self._retention_steps()
+        with self._lock:
+            busy = len(self._events) >= self.batch_rows or self._jobs
+        if busy:
+            return
+        try:
+            next(self._retention_pass)
+        except StopIteration as done:
+            self._retention_pass = None
+            self._next_retention = time.monotonic() + self.retention_interval_s
+            with self._lock:
+                futures, self._retention_futures = self._retention_futures, []
+            for future in futures:
+                future.set_result(done.value)
+        except _GaveUp:
+            self._retention_pass = None
+        except DBAPIError as exc:
+            self._retention_pass = None
+            self._next_retention = time.monotonic() + self.retention_interval_s
+            self._last_error = f"retention: {exc.orig}"
+            log.error("retention pass failed, next try in %.0f s: %s", self.retention_interval_s, exc.orig)
+
+    def _retention_steps(self):
+        now_ms = to_ms(datetime.now(timezone.utc))
+        cutoffs = {
+            "readings": now_ms - self.database.raw_retention_days * DAY_MS,
+            "rollup_minute": now_ms - self.database.minute_rollup_retention_days * DAY_MS,
+        }
+        keys = self._transact(lambda c: ingest_sql.series_keys(c, self.site_id), "retention")
+        deleted = {name: 0 for name in cutoffs}
+        for table in ingest_sql.RETENTION_TABLES:
+            for sensor_id, metric in keys:
+                while True:
+                    n = self._transact(
+                        lambda c: ingest_sql.delete_chunk(c, table, self.site_id, sensor_id, metric, cutoffs[table.name], self.retention_chunk),
+                        "retention",
+                    )
+                    deleted[table.name] += n
+                    self._retention_deleted += n
+                    yield
+                    if n < self.retention_chunk:
+                        break
+        if any(deleted.values()):
+            log.info("retention deleted %s", deleted)
+        return deleted
