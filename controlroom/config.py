@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from controlroom.alert_rules import AlertsConfig
 from controlroom.i18n import tr
 
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
@@ -244,6 +245,7 @@ class Config(_Strict):
     zones: list[ZoneConfig] = []
     broadcast: BroadcastConfig = BroadcastConfig()
     map: MapConfig = MapConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     @property
     def topic_prefix(self) -> str:
@@ -296,6 +298,7 @@ class Config(_Strict):
             for j, village in enumerate(zone.villages):
                 if village not in villages:
                     problems.append(f"zones[{i}].villages[{j}]: " + tr("unknown village {id}", id=repr(village)))
+        problems.extend(self.alerts.reference_problems(self))
         if problems:
             raise ValueError("\n".join(problems))
         return self
