@@ -53,7 +53,7 @@ class BroadcastService:
         self._bus = bus
         self._live = live
         self._audio = audio
-        self._media_dir = Path(media_dir)
+        self.media_dir = Path(media_dir)
         self._persist = persist or (lambda job: None)
         self._clock = clock
         self._tick_s = tick_s
@@ -76,7 +76,7 @@ class BroadcastService:
     # -- sources -------------------------------------------------------------------------
     def prepare_tts(self, text: str) -> tuple[Path, float]:
         """Speak `text` to a WAV in the media dir (call from a worker: it runs espeak-ng)."""
-        path = self._media_dir / f"tts-{utc_now():%Y%m%dT%H%M%S%f}.wav"
+        path = self.media_dir / f"tts-{utc_now():%Y%m%dT%H%M%S%f}.wav"
         synthesize(text, path, voice=self.config.broadcast.tts_voice, sample_rate=self.config.broadcast.sample_rate)
         return path, wav_duration_s(path)
 
@@ -137,6 +137,10 @@ class BroadcastService:
         with self._lock:
             return sorted(self._jobs.values(), key=lambda j: j.created_at, reverse=True)
 
+    def speaker_statuses(self):
+        """Latest status per speaker id (from retained status messages)."""
+        return self._live.speakers()
+
     def speaker_offline(self, speaker_id: str) -> bool:
         status = self._live.speakers().get(speaker_id)
         return status is None or status.state == "offline"
@@ -147,7 +151,8 @@ class BroadcastService:
         for job in self._jobs.values():
             if job.priority >= emergency.priority:
                 continue
-            if any(job.interrupt(s, emergency.id, now) for s in targets & set(job.deliveries)):
+            interrupted = [s for s in targets & set(job.deliveries) if job.interrupt(s, emergency.id, now)]
+            if interrupted:
                 self._changed(job)
 
     def _on_ack(self, ack: SpeakerAck) -> None:

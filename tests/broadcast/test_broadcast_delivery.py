@@ -1,0 +1,167 @@
+"""Broadcasts through the real broker to the simulator's speakers: targets, acks, pre-emption,
+the programme across a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+import wave
+from datetime import datetime, timezone
+
+import paho.mqtt.client as mqtt
+import pytest
+from sqlalchemy import select
+
+from controlroom.broadcast_jobs import DeliveryState, Priority
+from controlroom.broadcast_setup import start_broadcasting
+from controlroom.config import ScheduledBroadcastConfig
+from controlroom.core import ControlRoomCore
+from controlroom.simulator import Simulator
+from controlroom.storage.models import broadcasts
+
+VILLAGES = ["la_van_ha", "phuoc_yen"]
+
+
+def wait_until(condition, timeout=30.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def silence_wav(path, seconds: float, rate: int = 8000):
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * int(seconds * rate))
+    return path
+
+
+class CommandSpy:
+    """A plain MQTT client that records which speakers were sent commands."""
+
+    def __init__(self, host, port, prefix):
+        self.topics: list[str] = []
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"spy-{uuid.uuid4().hex[:6]}")
+        self.client.on_message = self._on_message
+        self.client.connect(host, port)
+        self.client.subscribe(f"{prefix}/speaker/+/cmd", qos=1)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, message):
+        with self._lock:
+            self.topics.append(message.topic.split("/")[2])
+
+    def speakers(self) -> set[str]:
+        with self._lock:
+            return set(self.topics)
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture
+def site(demo_config, mqtt_broker, tmp_path, data_dir):
+    """Config with a unique prefix, short ack timeouts, and no programme."""
+    broadcast = demo_config.broadcast.model_copy(update={"start_timeout_s": 3.0, "finish_margin_s": 5.0, "schedule": []})
+    mqtt_cfg = demo_config.mqtt.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:8]}"})
+    return demo_config.model_copy(update={"broadcast": broadcast, "mqtt": mqtt_cfg})
+
+
+def start_console(config, broker, db_url, tmp_path):
+    core = ControlRoomCore(config, db_url=db_url, broker_host=broker.host, broker_port=broker.port,
+                           client_id=f"console-{uuid.uuid4().hex[:6]}")
+    core.start()
+    wait_until(lambda: core.feed.connected)
+    return core, start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.1)
+
+
+def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_broker, tmp_path):
+    offline = next(s.id for s in site.speakers if s.village == "phuoc_yen")
+    simulator = Simulator(site, mqtt_broker.host, mqtt_broker.port, seed=1, speaker_speed=20.0, device_outages=False,
+                          reports=False, speaker_offline_ids={offline}, speaker_fault_ids=set())
+    simulator.start()
+    assert simulator.wait_connected(10)
+    spy = CommandSpy(mqtt_broker.host, mqtt_broker.port, site.topic_prefix)
+    core, broadcasting = start_console(site, mqtt_broker, f"sqlite:///{tmp_path}/a.db", tmp_path)
+    try:
+        service = broadcasting.service
+        wait_until(lambda: len(service.speaker_statuses()) == len(site.speakers))
+        targets = service.speakers_in(VILLAGES)
+        job = service.start_job(title="Thử", audio_path=silence_wav(tmp_path / "a.wav", 2.0), duration_s=2.0,
+                                targets=targets, priority=Priority.ANNOUNCEMENT, operator="tester")
+        wait_until(lambda: service.job(job.id).finished)
+        states = {s: d.state for s, d in service.job(job.id).deliveries.items()}
+        assert set(states) == set(targets)
+        assert states.pop(offline) is DeliveryState.OFFLINE
+        assert set(states.values()) == {DeliveryState.PLAYED}
+        totals = service.job(job.id).totals()
+        assert (totals.played, totals.offline, totals.total) == (len(targets) - 1, 1, len(targets))
+        wait_until(lambda: spy.speakers() == set(targets), timeout=5)
+    finally:
+        spy.close()
+        broadcasting.stop()
+        core.stop()
+        simulator.stop()
+    with core.engine.connect() as conn:
+        row = conn.execute(select(broadcasts).where(broadcasts.c.id == job.id)).mappings().one()
+    assert row["state"] == "finished" and row["detail"]["played"] == len(targets) - 1
+
+
+def test_emergency_preempts_a_routine_broadcast_on_the_same_speakers(site, mqtt_broker, tmp_path):
+    simulator = Simulator(site, mqtt_broker.host, mqtt_broker.port, seed=2, speaker_speed=2.0, device_outages=False,
+                          reports=False, speaker_offline_ids=set(), speaker_fault_ids=set())
+    simulator.start()
+    assert simulator.wait_connected(10)
+    core, broadcasting = start_console(site, mqtt_broker, f"sqlite:///{tmp_path}/b.db", tmp_path)
+    try:
+        service = broadcasting.service
+        wait_until(lambda: len(service.speaker_statuses()) == len(site.speakers))
+        targets = service.speakers_in(["la_van_ha"])
+        routine = service.start_job(title="Chương trình", audio_path=silence_wav(tmp_path / "long.wav", 60.0),
+                                    duration_s=60.0, targets=targets, priority=Priority.ROUTINE, operator="tester")
+        wait_until(lambda: all(d.state is DeliveryState.STARTED for d in service.job(routine.id).deliveries.values()))
+        emergency = service.start_job(title="Khẩn cấp", audio_path=silence_wav(tmp_path / "short.wav", 1.0),
+                                      duration_s=1.0, targets=targets, priority=Priority.EMERGENCY, operator="tester")
+        wait_until(lambda: service.job(emergency.id).finished)
+        assert {d.state for d in service.job(emergency.id).deliveries.values()} == {DeliveryState.PLAYED}
+        routine_deliveries = service.job(routine.id).deliveries.values()
+        assert {d.state for d in routine_deliveries} == {DeliveryState.INTERRUPTED}
+        assert all(emergency.id in d.detail for d in routine_deliveries)
+        assert set(service.retry(routine.id)) == set(targets)  # one click sends it again
+    finally:
+        broadcasting.stop()
+        core.stop()
+        simulator.stop()
+
+
+def test_schedule_fires_once_and_not_again_after_a_restart(site, mqtt_broker, tmp_path):
+    now_local = datetime.now(timezone.utc).astimezone(site.site.tz)
+    entry = ScheduledBroadcastConfig(id="bulletin", title="Bản tin thử", time=now_local.strftime("%H:%M"),
+                                     zone="low_lying", text="Bản tin thử nghiệm")
+    site = site.model_copy(update={"broadcast": site.broadcast.model_copy(update={"schedule": [entry]})})
+    db_url = f"sqlite:///{tmp_path}/c.db"
+    core, broadcasting = start_console(site, mqtt_broker, db_url, tmp_path)
+    try:
+        wait_until(lambda: any(j.id.startswith("sched:bulletin@") for j in broadcasting.service.jobs()))
+        time.sleep(0.5)  # more ticks inside the same minute
+        assert len(broadcasting.service.jobs()) == 1
+    finally:
+        broadcasting.stop()
+        core.stop()
+    core, broadcasting = start_console(site, mqtt_broker, db_url, tmp_path)
+    try:
+        time.sleep(1.0)  # ten ticks of the restarted timer
+        assert broadcasting.service.jobs() == []
+        with core.engine.connect() as conn:
+            fired = conn.execute(select(broadcasts.c.id)).scalars().all()
+        assert len(fired) == 1 and fired[0].startswith("sched:bulletin@")
+    finally:
+        broadcasting.stop()
+        core.stop()
