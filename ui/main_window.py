@@ -1,0 +1,180 @@
+"""The main window: one dock per entry in `PANELS`, a View menu to bring closed docks back,
+the status bar, and the operator's layout restored from the last run.
+
+The window has no real central widget: every panel is a dock (dockable, floatable,
+closable) so an operator can arrange the camera wall, graphs, map, alerts and broadcast
+freely. "center" panels sit in the top dock area, which spans the middle column between the
+left and right areas; bottom panels sit under them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+
+from controlroom.i18n import tr
+from controlroom.ui.context import AppContext
+from controlroom.ui.panels import PANELS, Panel, panel_title
+from controlroom.ui.settings import LAYOUT_VERSION, restore_window, save_window
+from controlroom.ui.status_bar import ControlRoomStatusBar
+
+log = logging.getLogger(__name__)
+
+DOCK_AREAS = {
+    "center": Qt.DockWidgetArea.TopDockWidgetArea,
+    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "right": Qt.DockWidgetArea.RightDockWidgetArea,
+    "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
+}
+# share of the window each area gets in the default layout
+DEFAULT_SHARE = {"left": 0.24, "right": 0.22, "center": 0.62, "bottom": 0.38}
+
+
+def window_title(context: AppContext) -> str:
+    site = context.config.site
+    where = ", ".join(part for part in (site.unit_name, site.province) if part)
+    name = f"{site.name} ({where})" if where else site.name
+    return tr("Commune control room — {name}", name=name)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        context: AppContext,
+        panels: list[Panel] | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.context = context
+        self._settings = settings
+        self.setWindowTitle(window_title(context))
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        for corner, area in (
+            (Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
+            (Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
+            (Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea),
+            (Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
+            self.setCorner(corner, area)
+        placeholder = QWidget(self)  # Qt requires a central widget; the docks take the space
+        placeholder.setObjectName("centralPlaceholder")
+        placeholder.setMaximumSize(0, 0)
+        self.setCentralWidget(placeholder)
+
+        self.docks: dict[str, QDockWidget] = {}
+        self.panel_widgets: dict[str, QWidget] = {}
+        self._areas: dict[str, list[QDockWidget]] = {}
+        for panel in PANELS if panels is None else panels:
+            self._add_panel(panel)
+
+        self.status_bar = ControlRoomStatusBar(context, self)
+        self.setStatusBar(self.status_bar)
+        self._build_menus()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._sized = False
+        self.restored = restore_window(self, self._settings)
+
+    # panels
+    def _add_panel(self, panel: Panel) -> None:
+        if panel.id in self.docks:
+            log.error("panel id %r appears twice in PANELS; the second is ignored", panel.id)
+            return
+        dock = QDockWidget(panel_title(panel), self)
+        dock.setObjectName(f"dock_{panel.id}")
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        try:
+            widget = panel.factory(self.context, dock)
+        except Exception as exc:  # one broken capability must not keep the room from starting
+            log.exception("panel %s failed to build", panel.id)
+            widget = QLabel(tr("This panel could not start: {reason}", reason=str(exc) or type(exc).__name__), dock)
+            widget.setObjectName("panelError")
+            widget.setWordWrap(True)
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        dock.setWidget(widget)
+        area_name = panel.area if panel.area in DOCK_AREAS else "center"
+        area = DOCK_AREAS[area_name]
+        same_area = self._areas.setdefault(area_name, [])
+        if same_area:
+            orientation = Qt.Orientation.Vertical if area_name in ("left", "right") else Qt.Orientation.Horizontal
+            self.addDockWidget(area, dock, orientation)
+        else:
+            self.addDockWidget(area, dock)
+        same_area.append(dock)
+        self.docks[panel.id] = dock
+        self.panel_widgets[panel.id] = widget
+
+    # menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(tr("&File"))
+        quit_action = QAction(tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        self.view_menu = self.menuBar().addMenu(tr("&View"))
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        show_all = QAction(tr("Show all panels"), self)
+        show_all.triggered.connect(self.show_all_panels)
+        self.view_menu.addAction(show_all)
+        reset = QAction(tr("Reset layout"), self)
+        reset.triggered.connect(self.reset_layout)
+        self.view_menu.addAction(reset)
+        full_screen = QAction(tr("Full screen"), self)
+        full_screen.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        full_screen.setCheckable(True)
+        full_screen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        self.view_menu.addAction(full_screen)
+
+    def show_all_panels(self) -> None:
+        for dock in self.docks.values():
+            dock.show()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.show_all_panels()
+        self._apply_default_sizes()
+
+    # layout sizes
+    def _apply_default_sizes(self) -> None:
+        """Proportional sizes, so the default layout fits any screen (1080p or 4K)."""
+        width, height = max(self.width(), 800), max(self.height(), 600)
+        docks, sizes = [], []
+        for area_name in ("left", "right"):
+            for dock in self._areas.get(area_name, [])[:1]:
+                docks.append(dock)
+                sizes.append(round(width * DEFAULT_SHARE[area_name]))
+        if docks:
+            self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
+        docks, sizes = [], []
+        for area_name in ("center", "bottom"):
+            for dock in self._areas.get(area_name, [])[:1]:
+                docks.append(dock)
+                sizes.append(round(height * DEFAULT_SHARE[area_name]))
+        if len(docks) == 2:
+            self.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            if not self.restored:
+                self._apply_default_sizes()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        save_window(self, self._settings)
+        super().closeEvent(event)

@@ -1,0 +1,157 @@
+"""The main window's status bar: broker link, database, feeds, message rate, dropped payloads.
+
+Updated by a 1 s timer that only reads counters the core keeps (no blocking call, no I/O on
+the GUI thread), plus ConnectionState events from the bridge for immediate link changes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from controlroom.domain import ConnectionState
+from controlroom.i18n import tr
+
+STALE_FACTOR = 3.0  # same rule as the readings table: older than 3 reporting intervals
+
+
+@dataclass
+class CoreStats:
+    """A snapshot of the counters shown in the status bar."""
+
+    broker_connected: bool = False
+    database_ok: bool = True
+    database_detail: str = ""
+    sensors_live: int = 0
+    sensors_stale: int = 0
+    devices_offline: int = 0
+    rate: float = 0.0
+    rows_written: int = 0
+    write_queue: int = 0
+    dropped: Counter = field(default_factory=Counter)
+
+
+def _number(value: object, default: float = 0.0) -> float:
+    return float(value) if isinstance(value, (int, float)) else default
+
+
+def read_core_stats(core, now: datetime | None = None) -> CoreStats:
+    """Read the core's counters (plain attribute reads under the core's own locks)."""
+    now = now or datetime.now(timezone.utc)
+    stats = CoreStats()
+    feed = core.feed
+    stats.broker_connected = bool(getattr(feed, "connected", False))
+    feed_stats = getattr(feed, "stats", None)
+    if feed_stats is not None:
+        stats.rate = _number(getattr(feed_stats, "rate", 0.0))
+        rejects = getattr(feed_stats, "rejects", None)  # Counter of dropped payloads by reason
+        if isinstance(rejects, dict):
+            stats.dropped = Counter({str(k): int(v) for k, v in rejects.items() if v})
+    writer_stats = getattr(core.storage, "stats", None)
+    if writer_stats is not None:
+        stats.database_ok = getattr(writer_stats, "database_connected", None) is not False
+        stats.database_detail = str(getattr(writer_stats, "last_error", None) or "")
+        stats.rows_written = int(getattr(writer_stats, "rows_written", 0))
+        stats.write_queue = int(getattr(writer_stats, "queue_depth", 0))
+    for sensor in core.config.sensors:
+        last = core.live.last_reading_time(sensor.id)
+        if last is not None and now - last <= timedelta(seconds=STALE_FACTOR * sensor.interval_s):
+            stats.sensors_live += 1
+        else:
+            stats.sensors_stale += 1
+    stats.devices_offline = sum(1 for s in core.live.devices().values() if not s.online)
+    stats.devices_offline += sum(1 for s in core.live.speakers().values() if s.state == "offline")
+    return stats
+
+
+class ControlRoomStatusBar(QStatusBar):
+    def __init__(self, context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusBar")
+        self._core = context.core
+        self._broker_text = context.broker_description
+        self._ever_connected = False
+        self.broker_label = self._label("broker")
+        self.database_label = self._label("database")
+        self.feeds_label = self._label("feeds")
+        self.rate_label = self._label("rate")
+        self.dropped_label = self._label("dropped")
+        self.stats = CoreStats()
+        context.bridge.connection_state.connect(self._on_connection_state)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(1000)
+        self.refresh()
+
+    def _label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(f"status_{name}")
+        label.setMinimumWidth(label.fontMetrics().averageCharWidth() * 6)  # may clip, never widens the window
+        self.addPermanentWidget(label)
+        return label
+
+    def _on_connection_state(self, state: ConnectionState) -> None:
+        if state.link == "broker":
+            self.stats.broker_connected = state.connected
+            self._ever_connected |= state.connected
+            self._show_broker()
+        elif state.link == "database":
+            self.stats.database_ok = state.connected
+            self.stats.database_detail = state.detail
+            self._show_database()
+
+    def refresh(self) -> None:
+        self.stats = read_core_stats(self._core)
+        self._ever_connected |= self.stats.broker_connected
+        self._show_broker()
+        self._show_database()
+        s = self.stats
+        self.feeds_label.setText(
+            tr("Feeds: {live} sensors live / {stale} stale / {offline} devices offline", live=s.sensors_live, stale=s.sensors_stale, offline=s.devices_offline)
+        )
+        self._set_level(self.feeds_label, "warn" if s.sensors_stale or s.devices_offline else "ok")
+        self.rate_label.setText(tr("{rate} msg/s", rate=f"{s.rate:.1f}"))
+        total = sum(s.dropped.values())
+        self.dropped_label.setText(tr("Dropped: {n}", n=total))
+        self._set_level(self.dropped_label, "warn" if total else "ok")
+        if total:
+            reasons = "\n".join(f"{reason}: {count}" for reason, count in s.dropped.most_common())
+            self.dropped_label.setToolTip(tr("Dropped payloads by reason:") + "\n" + reasons)
+        else:
+            self.dropped_label.setToolTip(tr("No payload has been dropped."))
+
+    def _show_broker(self) -> None:
+        where = self._broker_text
+        if self.stats.broker_connected:
+            self.broker_label.setText(tr("Broker: connected ({where})", where=where))
+            self._set_level(self.broker_label, "ok")
+        elif self._ever_connected:
+            self.broker_label.setText(tr("Broker: reconnecting ({where})", where=where))
+            self._set_level(self.broker_label, "error")
+        else:
+            self.broker_label.setText(tr("Broker: connecting ({where})", where=where))
+            self._set_level(self.broker_label, "warn")
+
+    def _show_database(self) -> None:
+        if self.stats.database_ok:
+            self.database_label.setText(tr("Database: OK"))
+            self.database_label.setToolTip(
+                tr("{rows} readings saved, {queue} waiting to be written", rows=self.stats.rows_written, queue=self.stats.write_queue)
+            )
+            self._set_level(self.database_label, "ok")
+        else:
+            self.database_label.setText(tr("Database: error"))
+            self.database_label.setToolTip(self.stats.database_detail)
+            self._set_level(self.database_label, "error")
+
+    @staticmethod
+    def _set_level(label: QLabel, level: str) -> None:
+        """The theme colours labels by their `level` property (ok / warn / error)."""
+        if label.property("level") != level:
+            label.setProperty("level", level)
+            label.style().unpolish(label)
+            label.style().polish(label)
