@@ -19,6 +19,7 @@ Behaviour choices (the contract leaves them open):
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import logging
@@ -271,7 +272,7 @@ class SimSpeakers:
                 continue  # pre-empted or stopped before we fetched
             try:
                 duration = audio_duration_s(self._fetch(url)) * repeat
-            except (OSError, urllib.error.URLError, ValueError) as exc:
+            except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
                 reason = getattr(exc, "reason", None) or exc
                 with self._lock:
                     speaker = self._speakers[speaker_id]

@@ -40,6 +40,12 @@ def _iso(ts: datetime) -> str:
 class Simulator:
     """Publishes one commune's demo feeds to a broker until stopped.
 
+    ``timestamps="simulated"`` stamps readings and reports with simulated time, which runs
+    ahead of the wall clock when time_scale > 1: a receiver that rejects timestamps too far in
+    the future (PayloadParser's max_clock_skew) drops them after max_clock_skew / (time_scale - 1)
+    wall seconds. ``timestamps="wall"`` stamps them with the wall clock instead (the values
+    still follow simulated time: a flood plays out in minutes on a real-time axis).
+
     ``speaker_speed`` divides real playback time (tests use 20-100). Device outages come
     from a seeded schedule: per device, on average every ``outage_mean_between_h`` simulated
     hours, none before ``outage_earliest_h``, each lasting 15-60 simulated minutes.
@@ -50,9 +56,12 @@ class Simulator:
                  scenario: FloodScenario | None = None, speaker_speed: float = 1.0,
                  device_outages: bool = True, outage_mean_between_h: float = 24.0, outage_earliest_h: float = 2.0,
                  reports: bool = True, speaker_offline_ids: set[str] | None = None,
-                 speaker_fault_ids: set[str] | None = None):
+                 speaker_fault_ids: set[str] | None = None, timestamps: str = "simulated"):
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        if timestamps not in ("simulated", "wall"):
+            raise ValueError("timestamps must be 'simulated' or 'wall'")
+        self.timestamps = timestamps
         self.config = config
         self.host = host or config.mqtt.host
         self.port = port or config.mqtt.port
@@ -106,6 +115,9 @@ class Simulator:
         self._thread.start()
         log.info("simulator: %s to %s:%s, seed %s, %sx, simulated start %s", self.prefix, self.host,
                  self.port, self.seed, self.time_scale, _iso(self.start_time))
+        if self.timestamps == "simulated" and self.time_scale > 1:
+            log.warning("simulator: simulated timestamps run %gx ahead of the wall clock; a console that "
+                        "rejects future timestamps will drop them (use timestamps='wall')", self.time_scale)
 
     def stop(self) -> None:
         """Stop publishing, mark speakers and devices offline (retained), join every thread."""
@@ -143,6 +155,11 @@ class Simulator:
 
     def sim_now(self) -> datetime:
         return self.model.time_at(self.sim_seconds())
+
+    def _stamp(self, t_s: float) -> datetime:
+        if self.timestamps == "wall":
+            return datetime.now(timezone.utc)
+        return self.model.time_at(t_s)
 
     def status_line(self) -> str:
         """One line for a terminal: simulated time, river levels, what was sent."""
@@ -197,8 +214,8 @@ class Simulator:
             self._schedule_next_outage(key, t_s)
         elif kind == _REPORT and self._reports is not None:
             flooding = self.model.flooding(t_s / 3600.0)
-            ts = self.model.time_at(t_s)
-            report = self._reports.make(ts, ts.astimezone(self.config.site.tz), flooding)
+            local = self.model.time_at(t_s).astimezone(self.config.site.tz)
+            report = self._reports.make(self._stamp(t_s), local, flooding)
             self.hub.publish(f"report/{report.report_id}", report.payload, qos=1)
             self.stats["reports"] += 1
             self._schedule(t_s + self._reports.gap_s(flooding), _REPORT, "", n + 1)
@@ -210,7 +227,7 @@ class Simulator:
         link = self.devices[sensor.status_device_id]
         if not link.up:
             return
-        ts = _iso(self.model.time_at(t_s))
+        ts = _iso(self._stamp(t_s))
         if len(values) == 1:
             payload = {"ts": ts, "value": next(iter(values.values()))}
         else:
