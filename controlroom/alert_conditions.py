@@ -132,6 +132,7 @@ class RateOfRiseDetector:
 
     HYSTERESIS = 0.8
     MAX_SAMPLES = 4096
+    condition = "rate_of_rise"
 
     def __init__(self, target: Target, per_hour: float, window_s: float, priority: Priority,
                  on_delay_s: float = 0.0, off_delay_s: float = 0.0) -> None:
