@@ -1,0 +1,165 @@
+"""Sensor plots, graph view and dashboard on a real SQLite database (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from controlroom.domain import Reading
+from controlroom.storage.db import create_engine_for, migrate
+from controlroom.storage.ingest_sql import write_readings
+from controlroom.storage.queries import read_series
+from controlroom.ui.background import run_in_background
+from controlroom.ui.graph_view import GraphView
+from controlroom.ui.sensor_dashboard import SensorDashboard
+from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
+from controlroom.widgets.water_level_tile import WaterLevelTile
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc).timestamp()  # 15:00 in Vietnam
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'graphs.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def store(engine, site_id: str, sensor_id: str, metric: str, ts: np.ndarray, values: np.ndarray) -> None:
+    rows = [{"site_id": site_id, "sensor_id": sensor_id, "metric": metric, "ts_ms": int(t * 1000), "value": float(v)}
+            for t, v in zip(ts, values)]
+    with engine.begin() as connection:
+        for i in range(0, len(rows), 5000):
+            write_readings(connection, site_id, rows[i:i + 5000])
+
+
+def test_stale_series_is_marked_with_the_time_of_its_last_value(qtbot, demo_config):
+    clock = {"now": NOW}
+    plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("wq_luong_co"), "do"), demo_config.site.tz,
+                      now_fn=lambda: clock["now"])
+    qtbot.addWidget(plot)
+    ts = NOW - 3600 + np.arange(0, 50 * 60, 60.0)  # last value 10 min before now, interval 60 s
+    plot.set_series(ts, np.full(ts.size, 6.2), start=NOW - 3600, end=NOW)
+    last_local = datetime.fromtimestamp(ts[-1], timezone.utc).astimezone(demo_config.site.tz).strftime("%H:%M")
+    assert plot.status.is_stale
+    assert not plot.stale_label.isHidden()
+    assert f"giá trị cuối lúc {last_local}" in plot.stale_label.text()  # "14:49"
+    assert plot.curve.opts["pen"].style() != plot.min_curve.opts["pen"].style()  # dashed when stale
+
+    plot.append([NOW - 30], [6.1])  # a fresh reading: no longer stale
+    plot.refresh_status()
+    assert not plot.status.is_stale and plot.stale_label.isHidden()
+
+
+def test_water_level_plot_draws_alarm_levels_as_labelled_bands(qtbot, demo_config):
+    sensor = demo_config.sensor("wl_phu_oc")
+    plot = SensorPlot(PlotSpec.from_config(sensor, "level"), demo_config.site.tz)
+    qtbot.addWidget(plot)
+    regions = [tuple(round(v, 3) for v in item.getRegion()) for item in plot.alarm_band_items]
+    levels = sensor.alarm_levels
+    assert regions == [(levels.level_1, levels.level_2), (levels.level_2, levels.level_3),
+                       (levels.level_3, levels.level_3 + (levels.level_3 - levels.level_2))]
+    labels = [label.textItem.toPlainText() for label in plot.alarm_band_labels]
+    assert labels == ["Báo động I (1,50 m)", "Báo động II (3,00 m)", "Báo động III (4,50 m)"]
+    # the plot keeps level III in view even when the river is low
+    ts = NOW - np.arange(3600, 0, -60.0)
+    plot.set_series(ts, np.full(ts.size, 0.8), start=ts[0], end=NOW)
+    _, (y0, y1) = plot.plot_item.getViewBox().viewRange()
+    assert y0 <= 0.8 and y1 >= levels.level_3
+
+
+def test_water_quality_plot_draws_its_qcvn_limits(qtbot, demo_config):
+    plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("wq_luong_co"), "ph"), demo_config.site.tz)
+    qtbot.addWidget(plot)
+    assert sorted(line.value() for line in plot.threshold_lines) == [6.0, 8.5]
+    assert all("QCVN 08:2023/BTNMT" in line.toolTip() for line in plot.threshold_lines)
+
+
+def test_hover_shows_exact_value_and_local_time(qtbot, demo_config):
+    plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("wl_phu_oc"), "level"), demo_config.site.tz)
+    qtbot.addWidget(plot)
+    ts = np.array([NOW - 120, NOW - 60])
+    plot.set_series(ts, np.array([3.125, 3.25]), start=ts[0], end=NOW)
+    assert plot.show_hover_at(NOW - 70) == "3,250 m\n14:59:00 20/11/2026"
+
+
+def test_long_range_reads_rollups_keeps_the_peak_and_live_data_appends_without_a_query(qtbot, demo_config, engine, tmp_path):
+    site = demo_config.site.id
+    ts = NOW - 3 * 86400 + np.arange(0, 3 * 86400, 60.0)
+    level = np.full(ts.size, 1.0)
+    peak_index = ts.size - 600
+    level[peak_index] = 4.8  # a one-minute flood peak that an hourly mean would hide
+    store(engine, site, "wl_phu_oc", "level", ts, level)
+
+    calls: list[tuple] = []
+
+    def reader(sensor_id, metric, start, end, resolution):
+        calls.append((sensor_id, metric, resolution))
+        return read_series(engine, site, sensor_id, metric, start, end, resolution)
+
+    view = GraphView(demo_config, reader, run_in_background, now_fn=lambda: NOW)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.show_sensor("wl_phu_oc")
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.set_range("30d")
+    plot = view.plots[0]
+    assert plot.resolution == "hour" and calls[-1][2] == "hour"
+    assert plot._vmax.max() == pytest.approx(4.8)  # the envelope keeps the peak
+    assert plot._value.max() < 1.1  # while the hourly mean alone would hide it
+
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.set_range("1h")
+    assert plot.resolution == "raw"
+    queries = len(calls)
+    before = plot._ts.size
+    stamp = datetime.fromtimestamp(NOW + 30, timezone.utc)
+    view.apply_readings([Reading("wl_phu_oc", "level", stamp, 3.3), Reading("aq_office", "pm25", stamp, 10.0)])
+    assert plot._ts.size == before + 1 and plot._ts[-1] == NOW + 30
+    assert len(calls) == queries  # appended, not re-queried
+
+    done = []
+    path = tmp_path / "export.csv"
+    view.export_csv(str(path), done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=30000)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    start, end = plot.visible_range()
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert done[0] == len(table) - 1 > 50
+    times = [datetime.fromisoformat(row[4].replace("Z", "+00:00")).timestamp() for row in table[1:]]
+    assert min(times) >= start and max(times) <= end
+
+
+def test_dashboard_tiles_show_levels_trend_aqi_and_open_the_graph(qtbot, demo_config):
+    clock = {"now": NOW}
+    dashboard = SensorDashboard(demo_config, now_fn=lambda: clock["now"])
+    qtbot.addWidget(dashboard)
+    dashboard.resize(1600, 900)
+    batch = []
+    for i in range(61):  # the river rises 30 cm in the last hour, to 3.2 m
+        stamp = datetime.fromtimestamp(NOW - 3600 + i * 60, timezone.utc)
+        batch.append(Reading("wl_phu_oc", "level", stamp, 2.9 + 0.3 * i / 60))
+    for hour in range(12):
+        for minute in (5, 35):
+            batch.append(Reading("aq_office", "pm25", datetime.fromtimestamp(NOW - hour * 3600 - minute * 60, timezone.utc), 30.0))
+    dashboard.apply_readings(batch)
+    tile = dashboard.tiles["sensor/wl_phu_oc/level"]
+    assert isinstance(tile, WaterLevelTile) and tile.exceeded == 2
+    assert tile.level_label.text() == "Trên báo động II"
+    assert "+30,0 cm/giờ" in tile.trend_label.text()
+    aqi = dashboard.tiles["aqi/aq_office"]
+    assert aqi.result.value == 60 and aqi.band_label.text() == "Trung bình"
+
+    opened = []
+    dashboard.open_graph.connect(lambda s, m: opened.append((s, m)))
+    tile.clicked.emit(tile.address)
+    assert opened == [("wl_phu_oc", "level")]
+
+    clock["now"] = NOW + 600  # ten minutes of silence: the tile turns grey with the last time
+    dashboard.refresh()
+    assert tile.state == "stale" and "giá trị cuối lúc 15:00" in tile.next_label.text()

@@ -1,0 +1,379 @@
+"""SensorPlot: one scrolling pyqtgraph plot of one sensor metric (``sensor/<id>/<metric>``).
+
+The plot never queries anything. Its owner loads data for the range it asks for
+(``range_requested``, debounced, emitted when the operator zooms/pans past what is loaded)
+and hands it over with ``set_series``; live readings are appended with ``append`` without
+re-querying. Rollup data carries min/max and is drawn as an envelope around the mean, so a
+flood peak is never averaged away. Curves use pyqtgraph's peak downsampling and clip to
+the view, which keeps 30 days of 1-minute points interactive.
+
+The plot shows its own freshness: with no data for 3 × the sensor's interval it greys the
+curve and says "last value at HH:MM". Limits (thresholds) are dashed lines labelled with
+their source; water-level plots draw alarm levels I-III as labelled bands.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QColor, QFont
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig
+from controlroom.i18n import tr
+from controlroom.sensor_status import Freshness, SeriesStatus, series_status
+from controlroom.series_export import ExportSeries
+from controlroom.water_level import alarm_bands
+
+CURVE_COLOUR = "#4fc3f7"
+ENVELOPE_BRUSH = (79, 195, 247, 70)
+STALE_COLOUR = "#9e9e9e"
+BAND_BRUSHES = {1: (255, 235, 59, 55), 2: (255, 152, 0, 65), 3: (244, 67, 54, 75)}
+BAND_TEXT = {1: "#fff176", 2: "#ffb74d", 3: "#ef9a9a"}
+MAX_LIVE_POINTS = 200_000  # bound on appended points kept per plot
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """What one plot shows: the series address plus its unit, limits and alarm levels."""
+
+    sensor_id: str
+    metric: str
+    sensor_name: str
+    label: str
+    unit: str
+    interval_s: float = 60.0
+    thresholds: ThresholdConfig | None = None
+    alarm_levels: AlarmLevelsConfig | None = None
+
+    @property
+    def address(self) -> str:
+        return f"sensor/{self.sensor_id}/{self.metric}"
+
+    @classmethod
+    def from_config(cls, sensor: SensorConfig, metric: str) -> "PlotSpec":
+        m = sensor.metrics[metric]
+        return cls(sensor.id, metric, sensor.name, m.label or metric, m.unit, sensor.interval_s,
+                   m.thresholds, sensor.alarm_levels if sensor.kind == "water_level" else None)
+
+
+def format_number(value: float, decimals: int = 2) -> str:
+    """Vietnamese number style: decimal comma (1,25)."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+class SensorPlot(QWidget):
+    range_requested = pyqtSignal(float, float)  # epoch seconds the view needs data for
+
+    def __init__(self, spec: PlotSpec, tz: ZoneInfo, parent: QWidget | None = None,
+                 now_fn=time.time) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.tz = tz
+        self._now = now_fn
+        self.resolution = "raw"
+        self.loaded: tuple[float, float] | None = None
+        self.follow_live = True
+        self.reports_range = True  # False for plots x-linked to another that reports for them
+        self.status = SeriesStatus(Freshness.NO_DATA, None)
+        self._ts = np.empty(0)
+        self._value = np.empty(0)
+        self._vmin: np.ndarray | None = None
+        self._vmax: np.ndarray | None = None
+        self._dirty = False
+        self._setting_range = False
+
+        offset = datetime.now(timezone.utc).astimezone(tz).utcoffset()
+        axis = pg.DateAxisItem(orientation="bottom", utcOffset=-int(offset.total_seconds()) if offset else 0)
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": axis}, background="#121820")
+        self.plot_item = self.plot_widget.getPlotItem()
+        self.plot_item.showGrid(x=True, y=True, alpha=0.18)
+        self.plot_item.setLabel("left", spec.unit)
+        self.plot_item.setTitle(f"{spec.sensor_name} — {spec.label}", color="#e0e0e0", size="11pt")
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.hideButtons()
+
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOUR, width=2))
+        self.curve.setDownsampling(auto=True, method="peak")
+        self.curve.setClipToView(True)
+        self.min_curve = pg.PlotDataItem(pen=pg.mkPen((79, 195, 247, 110), width=1))
+        self.max_curve = pg.PlotDataItem(pen=pg.mkPen((79, 195, 247, 110), width=1))
+        for c in (self.min_curve, self.max_curve):
+            c.setDownsampling(auto=True, method="peak")
+            c.setClipToView(True)
+        self.envelope = pg.FillBetweenItem(self.min_curve, self.max_curve, brush=pg.mkBrush(*ENVELOPE_BRUSH))
+        self.alarm_band_items: list[pg.LinearRegionItem] = []
+        self.alarm_band_labels: list[pg.TextItem] = []
+        self.threshold_lines: list[pg.InfiniteLine] = []
+        self._add_alarm_bands()
+        self._add_threshold_lines()
+        for item in (self.envelope, self.min_curve, self.max_curve, self.curve):
+            self.plot_item.addItem(item)
+
+        self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1, style=Qt.PenStyle.DotLine))
+        self.hover_text = pg.TextItem(color="#ffffff", fill=pg.mkBrush(0, 0, 0, 190), anchor=(0, 1))
+        for item in (self.hover_line, self.hover_text):
+            item.setVisible(False)
+            self.plot_item.addItem(item, ignoreBounds=True)
+        self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+
+        self.stale_label = QLabel(self)
+        self.stale_label.setObjectName("staleBanner")
+        self.stale_label.setStyleSheet("background:#5d4037;color:#ffe0b2;padding:3px 8px;font-weight:bold;")
+        self.stale_label.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.stale_label)
+        layout.addWidget(self.plot_widget)
+
+        self.plot_item.getViewBox().sigXRangeChanged.connect(self._on_view_changed)
+        self._request_timer = QTimer(self, singleShot=True, interval=150)
+        self._request_timer.timeout.connect(self._emit_request)
+        self._redraw_timer = QTimer(self, interval=250)  # live appends redraw at most 4×/s
+        self._redraw_timer.timeout.connect(self._redraw_if_dirty)
+        self._redraw_timer.start()
+        self._status_timer = QTimer(self, interval=5000)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+
+    # --- decorations ----------------------------------------------------------------------
+    def _add_alarm_bands(self) -> None:
+        levels = self.spec.alarm_levels
+        if levels is None:
+            return
+        names = {1: tr("Alarm level I"), 2: tr("Alarm level II"), 3: tr("Alarm level III")}
+        for band in alarm_bands(levels):
+            region = pg.LinearRegionItem(values=(band.low, band.high), orientation="horizontal",
+                                         movable=False, brush=pg.mkBrush(*BAND_BRUSHES[band.level]),
+                                         pen=pg.mkPen(BAND_TEXT[band.level], width=1))
+            region.setZValue(-10)
+            label = pg.TextItem(f"{names[band.level]} ({format_number(band.low)} m)",
+                                color=BAND_TEXT[band.level], anchor=(0, 1))
+            label.setFont(QFont("DejaVu Sans", 9, QFont.Weight.Bold))
+            self.plot_item.addItem(region, ignoreBounds=True)
+            self.plot_item.addItem(label, ignoreBounds=True)
+            self.alarm_band_items.append(region)
+            self.alarm_band_labels.append(label)
+        self.plot_item.getViewBox().sigRangeChanged.connect(self._place_band_labels)
+
+    def _add_threshold_lines(self) -> None:
+        limits = self.spec.thresholds
+        if limits is None:
+            return
+        for value, text in ((limits.low, tr("Lower limit")), (limits.high, tr("Upper limit"))):
+            if value is None:
+                continue
+            line = pg.InfiniteLine(pos=value, angle=0, movable=False,
+                                   pen=pg.mkPen("#ff8a65", width=1.5, style=Qt.PenStyle.DashLine),
+                                   label=f"{text} {format_number(value)} {self.spec.unit}",
+                                   labelOpts={"position": 0.02, "color": "#ffab91", "anchors": [(0, 1), (0, 1)]})
+            line.setToolTip(limits.source)
+            self.plot_item.addItem(line, ignoreBounds=True)
+            self.threshold_lines.append(line)
+
+    def _place_band_labels(self, *_args) -> None:
+        (x0, _x1), _y = self.plot_item.getViewBox().viewRange()
+        for label, region in zip(self.alarm_band_labels, self.alarm_band_items):
+            label.setPos(x0, region.getRegion()[0])
+
+    # --- data -----------------------------------------------------------------------------
+    def set_series(self, ts: np.ndarray, value: np.ndarray, vmin: np.ndarray | None = None,
+                   vmax: np.ndarray | None = None, *, start: float, end: float, resolution: str = "raw") -> None:
+        """Replace the data with what was loaded for [start, end] at ``resolution``."""
+        self._ts = np.asarray(ts, dtype=float)
+        self._value = np.asarray(value, dtype=float)
+        self._vmin = None if vmin is None else np.asarray(vmin, dtype=float)
+        self._vmax = None if vmax is None else np.asarray(vmax, dtype=float)
+        self.loaded = (start, end)
+        self.resolution = resolution
+        self._redraw()
+        self._fit_y()
+        self.refresh_status()
+
+    def append(self, ts: np.ndarray | list[float], value: np.ndarray | list[float]) -> int:
+        """Append live readings newer than the last point; returns how many were taken."""
+        ts = np.asarray(ts, dtype=float)
+        value = np.asarray(value, dtype=float)
+        if ts.size == 0:
+            return 0
+        last = self._ts[-1] if self._ts.size else -np.inf
+        keep = ts > last
+        if not keep.any():
+            return 0
+        ts, value = ts[keep], value[keep]
+        order = np.argsort(ts, kind="stable")
+        ts, value = ts[order], value[order]
+        self._ts = np.concatenate([self._ts, ts])[-MAX_LIVE_POINTS:]
+        self._value = np.concatenate([self._value, value])[-MAX_LIVE_POINTS:]
+        if self._vmin is not None and self._vmax is not None:
+            self._vmin = np.concatenate([self._vmin, value])[-MAX_LIVE_POINTS:]
+            self._vmax = np.concatenate([self._vmax, value])[-MAX_LIVE_POINTS:]
+        if self.loaded is not None:
+            self.loaded = (self.loaded[0], max(self.loaded[1], float(ts[-1])))
+        self._dirty = True
+        return int(ts.size)
+
+    def _redraw_if_dirty(self) -> None:
+        if self._dirty:
+            self._redraw()
+            self.refresh_status()
+
+    def _redraw(self) -> None:
+        self._dirty = False
+        self.curve.setData(self._ts, self._value, connect="finite")
+        has_envelope = self._vmin is not None and self._vmax is not None and self._ts.size > 0
+        if has_envelope:
+            self.min_curve.setData(self._ts, self._vmin, connect="finite")
+            self.max_curve.setData(self._ts, self._vmax, connect="finite")
+        for item in (self.min_curve, self.max_curve, self.envelope):
+            item.setVisible(has_envelope)
+
+    def _fit_y(self) -> None:
+        """Y follows the data; a water-level plot always keeps levels I-III in view."""
+        values = [a for a in (self._value, self._vmin, self._vmax) if a is not None and a.size]
+        finite = np.concatenate(values) if values else np.empty(0)
+        finite = finite[np.isfinite(finite)]
+        levels = self.spec.alarm_levels
+        if levels is None:
+            self.plot_item.enableAutoRange(axis="y")
+            return
+        low = min(float(finite.min()) if finite.size else levels.level_1, levels.level_1) - 0.3
+        high = max(float(finite.max()) if finite.size else levels.level_3, levels.level_3) + 0.3
+        self.plot_item.setYRange(low, high, padding=0.02)
+
+    def show_range(self, start: float, end: float, follow: bool) -> None:
+        """Set the visible time range (no query: the owner loads data when asked)."""
+        self.follow_live = follow
+        self._setting_range = True
+        try:
+            self.plot_item.setXRange(start, end, padding=0)
+        finally:
+            self._setting_range = False
+        self._place_band_labels()
+
+    def scroll_to_now(self) -> None:
+        """Slide a live view so its right edge is now, keeping its width."""
+        if not self.follow_live:
+            return
+        (x0, x1), _ = self.plot_item.getViewBox().viewRange()
+        now = self._now()
+        self.show_range(now - (x1 - x0), now, follow=True)
+
+    def _on_view_changed(self, *_args) -> None:
+        if self._setting_range or not self.reports_range:
+            return
+        self.follow_live = False  # the operator zoomed or panned: stop scrolling under them
+        (x0, x1), _ = self.plot_item.getViewBox().viewRange()
+        if self.loaded is None or x0 < self.loaded[0] or x1 > self.loaded[1] + 60 or self._too_coarse(x1 - x0):
+            self._request_timer.start()
+
+    def _too_coarse(self, span: float) -> bool:
+        return (self.resolution == "hour" and span < 3 * 86400) or (self.resolution == "minute" and span < 6 * 3600)
+
+    def _emit_request(self) -> None:
+        (x0, x1), _ = self.plot_item.getViewBox().viewRange()
+        self.range_requested.emit(float(x0), float(x1))
+
+    # --- freshness ------------------------------------------------------------------------
+    def last_timestamp(self) -> float | None:
+        return float(self._ts[-1]) if self._ts.size else None
+
+    def refresh_status(self, last_ts: float | None = None, device_online: bool | None = None) -> None:
+        """Re-evaluate live/stale from the newest point we hold (or a newer one given)."""
+        newest = max(filter(None, (last_ts, self.last_timestamp())), default=None)
+        last = datetime.fromtimestamp(newest, timezone.utc) if newest is not None else None
+        now = datetime.fromtimestamp(self._now(), timezone.utc)
+        self.set_status(series_status(last, now, self.spec.interval_s, device_online))
+
+    def set_status(self, status: SeriesStatus) -> None:
+        self.status = status
+        stale = status.is_stale
+        if stale:
+            hhmm = status.last_local_hhmm(self.tz)
+            text = (tr("Device offline — last value at {time}", time=hhmm) if status.freshness is Freshness.OFFLINE
+                    else tr("No data for over 3 reporting intervals — last value at {time}", time=hhmm))
+            self.stale_label.setText("⚠ " + text)
+        self.stale_label.setVisible(stale)
+        colour = STALE_COLOUR if stale else CURVE_COLOUR
+        style = Qt.PenStyle.DashLine if stale else Qt.PenStyle.SolidLine
+        self.curve.setPen(pg.mkPen(colour, width=2, style=style))
+
+    # --- hover and export -----------------------------------------------------------------
+    def _on_mouse_moved(self, event) -> None:
+        pos = event[0]
+        vb = self.plot_item.getViewBox()
+        if not self._ts.size or not self.plot_item.sceneBoundingRect().contains(pos):
+            self.hover_line.setVisible(False)
+            self.hover_text.setVisible(False)
+            return
+        x = vb.mapSceneToView(pos).x()
+        self.show_hover_at(x)
+
+    def hover_text_at(self, x: float) -> tuple[float, float, str] | None:
+        """(ts, value, text) of the point nearest to x, for the hover label."""
+        if not self._ts.size:
+            return None
+        i = int(np.clip(np.searchsorted(self._ts, x), 0, self._ts.size - 1))
+        if i > 0 and abs(self._ts[i - 1] - x) < abs(self._ts[i] - x):
+            i -= 1
+        ts, value = float(self._ts[i]), float(self._value[i])
+        local = datetime.fromtimestamp(ts, timezone.utc).astimezone(self.tz)
+        lines = [f"{format_number(value, 3)} {self.spec.unit}", local.strftime("%H:%M:%S %d/%m/%Y")]
+        if self._vmin is not None and self._vmax is not None and self._vmin[i] != self._vmax[i]:
+            lines.insert(1, tr("min {low} – max {high}", low=format_number(float(self._vmin[i]), 3),
+                               high=format_number(float(self._vmax[i]), 3)))
+        return ts, value, "\n".join(lines)
+
+    def show_hover_at(self, x: float) -> str:
+        found = self.hover_text_at(x)
+        if found is None:
+            return ""
+        ts, value, text = found
+        self.hover_line.setPos(ts)
+        self.hover_text.setText(text)
+        self.hover_text.setPos(ts, value)
+        self.hover_line.setVisible(True)
+        self.hover_text.setVisible(True)
+        return text
+
+    def visible_range(self) -> tuple[float, float]:
+        (x0, x1), _ = self.plot_item.getViewBox().viewRange()
+        return float(x0), float(x1)
+
+    def export_series(self) -> ExportSeries:
+        """A copy of the data (the owner writes it in a worker, cut to the visible range)."""
+        return ExportSeries(self.spec.sensor_name, self.spec.label, self.spec.unit, self._ts.copy(),
+                            self._value.copy(), None if self._vmin is None else self._vmin.copy(),
+                            None if self._vmax is None else self._vmax.copy())
+
+    def render_image(self):
+        """The plot as a QImage (GUI thread); saving it to disk belongs in a worker."""
+        return self.grab().toImage()
+
+
+def _demo() -> None:  # python -m controlroom.widgets.sensor_plot
+    from controlroom.config import demo_config_path, load_config
+
+    app = pg.mkQApp()
+    config = load_config(demo_config_path())
+    sensor = config.sensor("wl_phu_oc")
+    plot = SensorPlot(PlotSpec.from_config(sensor, "level"), config.site.tz)
+    now = time.time()
+    ts = np.arange(now - 86400, now - 900, 60.0)
+    level = 1.0 + 2.6 * np.exp(-(((ts - now + 30000) / 12000) ** 2))
+    plot.set_series(ts, level, start=ts[0], end=now, resolution="raw")
+    plot.show_range(now - 86400, now, follow=True)
+    plot.resize(1200, 500)
+    plot.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    _demo()

@@ -1,0 +1,73 @@
+"""WaterLevelTile: a river station's level, its trend in cm/h and the alarm level reached.
+
+Colours follow the level reached (below I, I, II, III); numbers come from
+controlroom.water_level. A stale station is greyed with the time of its last value.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+from controlroom.i18n import tr
+from controlroom.sensor_status import trend_arrow
+from controlroom.widgets.sensor_plot import format_number
+from controlroom.widgets.sensor_tile import TileFrame
+
+LEVEL_COLOURS = {0: "#1b5e20", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828"}
+LEVEL_TEXT = {0: "#ffffff", 1: "#000000", 2: "#000000", 3: "#ffffff"}
+
+
+def level_text(level: int) -> str:
+    return {
+        0: tr("Below alarm level I"),
+        1: tr("Above alarm level I"),
+        2: tr("Above alarm level II"),
+        3: tr("Above alarm level III"),
+    }[level]
+
+
+class WaterLevelTile(TileFrame):
+    def __init__(self, address: str, station_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(address, parent)
+        self.setMinimumSize(220, 160)
+        self.exceeded = 0
+        self.title_label = self.scaled_label(0.08, bold=True, wrap=True)
+        self.title_label.setText(station_name)
+        self.value_label = self.scaled_label(0.24, bold=True)
+        self.value_label.setText("—")
+        self.level_label = self.scaled_label(0.09, bold=True)
+        self.trend_label = self.scaled_label(0.07)
+        self.next_label = self.scaled_label(0.06, wrap=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        for label in (self.title_label, self.value_label, self.level_label, self.trend_label, self.next_label):
+            layout.addWidget(label)
+        self.level_label.setText(tr("No data yet"))
+
+    def show_level(self, level_m: float, trend_cm_h: float | None, exceeded: int,
+                   next_level: tuple[int, float] | None, stale_text: str = "") -> None:
+        self.exceeded = exceeded
+        arrow = trend_arrow(trend_cm_h, dead_zone=1.0)
+        self.value_label.setText(f"{format_number(level_m)} m {arrow}")
+        self.level_label.setText(level_text(exceeded))
+        if trend_cm_h is None:
+            self.trend_label.setText(tr("Trend: not enough data in the last hour"))
+        else:
+            sign = "+" if trend_cm_h > 0 else ""
+            self.trend_label.setText(tr("Trend: {value} cm/h (last hour)", value=sign + format_number(trend_cm_h, 1)))
+        if stale_text:
+            self.next_label.setText(stale_text)
+        elif next_level is None:
+            self.next_label.setText(tr("Level III exceeded"))
+        else:
+            number, metres = next_level
+            roman = {1: "I", 2: "II", 3: "III"}[number]
+            self.next_label.setText(tr("{distance} m below level {level}", distance=format_number(metres), level=roman))
+        if stale_text:
+            self.set_state("stale")
+            colour = "#ffffff"
+        else:
+            self.set_state(f"level_{exceeded}", LEVEL_COLOURS[exceeded])
+            colour = LEVEL_TEXT[exceeded]
+        for label, _share, _bold in self._scaled:
+            label.setStyleSheet(f"color:{colour};background:transparent;")
