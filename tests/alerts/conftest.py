@@ -103,6 +103,11 @@ sensors = ["wl1"]
 metric = "level"
 per_hour = 0.3
 window_s = 1800
+
+[[alerts.rules]]
+id = "devices"
+kind = "device_offline"
+on_delay_s = 0
 """
 
 

@@ -1,0 +1,154 @@
+"""The alert engine against the real broker and real SQLite: two consoles, one queue."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import select
+
+from controlroom.alert_engine import AlertEngine
+from controlroom.alert_model import AlertState, Priority
+from controlroom.core import ControlRoomCore
+from controlroom.storage.models import alert_events, alerts
+
+TIMEOUT = 30.0
+
+
+def wait_until(predicate, timeout: float = TIMEOUT, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Console:
+    """One ControlRoomCore with its own AlertEngine, client id and SQLite file."""
+
+    def __init__(self, config, broker, tmp_path, name: str):
+        self.core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+                                    broker_host=broker.host, broker_port=broker.port, client_id=f"console-{name}")
+        self.engine = AlertEngine(config, self.core.bus, feed=self.core.feed, storage=self.core.storage)
+        self.core.start()
+        self.engine.start()
+        wait_until(lambda: self.core.feed.connected, what=f"{name} connected")
+
+    def alert(self, alert_id: str):
+        return self.engine.snapshot().get(alert_id)
+
+    def stop(self):
+        self.engine.stop()
+        self.core.stop()
+
+
+@pytest.fixture
+def publisher(mqtt_broker):
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-device", protocol=mqtt.MQTTv5)
+    client.connect(mqtt_broker.host, mqtt_broker.port)
+    client.loop_start()
+    yield client
+    client.loop_stop()
+    client.disconnect()
+
+
+@pytest.fixture
+def consoles(site_config, mqtt_broker, tmp_path, data_dir):
+    made: list[Console] = []
+
+    def make(name: str) -> Console:
+        console = Console(site_config, mqtt_broker, tmp_path, name)
+        made.append(console)
+        return console
+
+    yield make
+    for console in made:
+        console.stop()
+
+
+def send(client, sensor: str, value: float, ts: float | None = None):
+    payload = {"ts": int((ts or time.time()) * 1000), "value": value}
+    client.publish(f"testsite/sensor/{sensor}/reading", json.dumps(payload), qos=1).wait_for_publish(10)
+
+
+def test_threshold_crossing_published_by_a_client_raises_an_alert(consoles, publisher):
+    a = consoles("a")
+    send(publisher, "wl1", 1.0)
+    send(publisher, "wl1", 3.2)
+    alert = wait_until(lambda: a.alert("sensor.wl1.level.alarm_level"), what="alarm level alert")
+    assert alert.state is AlertState.UNACKNOWLEDGED and alert.band == 2 and alert.value == pytest.approx(3.2)
+    rows = wait_until(lambda: _rows(a), what="alert stored")
+    assert rows[0].state == "unacknowledged" and rows[0].source == "sensor/wl1/level"
+
+
+def _rows(console):
+    console.core.storage.flush(10)
+    with console.core.engine.connect() as connection:
+        return list(connection.execute(select(alerts)))
+
+
+def test_chattering_input_around_the_limit_raises_one_alert_not_many(consoles, publisher):
+    a = consoles("a")
+    start = time.time() - 100
+    send(publisher, "pond", 8.0, start)  # pH normal
+    values = [8.55, 8.45, 8.6, 8.4, 8.52, 8.38, 8.57, 8.41, 8.6, 8.35]  # around 8.5, inside the 0.2 deadband
+    for i, value in enumerate(values, 1):
+        publisher.publish("testsite/sensor/pond/reading",
+                          json.dumps({"ts": int((start + i) * 1000), "values": {"ph": value}}), qos=1).wait_for_publish(10)
+    publisher.publish("testsite/sensor/pond/reading",
+                      json.dumps({"ts": int((start + 20) * 1000), "values": {"ph": 7.5}}), qos=1).wait_for_publish(10)
+    alert = wait_until(lambda: (x := a.alert("sensor.pond.ph.high")) and not x.active and x, what="alert returned")
+    assert alert.raise_count == 1 and alert.state is AlertState.RETURNED_UNACKNOWLEDGED
+    raises = [e for e in a.engine.history("sensor.pond.ph.high") if e.action == "raise"]
+    assert len(raises) == 1
+    assert a.engine.snapshot().kpis.chattering == 0
+
+
+def test_acknowledgement_on_console_a_appears_on_console_b(consoles, publisher):
+    a, b = consoles("a"), consoles("b")
+    send(publisher, "wl1", 4.8)
+    alert_id = "sensor.wl1.level.alarm_level"
+    wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), what="alert on both consoles")
+    a.engine.acknowledge([alert_id], "Nguyễn Văn An", "đã báo trưởng thôn")
+    seen = wait_until(lambda: (x := b.alert(alert_id)) and x.state is AlertState.ACKNOWLEDGED and x, what="ack on B")
+    assert seen.acked_by == "Nguyễn Văn An" and seen.ack_comment == "đã báo trưởng thôn"
+    # and the other way: B shelves, A shows it shelved with B's reason
+    b.engine.shelve([alert_id], "Trần Thị Bình", "đang kiểm tra thước đo", 900)
+    shelved = wait_until(lambda: (x := a.alert(alert_id)) and x.state is AlertState.SHELVED and x, what="shelve on A")
+    assert shelved.shelve_reason == "đang kiểm tra thước đo"
+    a.core.storage.flush(10)
+    with a.core.engine.connect() as connection:
+        actions = {(r.actor, r.to_state) for r in connection.execute(select(alert_events))}
+    assert ("Nguyễn Văn An", "acknowledged") in actions
+
+
+def test_a_console_started_later_gets_the_queue_from_retained_state(consoles, publisher):
+    a = consoles("a")
+    send(publisher, "wl1", 3.5)
+    alert_id = "sensor.wl1.level.alarm_level"
+    wait_until(lambda: a.alert(alert_id), what="alert on A")
+    a.engine.acknowledge([alert_id], "An", "")
+    wait_until(lambda: a.alert(alert_id).acked, what="ack on A")
+    late = consoles("late")
+    seen = wait_until(lambda: (x := late.alert(alert_id)) and x.acked and x, what="retained alert on the late console")
+    assert seen.state is AlertState.ACKNOWLEDGED
+
+
+def test_device_last_will_and_citizen_report_raise_alerts(consoles, publisher, site_config):
+    a = consoles("a")
+    publisher.publish("testsite/device/pond/status", "offline", qos=1, retain=True).wait_for_publish(10)
+    report = {"ts": datetime.now(timezone.utc).isoformat(), "category": "flooding", "text": "Nước ngập đường",
+              "lat": 16.6, "lon": 107.6, "photo_url": None, "reporter": "Lê Văn C"}
+    publisher.publish("testsite/report/r-1", json.dumps(report), qos=1).wait_for_publish(10)
+    alert = wait_until(lambda: a.alert("report.r-1.report"), what="report alert")
+    assert alert.village == "v2" and alert.detail["text"] == "Nước ngập đường"
+    offline = wait_until(lambda: a.alert("device.pond.offline"), what="device offline alert")
+    assert offline.kind == "device_offline" and offline.village == "v2"
+    manual = a.engine.raise_manual("An", "Sạt lở bờ sông", Priority.CRITICAL, "v1")
+    assert wait_until(lambda: a.alert(manual), what="manual alert").state is AlertState.UNACKNOWLEDGED
