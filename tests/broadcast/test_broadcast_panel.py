@@ -1,0 +1,77 @@
+"""The compose dialog's confirmation step and the live delivery board, offscreen."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from controlroom.broadcast_jobs import DeliveryState, Priority
+from controlroom.broadcast_setup import start_broadcasting
+from controlroom.core import ControlRoomCore
+from controlroom.simulator import Simulator
+from controlroom.ui.bridge import CoreBridge
+from controlroom.ui.broadcast_panel import BroadcastPanel
+
+
+@pytest.fixture
+def console(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
+    broadcast = demo_config.broadcast.model_copy(update={"start_timeout_s": 3.0, "finish_margin_s": 5.0, "schedule": []})
+    mqtt_cfg = demo_config.mqtt.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:8]}"})
+    config = demo_config.model_copy(update={"broadcast": broadcast, "mqtt": mqtt_cfg})
+    offline = [s.id for s in config.speakers if s.village == "la_van_ha"][:1]
+    simulator = Simulator(config, mqtt_broker.host, mqtt_broker.port, seed=3, speaker_speed=20.0, device_outages=False,
+                          reports=False, speaker_offline_ids=set(offline), speaker_fault_ids=set())
+    simulator.start()
+    core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path}/p.db", broker_host=mqtt_broker.host,
+                           broker_port=mqtt_broker.port, client_id=f"console-{uuid.uuid4().hex[:6]}")
+    core.start()
+    broadcasting = start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.1)
+    bridge = CoreBridge(core.bus)
+    panel = BroadcastPanel(broadcasting.service, "trucban")
+    bridge.speaker_status.connect(panel.apply_speaker_status)
+    bridge.other_event.connect(panel.apply_event)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 800)
+    panel.show()
+    yield panel, config, offline[0]
+    bridge.close()
+    broadcasting.stop()
+    core.stop()
+    simulator.stop()
+
+
+def test_emergency_to_every_village_needs_the_explicit_confirmation(console, qtbot):
+    panel, config, _ = console
+    dialog = panel.compose(priority=Priority.EMERGENCY)
+    dialog.select_villages([v.id for v in config.villages])
+    dialog.text_edit.setPlainText("Cảnh báo lũ khẩn cấp. Nước sông Bồ đang lên nhanh.")
+    dialog.next_button.click()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=10_000)
+    assert dialog.confirm_check.isVisible()
+    assert not dialog.confirm_button.isEnabled()
+    assert str(len(config.speakers)) in dialog.confirm_details.text()
+    dialog.confirm_check.setChecked(True)
+    assert dialog.confirm_button.isEnabled()
+    dialog.reject()
+
+
+def test_broadcast_from_the_panel_shows_delivery_on_the_board(console, qtbot, tmp_path):
+    panel, config, offline = console
+    qtbot.waitUntil(lambda: len(panel.service.speaker_statuses()) == len(config.speakers), timeout=10_000)
+    dialog = panel.compose()
+    dialog.select_villages(["la_van_ha"])
+    dialog.text_edit.setPlainText("Thông báo lịch tiêm phòng cho gia súc.")
+    dialog.next_button.click()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=10_000)
+    assert not dialog.confirm_check.isVisible()  # one village, not an emergency: no tick box
+    panel.grab().save(str(tmp_path / "compose.png"))
+    dialog.confirm_button.click()
+    qtbot.waitUntil(lambda: panel.board.job_id is not None, timeout=10_000)
+    job = panel.service.job(panel.board.job_id)
+    qtbot.waitUntil(lambda: job.finished, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.board.totals.text() == job.totals().summary(), timeout=5_000)
+    states = {panel.board.table.item(r, 2).data(256) for r in range(panel.board.table.rowCount())}
+    assert states == {DeliveryState.PLAYED.value, DeliveryState.OFFLINE.value}
+    assert panel.board.retry_button.isEnabled()  # the offline speaker can be retried
+    assert offline in job.deliveries and job.deliveries[offline].state is DeliveryState.OFFLINE
