@@ -105,7 +105,7 @@ kind = "teleport"
     with pytest.raises(ConfigError) as info:
         parse_config(broken, "site.toml")
     text = "\n".join(info.value.messages)
-    assert "alerts.rules[2]" in text and "alerts.rules[3]" in text and "alerts.rules[4]" in text
+    assert "alerts.rules[3]" in text and "alerts.rules[4]" in text and "alerts.rules[5]" in text
     assert "site.toml" in text
 
 
@@ -120,7 +120,7 @@ per_hour = 1
 """
     with pytest.raises(ConfigError) as info:
         parse_config(broken, "site.toml")
-    assert any("alerts.rules[2].sensors[0]" in m and "ghost" in m for m in info.value.messages)
+    assert any("alerts.rules[3].sensors[0]" in m and "ghost" in m for m in info.value.messages)
 
 
 def test_demo_commune_rules_compile(demo_config):
