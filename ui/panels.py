@@ -79,10 +79,17 @@ def _map_panel(context: "AppContext", parent: "QWidget") -> "QWidget":
     return create_map_panel(context, parent)
 
 
+def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.camera_wall import create_camera_wall_panel
+
+    return create_camera_wall_panel(context, parent)
+
+
 PANELS: list[Panel] = [
     Panel("readings", "Latest readings", _readings_table, "bottom"),
     Panel("sensors", "Sensor dashboard", _sensor_dashboard, "center"),
     Panel("map", "Commune map", _map_panel, "center"),
+    Panel("camera_wall", "Camera wall", _camera_wall, "center"),
     Panel("graphs", "Sensor graphs", _sensor_graphs, "center"),
     Panel("devices", "Devices and speakers", _device_list, "right"),
     Panel("broadcast", "Loudspeaker broadcast", _broadcast_panel, "right"),

@@ -1,0 +1,152 @@
+"""Per-stream health: state, measured fps, frame age, resolution, bitrate, reconnects.
+
+The reader thread records events (`connecting`, `opened`, `frame`, `failed`); anyone may take a
+`snapshot()` at any time from any thread. The state is derived from those events AND the age
+of the last frame, so a stream whose read is still blocked shows "stalled" and then "offline"
+on time instead of looking live until FFmpeg's read timeout fires:
+
+- connecting: opening (first attempt or after a failure, before it was ever live)
+- live: frames arrive (last one younger than `stall_after_s`)
+- stalled: connected but no frame for `stall_after_s`
+- offline: the open or a read failed, or no frame for `offline_after_s`
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+
+
+class StreamState(str, Enum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    STALLED = "stalled"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class StreamHealth:
+    state: StreamState
+    fps: float  # measured over the last ~2 s
+    frame_age_s: float | None  # None before the first frame
+    width: int | None
+    height: int | None
+    bitrate_kbps: float | None  # when the backend knows it
+    reconnects: int
+    frames: int  # total frames received
+    down_since: datetime | None  # UTC, when it went stalled/offline; None while live
+    last_error: str  # redacted, safe to show
+
+
+FPS_WINDOW_S = 2.0
+
+
+class HealthTracker:
+    """Thread-safe health record of one stream. Monotonic time for ages, UTC for display."""
+
+    def __init__(self, stall_after_s: float = 2.0, offline_after_s: float = 4.5) -> None:
+        self.stall_after_s = stall_after_s
+        self.offline_after_s = offline_after_s
+        self._lock = threading.Lock()
+        self._connected = False
+        self._failed = False
+        self._ever_live = False
+        self._frame_times: deque[float] = deque(maxlen=512)
+        self._last_frame: float | None = None
+        self._last_frame_utc: datetime | None = None
+        self._failed_utc: datetime | None = None
+        self._width: int | None = None
+        self._height: int | None = None
+        self._bitrate: float | None = None
+        self.reconnects = 0
+        self.frames = 0
+        self._error = ""
+
+    def connecting(self) -> None:
+        with self._lock:
+            self._connected = False
+
+    def opened(self, width: int | None, height: int | None, bitrate_kbps: float | None) -> None:
+        with self._lock:
+            if self._ever_live or self._failed:
+                self.reconnects += 1
+            self._connected, self._failed = True, False
+            self._width, self._height, self._bitrate = width or None, height or None, bitrate_kbps
+
+    def frame(self, width: int, height: int, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._frame_times.append(now)
+            self._last_frame = now
+            self._last_frame_utc = None  # computed lazily: a datetime per frame is waste
+            self._width, self._height = width, height
+            self._ever_live = True
+            self._failed = False
+            self._failed_utc = None
+            self.frames += 1
+
+    def failed(self, error: str) -> None:
+        """The open or a read failed (`error` must already be redacted)."""
+        with self._lock:
+            if not self._failed:
+                self._failed_utc = self._utc_of(self._last_frame) if self._last_frame and self._connected else datetime.now(timezone.utc)
+            self._connected = False
+            self._failed = True
+            self._error = error
+
+    @staticmethod
+    def _utc_of(monotonic_ts: float) -> datetime:
+        return datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - monotonic_ts)
+
+    def snapshot(self, now: float | None = None) -> StreamHealth:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            age = None if self._last_frame is None else max(0.0, now - self._last_frame)
+            while self._frame_times and now - self._frame_times[0] > FPS_WINDOW_S:
+                self._frame_times.popleft()
+            fps = len(self._frame_times) / FPS_WINDOW_S if self._frame_times else 0.0
+            down_since = None
+            if self._failed:
+                state = StreamState.OFFLINE if (self._ever_live or self._failed_utc) else StreamState.CONNECTING
+                down_since = self._failed_utc
+            elif not self._connected and not self._ever_live:
+                state = StreamState.CONNECTING
+            elif age is None:
+                state = StreamState.CONNECTING
+            elif age >= self.offline_after_s:
+                state = StreamState.OFFLINE
+            elif age >= self.stall_after_s:
+                state = StreamState.STALLED
+            else:
+                state = StreamState.LIVE
+            if state in (StreamState.STALLED, StreamState.OFFLINE) and down_since is None and self._last_frame is not None:
+                down_since = self._utc_of(self._last_frame)
+            if state is StreamState.LIVE:
+                self._error = ""
+            return StreamHealth(state, fps, age, self._width, self._height, self._bitrate,
+                                self.reconnects, self.frames, down_since, self._error)
+
+
+class CameraStatusPublisher:
+    """Turns stream health into DeviceStatus events (device id = camera id) on the bus, once
+    per change between online (live/stalled) and offline, so the map, the storage history and
+    the camera-offline alert rule see cameras like any other device."""
+
+    def __init__(self, bus) -> None:
+        self._bus = bus
+        self._online: dict[str, bool] = {}
+
+    def update(self, camera_id: str, state: StreamState) -> None:
+        if state is StreamState.CONNECTING:
+            return
+        online = state is not StreamState.OFFLINE
+        if self._online.get(camera_id) is online:
+            return
+        self._online[camera_id] = online
+        from controlroom.domain import DeviceStatus
+
+        self._bus.publish(DeviceStatus(camera_id, online, datetime.now(timezone.utc)))

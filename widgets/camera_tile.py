@@ -1,0 +1,275 @@
+"""One tile of the camera wall: the picture, the camera's name and village, its state.
+
+The tile paints only what it was given: `set_frame()` wraps the reader's BGR array in a
+QImage (Format_BGR888, no copy; the array is kept referenced while shown) and schedules a
+repaint; `set_health()` updates the badge. An offline or stalled camera is never shown as if
+live: the last picture is dimmed and a red/amber badge says since when. Drag a camera from the
+camera list onto a tile to show it there; double-click maximises it (the wall switches to the
+main stream) and back.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from PyQt6.QtCore import QRect, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPen
+from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
+
+from controlroom.camera_health import StreamHealth, StreamState
+from controlroom.config import CameraConfig
+from controlroom.i18n import tr
+from controlroom.stream_urls import redact_url
+from controlroom.video_reader import Frame
+
+CAMERA_MIME = "application/x-controlroom-camera"
+
+STATE_COLOURS = {
+    StreamState.LIVE: QColor("#2e9e44"),
+    StreamState.CONNECTING: QColor("#7a7f87"),
+    StreamState.STALLED: QColor("#e0a100"),
+    StreamState.OFFLINE: QColor("#d32f2f"),
+}
+
+
+def state_label(state: StreamState) -> str:
+    return {
+        StreamState.LIVE: tr("Live"),
+        StreamState.CONNECTING: tr("Connecting…"),
+        StreamState.STALLED: tr("Stalled"),
+        StreamState.OFFLINE: tr("Offline"),
+    }[state]
+
+
+class CameraTile(QWidget):
+    dropped = pyqtSignal(int, str)  # tile index, camera id
+    double_clicked = pyqtSignal(int)
+    clicked = pyqtSignal(int)
+    snapshot_requested = pyqtSignal(int)
+    replay_requested = pyqtSignal(int)
+    clear_requested = pyqtSignal(int)
+    size_changed = pyqtSignal(int)
+
+    def __init__(self, index: int, tz: tzinfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.tz = tz
+        self.camera: CameraConfig | None = None
+        self.village_name = ""
+        self.stream_url = ""
+        self.health: StreamHealth | None = None
+        self.tour_label = ""
+        self.alarm_text = ""
+        self.selected = False
+        self.maximised = False
+        self.painted_frames = 0  # frames actually painted (benchmarks)
+        self._image: QImage | None = None
+        self._array = None  # keeps the numpy buffer alive while the QImage points into it
+        self.seq = -1
+        self._pending_paint = False
+        self.setAcceptDrops(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(80, 45)
+
+    # --- what it shows ---------------------------------------------------------------------
+
+    def set_camera(self, camera: CameraConfig | None, village_name: str = "", stream_url: str = "") -> None:
+        if camera is not (self.camera):
+            self._image, self._array, self.seq, self.health = None, None, -1, None
+        self.camera, self.village_name, self.stream_url = camera, village_name, stream_url
+        self._update_tooltip()
+        self.update()
+
+    def set_frame(self, frame: Frame) -> None:
+        """Show `frame` (GUI thread). The QImage shares the array's memory: no copy."""
+        image = frame.image
+        height, width = image.shape[:2]
+        self._array = image
+        self._image = QImage(image.data, width, height, image.strides[0], QImage.Format.Format_BGR888)
+        self.seq = frame.seq
+        self._pending_paint = True
+        self.update()
+
+    def set_health(self, health: StreamHealth | None) -> None:
+        previous = self.health
+        self.health = health
+        if previous is None or health is None or previous.state != health.state or previous.reconnects != health.reconnects:
+            self._update_tooltip()
+            self.update()
+
+    def set_alarm(self, text: str) -> None:
+        self.alarm_text = text
+        self.update()
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 180)
+
+    def _update_tooltip(self) -> None:
+        if self.camera is None:
+            self.setToolTip(tr("Empty tile: drag a camera here from the camera list"))
+            return
+        lines = [f"{self.camera.name} ({self.camera.id})", tr("Village: {name}", name=self.village_name),
+                 tr("Stream: {url}", url=redact_url(self.stream_url))]
+        if self.health is not None:
+            h = self.health
+            lines.append(tr("State: {state}", state=state_label(h.state)))
+            if h.width:
+                lines.append(tr("{w}×{h}, {fps:.1f} fps", w=h.width, h=h.height, fps=h.fps))
+            if h.bitrate_kbps:
+                lines.append(tr("Bitrate: {kbps:.0f} kbit/s", kbps=h.bitrate_kbps))
+            lines.append(tr("Reconnects: {n}", n=h.reconnects))
+            if h.last_error:
+                lines.append(redact_url(h.last_error))
+        self.setToolTip("\n".join(lines))
+
+    # --- painting --------------------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        rect = self.rect()
+        painter.fillRect(rect, QColor("#101216"))
+        state = self.health.state if self.health else (StreamState.CONNECTING if self.camera else None)
+        if self._image is not None:
+            iw, ih = self._image.width(), self._image.height()
+            scale = min(rect.width() / iw, rect.height() / ih)
+            w, h = int(iw * scale), int(ih * scale)
+            target = QRect(rect.x() + (rect.width() - w) // 2, rect.y() + (rect.height() - h) // 2, w, h)
+            if scale < 0.75 or scale > 1.25:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(target, self._image)
+            if self._pending_paint:
+                self.painted_frames += 1
+                self._pending_paint = False
+            if state in (StreamState.OFFLINE, StreamState.STALLED):
+                painter.fillRect(target, QColor(0, 0, 0, 150))
+        unit = max(11, min(40, rect.height() // 16))
+        if self.camera is None:
+            painter.setPen(QColor("#8a9099"))
+            painter.setFont(self._font(unit))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, tr("Drag a camera here"))
+        else:
+            self._paint_caption(painter, rect, unit)
+            if state is not None:
+                self._paint_state(painter, rect, unit, state)
+        self._paint_border(painter, rect, unit)
+        painter.end()
+
+    @staticmethod
+    def _font(pixels: int, bold: bool = False) -> QFont:
+        font = QFont()
+        font.setPixelSize(pixels)
+        font.setBold(bold)
+        return font
+
+    def _paint_caption(self, painter: QPainter, rect: QRect, unit: int) -> None:
+        bar = QRect(rect.left(), rect.bottom() - int(unit * 1.7) + 1, rect.width(), int(unit * 1.7))
+        painter.fillRect(bar, QColor(0, 0, 0, 170))
+        painter.setPen(QColor("white"))
+        painter.setFont(self._font(unit, bold=True))
+        text = self.camera.name
+        if self.tour_label:
+            text = f"⟳ {text}"
+        left = bar.adjusted(int(unit * 0.5), 0, -int(unit * 0.5), 0)
+        metrics = painter.fontMetrics()
+        village = self.village_name
+        painter.setFont(self._font(int(unit * 0.85)))
+        village_width = painter.fontMetrics().horizontalAdvance(village) if village else 0
+        if village and village_width < left.width() * 0.45:
+            painter.setPen(QColor("#c9d1d9"))
+            painter.drawText(left, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, village)
+            left = left.adjusted(0, 0, -village_width - unit, 0)
+        painter.setFont(self._font(unit, bold=True))
+        painter.setPen(QColor("white"))
+        painter.drawText(left, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, left.width()))
+
+    def _paint_state(self, painter: QPainter, rect: QRect, unit: int, state: StreamState) -> None:
+        colour = STATE_COLOURS[state]
+        if state is StreamState.LIVE:
+            radius = max(4, unit // 3)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setBrush(colour)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawEllipse(rect.right() - unit - radius, rect.top() + unit - radius, radius * 2, radius * 2)
+            return
+        text = state_label(state).upper()
+        since = self.health.down_since if self.health else None
+        if since is not None and state in (StreamState.OFFLINE, StreamState.STALLED):
+            text += "  " + tr("since {time}", time=since.astimezone(self.tz).strftime("%H:%M:%S"))
+        big = state is StreamState.OFFLINE or (state is StreamState.CONNECTING and self._image is None)
+        font = self._font(int(unit * (1.2 if big else 0.9)), bold=True)
+        painter.setFont(font)
+        width = painter.fontMetrics().horizontalAdvance(text) + unit
+        height = int(unit * (2.0 if big else 1.5))
+        if big:
+            badge = QRect(rect.center().x() - width // 2, rect.center().y() - height // 2 - unit, width, height)
+        else:
+            badge = QRect(rect.right() - width - unit // 2, rect.top() + unit // 2, width, height)
+        badge = badge.intersected(rect.adjusted(2, 2, -2, -2))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRectF(badge), unit * 0.3, unit * 0.3)
+        painter.setPen(QColor("black") if state is StreamState.STALLED else QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter,
+                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, badge.width() - 4))
+
+    def _paint_border(self, painter: QPainter, rect: QRect, unit: int) -> None:
+        if self.alarm_text:
+            pen = QPen(QColor("#ff1744"), max(3, unit // 4))
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            half = pen.width() // 2
+            painter.drawRect(rect.adjusted(half, half, -half - 1, -half - 1))
+            banner = QRect(rect.left(), rect.top(), rect.width(), int(unit * 1.6))
+            painter.fillRect(banner, QColor(211, 47, 47, 220))
+            painter.setPen(QColor("white"))
+            painter.setFont(self._font(unit, bold=True))
+            painter.drawText(banner.adjusted(unit // 2, 0, -unit // 2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                             painter.fontMetrics().elidedText("⚠ " + self.alarm_text, Qt.TextElideMode.ElideRight, banner.width() - unit))
+        elif self.selected:
+            painter.setPen(QPen(QColor("#3d8bfd"), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(1, 1, -2, -2))
+
+    # --- input -----------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.size_changed.emit(self.index)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.index)
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        self.double_clicked.emit(self.index)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(CAMERA_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        data = event.mimeData().data(CAMERA_MIME)
+        camera_id = bytes(data).decode("utf-8", "replace").strip()
+        if camera_id:
+            self.dropped.emit(self.index, camera_id)
+            event.acceptProposedAction()
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        if self.camera is None:
+            return
+        menu = QMenu(self)
+        for text, signal in ((tr("Snapshot"), self.snapshot_requested), (tr("Export replay…"), self.replay_requested),
+                             (tr("Remove from tile"), self.clear_requested)):
+            action = QAction(text, menu)
+            action.triggered.connect(lambda _checked=False, s=signal: s.emit(self.index))
+            menu.addAction(action)
+        menu.exec(event.globalPos())
