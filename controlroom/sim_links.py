@@ -1,10 +1,12 @@
-"""MQTT connections of the demo simulator (paho-mqtt 2.x, MQTT 5).
+"""MQTT connections of the demo simulator (paho-mqtt 2.x; MQTT 5, or 3.1.1 for amqtt).
 
 Each sensor device gets its own connection so its Last Will is real: the broker publishes
-the retained ``offline`` itself when the device's connection ends. A simulated outage ends
-the connection with reason code 0x04 ("disconnect with will message"), so the room sees
-exactly what it would see if the device lost power. The speakers and the citizen-report
-bridge share one "hub" connection (see sim_speakers for what that means for their status).
+the retained ``offline`` itself when the device's connection ends. Under MQTT 5 a simulated
+outage ends the connection with reason code 0x04 ("disconnect with will message"), so the
+room sees exactly what it would see if the device lost power; MQTT 3.1.1 has no such code,
+so there the device publishes its retained ``offline`` itself, then disconnects. The
+speakers and the citizen-report bridge share one "hub" connection (see sim_speakers for
+what that means for their status).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import logging
 import threading
 import uuid
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
@@ -26,15 +29,51 @@ log = logging.getLogger(__name__)
 
 ONLINE = "online"
 OFFLINE = "offline"
+HUB_SESSION_EXPIRY_S = 600  # commands queued across a broker blip; older ones are stale
 
 
-def make_client(mqtt_config: MqttConfig, client_id: str) -> mqtt.Client:
-    """A paho v2-callback MQTT 5 client with the config's credentials and TLS."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    if mqtt_config.username:
-        client.username_pw_set(mqtt_config.username, mqtt_config.password())
-    if mqtt_config.tls:
-        client.tls_set(ca_certs=str(mqtt_config.ca_file) if mqtt_config.ca_file else None)
+@dataclass(frozen=True)
+class LinkSettings:
+    """Where and how every simulator connection reaches the broker."""
+
+    host: str
+    port: int
+    protocol: str = "v5"  # "v5" | "v311"
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    ca_file: str | None = None
+    keepalive_s: int = 30
+
+    @classmethod
+    def from_config(cls, mqtt_config: MqttConfig, host: str | None = None, port: int | None = None,
+                    protocol: str = "v5", username: str | None = None, password: str | None = None,
+                    tls: bool | None = None) -> "LinkSettings":
+        """The config's broker settings, each overridable (e.g. by a demo broker's handle)."""
+        if protocol not in ("v5", "v311"):
+            raise ValueError("protocol must be 'v5' or 'v311'")
+        if username is None:
+            username, password = mqtt_config.username, mqtt_config.password()
+        return cls(host or mqtt_config.host, port or mqtt_config.port, protocol, username, password,
+                   mqtt_config.tls if tls is None else tls,
+                   str(mqtt_config.ca_file) if mqtt_config.ca_file else None, mqtt_config.keepalive_s)
+
+    @property
+    def v5(self) -> bool:
+        return self.protocol == "v5"
+
+
+def make_client(settings: LinkSettings, client_id: str) -> mqtt.Client:
+    """A paho v2-callback client with the settings' protocol, credentials and TLS."""
+    if settings.v5:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    else:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
+                             clean_session=True)
+    if settings.username:
+        client.username_pw_set(settings.username, settings.password)
+    if settings.tls:
+        client.tls_set(ca_certs=settings.ca_file)
     client.reconnect_delay_set(min_delay=0.5, max_delay=5)
     return client
 
@@ -64,11 +103,11 @@ class DeviceLink:
     """One simulated device's own connection: retained "online" on every connect, Last Will
     "offline" (retained) on <prefix>/device/<id>/status."""
 
-    def __init__(self, device_id: str, prefix: str, host: str, port: int, mqtt_config: MqttConfig, suffix: str):
+    def __init__(self, device_id: str, prefix: str, settings: LinkSettings, suffix: str):
         self.device_id = device_id
         self.status_topic = f"{prefix}/device/{device_id}/status"
-        self._host, self._port, self._keepalive = host, port, mqtt_config.keepalive_s
-        self.client = make_client(mqtt_config, f"sim-{prefix}-{device_id}-{suffix}")
+        self._settings = settings
+        self.client = make_client(settings, f"sim-{prefix}-{device_id}-{suffix}")
         self.client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.connected = threading.Event()
@@ -83,17 +122,26 @@ class DeviceLink:
 
     def connect(self) -> None:
         self.up = True
-        self.client.connect_async(self._host, self._port, keepalive=self._keepalive, clean_start=True)
+        settings = self._settings
+        if settings.v5:
+            self.client.connect_async(settings.host, settings.port, keepalive=settings.keepalive_s, clean_start=True)
+        else:
+            self.client.connect_async(settings.host, settings.port, keepalive=settings.keepalive_s)
         self.client.loop_start()
 
     def publish(self, topic: str, payload: dict, qos: int = 1) -> Any:
         return self.client.publish(topic, encode(payload), qos=qos)
 
     def drop(self) -> None:
-        """Begin a disconnect that makes the broker publish the Last Will (reason 0x04)."""
+        """Go offline: MQTT 5 makes the broker publish the Last Will (reason 0x04); under
+        3.1.1 a clean disconnect suppresses the will, so the device says "offline" itself."""
         self.up = False
         self.connected.clear()
-        self.client.disconnect(reasoncode=ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message"))
+        if self._settings.v5:
+            self.client.disconnect(reasoncode=ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message"))
+        else:
+            wait_published(self.client.publish(self.status_topic, OFFLINE, qos=1, retain=True), 0.5)
+            self.client.disconnect()
 
     def join(self) -> None:
         """Wait for the network thread after drop()."""
@@ -104,14 +152,13 @@ class HubLink:
     """The shared connection of the speakers and the report bridge. `on_command(speaker_id,
     payload)` runs on paho's network thread for every <prefix>/speaker/<id>/cmd message."""
 
-    def __init__(self, prefix: str, host: str, port: int, mqtt_config: MqttConfig, suffix: str,
+    def __init__(self, prefix: str, settings: LinkSettings, suffix: str,
                  on_connected: Callable[[], None], on_command: Callable[[str, bytes], None]):
         self.prefix = prefix
-        self._host, self._port, self._keepalive = host, port, mqtt_config.keepalive_s
-        self._session_expiry = min(mqtt_config.session_expiry_s, 600)
+        self._settings = settings
         self._on_connected = on_connected
         self._on_command = on_command
-        self.client = make_client(mqtt_config, f"sim-{prefix}-hub-{suffix}")
+        self.client = make_client(settings, f"sim-{prefix}-hub-{suffix}")
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.connected = threading.Event()
@@ -136,12 +183,16 @@ class HubLink:
             log.exception("simulator: speaker command on %s failed", message.topic)
 
     def connect(self) -> None:
-        # A fresh session on the first connect (no stale commands from an earlier run), then
-        # resumed sessions on reconnects so commands sent during a broker blip still arrive.
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = self._session_expiry
-        self.client.connect_async(self._host, self._port, keepalive=self._keepalive,
-                                  clean_start=mqtt.MQTT_CLEAN_START_FIRST_ONLY, properties=properties)
+        settings = self._settings
+        if settings.v5:
+            # A fresh session on the first connect (no stale commands from an earlier run), then
+            # resumed sessions on reconnects so commands sent during a broker blip still arrive.
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = HUB_SESSION_EXPIRY_S
+            self.client.connect_async(settings.host, settings.port, keepalive=settings.keepalive_s,
+                                      clean_start=mqtt.MQTT_CLEAN_START_FIRST_ONLY, properties=properties)
+        else:
+            self.client.connect_async(settings.host, settings.port, keepalive=settings.keepalive_s)
         self.client.loop_start()
 
     def publish(self, topic_suffix: str, payload: dict | str, qos: int = 1, retain: bool = False) -> Any:

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from controlroom.config import Config, SensorConfig
-from controlroom.sim_links import DeviceLink, HubLink, client_suffix, wait_published
+from controlroom.sim_links import DeviceLink, HubLink, LinkSettings, client_suffix, wait_published
 from controlroom.sim_models import FloodScenario, SiteModel
 from controlroom.sim_reports import ReportGenerator
 from controlroom.sim_speakers import SimSpeakers
@@ -46,6 +46,10 @@ class Simulator:
     wall seconds. ``timestamps="wall"`` stamps them with the wall clock instead (the values
     still follow simulated time: a flood plays out in minutes on a real-time axis).
 
+    Broker access comes from ``config.mqtt``; ``host``, ``port``, ``protocol`` ("v5" or "v311"),
+    ``username``, ``password`` and ``tls`` override it with the same names as
+    ``BrokerHandle.feed_options()``, so ``Simulator(config, **handle.feed_options())`` works.
+
     ``speaker_speed`` divides real playback time (tests use 20-100). Device outages come
     from a seeded schedule: per device, on average every ``outage_mean_between_h`` simulated
     hours, none before ``outage_earliest_h``, each lasting 15-60 simulated minutes.
@@ -56,15 +60,17 @@ class Simulator:
                  scenario: FloodScenario | None = None, speaker_speed: float = 1.0,
                  device_outages: bool = True, outage_mean_between_h: float = 24.0, outage_earliest_h: float = 2.0,
                  reports: bool = True, speaker_offline_ids: set[str] | None = None,
-                 speaker_fault_ids: set[str] | None = None, timestamps: str = "simulated"):
+                 speaker_fault_ids: set[str] | None = None, timestamps: str = "simulated",
+                 protocol: str = "v5", username: str | None = None, password: str | None = None,
+                 tls: bool | None = None):
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         if timestamps not in ("simulated", "wall"):
             raise ValueError("timestamps must be 'simulated' or 'wall'")
         self.timestamps = timestamps
         self.config = config
-        self.host = host or config.mqtt.host
-        self.port = port or config.mqtt.port
+        self.link_settings = LinkSettings.from_config(config.mqtt, host, port, protocol, username, password, tls)
+        self.host, self.port = self.link_settings.host, self.link_settings.port
         self.seed = seed
         self.time_scale = float(time_scale)
         self.prefix = config.topic_prefix
@@ -77,12 +83,12 @@ class Simulator:
         suffix = client_suffix()
         self.speakers = SimSpeakers(config, self._hub_publish, seed=seed, speed=speaker_speed,
                                     offline_ids=speaker_offline_ids, fault_ids=speaker_fault_ids)
-        self.hub = HubLink(self.prefix, self.host, self.port, config.mqtt, suffix,
+        self.hub = HubLink(self.prefix, self.link_settings, suffix,
                            on_connected=self.speakers.publish_all_status, on_command=self.speakers.handle_command)
         self._sensors_by_device: dict[str, list[SensorConfig]] = {}
         for sensor in config.sensors:
             self._sensors_by_device.setdefault(sensor.status_device_id, []).append(sensor)
-        self.devices = {device_id: DeviceLink(device_id, self.prefix, self.host, self.port, config.mqtt, suffix)
+        self.devices = {device_id: DeviceLink(device_id, self.prefix, self.link_settings, suffix)
                         for device_id in self._sensors_by_device}
         self._reports = ReportGenerator(config, seed, self.start_time) if reports else None
         self._outage_rng = {d: random.Random(f"{seed}:outage:{d}") for d in self.devices}

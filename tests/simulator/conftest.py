@@ -28,12 +28,14 @@ def wait_until(condition, timeout: float = 60.0, interval: float = 0.05, message
 class Listener:
     """A plain paho subscriber that keeps every message (topic, payload bytes, retain flag)."""
 
-    def __init__(self, host: str, port: int, pattern: str):
+    def __init__(self, host: str, port: int, pattern: str, protocol: str = "v5", username: str | None = None):
         self._lock = threading.Lock()
         self.messages: list[tuple[str, bytes, bool]] = []
         self._subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-listen-{uuid.uuid4().hex[:8]}",
-                                  protocol=mqtt.MQTTv5)
+                                  protocol=mqtt.MQTTv5 if protocol == "v5" else mqtt.MQTTv311)
+        if username:
+            self.client.username_pw_set(username, "secret")
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *args: self._subscribed.set()
         self.client.on_connect = lambda client, *args: client.subscribe(pattern, qos=1)
@@ -64,8 +66,8 @@ class Listener:
 def listeners():
     made: list[Listener] = []
 
-    def make(host: str, port: int, pattern: str) -> Listener:
-        listener = Listener(host, port, pattern)
+    def make(host: str, port: int, pattern: str, **options) -> Listener:
+        listener = Listener(host, port, pattern, **options)
         made.append(listener)
         return listener
 

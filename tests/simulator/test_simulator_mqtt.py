@@ -160,3 +160,29 @@ def test_run_simulator_returns_after_its_duration_and_leaves_no_threads(mqtt_bro
     assert stats["readings"] > 0
     assert any("wl_phu_oc" in line for line in lines)
     assert _sim_threads() == []
+
+
+def test_mqtt_311_broker_with_login_gets_readings_statuses_and_outages(sim_config, listeners, simulators):
+    """The demo's embedded fallback broker (amqtt) speaks 3.1.1 only and wants a login."""
+    from controlroom.broker import EmbeddedBroker
+
+    from ..conftest import free_port
+
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    try:
+        prefix = sim_config.topic_prefix
+        listener = listeners("127.0.0.1", broker.port, f"{prefix}/#", protocol="v311", username="room")
+        sim = simulators(sim_config, "127.0.0.1", broker.port, seed=3, time_scale=3600.0, start=START,
+                         outage_earliest_h=0.5, outage_mean_between_h=1.0, reports=False,
+                         protocol="v311", username="sim", password="secret")
+        sim.start()
+        assert sim.wait_connected(30)
+        wait_until(lambda: {t.split("/")[2] for t, _ in listener.json("/sensor/")} >= {s.id for s in sim_config.sensors},
+                   message="readings from every sensor")
+        wait_until(lambda: any(p == b"offline" for _, p, _ in listener.snapshot("/device/")), message="a device outage")
+        assert len(listener.snapshot("/speaker/")) >= len(sim_config.speakers)
+        sim.stop()
+        assert _sim_threads() == []
+    finally:
+        broker.stop()
