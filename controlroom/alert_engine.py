@@ -26,6 +26,7 @@ from controlroom import alert_model as model
 from controlroom.alert_kpis import AlertKpis, FloodMonitor
 from controlroom.alert_model import Alert, AlertEvent, Condition, Priority
 from controlroom.alert_rules import compile_rules
+from controlroom.alert_text import alert_title
 from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage
@@ -222,8 +223,8 @@ class AlertEngine:
             self._on_reading(item, changes)
         elif isinstance(item, RoomAlertMessage):
             self._on_remote(item, changes)
-        elif isinstance(item, DeviceStatus):
-            detector = self.rules.devices.get(item.device_id)
+        elif isinstance(item, DeviceStatus):  # sensors' status topics, and cameras (camera_health)
+            detector = self.rules.devices.get(item.device_id) or self.rules.cameras.get(item.device_id)
             if detector is not None:
                 self._apply(detector.feed(item.ts, not item.online), changes)
         elif isinstance(item, CameraObservation):
@@ -356,7 +357,9 @@ class AlertEngine:
                 latest[alert.id] = alert
         if self.feed is not None:
             for alert in latest.values():
-                self.feed.publish(f"room/alert/{alert.id}", model.to_payload(alert, self.site_id), qos=1, retain=True)
+                payload = model.to_payload(alert, self.site_id)
+                payload["title"] = alert_title(alert)  # for readers that do not render (map tooltip, IOC)
+                self.feed.publish(f"room/alert/{alert.id}", payload, qos=1, retain=True)
                 self.counters["published"] += 1
         if self.storage is not None and events:
             stored = {e.alert_id: self._alerts[e.alert_id] for e in events if e.alert_id in self._alerts}

@@ -380,7 +380,8 @@ def _dt(value: Any, key: str, required: bool = False) -> datetime | None:
 def to_payload(alert: Alert, site_id: str) -> dict[str, Any]:
     return {
         "v": PAYLOAD_VERSION, "site": site_id, "id": alert.id, "source": alert.source,
-        "condition": alert.condition, "kind": alert.kind, "priority": alert.priority.key,
+        "condition": alert.condition, "kind": alert.kind, "priority": int(alert.priority) - 1,
+        "priority_name": alert.priority.key, "lat": alert.detail.get("lat"), "lon": alert.detail.get("lon"),
         "state": alert.state.value, "village": alert.village, "active": alert.active, "acked": alert.acked,
         "raised_at": _iso(alert.raised_at), "changed_at": _iso(alert.changed_at), "value": alert.value,
         "limit": alert.limit, "band": alert.band, "detail": alert.detail, "raise_count": alert.raise_count,
@@ -408,6 +409,17 @@ def _text(value: Any, key: str, default: str | None = "") -> str | None:
     return value
 
 
+def _priority(data: dict[str, Any]) -> Priority:
+    """`priority_name` ("high"), else `priority` as 0-3 (low..critical, the map's scale)."""
+    name = data.get("priority_name")
+    if isinstance(name, str):
+        return Priority.parse(name)
+    number = data.get("priority", 1)
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 3:
+        raise ValueError("priority must be 0-3")
+    return Priority(number + 1)
+
+
 def from_payload(alert_id: str, data: dict[str, Any]) -> Alert:
     """Parse a shared alert; raises ValueError naming the bad key (never anything else)."""
     try:
@@ -421,7 +433,7 @@ def from_payload(alert_id: str, data: dict[str, Any]) -> Alert:
             source=_text(data.get("source"), "source"),
             condition=_text(data.get("condition"), "condition"),
             kind=_text(data.get("kind"), "kind", "manual"),
-            priority=Priority.parse(_text(data.get("priority"), "priority", "medium")),
+            priority=_priority(data),
             village=_text(data.get("village"), "village", None),
             active=bool(data.get("active", False)),
             acked=bool(data.get("acked", False)),
