@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 ONLINE = "online"
 OFFLINE = "offline"
+DEVICE_BUFFER = 10_000  # readings a device keeps while the broker is away (bounded, like a real logger)
 HUB_SESSION_EXPIRY_S = 600  # commands queued across a broker blip; older ones are stale
 
 
@@ -108,8 +109,10 @@ class DeviceLink:
         self.status_topic = f"{prefix}/device/{device_id}/status"
         self._settings = settings
         self.client = make_client(settings, f"sim-{prefix}-{device_id}-{suffix}")
+        self.client.max_queued_messages_set(DEVICE_BUFFER)
         self.client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.connected = threading.Event()
         self.up = False  # False while the simulator holds this device in an outage
 
@@ -119,6 +122,9 @@ class DeviceLink:
             return
         client.publish(self.status_topic, ONLINE, qos=1, retain=True)
         self.connected.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.connected.clear()
 
     def connect(self) -> None:
         self.up = True
@@ -160,6 +166,7 @@ class HubLink:
         self._on_command = on_command
         self.client = make_client(settings, f"sim-{prefix}-hub-{suffix}")
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *args: self.connected.clear()
         self.client.on_message = self._on_message
         self.connected = threading.Event()
         self.handler_errors = 0

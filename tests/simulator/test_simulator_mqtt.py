@@ -186,3 +186,19 @@ def test_mqtt_311_broker_with_login_gets_readings_statuses_and_outages(sim_confi
         assert _sim_threads() == []
     finally:
         broker.stop()
+
+
+def test_feeds_resume_after_a_broker_restart(mqtt_broker, sim_config, listeners, simulators):
+    prefix = sim_config.topic_prefix
+    sim = simulators(sim_config, mqtt_broker.host, mqtt_broker.port, seed=8, time_scale=600.0,
+                     device_outages=False, reports=False)
+    sim.start()
+    assert sim.wait_connected(30)
+    mqtt_broker.restart()
+    listener = listeners(mqtt_broker.host, mqtt_broker.port, f"{prefix}/#")
+    wait_until(lambda: len(listener.snapshot("/sensor/")) >= 20, message="readings after the restart")
+    assert sim.wait_connected(30)
+    speaker = next(s for s in sim.speakers.ids if s not in sim.speakers.offline_ids | sim.speakers.fault_ids)
+    listener.publish(f"{prefix}/speaker/{speaker}/cmd", {"job": "after-restart", "action": "volume", "volume": 40})
+    wait_until(lambda: any(json.loads(p)["job"] == "after-restart" for _, p, _ in listener.snapshot(f"/speaker/{speaker}/ack")),
+               message="the hub answering commands after the restart")
