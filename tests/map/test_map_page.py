@@ -1,0 +1,140 @@
+"""The map in the real QtWebEngine (offscreen), with the tile server unreachable."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtTest import QTest
+
+from controlroom.domain import DeviceStatus, Reading, RoomAlertMessage
+from controlroom.tile_cache import TileCache
+
+from .tiles_server import png_bytes
+
+WAIT_MS = 60_000  # WebEngine start-up on a loaded 2-core machine
+
+
+def js(qtbot, panel, script):
+    """Evaluate `script` in the page and return its JSON-decoded value."""
+    box = {}
+    panel.view.run_js(f"JSON.stringify({script})", lambda value: box.setdefault("v", value))
+    qtbot.waitUntil(lambda: "v" in box, timeout=WAIT_MS)
+    return json.loads(box["v"]) if box["v"] is not None else None
+
+
+def js_until(qtbot, panel, script, predicate):
+    qtbot.waitUntil(lambda: predicate(js(qtbot, panel, script)), timeout=WAIT_MS)
+
+
+@pytest.fixture
+def map_panel(qtbot, map_context):
+    from controlroom.ui.map_panel import MapPanel
+
+    panel = MapPanel(map_context)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.is_ready, timeout=WAIT_MS)
+    expected = len(map_context.config.cameras) + len(map_context.config.sensors) + len(map_context.config.speakers)
+    js_until(qtbot, panel, "crLive.count()", lambda n: n == expected)
+    yield panel
+    panel.shutdown()
+
+
+def test_page_loads_offline_with_every_configured_marker(qtbot, map_panel, demo_config):
+    ids = set(js(qtbot, map_panel, "crLive.ids()"))
+    assert ids == (
+        {f"camera/{c.id}" for c in demo_config.cameras}
+        | {f"sensor/{s.id}" for s in demo_config.sensors}
+        | {f"speaker/{s.id}" for s in demo_config.speakers}
+    )
+    assert js(qtbot, map_panel, "document.querySelectorAll('.cr-marker[data-id]').length") == len(ids)
+    # Leaflet came from local files, the outlines and the village names are drawn
+    assert js(qtbot, map_panel, "[...document.scripts].filter(s => /^https?:/.test(s.src)).length") == 0
+    assert js(qtbot, map_panel, "typeof L.version") == "string"
+    assert js(qtbot, map_panel, "document.querySelectorAll('path.leaflet-interactive').length") >= len(demo_config.villages)
+    labels = js(qtbot, map_panel, "[...document.querySelectorAll('.cr-village-label')].map(e => e.textContent)")
+    assert sorted(labels) == sorted(v.name for v in demo_config.villages)
+
+
+def test_no_tiles_anywhere_shows_the_basemap_offline(qtbot, map_panel):
+    qtbot.waitUntil(lambda: map_panel.basemap_status() == "offline", timeout=WAIT_MS)
+    assert map_panel.status_label.text() == "Bản đồ nền ngoại tuyến"
+    js_until(qtbot, map_panel, "crLive.stats().tileErrors", lambda n: n > 0)
+
+
+def test_core_state_change_updates_the_marker_without_reloading(qtbot, map_panel, map_context):
+    js(qtbot, map_panel, "(window.__sameLoad = true)")
+    now = datetime.now(timezone.utc)
+    map_context.core.bus.publish(DeviceStatus("cam01", False, now))
+    js_until(qtbot, map_panel, "crLive.info('camera/cam01').domState", lambda s: s == "offline")
+    map_context.core.bus.publish(DeviceStatus("cam01", True, now))
+    map_context.core.bus.publish(Reading("wl_phu_oc", "level", now, 3.2))
+    js_until(qtbot, map_panel, "crLive.info('camera/cam01').domState", lambda s: s == "live")
+    js_until(qtbot, map_panel, "crLive.info('sensor/wl_phu_oc')", lambda i: i["domState"] == "alarm_2" and any("3.2 m" in line for line in i["tip"]))
+    assert js(qtbot, map_panel, "window.__sameLoad === true") is True
+
+
+def test_a_click_on_a_camera_in_the_page_reaches_the_app(qtbot, map_panel):
+    # a camera whose marker is on top at its own centre (markers in a village can overlap)
+    camera = js(
+        qtbot,
+        map_panel,
+        "crLive.ids().filter(id => id.startsWith('camera/')).find(id => { const p = crLive.screenPoint(id);"
+        " const e = p && document.elementFromPoint(p[0], p[1]); const m = e && e.closest('.cr-marker');"
+        " return m && m.getAttribute('data-id') === id; })",
+    )
+    point = js(qtbot, map_panel, f"crLive.screenPoint('{camera}')")
+    target = map_panel.view.view.focusProxy()
+    with qtbot.waitSignal(map_panel.cameraRequested, timeout=WAIT_MS) as blocker:
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(round(point[0]), round(point[1])))
+    assert blocker.args == [camera.partition("/")[2]]
+
+
+def test_clicks_on_sensor_speaker_and_village_reach_their_signals(qtbot, map_panel, demo_config):
+    with qtbot.waitSignal(map_panel.sensorRequested, timeout=WAIT_MS) as sensor:
+        js(qtbot, map_panel, "document.querySelector('.cr-marker[data-id=\"sensor/aq_office\"]').click() || 1")
+    assert sensor.args == ["aq_office"]
+    speaker = demo_config.speakers[0].id
+    with qtbot.waitSignal(map_panel.speakerSelected, timeout=WAIT_MS) as chosen:
+        js(qtbot, map_panel, f"crLive.click('speaker/{speaker}') || 1")
+    assert chosen.args == [speaker]
+    js_until(qtbot, map_panel, f"crLive.info('speaker/{speaker}').selected", lambda s: s is True)
+    village = demo_config.villages[2]
+    with qtbot.waitSignal(map_panel.villageSpeakersSelected, timeout=WAIT_MS) as speakers:
+        js(qtbot, map_panel, "(function(){var hit=null; crInit.villages.eachLayer(function(l){"
+           f"if (l.feature.properties.id === '{village.id}') hit = l;}}); hit.fire('click'); return 1;}})()")
+    assert speakers.args == [[s.id for s in demo_config.speakers if s.village == village.id]]
+
+
+def test_selecting_an_alert_pans_the_map_to_it(qtbot, map_panel, map_context, demo_config):
+    sensor = demo_config.sensor("wl_phuoc_yen")
+    map_context.core.bus.publish(
+        RoomAlertMessage("al-7", {"sensor_id": sensor.id, "priority": 3, "state": "active", "title": "Mực nước vượt BĐ III"}, datetime.now(timezone.utc))
+    )
+    js_until(qtbot, map_panel, "crLive.count('alerts')", lambda n: n == 1)
+    assert map_panel.focus_alert("al-7")
+    js_until(qtbot, map_panel, "crLive.center()", lambda c: abs(c[0] - sensor.lat) < 1e-3 and abs(c[1] - sensor.lon) < 1e-3)
+    assert js(qtbot, map_panel, "document.querySelector('.cr-alerts.cr-pulse-3') !== null") is True
+
+
+def test_cached_tiles_are_shown_when_the_server_is_unreachable(qtbot, map_context, data_dir, demo_config):
+    from controlroom.tile_cache import commune_bounds, tiles_in_bounds
+    from controlroom.ui.map_panel import MapPanel
+
+    cache = TileCache(data_dir / "map" / "tiles.mbtiles")
+    for z in range(14, 18):
+        for tile in tiles_in_bounds(commune_bounds(demo_config), [z]):
+            cache.put(*tile, png_bytes((170, 210, 170)))
+    cache.close()
+    panel = MapPanel(map_context)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.is_ready, timeout=WAIT_MS)
+    js_until(qtbot, panel, "crLive.stats().tilesLoaded", lambda n: n > 0)
+    qtbot.waitUntil(lambda: panel.basemap_status() == "cached", timeout=WAIT_MS)
+    panel.shutdown()

@@ -1,0 +1,259 @@
+"""The map panel: the commune map wired to the core bridge and to the other panels.
+
+Signals other panels connect to (the panel is also published as ``context.services["map"]``):
+
+- ``cameraRequested(camera_id)``: a camera marker was clicked; open it in the video wall.
+- ``sensorRequested(sensor_id)``: a sensor marker was clicked; open its graph.
+- ``speakerSelected(speaker_id)``: a loudspeaker marker was clicked; select it for broadcast.
+- ``villageSelected(village_id)`` and ``villageSpeakersSelected([speaker_id, ...])``: a village
+  outline was clicked; select its loudspeakers.
+- ``alertClicked(alert_id)``, ``reportClicked(report_id)``: an alert / citizen report marker.
+- ``basemapStatusChanged(status)``: "online" | "cached" | "offline".
+
+Slots other panels call: ``focus_alert(alert_id)`` (the alert queue pans the map to an alert),
+``focus_marker(marker_id)``, ``select_speakers([ids])``. If a service registered as
+``context.services["alerts"]`` has an ``alertSelected(str)`` signal, it is connected to
+``focus_alert`` automatically once the window is up.
+
+The map loads in the background: the page is composed on a worker thread after the window is
+on screen, and the web view is created only then. Nothing here blocks app start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
+from controlroom.i18n import tr
+from controlroom.map_model import MapModel, Marker
+from controlroom.paths import data_dir
+from controlroom.tile_cache import TileCache, TileProvider, default_cache_path, tile_url_template
+from controlroom.ui.background import run_in_background
+
+log = logging.getLogger(__name__)
+
+
+def basemap_text(status: str) -> str:
+    return {
+        "online": tr("Basemap: online"),
+        "cached": tr("Basemap offline (showing cached tiles)"),
+        "offline": tr("Basemap offline"),
+    }.get(status, tr("Basemap: loading"))
+
+
+class MapPanel(QWidget):
+    cameraRequested = pyqtSignal(str)
+    sensorRequested = pyqtSignal(str)
+    speakerSelected = pyqtSignal(str)
+    villageSelected = pyqtSignal(str)
+    villageSpeakersSelected = pyqtSignal(list)
+    alertClicked = pyqtSignal(str)
+    reportClicked = pyqtSignal(str)
+    basemapStatusChanged = pyqtSignal(str)
+    mapReady = pyqtSignal()
+
+    def __init__(self, context, parent: QWidget | None = None, *, page_dir: Path | None = None,
+                 cache_path: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapPanel")
+        self.context = context
+        self.config = context.config
+        self.model = MapModel(self.config)
+        self.view = None  # MapView, created once the page is built
+        self.provider: TileProvider | None = None
+        self.error: str | None = None
+        self._page_dir = page_dir or data_dir() / "map" / "page"
+        self._cache_path = cache_path or default_cache_path()
+        self._closed = False
+        self._village_speakers = {
+            v.id: [s.id for s in self.config.speakers if s.village == v.id] for v in self.config.villages
+        }
+
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._placeholder = QLabel(tr("Loading the map…"), self)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self._placeholder, 1)
+        self.status_label = QLabel(basemap_text("unknown"), self)
+        self.status_label.setObjectName("mapStatus")
+        self._layout.addWidget(self.status_label)
+        self._window_label: QLabel | None = None
+
+        self._seed_from_live_state()
+        bridge = context.bridge
+        bridge.readings.connect(self.apply_readings)
+        bridge.device_status.connect(self.apply_device_status)
+        bridge.speaker_status.connect(self.apply_speaker_status)
+        bridge.room_alert.connect(self.apply_room_alert)
+        bridge.citizen_report.connect(self.apply_citizen_report)
+        context.services["map"] = self
+        context.on_shutdown(self.shutdown)
+        QTimer.singleShot(0, self._start)  # runs once the event loop turns: after the window is shown
+
+    # -- background loading -------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._closed:
+            return
+        self._connect_other_services()
+        config, model, page_dir, cache_path = self.config, self.model, self._page_dir, self._cache_path
+
+        def build() -> tuple[str, TileCache]:
+            from controlroom.widgets.map_page import write_page
+
+            cache = TileCache(cache_path)
+            return str(write_page(config, model, page_dir)), cache
+
+        run_in_background(build, self._create_view, self._failed)
+
+    def _create_view(self, result: tuple[str, TileCache]) -> None:
+        page, cache = result
+        if self._closed:
+            cache.close()
+            return
+        from controlroom.widgets.map_view import MapView
+
+        self.provider = TileProvider(cache, tile_url_template(self.config), self.config.map.fetch_timeout_s)
+        view = MapView(self.provider, self.model.markers, self)
+        view.view.setZoomFactor(max(1.0, float(getattr(self.context, "ui_scale", 1.0))))
+        view.markerClicked.connect(self._on_marker_clicked)
+        view.villageClicked.connect(self._on_village_clicked)
+        view.basemapStatusChanged.connect(self._on_basemap_status)
+        view.ready.connect(self.mapReady)
+        self._layout.replaceWidget(self._placeholder, view)
+        self._placeholder.deleteLater()
+        self.view = view
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            self._window_label = QLabel(basemap_text("unknown"), window)
+            self._window_label.setObjectName("status_basemap")
+            window.statusBar().addPermanentWidget(self._window_label)
+        view.load(page)
+
+    def _failed(self, exc: Exception) -> None:
+        self.error = str(exc) or type(exc).__name__
+        self._placeholder.setText(tr("The map could not start: {reason}", reason=self.error))
+
+    def _connect_other_services(self) -> None:
+        alerts = self.context.services.get("alerts")
+        signal = getattr(alerts, "alertSelected", None)
+        if signal is not None:
+            signal.connect(self.focus_alert)
+
+    # -- core -> map --------------------------------------------------------------------
+
+    def _seed_from_live_state(self) -> None:
+        live = getattr(self.context.core, "live", None)
+        if live is None:
+            return
+        for status in live.devices().values():
+            self.model.apply_device_status(status)
+        for status in live.speakers().values():
+            self.model.apply_speaker_status(status)
+        self.model.apply_readings(list(live.readings().values()))
+
+    def _queue(self, markers: list[Marker]) -> None:
+        if markers and self.view is not None:
+            self.view.queue_markers(markers)
+
+    def apply_readings(self, readings: list[Reading]) -> None:
+        self._queue(self.model.apply_readings(readings))
+
+    def apply_device_status(self, status: DeviceStatus) -> None:
+        self._queue(self.model.apply_device_status(status))
+
+    def apply_speaker_status(self, status: SpeakerStatus) -> None:
+        marker = self.model.apply_speaker_status(status)
+        self._queue([marker] if marker else [])
+
+    def apply_room_alert(self, message: RoomAlertMessage) -> None:
+        marker, removed = self.model.apply_alert(message)
+        self._queue([marker] if marker else [])
+        if removed and self.view is not None:
+            self.view.remove_markers([removed])
+
+    def apply_citizen_report(self, report: CitizenReport) -> None:
+        marker, dropped = self.model.apply_report(report)
+        self._queue([marker] if marker else [])
+        if dropped and self.view is not None:
+            self.view.remove_markers([dropped])
+
+    # -- map -> app ---------------------------------------------------------------------
+
+    def _on_marker_clicked(self, marker_id: str) -> None:
+        kind, _, entity = marker_id.partition("/")
+        if kind == "camera":
+            self.cameraRequested.emit(entity)
+        elif kind == "sensor":
+            self.sensorRequested.emit(entity)
+        elif kind == "speaker":
+            self.select_speakers([entity])
+            self.speakerSelected.emit(entity)
+        elif kind == "alert":
+            self.focus_marker(marker_id)
+            self.alertClicked.emit(entity)
+        elif kind == "report":
+            self.reportClicked.emit(entity)
+        else:
+            log.info("click on an unknown map marker %r", marker_id)
+
+    def _on_village_clicked(self, village_id: str) -> None:
+        speakers = self._village_speakers.get(village_id)
+        if speakers is None:
+            log.info("click on an unknown village %r", village_id)
+            return
+        self.select_speakers(speakers)
+        self.villageSelected.emit(village_id)
+        self.villageSpeakersSelected.emit(list(speakers))
+
+    def _on_basemap_status(self, status: str) -> None:
+        text = basemap_text(status)
+        self.status_label.setText(text)
+        level = {"online": "ok", "cached": "warn"}.get(status, "error")
+        for label in (self.status_label, self._window_label):
+            if label is not None:
+                label.setText(text)
+                label.setProperty("level", level)
+                label.style().unpolish(label)
+                label.style().polish(label)
+        self.basemapStatusChanged.emit(status)
+
+    # -- app -> map ---------------------------------------------------------------------
+
+    def focus_marker(self, marker_id: str) -> bool:
+        place = self.model.place_of(marker_id)
+        if place is None or self.view is None:
+            return False
+        self.view.focus(place[0], place[1], marker_id)
+        return True
+
+    def focus_alert(self, alert_id: str) -> bool:
+        """Pan to an alert's place and make its marker blink (the alert queue calls this)."""
+        return self.focus_marker(f"alert/{alert_id}")
+
+    def select_speakers(self, speaker_ids: list[str]) -> None:
+        if self.view is not None:
+            self.view.select([f"speaker/{s}" for s in speaker_ids])
+
+    def basemap_status(self) -> str:
+        return self.view.basemap_status if self.view is not None else "unknown"
+
+    def shutdown(self) -> None:
+        """Stop the tile workers and release the page (app quit)."""
+        self._closed = True
+        if self.view is not None:
+            self.view.close_view()
+        if self.provider is not None:
+            self.provider.close()
+            self.provider.cache.close()
+            self.provider = None
+
+
+def create_map_panel(context, parent: QWidget) -> QWidget:
+    """PANELS factory."""
+    return MapPanel(context, parent)
