@@ -91,6 +91,7 @@ def main() -> None:
     from controlroom.broadcast_jobs import DeliveryState, Priority
     from controlroom.broadcast_setup import start_broadcasting
     from controlroom.core import ControlRoomCore
+    from controlroom.operators import SYSTEM
     from controlroom.simulator import Simulator
 
     broker, port = start_broker(workdir)
@@ -119,7 +120,7 @@ def main() -> None:
         for _ in range(ROUNDS):
             t0 = time.perf_counter()
             job = service.start_job(title="bench", audio_path=clip, duration_s=1.0, targets=[s.id for s in config.speakers],
-                                    priority=Priority.ANNOUNCEMENT, operator="bench")
+                                    priority=Priority.ANNOUNCEMENT, operator=SYSTEM)
             all_started = None
             while time.perf_counter() - t0 < 30:
                 states = [d.state for d in service.job(job.id).deliveries.values()]

@@ -22,6 +22,7 @@ from controlroom.config import Config
 from controlroom.domain import SpeakerAck
 from controlroom.i18n import tr
 from controlroom.live_state import LiveState
+from controlroom.operators import Operator, authorize
 from controlroom.tts import synthesize, wav_duration_s
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class BroadcastRefused(Exception):
 class BroadcastService:
     def __init__(self, config: Config, feed, bus: EventBus, live: LiveState, audio: AudioServer,
                  *, media_dir: Path, persist: Callable[[BroadcastJob], None] | None = None,
-                 clock: Clock = utc_now, tick_s: float = 0.5) -> None:
+                 audit=None, clock: Clock = utc_now, tick_s: float = 0.5) -> None:
         self.config = config
         self._feed = feed
         self._bus = bus
@@ -55,6 +56,8 @@ class BroadcastService:
         self._audio = audio
         self.media_dir = Path(media_dir)
         self._persist = persist or (lambda job: None)
+        self._audit = audit  # controlroom.audit.AuditLog, or None in tests of the mechanics
+        self._audited_outcomes: set[str] = set()
         self._clock = clock
         self._tick_s = tick_s
         self._lock = threading.RLock()
@@ -83,9 +86,11 @@ class BroadcastService:
     # -- jobs ----------------------------------------------------------------------------
     def start_job(self, *, title: str, audio_path: Path, duration_s: float, targets: list[str],
                   priority: Priority = Priority.ROUTINE, volume: int | None = None, repeat: int = 1,
-                  operator: str, source_kind: str = "file", text: str = "", job_id: str | None = None) -> BroadcastJob:
+                  operator: Operator, source_kind: str = "file", text: str = "", job_id: str | None = None) -> BroadcastJob:
         """Publish the audio, then command every target speaker. Emergency jobs interrupt the
-        lower-priority deliveries still active on the same speakers."""
+        lower-priority deliveries still active on the same speakers. The operator's role must
+        allow the broadcast class (PermissionDenied otherwise)."""
+        authorize(operator, "broadcast.emergency" if Priority(priority) is Priority.EMERGENCY else "broadcast.start")
         unknown = [t for t in targets if t not in self._speaker_village]
         if not targets or unknown:
             raise BroadcastRefused(tr("Choose at least one known speaker (unknown: {ids}).", ids=", ".join(unknown) or "-"))
@@ -93,7 +98,7 @@ class BroadcastService:
         now = self._clock()
         job = BroadcastJob(title=title, source_kind=source_kind, source_url=url, duration_s=duration_s,
                            priority=Priority(priority), volume=self.config.broadcast.default_volume if volume is None else volume,
-                           repeat=repeat, targets=list(dict.fromkeys(targets)), operator=operator,
+                           repeat=repeat, targets=list(dict.fromkeys(targets)), operator=operator.username,
                            created_at=now, text=text, **({"id": job_id} if job_id else {}))
         with self._lock:
             if job.priority is Priority.EMERGENCY:
@@ -104,11 +109,16 @@ class BroadcastService:
         for speaker_id in job.targets:
             self._feed.publish(f"speaker/{speaker_id}/cmd", job.command(), qos=1)
         self._changed(job)
-        log.info("broadcast %s (%s) to %d speakers by %s", job.id, job.priority.name, len(job.targets), operator)
+        self._record(operator.username, "broadcast.start", job, {
+            "title": job.title, "kind": job.source_kind, "text": job.text, "priority": job.priority.name.lower(),
+            "targets": job.targets, "duration_s": job.duration_s, "volume": job.volume, "repeat": job.repeat})
+        log.info("broadcast %s (%s) to %d speakers by %s", job.id, job.priority.name, len(job.targets), operator.username)
         return job
 
-    def retry(self, job_id: str, speaker_ids: list[str] | None = None) -> list[str]:
+    def retry(self, job_id: str, operator: Operator, speaker_ids: list[str] | None = None) -> list[str]:
         """Send the job again to speakers that did not play it (one-click retry)."""
+        job = self._jobs[job_id]
+        authorize(operator, "broadcast.emergency" if job.priority is Priority.EMERGENCY else "broadcast.start")
         now = self._clock()
         with self._lock:
             job = self._jobs[job_id]
@@ -120,9 +130,13 @@ class BroadcastService:
             self._feed.publish(f"speaker/{speaker_id}/cmd", job.command(), qos=1)
         if chosen:
             self._changed(job)
+            self._audited_outcomes.discard(job.id)
+            self._record(operator.username, "broadcast.retry", job, {"speakers": chosen})
         return chosen
 
-    def stop_job(self, job_id: str) -> None:
+    def stop_job(self, job_id: str, operator: Operator) -> None:
+        authorize(operator, "broadcast.start")
+        self._record(operator.username, "broadcast.stop", self._jobs[job_id], {})
         with self._lock:
             job = self._jobs[job_id]
             active = [d.speaker_id for d in job.deliveries.values() if d.state in ACTIVE]
@@ -164,7 +178,17 @@ class BroadcastService:
 
     def _changed(self, job: BroadcastJob) -> None:
         self._persist(job)
+        if job.finished and job.id not in self._audited_outcomes:
+            self._audited_outcomes.add(job.id)
+            totals = job.totals()
+            self._record("system", "broadcast.outcome", job, {
+                "played": totals.played, "total": totals.total, "offline": totals.offline,
+                "failed": totals.failed, "interrupted": totals.interrupted})
         self._bus.publish(BroadcastUpdate(job.id))
+
+    def _record(self, actor: str, action: str, job: BroadcastJob, detail: dict) -> None:
+        if self._audit is not None:
+            self._audit.record(actor, action, job.id, detail)
 
     def add_tick_hook(self, hook: Callable[[datetime], None]) -> None:
         """Run `hook(now)` on the timer thread each tick (the daily programme uses it)."""

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controlroom.audio_server import AudioServer
+from controlroom.audit import AuditLog
 from controlroom.broadcast import BroadcastService
 from controlroom.broadcast_schedule import BroadcastScheduler, entry_priority
 from controlroom.broadcast_store import SCHEDULE_PREFIX, DatabaseFiredStore, make_persister
 from controlroom.config import ScheduledBroadcastConfig
+from controlroom.operators import SYSTEM
 from controlroom.paths import data_dir
 from controlroom.tts import TtsUnavailable, wav_duration_s
 
 log = logging.getLogger(__name__)
-
-SCHEDULE_OPERATOR = "schedule"
 
 
 @dataclass
@@ -36,7 +36,8 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
     media_dir = media_dir or data_dir() / "broadcast-media"
     audio = AudioServer(media_dir, settings.http_bind, settings.http_port, settings.public_host)
     service = BroadcastService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
-                               persist=make_persister(core.storage, core.site_id), tick_s=tick_s)
+                               persist=make_persister(core.storage, core.site_id),
+                               audit=AuditLog(core.storage, core.site_id), tick_s=tick_s)
 
     def fire(key: str, entry: ScheduledBroadcastConfig) -> None:
         try:
@@ -51,7 +52,7 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
             return
         targets = service.speakers_in(service.zone_villages(entry.zone))
         service.start_job(title=entry.title, audio_path=path, duration_s=duration, targets=targets,
-                          priority=entry_priority(entry), volume=entry.volume, operator=SCHEDULE_OPERATOR,
+                          priority=entry_priority(entry), volume=entry.volume, operator=SYSTEM,
                           source_kind=kind, text=entry.text, job_id=SCHEDULE_PREFIX + key)
 
     scheduler = BroadcastScheduler(core.config, DatabaseFiredStore(core.engine, core.site_id), fire)

@@ -29,6 +29,7 @@ from controlroom.broadcast import BroadcastRefused, BroadcastService, BroadcastU
 from controlroom.broadcast_jobs import Priority
 from controlroom.domain import SpeakerStatus
 from controlroom.i18n import tr
+from controlroom.operators import Operator, PermissionDenied, Role
 from controlroom.ui.background import run_in_background
 from controlroom.ui.broadcast_compose import BroadcastRequest, ComposeDialog
 from controlroom.widgets.delivery_board import DeliveryBoard
@@ -43,7 +44,7 @@ def speaker_state_label(state: str) -> str:
 
 
 class BroadcastPanel(QWidget):
-    def __init__(self, service: BroadcastService, operator: str, parent: QWidget | None = None) -> None:
+    def __init__(self, service: BroadcastService, operator: Operator, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self.operator = operator
@@ -83,7 +84,7 @@ class BroadcastPanel(QWidget):
         self.jobs.currentItemChanged.connect(self._job_selected)
         self.board = DeliveryBoard(config)
         self.board.retryRequested.connect(self.retry)
-        self.board.stopRequested.connect(self.service.stop_job)
+        self.board.stopRequested.connect(lambda job_id: self.service.stop_job(job_id, self.operator))
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -177,12 +178,14 @@ class BroadcastPanel(QWidget):
         self._refresh_job(job.id, select=True)
 
     def _job_failed(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, BroadcastRefused) else tr("The broadcast could not start: {reason}", reason=str(exc))
+        known = isinstance(exc, (BroadcastRefused, PermissionDenied))
+        message = str(exc) if known else tr("The broadcast could not start: {reason}", reason=str(exc))
         self.status_label.setText(message)
         QMessageBox.warning(self, tr("Broadcast"), message)
 
     def retry(self, job_id: str) -> None:
-        run_in_background(lambda: self.service.retry(job_id), lambda chosen: self._refresh_job(job_id))
+        run_in_background(lambda: self.service.retry(job_id, self.operator), lambda chosen: self._refresh_job(job_id),
+                          self._job_failed)
 
     def _refresh_job(self, job_id: str, select: bool = False) -> None:
         job = self.service.job(job_id)
@@ -212,6 +215,12 @@ class BroadcastPanel(QWidget):
                 self.board.show_job(job)
 
 
+def local_operator() -> Operator:
+    """The console's user until sign-in exists: the OS account, as duty officer."""
+    user = getpass.getuser()
+    return Operator(user, user, Role.DUTY_OFFICER)
+
+
 def create_broadcast_panel(context, parent: QWidget) -> QWidget:
     """Panel factory for ui/panels.py: starts broadcasting on the core once per window."""
     from controlroom.broadcast_setup import start_broadcasting
@@ -221,7 +230,7 @@ def create_broadcast_panel(context, parent: QWidget) -> QWidget:
         broadcasting = start_broadcasting(context.core)
         context.services["broadcasting"] = broadcasting
         context.on_shutdown(broadcasting.stop)
-    operator = context.services.get("operator_name") or getpass.getuser()
+    operator = context.services.get("operator") or local_operator()
     panel = BroadcastPanel(broadcasting.service, operator, parent)
     context.bridge.speaker_status.connect(panel.apply_speaker_status)
     context.bridge.other_event.connect(panel.apply_event)

@@ -17,10 +17,12 @@ from controlroom.broadcast_jobs import DeliveryState, Priority
 from controlroom.broadcast_setup import start_broadcasting
 from controlroom.config import ScheduledBroadcastConfig
 from controlroom.core import ControlRoomCore
+from controlroom.operators import Operator, PermissionDenied, Role
 from controlroom.simulator import Simulator
 from controlroom.storage.models import broadcasts
 
 VILLAGES = ["la_van_ha", "phuoc_yen"]
+DUTY_OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
 
 
 def wait_until(condition, timeout=30.0, interval=0.05):
@@ -95,7 +97,7 @@ def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_bro
         wait_until(lambda: len(service.speaker_statuses()) == len(site.speakers))
         targets = service.speakers_in(VILLAGES)
         job = service.start_job(title="Thử", audio_path=silence_wav(tmp_path / "a.wav", 2.0), duration_s=2.0,
-                                targets=targets, priority=Priority.ANNOUNCEMENT, operator="tester")
+                                targets=targets, priority=Priority.ANNOUNCEMENT, operator=DUTY_OFFICER)
         wait_until(lambda: service.job(job.id).finished)
         states = {s: d.state for s, d in service.job(job.id).deliveries.items()}
         assert set(states) == set(targets)
@@ -125,16 +127,16 @@ def test_emergency_preempts_a_routine_broadcast_on_the_same_speakers(site, mqtt_
         wait_until(lambda: len(service.speaker_statuses()) == len(site.speakers))
         targets = service.speakers_in(["la_van_ha"])
         routine = service.start_job(title="Chương trình", audio_path=silence_wav(tmp_path / "long.wav", 60.0),
-                                    duration_s=60.0, targets=targets, priority=Priority.ROUTINE, operator="tester")
+                                    duration_s=60.0, targets=targets, priority=Priority.ROUTINE, operator=DUTY_OFFICER)
         wait_until(lambda: all(d.state is DeliveryState.STARTED for d in service.job(routine.id).deliveries.values()))
         emergency = service.start_job(title="Khẩn cấp", audio_path=silence_wav(tmp_path / "short.wav", 1.0),
-                                      duration_s=1.0, targets=targets, priority=Priority.EMERGENCY, operator="tester")
+                                      duration_s=1.0, targets=targets, priority=Priority.EMERGENCY, operator=DUTY_OFFICER)
         wait_until(lambda: service.job(emergency.id).finished)
         assert {d.state for d in service.job(emergency.id).deliveries.values()} == {DeliveryState.PLAYED}
         routine_deliveries = service.job(routine.id).deliveries.values()
         assert {d.state for d in routine_deliveries} == {DeliveryState.INTERRUPTED}
         assert all(emergency.id in d.detail for d in routine_deliveries)
-        assert set(service.retry(routine.id)) == set(targets)  # one click sends it again
+        assert set(service.retry(routine.id, DUTY_OFFICER)) == set(targets)  # one click sends it again
     finally:
         broadcasting.stop()
         core.stop()
@@ -162,6 +164,33 @@ def test_schedule_fires_once_and_not_again_after_a_restart(site, mqtt_broker, tm
         with core.engine.connect() as conn:
             fired = conn.execute(select(broadcasts.c.id)).scalars().all()
         assert len(fired) == 1 and fired[0].startswith("sched:bulletin@")
+    finally:
+        broadcasting.stop()
+        core.stop()
+
+
+def test_roles_are_enforced_by_the_service_itself(site, mqtt_broker, tmp_path):
+    core, broadcasting = start_console(site, mqtt_broker, f"sqlite:///{tmp_path}/d.db", tmp_path)
+    try:
+        service = broadcasting.service
+        clip = silence_wav(tmp_path / "x.wav", 1.0)
+        targets = service.speakers_in(["la_van_ha"])
+        viewer = Operator("xem", "Người xem", Role.VIEWER)
+        with pytest.raises(PermissionDenied):
+            service.start_job(title="x", audio_path=clip, duration_s=1, targets=targets, operator=viewer)
+        operator = Operator("vanhanh", "Vận hành", Role.OPERATOR)
+        with pytest.raises(PermissionDenied):
+            service.start_job(title="x", audio_path=clip, duration_s=1, targets=targets,
+                              priority=Priority.EMERGENCY, operator=operator)
+        assert service.jobs() == []
+        service.start_job(title="x", audio_path=clip, duration_s=1, targets=targets, operator=operator)
+        core.storage.flush()
+        from controlroom.audit import verify_chain
+        from controlroom.storage.models import audit_log
+        with core.engine.connect() as conn:
+            actions = conn.execute(select(audit_log.c.actor, audit_log.c.action)).all()
+        assert ("vanhanh", "broadcast.start") in actions
+        assert verify_chain(core.engine).ok
     finally:
         broadcasting.stop()
         core.stop()

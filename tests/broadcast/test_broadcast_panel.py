@@ -9,6 +9,7 @@ import pytest
 from controlroom.broadcast_jobs import DeliveryState, Priority
 from controlroom.broadcast_setup import start_broadcasting
 from controlroom.core import ControlRoomCore
+from controlroom.operators import Operator, Role
 from controlroom.simulator import Simulator
 from controlroom.ui.bridge import CoreBridge
 from controlroom.ui.broadcast_panel import BroadcastPanel
@@ -28,7 +29,7 @@ def console(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
     core.start()
     broadcasting = start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.1)
     bridge = CoreBridge(core.bus)
-    panel = BroadcastPanel(broadcasting.service, "trucban")
+    panel = BroadcastPanel(broadcasting.service, Operator("trucban", "Trực ban", Role.DUTY_OFFICER))
     bridge.speaker_status.connect(panel.apply_speaker_status)
     bridge.other_event.connect(panel.apply_event)
     qtbot.addWidget(panel)
