@@ -48,7 +48,7 @@ class BroadcastRefused(Exception):
 class BroadcastService:
     def __init__(self, config: Config, feed, bus: EventBus, live: LiveState, audio: AudioServer,
                  *, media_dir: Path, persist: Callable[[BroadcastJob], None] | None = None,
-                 audit=None, clock: Clock = utc_now, tick_s: float = 0.5) -> None:
+                 audit=None, engine=None, clock: Clock = utc_now, tick_s: float = 0.5) -> None:
         self.config = config
         self._feed = feed
         self._bus = bus
@@ -57,6 +57,7 @@ class BroadcastService:
         self.media_dir = Path(media_dir)
         self._persist = persist or (lambda job: None)
         self._audit = audit  # controlroom.audit.AuditLog, or None in tests of the mechanics
+        self.engine = engine  # read-only use: the broadcast log report
         self._audited_outcomes: set[str] = set()
         self._clock = clock
         self._tick_s = tick_s

@@ -37,7 +37,7 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
     audio = AudioServer(media_dir, settings.http_bind, settings.http_port, settings.public_host)
     service = BroadcastService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
                                persist=make_persister(core.storage, core.site_id),
-                               audit=AuditLog(core.storage, core.site_id), tick_s=tick_s)
+                               audit=AuditLog(core.storage, core.site_id), engine=core.engine, tick_s=tick_s)
 
     def fire(key: str, entry: ScheduledBroadcastConfig) -> None:
         try:

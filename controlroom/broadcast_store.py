@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from controlroom.broadcast_jobs import BroadcastJob
+from controlroom.broadcast_jobs import BroadcastJob, Priority
+from controlroom.i18n import tr
 from controlroom.storage.models import broadcast_deliveries, broadcasts
 
 SCHEDULE_PREFIX = "sched:"
@@ -83,7 +84,8 @@ class DatabaseFiredStore:
 
 
 def broadcast_log_csv(engine: Engine, site_id: str, start: datetime, end: datetime, tz) -> str:
-    """The broadcast log report (sổ nhật ký phát thanh) as CSV text with a header row."""
+    """The broadcast log report (sổ nhật ký phát thanh) as CSV text with a header row; write
+    it with encoding "utf-8-sig" so Excel reads the Vietnamese."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(broadcasts).where(broadcasts.c.site_id == site_id, broadcasts.c.created_at >= start,
@@ -91,12 +93,13 @@ def broadcast_log_csv(engine: Engine, site_id: str, start: datetime, end: dateti
         ).mappings().all()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["time", "operator", "title", "content", "priority", "targets", "played", "total", "offline", "failed"])
+    writer.writerow([tr("Time"), tr("Operator name"), tr("Title"), tr("Content"), tr("Class"), tr("Speaker clusters"),
+                     tr("Played"), tr("Targeted"), tr("Offline"), tr("Failed")])
     for row in rows:
         detail = row["detail"] or {}
         writer.writerow([
             row["created_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"), row["operator"], row["title"],
-            row["text"] or row["source"], row["priority"], " ".join((row["targets"] or {}).get("speakers", [])),
+            row["text"] or row["source"], Priority(row["priority"]).label, " ".join((row["targets"] or {}).get("speakers", [])),
             detail.get("played", 0), detail.get("total", 0), detail.get("offline", 0), detail.get("failed", 0),
         ])
     return out.getvalue()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import getpass
 import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QFileDialog,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -27,6 +30,7 @@ from PyQt6.QtWidgets import (
 
 from controlroom.broadcast import BroadcastRefused, BroadcastService, BroadcastUpdate
 from controlroom.broadcast_jobs import Priority
+from controlroom.broadcast_store import broadcast_log_csv
 from controlroom.domain import SpeakerStatus
 from controlroom.i18n import tr
 from controlroom.operators import Operator, PermissionDenied, Role
@@ -36,6 +40,7 @@ from controlroom.widgets.delivery_board import DeliveryBoard
 
 log = logging.getLogger(__name__)
 
+LOG_EXPORT_DAYS = 31
 SPEAKER_COLOURS = {"idle": "#27ae60", "playing": "#2f80ed", "fault": "#eb5757", "offline": "#8a8f98"}
 
 
@@ -77,6 +82,8 @@ class BroadcastPanel(QWidget):
         self.emergency_button = QPushButton(tr("Emergency broadcast…"))
         self.emergency_button.setProperty("role", "danger")
         self.emergency_button.clicked.connect(lambda: self.compose(priority=Priority.EMERGENCY))
+        self.export_button = QPushButton(tr("Export broadcast log…"))
+        self.export_button.clicked.connect(self._export_log)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
 
@@ -93,6 +100,7 @@ class BroadcastPanel(QWidget):
         buttons.addWidget(self.emergency_button)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.tree, 1)
+        left_layout.addWidget(self.export_button)
         left_layout.addWidget(self.status_label)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.jobs)
@@ -207,6 +215,23 @@ class BroadcastPanel(QWidget):
             self.jobs.setCurrentItem(item)
         if self.board.job_id == job_id or select:
             self.board.show_job(job)
+
+    def _export_log(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export broadcast log"), "nhat-ky-phat-thanh.csv", tr("CSV (*.csv)"))
+        if path:
+            self.export_log(Path(path), days=LOG_EXPORT_DAYS)
+
+    def export_log(self, path: Path, days: int) -> None:
+        """Write the last `days` of the broadcast log as CSV (UTF-8 with BOM) on a worker."""
+        engine, site = self.service.engine, self.service.config.site
+
+        def work() -> Path:
+            end = datetime.now(timezone.utc)
+            path.write_text(broadcast_log_csv(engine, site.id, end - timedelta(days=days), end, site.tz), encoding="utf-8-sig")
+            return path
+
+        run_in_background(work, lambda p: self.status_label.setText(tr("Broadcast log saved: {path}", path=str(p))),
+                          self._job_failed)
 
     def _job_selected(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:

@@ -76,3 +76,36 @@ def test_broadcast_from_the_panel_shows_delivery_on_the_board(console, qtbot, tm
     assert states == {DeliveryState.PLAYED.value, DeliveryState.OFFLINE.value}
     assert panel.board.retry_button.isEnabled()  # the offline speaker can be retried
     assert offline in job.deliveries and job.deliveries[offline].state is DeliveryState.OFFLINE
+
+
+def test_broadcast_log_exports_as_csv_excel_reads(console, qtbot, tmp_path):
+    panel, config, _ = console
+    qtbot.waitUntil(lambda: len(panel.service.speaker_statuses()) == len(config.speakers), timeout=10_000)
+    dialog = panel.compose()
+    dialog.select_villages(["pho_nam_a"])
+    dialog.text_edit.setPlainText("Bản tin thôn Phò Nam A")
+    dialog.next_button.click()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=10_000)
+    dialog.confirm_button.click()
+    qtbot.waitUntil(lambda: panel.board.job_id is not None and panel.service.job(panel.board.job_id).finished, timeout=30_000)
+    target = tmp_path / "log.csv"
+    qtbot.waitUntil(lambda: _flushed(panel), timeout=10_000)
+    panel.export_log(target, days=1)
+    qtbot.waitUntil(target.exists, timeout=10_000)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2
+    speakers = [s for s in config.speakers if s.village == "pho_nam_a"]
+    assert "Bản tin thôn Phò Nam A" in lines[1]
+    assert lines[1].endswith(f",{len(speakers)},{len(speakers)},0,0")
+
+
+def _flushed(panel) -> bool:
+    from sqlalchemy import select
+
+    from controlroom.storage.models import broadcasts
+
+    with panel.service.engine.connect() as conn:
+        state = conn.execute(select(broadcasts.c.state).where(broadcasts.c.id == panel.board.job_id)).scalar()
+    return state == "finished"
