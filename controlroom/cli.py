@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--time-scale", type=float, default=1.0, help=tr("speed of the demo simulator's clock"))
     sim.add_argument("--duration", type=float, metavar="S", help=tr("stop after S seconds (default: run until Ctrl+C)"))
     sim.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=None, help=tr("interface language (default: vi)"))
+    from controlroom.map_cli import add_map_parser  # `controlroom map prefetch|import` (no Qt)
+
+    add_map_parser(sub)
     return parser
 
 
@@ -229,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         print(tr("Cannot write the log file: {reason}", reason=str(exc)), file=sys.stderr)
     if args.command == "simulate":
         return run_simulator(args)
+    if args.command == "map":
+        from controlroom.map_cli import run_map_command
+
+        return run_map_command(args)
     return run_gui(args)
 
 
