@@ -70,6 +70,7 @@ class SnapshotService:
         resolves to a `Snapshot` once the PNG is on disk and the row is queued for the database."""
         future: Future = Future()
         ts = ts or datetime.now(timezone.utc)
+        ts = ts.replace(microsecond=ts.microsecond // 1000 * 1000)  # the database keeps milliseconds
         try:
             self._queue.put_nowait((camera_id, camera_name, frame, operator, ts, future))
         except queue.Full:

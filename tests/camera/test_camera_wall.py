@@ -1,0 +1,162 @@
+"""The wall panel offscreen: live/offline tiles on the real RTSP server, maximise, drag and
+drop, saved views restored at start, tours, snapshots and replay from the wall, alarm pop-up."""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PyQt6.QtGui import QDropEvent
+
+from controlroom.camera_health import StreamState
+from controlroom.camera_views import Tour, ViewStore, WallView
+from controlroom.domain import RoomAlertMessage
+from controlroom.stream_urls import with_demo_streams
+from controlroom.ui.camera_wall import CameraWall
+from controlroom.video_reader import ReaderPool
+from controlroom.widgets.camera_tile import CAMERA_MIME
+
+
+@pytest.fixture
+def make_wall(qtbot, tmp_path):
+    made = []
+
+    def make(config, view: WallView | None = None, store: ViewStore | None = None, **kwargs) -> CameraWall:
+        pool = ReaderPool(replay_seconds=20)
+        views = store or ViewStore(tmp_path / "views.json")
+        if view is not None:
+            views.save_view("main", view)
+        wall = CameraWall(config, pool, views, export_dir=tmp_path / "replays", **kwargs)
+        qtbot.addWidget(wall)
+        wall.resize(1280, 720)
+        wall.show()
+        made.append((wall, pool))
+        return wall
+
+    yield make
+    for wall, pool in made:
+        wall.close_wall()
+        pool.close()
+
+
+@pytest.fixture
+def synthetic_config(demo_config):
+    """Six demo cameras on synthetic sources (cheap, no network)."""
+    config = with_demo_streams(demo_config)
+    return config.model_copy(update={"cameras": config.cameras[:6]})
+
+
+def state_of(tile) -> StreamState | None:
+    return tile.health.state if tile.health else None
+
+
+def test_tile_goes_live_offline_when_server_dies_and_back_without_operator(qtbot, make_wall, rtsp_server, camera_config):
+    config = camera_config({"cam01": rtsp_server.url(0), "cam02": rtsp_server.url(1)})
+    wall = make_wall(config, WallView("two", "2x2", ["cam01", "cam02", None, None]))
+    tile = wall.tiles[0]
+    qtbot.waitUntil(lambda: state_of(tile) is StreamState.LIVE and tile.painted_frames > 5, timeout=30_000)
+    rtsp_server.kill()
+    qtbot.waitUntil(lambda: state_of(tile) is StreamState.OFFLINE, timeout=20_000)
+    assert tile.health.down_since is not None
+    rtsp_server.start()
+    qtbot.waitUntil(lambda: state_of(tile) is StreamState.LIVE, timeout=60_000)
+    painted = tile.painted_frames
+    qtbot.waitUntil(lambda: tile.painted_frames > painted + 5, timeout=20_000)
+
+
+def test_double_click_maximises_on_the_main_stream_and_back_to_the_sub_stream(qtbot, make_wall, synthetic_config):
+    wall = make_wall(synthetic_config, WallView("v", "2x2", ["cam01", "cam02", "cam03", "cam04"]))
+    qtbot.waitUntil(lambda: wall.tiles[1].painted_frames > 0, timeout=20_000)
+    qtbot.mouseDClick(wall.tiles[1], Qt.MouseButton.LeftButton)
+    assert wall.maximised_index == 1
+    assert wall.pool.get("cam02", "main") is not None
+    qtbot.waitUntil(lambda: wall.max_tile.health is not None and wall.max_tile.health.width == 1280, timeout=20_000)
+    qtbot.waitUntil(lambda: wall.max_tile._image is not None and wall.max_tile._image.width() >= 960, timeout=20_000)
+    qtbot.mouseDClick(wall.max_tile, Qt.MouseButton.LeftButton)
+    assert wall.maximised_index is None
+    assert wall.pool.get("cam02", "main") is None
+    assert wall.tiles[1].isVisible()
+
+
+def test_dropping_a_camera_from_the_list_shows_it_in_that_tile(qtbot, make_wall, synthetic_config):
+    wall = make_wall(synthetic_config, WallView("v", "2x2", ["cam01", None, None, None]))
+    tree = wall.camera_list.tree
+    item = next(tree.topLevelItem(i).child(j) for i in range(tree.topLevelItemCount())
+                for j in range(tree.topLevelItem(i).childCount()) if tree.topLevelItem(i).child(j).text(0).endswith(synthetic_config.cameras[4].name))
+    mime = tree.mimeData([item])
+    assert bytes(mime.data(CAMERA_MIME)).decode() == "cam05"
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    wall.tiles[3].dropEvent(drop)
+    assert wall.camera_in(3).id == "cam05"
+    assert wall.view.cells[3] == "cam05"
+    qtbot.waitUntil(lambda: wall.tiles[3].painted_frames > 0, timeout=20_000)
+
+
+def test_saved_view_is_restored_per_screen_at_start(qtbot, make_wall, synthetic_config, tmp_path):
+    store = ViewStore(tmp_path / "views.json")
+    wall = make_wall(synthetic_config, store=store)
+    wall.set_layout("1+5")
+    for index, camera_id in enumerate(["cam03", "cam01", "cam02"]):
+        wall.assign(index, camera_id)
+    wall.save_view("Lũ lụt")
+    store.flush()
+    other = ViewStore(tmp_path / "views.json")
+    other.save_view("wall-65in", WallView("presentation", "1", ["cam06"]))
+    other.flush()
+
+    restarted = make_wall(synthetic_config, store=ViewStore(tmp_path / "views.json"))
+    assert restarted.view.name == "Lũ lụt"
+    assert restarted.view.layout_id == "1+5"
+    assert [restarted.camera_in(i).id for i in range(3)] == ["cam03", "cam01", "cam02"]
+    big = restarted.grid.getItemPosition(restarted.grid.indexOf(restarted.tiles[0]))
+    assert big == (0, 0, 2, 2)
+    second_screen = make_wall(synthetic_config, store=ViewStore(tmp_path / "views.json"), screen="wall-65in")
+    assert second_screen.view.layout_id == "1" and second_screen.camera_in(0).id == "cam06"
+
+
+def test_tour_cycles_its_cameras_in_a_tile_with_the_dwell_time(qtbot, make_wall, synthetic_config):
+    wall = make_wall(synthetic_config, WallView("v", "2x2", [None, None, None, None]))
+    wall.start_tour(2, Tour("Cửa ngõ", ("cam01", "cam02", "cam03"), dwell_s=1.0))
+    assert wall.view.cells[2] == "tour:Cửa ngõ"
+    seen = []
+
+    def record():
+        camera = wall.camera_in(2)
+        if camera and (not seen or seen[-1] != camera.id):
+            seen.append(camera.id)
+        return len(seen) >= 4
+
+    qtbot.waitUntil(record, timeout=20_000)
+    assert seen[:4] == ["cam01", "cam02", "cam03", "cam01"]
+
+
+def test_snapshot_and_replay_export_from_the_selected_tile(qtbot, make_wall, synthetic_config, tmp_path, demo_config):
+    from controlroom.snapshots import SnapshotService
+
+    service = SnapshotService(tmp_path / "snaps", demo_config.site.id, demo_config.site.tz, writer=None)
+    wall = make_wall(synthetic_config, WallView("v", "2x2", ["cam01", "cam02", None, None]), snapshots=service)
+    try:
+        qtbot.waitUntil(lambda: wall.pool.replay("cam02") is not None and wall.pool.replay("cam02").seconds_available() > 3.5, timeout=30_000)
+        wall.select(1)
+        snap = wall.snapshot(1).result(timeout=30)
+        assert cv2.imread(str(snap.path)).shape == (270, 480, 3)
+        frames = wall.export_replay(1, 3).result(timeout=60)
+        assert abs(frames - 3 * wall.pool.replay_fps) <= 0.1 * 3 * wall.pool.replay_fps
+        qtbot.waitUntil(lambda: "mp4" in wall.message.text(), timeout=10_000)
+    finally:
+        service.close()
+
+
+def test_alert_near_cameras_pops_the_nearest_camera_into_the_alarm_tile(qtbot, make_wall, demo_config):
+    config = with_demo_streams(demo_config)
+    wall = make_wall(config, WallView("v", "2x2", ["cam20", "cam21", "cam22", "cam23"]))
+    sensor = next(s for s in config.sensors if s.kind == "water_level")
+    state = {"id": "a1", "source": f"sensor/{sensor.id}/level", "kind": "alarm_level", "active": True, "acked": False,
+             "raise_count": 1, "village": sensor.village, "detail": {"name": sensor.name}}
+    wall.on_room_alert(RoomAlertMessage("a1", state, None))
+    nearest = min(config.cameras, key=lambda c: (c.lat - sensor.lat) ** 2 + (c.lon - sensor.lon) ** 2)
+    assert wall.camera_in(0).id == nearest.id
+    assert wall.tiles[0].alarm_text
+    wall.on_room_alert(RoomAlertMessage("a1", dict(state, acked=True), None))  # no second pop-up
+    wall.clear_alarm()
+    assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
