@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from controlroom.domain import ConnectionState, DeviceStatus, Reading
+from controlroom.storage.models import alerts, alert_events, audit_log, readings, rollup_hour, rollup_minute, to_ms
+from controlroom.storage.queries import device_history, device_states, latest_readings
+
+from .conftest import SITE
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+
+
+def count(engine, table) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_readings_published_on_the_bus_are_persisted(engine, bus, writer):
+    for i in range(1200):
+        bus.publish(Reading("aq1", "pm25", T0 + timedelta(seconds=i), 10.0 + i % 7))
+    assert writer.flush(60)
+    assert count(engine, readings) == 1200
+    with engine.connect() as connection:
+        row = connection.execute(select(readings).order_by(readings.c.ts_ms).limit(1)).one()
+    assert row.site_id == SITE and row.sensor_id == "aq1" and row.metric == "pm25"
+    assert row.ts_ms == to_ms(T0) and row.value == 10.0
+    assert writer.stats.rows_written == 1200 and writer.stats.batches >= 1
+
+
+def test_redelivered_duplicates_are_stored_once_and_counted_once_in_rollups(engine, bus, writer):
+    events = [Reading("wl1", "level", T0 + timedelta(seconds=i), 1.0 + i / 100) for i in range(100)]
+    for event in events:
+        bus.publish(event)
+    for event in events[:50] + events[:50]:  # redelivered, twice, in the same and a later batch
+        bus.publish(event)
+    assert writer.flush(60)
+    assert count(engine, readings) == 100
+    with engine.connect() as connection:
+        total = connection.execute(select(func.sum(rollup_minute.c.count))).scalar_one()
+        hourly = connection.execute(select(func.sum(rollup_hour.c.count))).scalar_one()
+    assert total == hourly == 100
+    assert writer.stats.duplicates == 100
+
+
+def test_minute_and_hour_rollups_hold_min_max_avg_and_count(engine, bus, writer):
+    # 2 h of one reading every 10 s; values cycle so every minute holds 0..5 + minute offset
+    start = T0.replace(minute=0)
+    for i in range(720):
+        minute = i // 6
+        bus.publish(Reading("wl1", "level", start + timedelta(seconds=10 * i), float(i % 6 + minute)))
+    assert writer.flush(60)
+    with engine.connect() as connection:
+        minute_rows = connection.execute(select(rollup_minute).order_by(rollup_minute.c.bucket_ms)).all()
+        hour_rows = connection.execute(select(rollup_hour).order_by(rollup_hour.c.bucket_ms)).all()
+    assert len(minute_rows) == 120
+    m7 = minute_rows[7]
+    assert m7.bucket_ms == to_ms(start + timedelta(minutes=7))
+    assert (m7.min, m7.max, m7.count) == (7.0, 12.0, 6)
+    assert m7.sum / m7.count == pytest.approx(9.5)
+    assert len(hour_rows) == 2
+    h1 = hour_rows[1]
+    assert h1.bucket_ms == to_ms(start + timedelta(hours=1))
+    assert (h1.min, h1.max, h1.count) == (60.0, 124.0, 360)
+    assert h1.sum / h1.count == pytest.approx(sum(m + k for m in range(60, 120) for k in range(6)) / 360)
+
+
+def test_rollups_add_up_across_batches_and_late_readings(engine, bus, writer):
+    bus.publish(Reading("aq1", "pm10", T0 + timedelta(seconds=5), 20.0))
+    assert writer.flush(30)
+    bus.publish(Reading("aq1", "pm10", T0 + timedelta(seconds=50), 40.0))
+    bus.publish(Reading("aq1", "pm10", T0 + timedelta(seconds=1), 3.0))  # late, same minute
+    assert writer.flush(30)
+    with engine.connect() as connection:
+        row = connection.execute(select(rollup_minute)).one()
+    assert (row.min, row.max, row.sum, row.count) == (3.0, 40.0, 63.0, 3)
+    latest = latest_readings(engine, SITE)
+    assert [(r.sensor_id, r.metric, r.ts, r.value) for r in latest] == [("aq1", "pm10", T0 + timedelta(seconds=50), 40.0)]
+
+
+def test_non_finite_values_are_rejected_and_the_rest_is_stored(engine, bus, writer):
+    bus.publish(Reading("aq1", "pm25", T0, float("nan")))
+    bus.publish(Reading("aq1", "pm25", T0 + timedelta(seconds=1), float("inf")))
+    bus.publish(Reading("aq1", "pm25", T0 + timedelta(seconds=2), 12.5))
+    assert writer.flush(30)
+    assert count(engine, readings) == 1
+    assert writer.stats.rejected == 2
+
+
+def test_device_status_keeps_current_state_and_records_changes_only(engine, bus, writer):
+    for seconds, online in [(0, True), (10, True), (20, False), (30, False), (40, True)]:
+        bus.publish(DeviceStatus("cam01", online, T0 + timedelta(seconds=seconds)))
+    bus.publish(DeviceStatus("cam01", False, T0 - timedelta(hours=1)))  # stale retained message
+    assert writer.flush(30)
+    history = device_history(engine, SITE, "cam01")
+    assert [(h.online, h.ts) for h in history] == [
+        (True, T0),
+        (False, T0 + timedelta(seconds=20)),
+        (True, T0 + timedelta(seconds=40)),
+    ]
+    [state] = device_states(engine, SITE)
+    assert state.online is True and state.ts == T0 + timedelta(seconds=40)
+
+
+def test_execute_runs_on_the_writer_thread_in_its_own_transaction(engine, writer):
+    def record(connection):
+        connection.execute(
+            insert(alerts),
+            {"site_id": SITE, "id": "a1", "state": "active", "raised_at": T0, "updated_at": T0},
+        )
+        connection.execute(
+            insert(alert_events),
+            {"site_id": SITE, "alert_id": "a1", "ts": T0, "to_state": "active", "actor": "system"},
+        )
+        return threading.current_thread().name
+
+    assert writer.execute(record).result(timeout=30) == "storage-writer"
+    with engine.connect() as connection:
+        event = connection.execute(select(alert_events)).one()
+    assert event.ts == T0 and event.actor == "system"
+
+
+def test_a_failing_job_is_rolled_back_counted_and_the_writer_goes_on(engine, bus, writer):
+    def half_then_fail(connection):
+        connection.execute(insert(audit_log), {"site_id": SITE, "ts": T0, "actor": "op1", "action": "login"})
+        raise ValueError("bug in a caller")
+
+    future = writer.execute(half_then_fail)
+    with pytest.raises(ValueError):
+        future.result(timeout=30)
+    assert count(engine, audit_log) == 0
+    assert writer.stats.job_errors == 1
+    bus.publish(Reading("aq1", "pm25", T0, 1.0))
+    assert writer.execute(lambda c: "still alive").result(timeout=30) == "still alive"
+    assert writer.flush(30)
+    assert count(engine, readings) == 1
+
+
+def test_first_commit_reports_the_database_connected(engine, bus, database_config):
+    from controlroom.storage.writer import StorageWriter
+
+    seen: list[ConnectionState] = []
+    bus.subscribe(ConnectionState, seen.append)
+    writer = StorageWriter(engine, bus, SITE, database_config)
+    writer.start()
+    try:
+        writer.execute(lambda c: None).result(timeout=30)
+    finally:
+        writer.stop()
+    assert seen == [ConnectionState("database", True, "")]
+    assert writer.stats.database_connected is True
+
+
+def test_stop_flushes_everything_queued(engine, bus, database_config):
+    from controlroom.storage.writer import StorageWriter
+
+    writer = StorageWriter(engine, bus, SITE, database_config, flush_interval_s=5.0)
+    writer.start()
+    for i in range(300):  # fewer than a batch, well within the flush interval
+        bus.publish(Reading("aq1", "pm25", T0 + timedelta(seconds=i), 1.0))
+    writer.stop()
+    assert count(engine, readings) == 300
+    bus.publish(Reading("aq1", "pm25", T0 - timedelta(days=1), 1.0))  # unsubscribed: not queued
+    assert writer.stats.queue_depth == 0
