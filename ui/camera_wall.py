@@ -230,7 +230,7 @@ class CameraWall(QWidget):
                 self._tours[index] = (tour, time.monotonic())
                 camera_id = tour.camera_at(0)
         if camera_id is not None and camera_id not in self.cameras:
-            self._show_message(tr("unknown camera {id}", id=camera_id))
+            self._show_message(tr("No camera {id} in this configuration", id=camera_id))
             cell = camera_id = None
         self.view.cells[index] = cell
         self._show_camera(index, camera_id)
