@@ -41,11 +41,12 @@ def firing_key(entry: ScheduledBroadcastConfig, local_day: datetime) -> str:
     return f"{entry.id}@{local_day:%Y-%m-%d}"
 
 
-def due_entries(config: Config, now_utc: datetime, fired: set[str], grace: timedelta) -> list[tuple[str, ScheduledBroadcastConfig]]:
-    """Entries whose local time has come today (within `grace`) and were not fired yet."""
-    local_now = now_utc.astimezone(config.site.tz)
+def due_entries(entries: list[ScheduledBroadcastConfig], tz, now_utc: datetime, fired: set[str],
+                grace: timedelta) -> list[tuple[str, ScheduledBroadcastConfig]]:
+    """Entries whose local time (zone `tz`) has come today, within `grace`, not fired yet."""
+    local_now = now_utc.astimezone(tz)
     due = []
-    for entry in config.broadcast.schedule:
+    for entry in entries:
         if local_now.weekday() not in entry.weekdays:
             continue
         hour, minute = (int(part) for part in entry.time.split(":"))
@@ -61,8 +62,10 @@ class BroadcastScheduler:
     the job (its id carries the key, which is how a database store remembers it)."""
 
     def __init__(self, config: Config, store: FiredStore, fire: Callable[[str, ScheduledBroadcastConfig], None],
-                 grace: timedelta = timedelta(minutes=10)) -> None:
+                 grace: timedelta = timedelta(minutes=10),
+                 entries: Callable[[], list[ScheduledBroadcastConfig]] | None = None) -> None:
         self._config = config
+        self._entries = entries or (lambda: config.broadcast.schedule)
         self._store = store
         self._fire = fire
         self._grace = grace
@@ -71,7 +74,7 @@ class BroadcastScheduler:
 
     def __call__(self, now_utc: datetime) -> None:
         with self._lock:
-            due = due_entries(self._config, now_utc, self._fired, self._grace)
+            due = due_entries(self._entries(), self._config.site.tz, now_utc, self._fired, self._grace)
             for key, _ in due:
                 self._fired.add(key)
                 self._store.mark_fired(key, now_utc)  # remembered before playing: never twice

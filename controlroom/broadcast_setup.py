@@ -9,6 +9,7 @@ from pathlib import Path
 from controlroom.audio_server import AudioServer
 from controlroom.audit import AuditLog
 from controlroom.broadcast import BroadcastService
+from controlroom.broadcast_programme import ProgrammeStore
 from controlroom.broadcast_schedule import BroadcastScheduler, entry_priority
 from controlroom.broadcast_store import SCHEDULE_PREFIX, DatabaseFiredStore, make_persister
 from controlroom.config import ScheduledBroadcastConfig
@@ -24,6 +25,7 @@ class Broadcasting:
     service: BroadcastService
     audio: AudioServer
     scheduler: BroadcastScheduler
+    programme: ProgrammeStore
 
     def stop(self) -> None:
         self.service.stop()
@@ -35,9 +37,12 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
     settings = core.config.broadcast
     media_dir = media_dir or data_dir() / "broadcast-media"
     audio = AudioServer(media_dir, settings.http_bind, settings.http_port, settings.public_host)
+    audit = AuditLog(core.storage, core.site_id)
     service = BroadcastService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
                                persist=make_persister(core.storage, core.site_id),
-                               audit=AuditLog(core.storage, core.site_id), engine=core.engine, tick_s=tick_s)
+                               audit=audit, engine=core.engine, tick_s=tick_s)
+    programme = ProgrammeStore(core.config, core.engine, core.storage, audit)
+    programme.load(seeder=SYSTEM)
 
     def fire(key: str, entry: ScheduledBroadcastConfig) -> None:
         try:
@@ -55,8 +60,9 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
                           priority=entry_priority(entry), volume=entry.volume, operator=SYSTEM,
                           source_kind=kind, text=entry.text, job_id=SCHEDULE_PREFIX + key)
 
-    scheduler = BroadcastScheduler(core.config, DatabaseFiredStore(core.engine, core.site_id), fire)
+    scheduler = BroadcastScheduler(core.config, DatabaseFiredStore(core.engine, core.site_id), fire,
+                                   entries=programme.entries)
     service.add_tick_hook(scheduler)
     audio.start()
     service.start()
-    return Broadcasting(service, audio, scheduler)
+    return Broadcasting(service, audio, scheduler, programme)

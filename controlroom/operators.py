@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, Role] = {
     "alert.out_of_service": Role.DUTY_OFFICER,
     "broadcast.start": Role.OPERATOR,
     "broadcast.emergency": Role.DUTY_OFFICER,
+    "broadcast.programme": Role.DUTY_OFFICER,
     "camera.ptz": Role.OPERATOR,
     "evidence.export": Role.OPERATOR,
     "flood.risk_level": Role.DUTY_OFFICER,

@@ -30,12 +30,14 @@ from PyQt6.QtWidgets import (
 
 from controlroom.broadcast import BroadcastRefused, BroadcastService, BroadcastUpdate
 from controlroom.broadcast_jobs import Priority
+from controlroom.broadcast_programme import ProgrammeStore
 from controlroom.broadcast_store import broadcast_log_csv
 from controlroom.domain import SpeakerStatus
 from controlroom.i18n import tr
 from controlroom.operators import Operator, PermissionDenied, Role
 from controlroom.ui.background import run_in_background
 from controlroom.ui.broadcast_compose import BroadcastRequest, ComposeDialog
+from controlroom.ui.programme_editor import ProgrammeEditor
 from controlroom.widgets.delivery_board import DeliveryBoard
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,11 @@ def speaker_state_label(state: str) -> str:
 
 
 class BroadcastPanel(QWidget):
-    def __init__(self, service: BroadcastService, operator: Operator, parent: QWidget | None = None) -> None:
+    def __init__(self, service: BroadcastService, operator: Operator, parent: QWidget | None = None,
+                 programme: ProgrammeStore | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        self.programme = programme
         self.operator = operator
         config = service.config
         self._preset_zone: str | None = None
@@ -82,6 +86,9 @@ class BroadcastPanel(QWidget):
         self.emergency_button = QPushButton(tr("Emergency broadcast…"))
         self.emergency_button.setProperty("role", "danger")
         self.emergency_button.clicked.connect(lambda: self.compose(priority=Priority.EMERGENCY))
+        self.programme_button = QPushButton(tr("Daily programme…"))
+        self.programme_button.clicked.connect(self.open_programme)
+        self.programme_button.setEnabled(programme is not None)
         self.export_button = QPushButton(tr("Export broadcast log…"))
         self.export_button.clicked.connect(self._export_log)
         self.status_label = QLabel("")
@@ -100,7 +107,10 @@ class BroadcastPanel(QWidget):
         buttons.addWidget(self.emergency_button)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.tree, 1)
-        left_layout.addWidget(self.export_button)
+        bottom_buttons = QHBoxLayout()
+        bottom_buttons.addWidget(self.programme_button)
+        bottom_buttons.addWidget(self.export_button)
+        left_layout.addLayout(bottom_buttons)
         left_layout.addWidget(self.status_label)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.jobs)
@@ -216,6 +226,11 @@ class BroadcastPanel(QWidget):
         if self.board.job_id == job_id or select:
             self.board.show_job(job)
 
+    def open_programme(self) -> ProgrammeEditor:
+        editor = ProgrammeEditor(self.programme, self.service.config, self.operator, self)
+        editor.open()
+        return editor
+
     def _export_log(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("Export broadcast log"), "nhat-ky-phat-thanh.csv", tr("CSV (*.csv)"))
         if path:
@@ -256,7 +271,7 @@ def create_broadcast_panel(context, parent: QWidget) -> QWidget:
         context.services["broadcasting"] = broadcasting
         context.on_shutdown(broadcasting.stop)
     operator = context.services.get("operator") or local_operator()
-    panel = BroadcastPanel(broadcasting.service, operator, parent)
+    panel = BroadcastPanel(broadcasting.service, operator, parent, programme=broadcasting.programme)
     context.bridge.speaker_status.connect(panel.apply_speaker_status)
     context.bridge.other_event.connect(panel.apply_event)
     context.services["broadcast_panel"] = panel

@@ -306,3 +306,24 @@ shift_log = Table(
     Column("detail", Json),
     Index(None, "site_id", "ts"),
 )
+
+# --- broadcast programme -----------------------------------------------------------------
+
+broadcast_programme = Table(
+    "broadcast_programme",
+    metadata,
+    _site(),
+    Column("id", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("time", String(5), nullable=False),  # local HH:MM in the site's time zone
+    Column("weekdays", Json, nullable=False),  # [0..6], 0 = Monday
+    Column("zone", String(64), nullable=False),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("file", Text),
+    Column("priority", String(16), nullable=False, server_default="routine"),
+    Column("volume", Integer, nullable=False, server_default="70"),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    PrimaryKeyConstraint("site_id", "id"),
+    comment="the daily broadcast programme; seeded from the site config, edited by operators",
+)

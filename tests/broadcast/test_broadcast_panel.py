@@ -29,7 +29,8 @@ def console(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
     core.start()
     broadcasting = start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.1)
     bridge = CoreBridge(core.bus)
-    panel = BroadcastPanel(broadcasting.service, Operator("trucban", "Trực ban", Role.DUTY_OFFICER))
+    panel = BroadcastPanel(broadcasting.service, Operator("trucban", "Trực ban", Role.DUTY_OFFICER),
+                           programme=broadcasting.programme)
     bridge.speaker_status.connect(panel.apply_speaker_status)
     bridge.other_event.connect(panel.apply_event)
     qtbot.addWidget(panel)
@@ -109,3 +110,30 @@ def _flushed(panel) -> bool:
     with panel.service.engine.connect() as conn:
         state = conn.execute(select(broadcasts.c.state).where(broadcasts.c.id == panel.board.job_id)).scalar()
     return state == "finished"
+
+
+def test_programme_editor_saves_a_day_change_and_refuses_an_operator(console, qtbot):
+    from PyQt6.QtCore import Qt
+
+    from controlroom.ui.programme_editor import ProgrammeEditor
+
+    panel, config, _ = console
+    panel.programme.save(_entry(), panel.operator).result(10)
+    editor = panel.open_programme()
+    qtbot.addWidget(editor)
+    entry = panel.programme.entries()[0]
+    sunday = editor.table.item(0, 3 + 6)
+    sunday.setCheckState(Qt.CheckState.Unchecked if 6 in entry.weekdays else Qt.CheckState.Checked)
+    changed = panel.programme.entries()[0]
+    assert (6 in changed.weekdays) != (6 in entry.weekdays)
+    restricted = ProgrammeEditor(panel.programme, config, Operator("vh", "Vận hành", Role.OPERATOR))
+    qtbot.addWidget(restricted)
+    restricted.table.item(0, 3).setCheckState(Qt.CheckState.Unchecked if 0 in changed.weekdays else Qt.CheckState.Checked)
+    assert panel.programme.entries()[0].weekdays == changed.weekdays
+    assert restricted.message.text()  # the operator is told why
+
+
+def _entry():
+    from controlroom.config import ScheduledBroadcastConfig
+
+    return ScheduledBroadcastConfig(id="noon", title="Bản tin trưa", time="11:30", zone="all", text="Bản tin trưa")

@@ -70,4 +70,4 @@ def test_schedule_fires_once_per_day_and_not_again_after_restart(demo_config):
 
 def test_entry_missed_by_more_than_the_grace_is_skipped(demo_config):
     late = datetime(2026, 11, 25, 23, 11, tzinfo=timezone.utc)  # 06:11 local
-    assert due_entries(demo_config, late, set(), timedelta(minutes=10)) == []
+    assert due_entries(demo_config.broadcast.schedule, demo_config.site.tz, late, set(), timedelta(minutes=10)) == []
