@@ -15,6 +15,7 @@ import logging.handlers
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 DEFAULT_SCREENSHOT_DELAY_S = 6.0
+DEFAULT_TIME_SCALE = 60.0  # one simulated minute per second: a flood plays out in minutes
 
 
 def log_file() -> Path:
@@ -78,17 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         type=float,
         default=None,
-        help=tr("seconds to wait before the screenshot (default: when the first readings arrive, at most {s} s)", s=DEFAULT_SCREENSHOT_DELAY_S),
+        help=tr("seconds the window is shown before the screenshot, which also waits for the first readings (default: {s})", s=DEFAULT_SCREENSHOT_DELAY_S),
     )
     parser.add_argument("--seed", type=int, default=1, help=tr("random seed of the demo simulator"))
-    parser.add_argument("--time-scale", type=float, default=1.0, help=tr("speed of the demo simulator's clock"))
+    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, help=tr("speed of the demo simulator's clock (default: {x})", x=DEFAULT_TIME_SCALE))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = sub.add_parser("simulate", help=tr("publish the demo feeds over MQTT"), description=tr("publish the demo feeds over MQTT"))
     sim.add_argument("--config", metavar="PATH", help=tr("commune configuration file (TOML)"))
     sim.add_argument("--host", help=tr("MQTT broker host (default: from the configuration)"))
     sim.add_argument("--port", type=int, help=tr("MQTT broker port (default: from the configuration)"))
     sim.add_argument("--seed", type=int, default=1, help=tr("random seed of the demo simulator"))
-    sim.add_argument("--time-scale", type=float, default=1.0, help=tr("speed of the demo simulator's clock"))
+    sim.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, help=tr("speed of the demo simulator's clock (default: {x})", x=DEFAULT_TIME_SCALE))
     sim.add_argument("--duration", type=float, metavar="S", help=tr("stop after S seconds (default: run until Ctrl+C)"))
     sim.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=None, help=tr("interface language (default: vi)"))
     from controlroom.map_cli import add_map_parser  # `controlroom map prefetch|import` (no Qt)
@@ -107,7 +109,7 @@ class Backend:
     db_url: str | None = None
     demo: bool = False
     seed: int = 1
-    time_scale: float = 1.0
+    time_scale: float = 60.0
 
     def __post_init__(self) -> None:
         self.broker = None
@@ -130,6 +132,12 @@ class Backend:
         from controlroom.core import ControlRoomCore
 
         self.core = ControlRoomCore(self.config, db_url=self.db_url, broker_host=self.broker_host, broker_port=self.broker_port)
+        if self.broker is not None and self.broker.kind != "configured":
+            # a broker we started may speak only MQTT 3.1.1 (embedded amqtt) and has no TLS:
+            # the feed is rebuilt with the handle's options before anything starts
+            from controlroom.mqtt_feed import MqttFeed
+
+            self.core.feed = MqttFeed(self.config, self.core.bus, **self.broker.feed_options())
 
     def start(self) -> None:
         if self.core is None:
@@ -138,16 +146,14 @@ class Backend:
         if self.demo:
             from controlroom.simulator import Simulator
 
-            self.simulator = Simulator(self.config, self.broker_host, self.broker_port, seed=self.seed, time_scale=self.time_scale)
+            self.simulator = Simulator(
+                self.config, self.broker_host, self.broker_port, seed=self.seed, time_scale=self.time_scale, timestamps="wall"
+            )
             self.simulator.start()
-
-    def broker_description(self) -> str:
-        if self.broker is not None:
-            return str(self.broker.description)
-        return f"{self.broker_host}:{self.broker_port}"
 
     def stop(self) -> None:
         """Stop in reverse order; one part failing to stop does not keep the others running."""
+        started = time.monotonic()
         for name, part in (("simulator", self.simulator), ("core", self.core), ("broker", self.broker)):
             if part is None:
                 continue
@@ -157,6 +163,7 @@ class Backend:
                 log.exception("stopping the %s failed", name)
         self.simulator = None
         self.broker = None
+        log.info("backend stopped in %.2f s", time.monotonic() - started)
 
 
 def _load(path: str | None, demo: bool) -> Config:
@@ -207,7 +214,7 @@ def run_simulator(args: argparse.Namespace) -> int:
     try:
         from controlroom.simulator import Simulator
 
-        simulator = Simulator(config, host, port, seed=args.seed, time_scale=args.time_scale)
+        simulator = Simulator(config, host, port, seed=args.seed, time_scale=args.time_scale, timestamps="wall")
         simulator.start()
         print(tr("Simulating {site} on {host}:{port}; Ctrl+C stops.", site=config.site.name, host=host, port=port), file=sys.stderr)
         stop.wait(args.duration)

@@ -12,6 +12,11 @@ import pytest
 
 from controlroom import i18n
 
+try:  # must precede the QApplication (pytest-qt's qapp), like in ui/app.py
+    import PyQt6.QtWebEngineWidgets  # noqa: F401
+except ImportError:
+    pass
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("controlroom", "ui", "widgets")
 PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}(?!\})")
@@ -158,12 +163,14 @@ def test_main_window_built_in_vietnamese_asks_for_no_missing_string(qtbot, demo_
     """Every panel in PANELS, the menus and the status bar, built in Vietnamese, find a
     translation for each string they show (the core is built but not connected)."""
     from controlroom.core import ControlRoomCore
+    from controlroom.storage.db import migrate
     from controlroom.ui.bridge import CoreBridge
     from controlroom.ui.context import AppContext
     from controlroom.ui.main_window import MainWindow
 
     i18n.set_language("vi")
     core = ControlRoomCore(demo_config, db_url=f"sqlite:///{(tmp_path / 'i18n.sqlite3').as_posix()}", client_id="i18n-test")
+    migrate(core.engine)  # panels may read history at start
     bridge = CoreBridge(core.bus)
     context = AppContext(config=demo_config, core=core, bridge=bridge, broker_description="127.0.0.1:1883")
     before = i18n.missing()
@@ -179,3 +186,4 @@ def test_main_window_built_in_vietnamese_asks_for_no_missing_string(qtbot, demo_
     finally:
         context.shutdown()
         bridge.close()
+        core.engine.dispose()

@@ -15,7 +15,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from PyQt6.QtCore import QTimer
+from PyQt6.QtCore import QCoreApplication, QEvent, QTimer
 from PyQt6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 
@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 BASE_FONT_PT = 10.0  # at 1920x1080 logical; grows with larger unscaled screens
 FONT_FAMILIES = ["Segoe UI", "Noto Sans", "DejaVu Sans", "Arial"]  # all carry Vietnamese diacritics
 REFERENCE_SIZE = (1920, 1080)
-SCREENSHOT_SETTLE_MS = 3000  # after the first readings, let panels paint (map, camera tiles)
 
 
 def configure_qt_environment() -> None:
@@ -122,24 +121,31 @@ def create_application() -> QApplication:
 
 
 class ScreenshotTaker:
-    """Saves `window.grab()` to `path` and quits: at `delay_s` if given, otherwise a moment
-    after the first readings arrive, and at the latest after the default delay."""
+    """Saves `window.grab()` to `path` and quits, once the window has been up for `delay_s`
+    seconds AND the first readings arrived (so tables and tiles show data), or at the
+    latest `READINGS_GRACE_S` later when no reading comes (the picture then shows why)."""
 
-    def __init__(self, app: QApplication, window, bridge, path: str, delay_s: float | None, default_delay_s: float) -> None:
+    READINGS_GRACE_S = 10.0
+
+    def __init__(self, app: QApplication, window, bridge, path: str, delay_s: float) -> None:
         self.app, self.window, self.path = app, window, Path(path)
         self.saved: bool | None = None
-        if delay_s is not None:
-            QTimer.singleShot(round(delay_s * 1000), self.shoot)
-        else:
-            bridge.readings.connect(self._first_readings)
-            QTimer.singleShot(round(default_delay_s * 1000), self.shoot)
-        self._bridge = bridge
-        self._armed = False
+        self._have_readings = False
+        self._waited = False
+        bridge.readings.connect(self._on_readings)
+        QTimer.singleShot(round(delay_s * 1000), self._delay_over)
+        QTimer.singleShot(round((delay_s + self.READINGS_GRACE_S) * 1000), self.shoot)
 
-    def _first_readings(self, _batch: list) -> None:
-        if not self._armed:
-            self._armed = True
-            QTimer.singleShot(SCREENSHOT_SETTLE_MS, self.shoot)
+    def _on_readings(self, _batch: list) -> None:
+        if not self._have_readings:
+            self._have_readings = True
+            if self._waited:
+                QTimer.singleShot(500, self.shoot)  # let the batch paint
+
+    def _delay_over(self) -> None:
+        self._waited = True
+        if self._have_readings:
+            self.shoot()
 
     def shoot(self) -> None:
         if self.saved is not None:
@@ -177,7 +183,8 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         config=backend.config,
         core=core,
         bridge=bridge,
-        broker_description=broker_text(backend),
+        broker_description=broker_text(backend)[0],
+        broker_detail=broker_text(backend)[1],
         ui_scale=scale,
     )
     window = None
@@ -193,7 +200,8 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         wake = QTimer()
         wake.timeout.connect(lambda: None)
         wake.start(500)
-        taker = ScreenshotTaker(app, window, bridge, screenshot, screenshot_delay, default_screenshot_delay) if screenshot else None
+        delay = default_screenshot_delay if screenshot_delay is None else screenshot_delay
+        taker = ScreenshotTaker(app, window, bridge, screenshot, delay) if screenshot else None
         code = app.exec()
         if taker is None and window.isVisible():  # quit by signal: keep the layout anyway
             save_window(window)
@@ -202,17 +210,19 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         context.shutdown()
         bridge.close()
         if window is not None:
+            # destroy the widgets (WebEngine pages first of all) while the QApplication and
+            # the web profile still exist; left to interpreter exit, QtWebEngine may crash
             window.hide()
             window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+            QCoreApplication.processEvents()
 
 
-def broker_text(backend) -> str:
-    """"host:port, embedded broker (amqtt)" or "host:port, external broker" for the status bar."""
+def broker_text(backend) -> tuple[str, str]:
+    """(short text, tooltip) for the status bar: where the broker is and whether the app
+    started it (embedded / private demo broker) or uses one run by someone else."""
     broker = getattr(backend, "broker", None)
     where = f"{backend.broker_host}:{backend.broker_port}"
-    if broker is None:
-        return tr("{where}, external broker", where=where)
-    kind = str(getattr(broker, "kind", "") or "")
-    if kind and kind not in ("external", "system", "mosquitto-system"):
-        return tr("{where}, embedded broker ({kind})", where=where, kind=kind)
-    return tr("{where}, external broker", where=where)
+    if broker is None or broker.kind == "configured":
+        return tr("{where}, external broker", where=where), str(getattr(broker, "description", "") or where)
+    return tr("{where}, embedded broker", where=where), str(broker.description)

@@ -23,7 +23,8 @@ class AppContext:
     config: Config
     core: Any
     bridge: Any
-    broker_description: str = ""
+    broker_description: str = ""  # short: "127.0.0.1:1883, external broker"
+    broker_detail: str = ""  # longer, for the tooltip
     ui_scale: float = 1.0
     services: dict[str, Any] = field(default_factory=dict)
     _shutdown: list[Callable[[], None]] = field(default_factory=list, repr=False)

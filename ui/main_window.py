@@ -29,9 +29,23 @@ DOCK_AREAS = {
     "right": Qt.DockWidgetArea.RightDockWidgetArea,
     "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
 }
+# Default arrangement of the panels this project ships: (area, panels to share a tab stack
+# with, first present wins). A panel not listed here starts in its own `area`. Tabs keep
+# the default layout readable on one 1920x1080 screen: the flood picture (map, water levels,
+# cameras) stays visible, graphs and broadcast are one click away.
+DEFAULT_PLACEMENT: dict[str, tuple[str, tuple[str, ...]]] = {
+    "map": ("left", ()),
+    "camera_wall": ("center", ()),
+    "cameras": ("center", ()),
+    "graphs": ("center", ("camera_wall", "cameras")),
+    "broadcast": ("center", ("camera_wall", "cameras", "graphs")),
+    "sensors": ("bottom", ()),
+    "readings": ("bottom", ("sensors",)),
+    "alerts": ("right", ()),
+    "devices": ("right", ()),
+}
 # share of the window each area gets in the default layout
-DEFAULT_SHARE = {"left": 0.24, "right": 0.22, "center": 0.62, "bottom": 0.38}
-
+DEFAULT_SHARE = {"left": 0.26, "right": 0.24, "center": 0.60, "bottom": 0.40}
 
 def window_title(context: AppContext) -> str:
     site = context.config.site
@@ -73,8 +87,10 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.panel_widgets: dict[str, QWidget] = {}
         self._areas: dict[str, list[QDockWidget]] = {}
+        self._raised: list[QDockWidget] = []
         for panel in PANELS if panels is None else panels:
             self._add_panel(panel)
+        self._arrange(PANELS if panels is None else panels)
 
         self.status_bar = ControlRoomStatusBar(context, self)
         self.setStatusBar(self.status_bar)
@@ -104,17 +120,51 @@ class MainWindow(QMainWindow):
             widget.setWordWrap(True)
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
         dock.setWidget(widget)
-        area_name = panel.area if panel.area in DOCK_AREAS else "center"
-        area = DOCK_AREAS[area_name]
+        self.docks[panel.id] = dock
+        self.panel_widgets[panel.id] = widget
+
+    def _arrange(self, panels: list[Panel]) -> None:
+        """Place the docks: one column per area (split), tab partners stacked."""
+        placed: set[str] = set()
+        waiting: list[tuple[str, str, tuple[str, ...]]] = []
+        for panel in panels:
+            if panel.id not in self.docks or panel.id in placed:
+                continue
+            area_name, partners = DEFAULT_PLACEMENT.get(panel.id, (panel.area, ()))
+            if area_name not in DOCK_AREAS:
+                log.warning("panel %s asks for unknown area %r; using center", panel.id, area_name)
+                area_name = "center"
+            if any(p in self.docks and p != panel.id for p in partners):
+                waiting.append((panel.id, area_name, partners))
+            else:
+                self._place(panel.id, area_name)
+                placed.add(panel.id)
+        while waiting:  # tab onto the first partner already placed; chains resolve in turn
+            progress = False
+            for entry in list(waiting):
+                panel_id, _area, partners = entry
+                partner = next((p for p in partners if p in placed), None)
+                if partner is not None:
+                    self.tabifyDockWidget(self.docks[partner], self.docks[panel_id])
+                    if self.docks[partner] not in self._raised:
+                        self._raised.append(self.docks[partner])
+                    placed.add(panel_id)
+                    waiting.remove(entry)
+                    progress = True
+            if not progress:  # partners that wait on each other: the first one stands alone
+                panel_id, area_name, _partners = waiting.pop(0)
+                self._place(panel_id, area_name)
+                placed.add(panel_id)
+
+    def _place(self, panel_id: str, area_name: str) -> None:
+        dock = self.docks[panel_id]
         same_area = self._areas.setdefault(area_name, [])
         if same_area:
             orientation = Qt.Orientation.Vertical if area_name in ("left", "right") else Qt.Orientation.Horizontal
-            self.addDockWidget(area, dock, orientation)
+            self.addDockWidget(DOCK_AREAS[area_name], dock, orientation)
         else:
-            self.addDockWidget(area, dock)
+            self.addDockWidget(DOCK_AREAS[area_name], dock)
         same_area.append(dock)
-        self.docks[panel.id] = dock
-        self.panel_widgets[panel.id] = widget
 
     # menus
     def _build_menus(self) -> None:
@@ -148,6 +198,8 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, LAYOUT_VERSION)
         self.show_all_panels()
         self._apply_default_sizes()
+        for dock in self._raised:
+            dock.raise_()
 
     # layout sizes
     def _apply_default_sizes(self) -> None:
@@ -174,6 +226,8 @@ class MainWindow(QMainWindow):
             self._sized = True
             if not self.restored:
                 self._apply_default_sizes()
+                for dock in self._raised:
+                    dock.raise_()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         save_window(self, self._settings)

@@ -79,6 +79,12 @@ def _map_panel(context: "AppContext", parent: "QWidget") -> "QWidget":
     return create_map_panel(context, parent)
 
 
+def _alert_queue(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.alert_panel import create_alert_panel
+
+    return create_alert_panel(context, parent)
+
+
 def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
     from controlroom.ui.camera_wall import create_camera_wall_panel
 
@@ -87,6 +93,7 @@ def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
 
 PANELS: list[Panel] = [
     Panel("readings", "Latest readings", _readings_table, "bottom"),
+    Panel("alerts", "Alert queue", _alert_queue, "bottom"),
     Panel("sensors", "Sensor dashboard", _sensor_dashboard, "center"),
     Panel("map", "Commune map", _map_panel, "center"),
     Panel("camera_wall", "Camera wall", _camera_wall, "center"),

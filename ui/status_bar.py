@@ -74,6 +74,7 @@ class ControlRoomStatusBar(QStatusBar):
         self.setObjectName("statusBar")
         self._core = context.core
         self._broker_text = context.broker_description
+        self._broker_detail = context.broker_detail
         self._ever_connected = False
         self.broker_label = self._label("broker")
         self.database_label = self._label("database")
@@ -126,6 +127,7 @@ class ControlRoomStatusBar(QStatusBar):
 
     def _show_broker(self) -> None:
         where = self._broker_text
+        self.broker_label.setToolTip(self._broker_detail or where)
         if self.stats.broker_connected:
             self.broker_label.setText(tr("Broker: connected ({where})", where=where))
             self._set_level(self.broker_label, "ok")

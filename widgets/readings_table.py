@@ -183,6 +183,7 @@ class ReadingsTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_SENSOR, QHeaderView.ResizeMode.Stretch)

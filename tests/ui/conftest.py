@@ -6,6 +6,11 @@ import uuid
 
 import pytest
 
+try:  # must precede the QApplication (pytest-qt's qapp): the map panel uses WebEngine
+    import PyQt6.QtWebEngineWidgets  # noqa: F401
+except ImportError:
+    pass
+
 
 @pytest.fixture
 def shell_context(qapp, demo_config, mqtt_broker, data_dir, tmp_path):
