@@ -267,14 +267,18 @@ class MapModel:
         marker_id = f"alert/{message.alert_id}"
         state = message.state if isinstance(message.state, dict) else {}
         status = str(state.get("state") or state.get("status") or "active").lower()
-        if status in ("cleared", "resolved", "closed", "deleted"):
+        # normal (cleared), shelved and out-of-service alerts leave the map (ISA-18.2 states)
+        if status in _ALERT_GONE or state.get("active") is False and state.get("acked") is True:
             return None, marker_id if self._markers.pop(marker_id, None) is not None else None
         place = self._alert_place(state)
         if place is None:
             return None, None
         priority = _int_or(state.get("priority", state.get("severity")), 1)
         priority = max(0, min(3, priority))
-        title = str(state.get("title") or state.get("message") or state.get("rule") or message.alert_id)
+        detail = state.get("detail") if isinstance(state.get("detail"), dict) else {}
+        title = str(state.get("title") or detail.get("name") or state.get("source") or message.alert_id)
+        if state.get("kind"):
+            title = f"{title} ({state['kind']})"
         marker = {
             "id": marker_id,
             "layer": "alerts",
@@ -384,5 +388,13 @@ def _int_or(value: object, default: int) -> int:
         return default
 
 
+_ALERT_GONE = ("normal", "cleared", "resolved", "closed", "deleted", "shelved", "out_of_service")
+
+
 def _alert_status_label(status: str) -> str:
-    return {"active": tr("alert active"), "acknowledged": tr("alert acknowledged")}.get(status, status)
+    return {
+        "active": tr("alert active"),
+        "unacknowledged": tr("alert not yet acknowledged"),
+        "returned_unacknowledged": tr("back to normal, not yet acknowledged"),
+        "acknowledged": tr("alert acknowledged"),
+    }.get(status, status)

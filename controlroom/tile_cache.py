@@ -188,8 +188,9 @@ class TileProvider:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             with self._lock:
                 self._down_until = time.monotonic() + RETRY_AFTER_S
-            self._set_link("down")
-            log.info("tile server unreachable (%s); serving cached tiles for %.0f s", exc, RETRY_AFTER_S)
+                was_down, self._link = self._link == "down", "down"
+            if not was_down:  # say it once per outage, not once per tile
+                log.info("tile server unreachable (%s); serving cached tiles only, retrying every %.0f s", exc, RETRY_AFTER_S)
             return None, self._count("missing")
         self._set_link("up")
         try:

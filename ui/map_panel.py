@@ -24,8 +24,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
 from controlroom.i18n import tr
@@ -140,10 +140,24 @@ class MapPanel(QWidget):
         self._placeholder.setText(tr("The map could not start: {reason}", reason=self.error))
 
     def _connect_other_services(self) -> None:
-        alerts = self.context.services.get("alerts")
-        signal = getattr(alerts, "alertSelected", None)
+        """Wire clicks to the panels that exist (they are all built by now), each only once."""
+        services = self.context.services
+        signal = getattr(services.get("alerts"), "alertSelected", None)
         if signal is not None:
             signal.connect(self.focus_alert)
+        wall = services.get("camera_wall")
+        if wall is not None and self.receivers(self.cameraRequested) == 0:  # the wall may have connected itself
+            from controlroom.ui.camera_wall import open_camera
+
+            self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), _bring_to_front(wall)))
+        graphs = services.get("sensor_graphs")
+        if graphs is not None and hasattr(graphs, "show_sensor") and self.receivers(self.sensorRequested) == 0:
+            self.sensorRequested.connect(lambda sensor_id: (graphs.show_sensor(sensor_id), _bring_to_front(graphs)))
+        broadcast = services.get("broadcast_panel")
+        if broadcast is not None and hasattr(broadcast, "select_speaker") and self.receivers(self.speakerSelected) == 0:
+            self.speakerSelected.connect(lambda speaker_id: (broadcast.select_speaker(speaker_id), _bring_to_front(broadcast)))
+        if broadcast is not None and hasattr(broadcast, "select_village") and self.receivers(self.villageSelected) == 0:
+            self.villageSelected.connect(lambda village_id: (broadcast.select_village(village_id), _bring_to_front(broadcast)))
 
     # -- core -> map --------------------------------------------------------------------
 
@@ -240,6 +254,9 @@ class MapPanel(QWidget):
         if self.view is not None:
             self.view.select([f"speaker/{s}" for s in speaker_ids])
 
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name): a map needs room to be useful
+        return QSize(self.context.px(640), self.context.px(480))
+
     def basemap_status(self) -> str:
         return self.view.basemap_status if self.view is not None else "unknown"
 
@@ -252,6 +269,16 @@ class MapPanel(QWidget):
             self.provider.close()
             self.provider.cache.close()
             self.provider = None
+
+
+def _bring_to_front(widget: QWidget) -> None:
+    """Show the dock holding `widget` (it may be a hidden tab)."""
+    parent = widget
+    while parent is not None and not isinstance(parent, QDockWidget):
+        parent = parent.parentWidget()
+    if parent is not None:
+        parent.show()
+        parent.raise_()
 
 
 def create_map_panel(context, parent: QWidget) -> QWidget:

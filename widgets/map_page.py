@@ -102,7 +102,7 @@ def compose_html(config: Config, model: MapModel) -> str:
             interactive=False,
         ).add_to(villages)
     villages.add_to(fmap)
-    control = folium.LayerControl(collapsed=False)
+    control = folium.LayerControl(collapsed=True)  # live_layers.js expands it when the map is wide
     control.add_to(fmap)
     html = fmap.get_root().render()
     init = {

@@ -112,6 +112,7 @@
   }
 
   function focus(f) {
+    st.userMoved = true;
     var zoom = Math.max(st.map.getZoom(), f.zoom || 16);
     st.map.flyTo([f.lat, f.lon], zoom, { duration: 0.6 });
     var marker = f.id ? st.markers[f.id] : null;
@@ -151,6 +152,16 @@
     });
   }
 
+  function fitToPanel(opts) {
+    var size = st.map.getSize();
+    if (opts.layerControl) {  // a narrow dock shows the layer switcher as its icon
+      if (size.x >= 700) { opts.layerControl.expand(); } else { opts.layerControl.collapse(); }
+    }
+    if (!st.userMoved && opts.villages && opts.villages.getBounds().isValid()) {
+      st.map.fitBounds(opts.villages.getBounds(), { padding: [30, 30], animate: false });
+    }
+  }
+
   function init(opts) {
     st.map = opts.map;
     opts.layers.forEach(function (spec) {
@@ -161,9 +172,11 @@
     });
     bindVillages(opts.villages);
     L.control.scale({ imperial: false }).addTo(st.map);
-    if (opts.villages && opts.villages.getBounds().isValid()) {
-      st.map.fitBounds(opts.villages.getBounds(), { padding: [30, 30] });
-    }
+    fitToPanel(opts);
+    // until the operator moves the map, keep the commune fitted as the dock is resized
+    st.map.on("resize", function () { fitToPanel(opts); });
+    st.map.on("dragstart", function () { st.userMoved = true; });
+    st.map.getContainer().addEventListener("wheel", function () { st.userMoved = true; }, { passive: true });
     if (opts.tiles) {
       opts.tiles.on("tileerror", function (e) { st.tileErrors += 1; e.tile.style.visibility = "hidden"; });
       opts.tiles.on("tileload", function () { st.tilesLoaded += 1; });

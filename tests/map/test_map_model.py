@@ -94,3 +94,15 @@ def test_citizen_reports_are_capped(demo_config):
     assert [d for d in dropped if d] == ["report/r0", "report/r1", "report/r2"]
     no_place, _ = model.apply_report(CitizenReport("rx", NOW, "khác", "?", None, None, None, None))
     assert no_place is None
+
+
+def test_alert_engine_payload_is_placed_by_its_source_and_leaves_when_normal(demo_config):
+    model = MapModel(demo_config)
+    payload = {"id": "x1", "source": "sensor/wl_la_van/level", "priority": 2, "state": "unacknowledged",
+               "lat": None, "lon": None, "kind": "threshold", "detail": {"name": "Sông Bồ"}, "active": True, "acked": False}
+    marker, _ = model.apply_alert(RoomAlertMessage("x1", payload, NOW))
+    sensor = demo_config.sensor("wl_la_van")
+    assert (marker["lat"], marker["lon"], marker["pulse"]) == (sensor.lat, sensor.lon, 2)
+    assert marker["tip"][0].startswith("Cảnh báo: Sông Bồ")
+    marker, removed = model.apply_alert(RoomAlertMessage("x1", dict(payload, state="normal", active=False), NOW))
+    assert (marker, removed) == (None, "alert/x1")
