@@ -98,12 +98,17 @@ class AlertEngine:
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, live: Any = None) -> None:
+        """Subscribe and start the worker. `live` (LiveState) seeds device states that arrived
+        before the engine existed (retained status topics are delivered only once)."""
         if self._thread is not None:
             return
         put = self._queue.put
         for event_type in (Reading, DeviceStatus, CitizenReport, RoomAlertMessage, CameraObservation):
             self._unsubscribe.append(self.bus.subscribe(event_type, put))
+        if live is not None:
+            for status in live.devices().values():
+                put(status)
         self._thread = threading.Thread(target=self._run, name="alert-engine", daemon=True)
         self._thread.start()
 

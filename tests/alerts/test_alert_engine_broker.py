@@ -79,8 +79,9 @@ def send(client, sensor: str, value: float, ts: float | None = None):
 
 def test_threshold_crossing_published_by_a_client_raises_an_alert(consoles, publisher):
     a = consoles("a")
-    send(publisher, "wl1", 1.0)
-    send(publisher, "wl1", 3.2)
+    now = time.time()
+    send(publisher, "wl1", 1.0, now - 1)  # distinct timestamps: the feed drops (sensor, ts) duplicates
+    send(publisher, "wl1", 3.2, now)
     alert = wait_until(lambda: a.alert("sensor.wl1.level.alarm_level"), what="alarm level alert")
     assert alert.state is AlertState.UNACKNOWLEDGED and alert.band == 2 and alert.value == pytest.approx(3.2)
     rows = wait_until(lambda: _rows(a), what="alert stored")

@@ -1,0 +1,78 @@
+"""The queue view: order, filters, flood grouping with its banner, alarm sound stopping on ack."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from controlroom.alert_engine import AlertEngine
+from controlroom.alert_model import AlertState
+from controlroom.bus import EventBus
+from controlroom.domain import CitizenReport, Reading
+from controlroom.ui.context import AppContext
+
+
+class _Core:
+    """Only the bus: the panel talks to the engine, the engine to the bus (no broker needed here)."""
+
+    def __init__(self) -> None:
+        self.bus = EventBus()
+
+
+@pytest.fixture
+def panel_and_engine(qtbot, site_config, data_dir):
+    from controlroom.ui.alert_panel import AlertPanel
+
+    core = _Core()
+    engine = AlertEngine(site_config, core.bus, console_id="test")
+    engine.start()
+    context = AppContext(config=site_config, core=core, bridge=None)
+    context.services["operator_name"] = "Nguyễn Văn An"
+    panel = AlertPanel(context, engine, sound=False)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 600)
+    yield panel, engine, core.bus
+    engine.stop()
+
+
+def _report(i: int, village_lat: float = 16.5) -> CitizenReport:
+    return CitizenReport(f"r{i}", datetime.now(timezone.utc), "flooding", f"Ngập {i}", village_lat, 107.5, None, "Lê C")
+
+
+def test_new_alert_shows_first_and_rings_until_acknowledged(qtbot, panel_and_engine):
+    panel, engine, bus = panel_and_engine
+    now = datetime.now(timezone.utc)
+    bus.publish(Reading("wl1", "level", now, 1.0))
+    bus.publish(Reading("wl1", "level", now + timedelta(seconds=1), 4.8))  # level III: critical
+    qtbot.waitUntil(lambda: panel.table.row_count() == 1, timeout=10000)
+    assert panel.ringing
+    panel.table.selectAll()
+    engine.acknowledge(panel.table.selected_ids(), "An", "")
+    qtbot.waitUntil(lambda: not panel.ringing, timeout=10000)
+    assert engine.snapshot().alerts[0].state is AlertState.ACKNOWLEDGED
+    assert "acknowledged" in panel.history.toPlainText().lower() or "xác nhận" in panel.history.toPlainText().lower()
+
+
+def test_filters_by_village_and_priority(qtbot, panel_and_engine):
+    panel, engine, bus = panel_and_engine
+    bus.publish(_report(1, 16.5))  # v1
+    bus.publish(_report(2, 16.6))  # v2
+    qtbot.waitUntil(lambda: panel.table.row_count() == 2, timeout=10000)
+    panel.village_filter.setCurrentIndex(panel.village_filter.findData("v2"))
+    qtbot.waitUntil(lambda: panel.table.row_count() == 1, timeout=10000)
+    panel.village_filter.setCurrentIndex(0)
+    panel.priority_filter.setCurrentIndex(panel.priority_filter.count() - 1)  # critical only
+    qtbot.waitUntil(lambda: panel.table.row_count() == 0, timeout=10000)
+
+
+def test_more_than_ten_alerts_in_ten_minutes_is_a_flood_grouped_by_village(qtbot, panel_and_engine):
+    panel, engine, bus = panel_and_engine
+    for i in range(12):
+        bus.publish(_report(i, 16.5 if i % 3 else 16.6))
+    qtbot.waitUntil(lambda: engine.snapshot().flood, timeout=10000)
+    qtbot.waitUntil(lambda: not panel.banner.isHidden() and panel.table.row_count() == 2, timeout=10000)
+    # two villages x one kind: one group row each
+    panel.table.selectAll()
+    assert len(panel.table.selected_ids()) == 12  # a selected group stands for its alerts
+    assert engine.snapshot().kpis.alerts_in_window == 12

@@ -1,0 +1,233 @@
+"""The alert queue as a tree: flat in normal times, grouped by village and kind in a flood.
+
+Bound to an ``AlertSnapshot`` (immutable, from the alert engine); the panel hands it over
+with the filters applied. Rows are ordered state -> priority -> newest (ISA-18.2: what needs
+action first). In flood mode one row per (village, kind) shows counts and its highest
+priority; groups are ordered by that priority, so the worst stays on top. Selection and
+expanded groups survive refreshes. Double-click on an alert emits ``alertActivated(id)``.
+
+Run `python -m controlroom.widgets.alert_table` to see it with demo alerts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from PyQt6.QtCore import QModelIndex, Qt, pyqtSignal
+from PyQt6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+
+from controlroom.alert_model import Alert, AlertState, Priority, kind_label
+from controlroom.alert_text import alert_description, alert_title
+from controlroom.i18n import tr
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("Priority", "State", "Time", "Village", "Kind", "Alert", "Detail", "Acknowledged by")
+STATE_COLOURS = {
+    AlertState.UNACKNOWLEDGED: "#ff5252",
+    AlertState.RETURNED_UNACKNOWLEDGED: "#ffab40",
+    AlertState.ACKNOWLEDGED: "#e0e0e0",
+    AlertState.SHELVED: "#90a4ae",
+    AlertState.OUT_OF_SERVICE: "#78909c",
+    AlertState.NORMAL: "#81c784",
+}
+
+
+def column_titles() -> list[str]:
+    return [tr("Priority"), tr("State"), tr("Time"), tr("Village"), tr("Kind"), tr("Alert"), tr("Detail"), tr("Acknowledged by")]
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """Flood-mode row: the alerts of one village and kind."""
+
+    village: str | None
+    kind: str
+    alerts: tuple[Alert, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.village}|{self.kind}"
+
+    @property
+    def priority(self) -> Priority:
+        return max(a.priority for a in self.alerts)
+
+    @property
+    def unacknowledged(self) -> int:
+        return sum(1 for a in self.alerts if a.needs_action)
+
+    def sort_key(self) -> tuple:
+        best = min(a.sort_key() for a in self.alerts)
+        return (-int(self.priority), -self.unacknowledged, best)
+
+
+def group_alerts(alerts: list[Alert] | tuple[Alert, ...]) -> list[AlertGroup]:
+    groups: dict[tuple, list[Alert]] = {}
+    for alert in alerts:
+        groups.setdefault((alert.village, alert.kind), []).append(alert)
+    made = [AlertGroup(v, k, tuple(sorted(items, key=Alert.sort_key))) for (v, k), items in groups.items()]
+    return sorted(made, key=AlertGroup.sort_key)
+
+
+class AlertTable(QTreeView):
+    alertActivated = pyqtSignal(str)
+    selectionChangedIds = pyqtSignal(list)
+
+    def __init__(self, tz: tzinfo, village_names: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tz = tz
+        self._villages = village_names
+        self._model = QStandardItemModel(0, len(COLUMNS), self)
+        self._model.setHorizontalHeaderLabels(column_titles())
+        self.setModel(self._model)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setRootIsDecorated(False)
+        header = self.header()
+        header.setStretchLastSection(False)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self._expanded: set[str] = set()
+        self._grouped = False
+        self.doubleClicked.connect(self._activated)
+        self.expanded.connect(lambda index: self._expanded.add(index.data(GROUP_ROLE) or ""))
+        self.collapsed.connect(lambda index: self._expanded.discard(index.data(GROUP_ROLE) or ""))
+        self.selectionModel().selectionChanged.connect(lambda *_: self.selectionChangedIds.emit(self.selected_ids()))
+
+    # -- filling ---------------------------------------------------------------------------
+
+    def show_alerts(self, alerts: list[Alert] | tuple[Alert, ...], grouped: bool) -> None:
+        selected = set(self.selected_ids())
+        current = self.currentIndex().data(ID_ROLE) or self.currentIndex().data(GROUP_ROLE)
+        self.setUpdatesEnabled(False)
+        try:
+            self._model.removeRows(0, self._model.rowCount())
+            self._grouped = grouped
+            self.setRootIsDecorated(grouped)
+            if grouped:
+                for group in group_alerts(alerts):
+                    parent = self._group_row(group)
+                    self._model.appendRow(parent)
+                    for alert in group.alerts:
+                        parent[0].appendRow(self._alert_row(alert))
+            else:
+                for alert in sorted(alerts, key=Alert.sort_key):
+                    self._model.appendRow(self._alert_row(alert))
+            self._restore(selected, current)
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _alert_row(self, alert: Alert) -> list[QStandardItem]:
+        state = alert.state
+        local = alert.raised_at.astimezone(self._tz)
+        ack = alert.acked_by or ""
+        if state is AlertState.SHELVED and alert.shelved_until is not None:
+            ack = tr("shelved by {who} until {time}: {reason}", who=alert.shelved_by or "",
+                     time=alert.shelved_until.astimezone(self._tz).strftime("%H:%M"), reason=alert.shelve_reason)
+        texts = [alert.priority.label(), state.label(), local.strftime("%H:%M:%S %d/%m"),
+                 self._villages.get(alert.village or "", alert.village or "—"), kind_label(alert.kind),
+                 alert_title(alert), alert_description(alert, self._tz), ack]
+        items = [QStandardItem(t) for t in texts]
+        items[0].setData(alert.id, ID_ROLE)
+        items[0].setBackground(QBrush(QColor(alert.priority.colour)))
+        items[0].setForeground(QBrush(QColor("#000000" if alert.priority is Priority.MEDIUM else "#ffffff")))
+        items[1].setForeground(QBrush(QColor(STATE_COLOURS[state])))
+        if alert.needs_action:
+            font = QFont()
+            font.setBold(True)
+            for item in items:
+                item.setFont(font)
+        for item in items:
+            item.setToolTip(f"{alert_title(alert)}\n{alert_description(alert, self._tz)}\n{alert.source}")
+        return items
+
+    def _group_row(self, group: AlertGroup) -> list[QStandardItem]:
+        village = self._villages.get(group.village or "", group.village or tr("(no village)"))
+        texts = [group.priority.label(),
+                 tr("{n} need action", n=group.unacknowledged) if group.unacknowledged else tr("all handled"),
+                 max(a.raised_at for a in group.alerts).astimezone(self._tz).strftime("%H:%M:%S %d/%m"),
+                 village, kind_label(group.kind), tr("{n} alerts: {kind} in {village}", n=len(group.alerts),
+                                                     kind=kind_label(group.kind), village=village), "", ""]
+        items = [QStandardItem(t) for t in texts]
+        items[0].setData(group.key, GROUP_ROLE)
+        items[0].setBackground(QBrush(QColor(group.priority.colour)))
+        items[0].setForeground(QBrush(QColor("#000000" if group.priority is Priority.MEDIUM else "#ffffff")))
+        font = QFont()
+        font.setBold(True)
+        for item in items:
+            item.setFont(font)
+        return items
+
+    def _restore(self, selected: set[str], current: str | None) -> None:
+        selection = self.selectionModel()
+        selection.blockSignals(True)
+        try:
+            for row in range(self._model.rowCount()):
+                top = self._model.index(row, 0)
+                key = top.data(GROUP_ROLE)
+                if key is not None and key in self._expanded:
+                    self.setExpanded(top, True)
+                for index in [top] + [self._model.index(r, 0, top) for r in range(self._model.rowCount(top))]:
+                    alert_id = index.data(ID_ROLE)
+                    if alert_id in selected or (key is not None and key == current and index == top):
+                        selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+                    if current is not None and (alert_id == current):
+                        self.setCurrentIndex(index)
+        finally:
+            selection.blockSignals(False)
+
+    # -- reading the selection -------------------------------------------------------------
+
+    def selected_ids(self) -> list[str]:
+        """Alert ids of the selected rows; a selected group stands for all its alerts."""
+        ids: list[str] = []
+        for index in self.selectionModel().selectedRows(0):
+            alert_id = index.data(ID_ROLE)
+            if alert_id:
+                ids.append(alert_id)
+            elif index.data(GROUP_ROLE) is not None:
+                ids.extend(self._model.index(r, 0, index).data(ID_ROLE) for r in range(self._model.rowCount(index)))
+        return list(dict.fromkeys(ids))
+
+    def row_count(self) -> int:
+        return self._model.rowCount()
+
+    def _activated(self, index: QModelIndex) -> None:
+        alert_id = index.sibling(index.row(), 0).data(ID_ROLE)
+        if alert_id:
+            self.alertActivated.emit(alert_id)
+
+
+def _demo() -> None:  # pragma: no cover - manual look
+    import sys
+    from datetime import timedelta, timezone
+
+    from PyQt6.QtWidgets import QApplication
+
+    from controlroom import alert_model as m
+    from controlroom.alert_model import Condition
+
+    app = QApplication(sys.argv)
+    now = datetime.now(timezone.utc)
+    alerts = []
+    for i, (village, kind, prio) in enumerate([("v1", "alarm_level", Priority.CRITICAL), ("v1", "citizen_report", Priority.HIGH),
+                                               ("v2", "device_offline", Priority.MEDIUM), ("v2", "stale", Priority.LOW)]):
+        cond = Condition(f"sensor/s{i}/level", "high", kind, True, now - timedelta(minutes=i), prio, 3.1 + i, 3.0, 1, village,
+                         {"name": f"Trạm {i}", "unit": "m", "label": "Mực nước", "text": "Nước ngập", "category": "flooding"})
+        alerts.append(m.apply_condition(None, cond, "demo")[0])
+    table = AlertTable(timezone(timedelta(hours=7)), {"v1": "Thôn Một", "v2": "Thôn Hai"})
+    table.show_alerts(alerts, grouped="--flood" in sys.argv)
+    table.resize(1200, 400)
+    table.show()
+    app.exec()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _demo()
