@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 ONLINE = "online"
 OFFLINE = "offline"
 DEVICE_BUFFER = 10_000  # readings a device keeps while the broker is away (bounded, like a real logger)
-HUB_SESSION_EXPIRY_S = 600  # commands queued across a broker blip; older ones are stale
+HUB_SESSION_EXPIRY_S = 600
+HUB_INFLIGHT = 500  # commands queued across a broker blip; older ones are stale
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,9 @@ class HubLink:
         self._on_connected = on_connected
         self._on_command = on_command
         self.client = make_client(settings, f"sim-{prefix}-hub-{suffix}")
+        # every speaker's status goes out at once on (re)connect and on stop: with paho's
+        # default window of 20, the rest would wait for acks and be lost at disconnect
+        self.client.max_inflight_messages_set(HUB_INFLIGHT)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = lambda *args: self.connected.clear()
         self.client.on_message = self._on_message

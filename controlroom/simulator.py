@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from controlroom.config import Config, SensorConfig
+from controlroom.i18n import tr
 from controlroom.sim_links import DeviceLink, HubLink, LinkSettings, client_suffix, wait_published
 from controlroom.sim_models import FloodScenario, SiteModel
 from controlroom.sim_reports import ReportGenerator
@@ -168,7 +169,7 @@ class Simulator:
         return self.model.time_at(t_s)
 
     def status_line(self) -> str:
-        """One line for a terminal: simulated time, river levels, what was sent."""
+        """One line for a terminal: simulated time, river levels against alarm levels, what was sent."""
         t_s = self.sim_seconds()
         local = self.model.time_at(t_s).astimezone(self.config.site.tz)
         levels = []
@@ -176,9 +177,10 @@ class Simulator:
             level = self.model.flood.level(station, t_s / 3600.0)
             alarm = "III" if level >= station.level_3 else "II" if level >= station.level_2 else "I" if level >= station.level_1 else "-"
             levels.append(f"{sensor_id} {level:.2f} m ({alarm})")
-        return (f"{local:%Y-%m-%d %H:%M} (+{t_s / 3600:.1f} h) | " + ", ".join(levels)
-                + f" | readings {self.stats['readings']}, reports {self.stats['reports']},"
-                f" acks {sum(v for k, v in self.speakers.stats.items() if k.startswith('ack_'))}")
+        acks = sum(v for k, v in self.speakers.stats.items() if k.startswith("ack_"))
+        return tr("{time} (+{hours} h) | {levels} | readings {readings}, reports {reports}, speaker answers {acks}",
+                  time=f"{local:%Y-%m-%d %H:%M}", hours=f"{t_s / 3600:.1f}", levels=", ".join(levels),
+                  readings=self.stats["readings"], reports=self.stats["reports"], acks=acks)
 
     # -- the scheduler thread --
 
@@ -254,8 +256,9 @@ def run_simulator(config: Config, host: str | None = None, port: int | None = No
     simulator = Simulator(config, host, port, seed=seed, time_scale=time_scale, **options)
     simulator.start()
     if echo is not None:
-        echo(f"Simulator: {config.site.name} -> mqtt://{simulator.host}:{simulator.port}/{simulator.prefix}/#, "
-             f"seed {seed}, x{time_scale:g}. Ctrl+C to stop.")
+        echo(tr("Simulator: {site} -> mqtt://{host}:{port}/{prefix}/#, seed {seed}, time x{scale}. Ctrl+C stops.",
+                site=config.site.name, host=simulator.host, port=simulator.port, prefix=simulator.prefix,
+                seed=seed, scale=f"{time_scale:g}"))
     deadline = None if duration_s is None else time.monotonic() + duration_s
     next_status = time.monotonic() + status_every_s
     try:
@@ -271,5 +274,6 @@ def run_simulator(config: Config, host: str | None = None, port: int | None = No
         simulator.stop()
     stats = simulator.stats + simulator.speakers.stats
     if echo is not None:
-        echo(f"Simulator stopped: {dict(stats)}")
+        echo(tr("Simulator stopped: {readings} readings, {reports} reports, {outages} device outages.",
+                readings=stats["readings"], reports=stats["reports"], outages=stats["outages"]))
     return stats

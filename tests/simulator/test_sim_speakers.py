@@ -42,8 +42,8 @@ def test_play_is_acked_started_then_finished_after_the_audio(sim, room, audio_se
     _cmd(room, sim, speaker, job="j1", action="play", source=f"{audio_server}/short.wav", priority=1, volume=55)
     wait_until(lambda: ("j1", "finished", None) in _acks(room, speaker), message="finished ack")
     assert _acks(room, speaker) == [("j1", "started", None), ("j1", "finished", None)]
-    states = [s["state"] for _, s in room.json(f"/speaker/{speaker}/status")]
-    assert "playing" in states and states[-1] == "idle"
+    wait_until(lambda: room.json(f"/speaker/{speaker}/status")[-1][1]["state"] == "idle", message="idle again")
+    assert "playing" in [s["state"] for _, s in room.json(f"/speaker/{speaker}/status")]
     assert room.json(f"/speaker/{speaker}/status")[-1][1]["volume"] == 55
 
 
@@ -78,7 +78,7 @@ def test_volume_command_and_bad_commands(sim, room, audio_server):
     speaker = _healthy(sim)[2]
     _cmd(room, sim, speaker, job="v1", action="volume", volume=35)
     wait_until(lambda: ("v1", "finished", None) in _acks(room, speaker), message="volume ack")
-    assert room.json(f"/speaker/{speaker}/status")[-1][1]["volume"] == 35
+    assert room.json(f"/speaker/{speaker}/status")[-1][1]["volume"] == 35  # status is sent before the ack
     _cmd(room, sim, speaker, job="v2", action="volume", volume=300)
     _cmd(room, sim, speaker, job="p1", action="play", source="ftp://nowhere/a.mp3", priority=1)
     _cmd(room, sim, speaker, job="p2", action="play", source=f"{audio_server}/missing.wav", priority=1)

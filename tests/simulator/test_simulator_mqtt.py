@@ -74,11 +74,12 @@ def test_wall_clock_timestamps_pass_the_default_parser(mqtt_broker, sim_config, 
 
 def test_device_and_speaker_statuses_are_retained_and_marked_offline_on_stop(mqtt_broker, sim_config, listeners, simulators):
     prefix = sim_config.topic_prefix
+    first = listeners(mqtt_broker.host, mqtt_broker.port, f"{prefix}/+/+/status")
     sim = simulators(sim_config, mqtt_broker.host, mqtt_broker.port, seed=2, time_scale=60.0, device_outages=False)
     sim.start()
-    assert sim.wait_connected(30)
     devices = {s.status_device_id for s in sim_config.sensors}
     speakers = {s.id for s in sim_config.speakers}
+    wait_until(lambda: len({t for t, _, _ in first.snapshot()}) >= len(devices) + len(speakers), message="statuses")
     late = listeners(mqtt_broker.host, mqtt_broker.port, f"{prefix}/+/+/status")  # joins after: gets retained
     wait_until(lambda: len({t for t, _, retain in late.snapshot() if retain}) >= len(devices) + len(speakers),
                message="retained statuses")
