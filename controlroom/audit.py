@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine, select, text
 
+from controlroom.i18n import tr
 from controlroom.storage.models import audit_log, to_ms
 
 GENESIS = "0" * 64
@@ -77,9 +78,9 @@ def verify_chain(engine: Engine, site_id: str | None = None) -> VerifyResult:
     for count, row in enumerate(rows, 1):
         prev = last.get(row.site_id, GENESIS)
         if row.prev_hash != prev:
-            return VerifyResult(count, row.seq, "previous hash does not match (a row was removed or re-ordered)")
+            return VerifyResult(count, row.seq, tr("previous hash does not match (a row was removed or re-ordered)"))
         expected = entry_hash(prev, row.site_id, to_ms(row.ts), row.actor, row.action, row.target, row.detail)
         if row.hash != expected:
-            return VerifyResult(count, row.seq, "content does not match its hash (the row was edited)")
+            return VerifyResult(count, row.seq, tr("content does not match its hash (the row was edited)"))
         last[row.site_id] = row.hash
     return VerifyResult(len(rows), None)

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     from controlroom.map_cli import add_map_parser  # `controlroom map prefetch|import` (no Qt)
 
     add_map_parser(sub)
+    from controlroom.audit_cli import add_audit_parser  # `controlroom audit verify`
+
+    add_audit_parser(sub)
     return parser
 
 
@@ -243,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
         from controlroom.map_cli import run_map_command
 
         return run_map_command(args)
+    if args.command == "audit":
+        from controlroom.audit_cli import run_audit_command
+
+        return run_audit_command(args)
     return run_gui(args)
 
 
