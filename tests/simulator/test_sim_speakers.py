@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
+from controlroom.payloads import PayloadParser
 from controlroom.simulator import Simulator
 
 from .conftest import wait_until
@@ -44,6 +47,11 @@ def test_play_is_acked_started_then_finished_after_the_audio(sim, room, audio_se
     assert _acks(room, speaker) == [("j1", "started", None), ("j1", "finished", None)]
     wait_until(lambda: room.json(f"/speaker/{speaker}/status")[-1][1]["state"] == "idle", message="idle again")
     assert "playing" in [s["state"] for _, s in room.json(f"/speaker/{speaker}/status")]
+    parser = PayloadParser(sim.config)
+    for topic, payload, _ in room.snapshot(f"/speaker/{speaker}/"):
+        if not topic.endswith("/cmd"):
+            parser.parse(topic, payload, datetime.now(timezone.utc))
+    assert sum(parser.rejects.values()) == 0, parser.rejects
     assert room.json(f"/speaker/{speaker}/status")[-1][1]["volume"] == 55
 
 

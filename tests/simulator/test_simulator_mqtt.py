@@ -56,6 +56,12 @@ def test_every_configured_sensor_publishes_contract_payloads(mqtt_broker, sim_co
             assert set(data) == {"ts", "values"} and set(data["values"]) == set(sensor.metrics)
         readings += len(parser.parse(topic, payload, received_at))
     assert readings > 0
+    wait_until(lambda: listener.snapshot("/report/"), message="a citizen report")
+    others = [m for m in listener.snapshot() if "/sensor/" not in m[0]]
+    kinds = {topic.split("/")[1] for topic, _, _ in others}
+    assert {"device", "speaker", "report"} <= kinds
+    for topic, payload, _ in others:
+        assert parser.parse(topic, payload, received_at)
     assert sum(parser.rejects.values()) == 0, parser.rejects
 
 
