@@ -125,6 +125,7 @@ class CameraWall(QWidget):
         self.max_tile = CameraTile(-1, self.tz, self)
         self.max_tile.maximised = True
         self.max_tile.double_clicked.connect(lambda _i: self.restore())
+        self.max_tile.size_changed.connect(self._max_tile_resized)
         self.max_tile.snapshot_requested.connect(lambda _i: self.snapshot(self._max_index if self._max_index is not None else self.selected))
         self.stack_host = QWidget(self)
         self.stack = QStackedLayout(self.stack_host)
@@ -262,6 +263,10 @@ class CameraWall(QWidget):
         if reader is not None and index >= 0:
             tile = self.tiles[index]
             reader.set_target_size(tile.width(), tile.height())
+
+    def _max_tile_resized(self, _index: int) -> None:
+        if self._max_reader is not None:
+            self._max_reader.set_target_size(self.max_tile.width(), self.max_tile.height())
 
     # --- maximise ------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from PyQt6.QtCore import QRect, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QPoint, QRect, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
 
@@ -23,6 +23,8 @@ from controlroom.stream_urls import redact_url
 from controlroom.video_reader import Frame
 
 CAMERA_MIME = "application/x-controlroom-camera"
+
+BACKGROUND = QColor("#101216")
 
 STATE_COLOURS = {
     StreamState.LIVE: QColor("#2e9e44"),
@@ -67,6 +69,8 @@ class CameraTile(QWidget):
         self._array = None  # keeps the numpy buffer alive while the QImage points into it
         self.seq = -1
         self._pending_paint = False
+        self._caption_key: tuple | None = None
+        self._caption: QImage | None = None
         self.setAcceptDrops(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -133,16 +137,33 @@ class CameraTile(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         painter = QPainter(self)
         rect = self.rect()
-        painter.fillRect(rect, QColor("#101216"))
+        fitted = False
+        if self._image is not None:
+            iw, ih = self._image.width(), self._image.height()
+            fit = min(rect.width() / iw, rect.height() / ih)
+            fitted = abs(int(iw * fit) - iw) <= 2 and abs(int(ih * fit) - ih) <= 2
+        if not fitted:
+            painter.fillRect(rect, BACKGROUND)
+        else:  # only the letterbox margins around the picture
+            iw, ih = self._image.width(), self._image.height()
+            x, y = (rect.width() - iw) // 2, (rect.height() - ih) // 2
+            for margin in (QRect(0, 0, rect.width(), y), QRect(0, y + ih, rect.width(), rect.height() - y - ih),
+                           QRect(0, 0, x, rect.height()), QRect(x + iw, 0, rect.width() - x - iw, rect.height())):
+                if margin.width() > 0 and margin.height() > 0:
+                    painter.fillRect(margin, BACKGROUND)
         state = self.health.state if self.health else (StreamState.CONNECTING if self.camera else None)
         if self._image is not None:
             iw, ih = self._image.width(), self._image.height()
             scale = min(rect.width() / iw, rect.height() / ih)
             w, h = int(iw * scale), int(ih * scale)
-            target = QRect(rect.x() + (rect.width() - w) // 2, rect.y() + (rect.height() - h) // 2, w, h)
-            if scale < 0.75 or scale > 1.25:
+            if abs(w - iw) <= 2 and abs(h - ih) <= 2:  # the reader sized it for us: a 1:1 blit
+                w, h = iw, ih
+                target = QRect(rect.x() + (rect.width() - w) // 2, rect.y() + (rect.height() - h) // 2, w, h)
+                painter.drawImage(target.topLeft(), self._image)
+            else:  # a frame from before a resize: scale once, smoothly
+                target = QRect(rect.x() + (rect.width() - w) // 2, rect.y() + (rect.height() - h) // 2, w, h)
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawImage(target, self._image)
+                painter.drawImage(target, self._image)
             if self._pending_paint:
                 self.painted_frames += 1
                 self._pending_paint = False
@@ -168,7 +189,19 @@ class CameraTile(QWidget):
         return font
 
     def _paint_caption(self, painter: QPainter, rect: QRect, unit: int) -> None:
-        bar = QRect(rect.left(), rect.bottom() - int(unit * 1.7) + 1, rect.width(), int(unit * 1.7))
+        """The name bar, rendered once per size/text into a cached image (drawn every frame)."""
+        height = int(unit * 1.7)
+        key = (rect.width(), unit, self.camera.id, self.camera.name, self.village_name, self.tour_label)
+        if self._caption_key != key:
+            image = QImage(rect.width(), height, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(QColor(0, 0, 0, 0))
+            bar_painter = QPainter(image)
+            self._draw_caption(bar_painter, QRect(0, 0, rect.width(), height), unit)
+            bar_painter.end()
+            self._caption_key, self._caption = key, image
+        painter.drawImage(QPoint(rect.left(), rect.bottom() - height + 1), self._caption)
+
+    def _draw_caption(self, painter: QPainter, bar: QRect, unit: int) -> None:
         painter.fillRect(bar, QColor(0, 0, 0, 170))
         painter.setPen(QColor("white"))
         painter.setFont(self._font(unit, bold=True))

@@ -1,0 +1,196 @@
+"""Camera wall throughput: K RTSP streams into the wall (offscreen, all tiles visible) versus
+bare OpenCV decode loops over the same K streams, in the same run.
+
+Starts the GStreamer RTSP test server (tests/camera/rtsp_server.py under Debian's python3) on a
+free loopback port: 640x360, 15 fps, H.264, 4 mounts with shared media factories (K clients
+spread over them; every client is its own RTSP session and its own decoder). For each K in
+4, 16, 41: the decode-only baseline (K threads: VideoCapture.read() in a loop, nothing else),
+then the wall (CameraWall, 1920x1080, layout holding K tiles, replay buffers on as in the app).
+Prints per K: displayed fps per tile / source fps, process CPU % per stream for both, and the
+overhead ratio. Last line: one JSON object.
+
+    /opt/crvenv/bin/python benchmarks/camera_wall.py [--ks 4,16,41] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import controlroom.video_backends as backends  # noqa: E402  (sets OPENCV_FFMPEG_* before cv2)
+
+import cv2  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = ROOT / "tests" / "camera" / "rtsp_server.py"
+SOURCE_FPS = 15
+MOUNTS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(["/usr/bin/python3", str(SERVER), "--port", str(port), "--mounts", str(MOUNTS),
+                             "--width", "640", "--height", "360", "--fps", str(SOURCE_FPS)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("READY"):
+        proc.kill()
+        raise SystemExit("RTSP server did not start (apt: python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-ugly)")
+    return proc
+
+
+def cpu_window(seconds: float, tick=None) -> tuple[float, float]:
+    """(process CPU %, wall seconds) over `seconds`, calling `tick(remaining)` to wait."""
+    c0, t0 = time.process_time(), time.monotonic()
+    if tick is None:
+        time.sleep(seconds)
+    else:
+        tick(seconds)
+    c1, t1 = time.process_time(), time.monotonic()
+    return 100.0 * (c1 - c0) / (t1 - t0), t1 - t0
+
+
+def baseline(urls: list[str], warmup: float, seconds: float) -> dict:
+    """Bare OpenCV: one thread per stream reading as fast as frames come."""
+    stop = threading.Event()
+    counts = [0] * len(urls)
+
+    def loop(i: int, url: str) -> None:
+        cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 3000,
+                                                     cv2.CAP_PROP_N_THREADS, 1])
+        while not stop.is_set():
+            ok, _frame = cap.read()
+            if not ok:
+                time.sleep(0.1)
+                continue
+            counts[i] += 1
+        cap.release()
+
+    threads = [threading.Thread(target=loop, args=(i, u), name=f"baseline-{i}", daemon=True) for i, u in enumerate(urls)]
+    for t in threads:
+        t.start()
+    time.sleep(warmup)
+    before = list(counts)
+    cpu, elapsed = cpu_window(seconds)
+    fps = [(c - b) / elapsed for c, b in zip(counts, before)]
+    stop.set()
+    for t in threads:
+        t.join(5)
+    return {"cpu_pct": cpu, "fps": fps}
+
+
+def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | None, replay_fps: float) -> dict:
+    from PyQt6.QtCore import QEventLoop, QTimer
+
+    from controlroom.camera_views import ViewStore, WallView, layout_for
+    from controlroom.ui.camera_wall import CameraWall
+    from controlroom.video_reader import ReaderPool
+
+    spec = layout_for(k)
+    pool = ReaderPool(replay_fps=replay_fps)
+    views = ViewStore(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_views_{os.getpid()}.json")
+    view = WallView("", spec.id, [c.id for c in config.cameras[:k]])
+    wall = CameraWall(config, pool, views, show_list=False)
+    wall.set_camera_list_visible(False)
+    wall.apply_view(view)
+    wall.resize(1920, 1080)
+    wall.show()
+
+    def run_for(s: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(s * 1000), loop.quit)
+        loop.exec()
+
+    run_for(warmup)
+    tiles = wall.tiles[:k]
+    before = [t.painted_frames for t in tiles]
+    read_before = [r.health.frames for r in pool.readers()]
+    cpu, elapsed = cpu_window(seconds, run_for)
+    shown = [(t.painted_frames - b) / elapsed for t, b in zip(tiles, before)]
+    received = [(r.health.frames - b) / elapsed for r, b in zip(pool.readers(), read_before)]
+    if shot:
+        wall.grab().save(shot)
+    wall.close_wall()
+    pool.close(timeout_s=5)
+    wall.deleteLater()
+    run_for(0.5)
+    return {"cpu_pct": cpu, "fps": shown, "reader_fps": received, "layout": spec.id}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ks", default="4,16,41")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--replay-fps", type=float, default=None, help="replay buffer rate (default: the app's)")
+    parser.add_argument("--shots", default="", help="folder for a screenshot of each wall")
+    args = parser.parse_args()
+    ks = [int(k) for k in args.ks.split(",")]
+    from controlroom.video_reader import ReaderPool
+
+    replay_fps = ReaderPool().replay_fps if args.replay_fps is None else args.replay_fps
+
+    from PyQt6.QtWidgets import QApplication
+
+    from controlroom.config import demo_config_path, load_config
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    port = free_port()
+    server = start_server(port)
+    load_start = os.getloadavg()
+    results: dict[str, dict] = {}
+    try:
+        demo = load_config(demo_config_path())
+        cameras = [c.model_copy(update={"sub_url": f"rtsp://127.0.0.1:{port}/cam{i % MOUNTS}",
+                                        "main_url": f"rtsp://127.0.0.1:{port}/cam{i % MOUNTS}"})
+                   for i, c in enumerate(demo.cameras)]
+        config = demo.model_copy(update={"cameras": cameras})
+        for k in ks:
+            urls = [c.sub_url for c in cameras[:k]]
+            base = baseline(urls, args.warmup, args.seconds)
+            shot = str(Path(args.shots) / f"bench_wall_k{k}.png") if args.shots else None
+            wall = wall_run(app, config, k, args.warmup, args.seconds, shot, replay_fps)
+            mean_shown = sum(wall["fps"]) / k
+            mean_base = sum(base["fps"]) / k
+            entry = {
+                "layout": wall["layout"],
+                "source_fps": SOURCE_FPS,
+                "fps_ratio": round(mean_shown / SOURCE_FPS, 3),
+                "min_tile_fps_ratio": round(min(wall["fps"]) / SOURCE_FPS, 3),
+                "reader_fps_ratio": round(sum(wall["reader_fps"]) / max(1, len(wall["reader_fps"])) / SOURCE_FPS, 3),
+                "baseline_fps_ratio": round(mean_base / SOURCE_FPS, 3),
+                "cpu_per_stream_pct": round(wall["cpu_pct"] / k, 2),
+                "baseline_cpu_per_stream_pct": round(base["cpu_pct"] / k, 2),
+                "cpu_overhead_ratio": round(wall["cpu_pct"] / max(base["cpu_pct"], 1e-6), 2),
+            }
+            results[f"k{k}"] = entry
+            print(f"K={k}: {entry}", file=sys.stderr, flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    out = {"name": "camera_wall", "cores": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
+           "loadavg_end": [round(x, 2) for x in os.getloadavg()], "seconds": args.seconds, "replay_fps": replay_fps, **results}
+    goal = all(results[k]["fps_ratio"] >= 0.95 and results[k]["cpu_overhead_ratio"] <= 2.0 for k in results if k in ("k16", "k41"))
+    out["goal_met"] = goal
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
