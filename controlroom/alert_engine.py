@@ -354,7 +354,7 @@ class AlertEngine:
         for event in events:
             self._history.append(event)
             if event.to_state is model.AlertState.UNACKNOWLEDGED and event.action in ("raise", "realarm"):
-                self.flood.annunciated(event.alert_id, mono)
+                self.flood.annunciated(event.alert_id, mono, new_episode=event.action == "raise")
         self.flood.update(mono)
         latest: dict[str, Alert] = {}
         for alert, _, publish in changes:

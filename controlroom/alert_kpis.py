@@ -44,8 +44,13 @@ class FloodMonitor:
         self._flood_total = 0.0
         self.floods = 0
 
-    def annunciated(self, alert_id: str, now: float) -> None:
+    def annunciated(self, alert_id: str, now: float, new_episode: bool = True) -> None:
+        """Count an annunciation; only new episodes count towards chatter (an escalation
+        I -> II -> III is not chatter)."""
         self._times.append(now)
+        if not new_episode:
+            self.update(now)
+            return
         recent = self._per_alert.get(alert_id)
         if recent is None:
             recent = self._per_alert[alert_id] = deque(maxlen=self.chatter_count)

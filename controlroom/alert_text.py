@@ -25,6 +25,17 @@ def aqi_band_label(band: int) -> str:
     return names[band - 1] if 1 <= band <= 6 else "?"
 
 
+def report_category_label(category: str | None) -> str:
+    """Citizen-report categories (stable English slugs from the feedback bridge) in words."""
+    labels = {
+        "flooding": tr("flooding"), "fallen_tree": tr("fallen tree"), "landslide": tr("landslide"),
+        "power_outage": tr("power outage"), "rescue": tr("rescue needed"), "environment": tr("environment"),
+        "traffic": tr("traffic"), "infrastructure": tr("infrastructure"), "public_order": tr("public order"),
+        "animal": tr("stray animals"),
+    }
+    return labels.get(category or "", category or "?")
+
+
 def village_name(config: "Config", village_id: str | None) -> str:
     if not village_id:
         return ""
@@ -63,7 +74,7 @@ def alert_title(alert: Alert) -> str:
     if alert.kind == "camera_offline":
         return tr("Camera offline: {name}", name=name)
     if alert.kind == "citizen_report":
-        return tr("Citizen report: {category}", category=d.get("category") or "?")
+        return tr("Citizen report: {category}", category=report_category_label(d.get("category")))
     if alert.kind == "manual":
         return str(d.get("title") or d.get("text") or kind_label("manual"))
     return f"{kind_label(alert.kind)}: {name}"
