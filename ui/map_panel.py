@@ -22,9 +22,11 @@ on screen, and the web view is created only then. Nothing here blocks app start-
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 
-from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
@@ -32,7 +34,6 @@ from controlroom.i18n import tr
 from controlroom.map_model import MapModel, Marker
 from controlroom.paths import data_dir
 from controlroom.tile_cache import TileCache, TileProvider, default_cache_path, tile_url_template
-from controlroom.ui.background import run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ def basemap_text(status: str) -> str:
         "cached": tr("Basemap offline (showing cached tiles)"),
         "offline": tr("Basemap offline"),
     }.get(status, tr("Basemap: loading"))
+
+
+class _BuildRelay(QObject):
+    """Carries the built page from the build thread to the GUI thread (queued signals)."""
+
+    done = pyqtSignal(object)
+    failed = pyqtSignal(object)
 
 
 class MapPanel(QWidget):
@@ -109,13 +117,30 @@ class MapPanel(QWidget):
             cache = TileCache(cache_path)
             return str(write_page(config, model, page_dir)), cache
 
-        run_in_background(build, self._create_view, self._failed)
+        # an own short-lived thread: the global pool has as few threads as cores and other
+        # panels' work there could delay the map by seconds on a 2-core PC
+        self._build_started = time.monotonic()
+        relay = _BuildRelay(self)
+        relay.done.connect(self._create_view)
+        relay.failed.connect(self._failed)
+
+        def run() -> None:
+            try:
+                result = build()
+            except Exception as exc:  # thread boundary: the panel shows why instead of loading forever
+                log.exception("map page could not be built")
+                relay.failed.emit(exc)
+            else:
+                relay.done.emit(result)
+
+        threading.Thread(target=run, name="map-page-build", daemon=True).start()
 
     def _create_view(self, result: tuple[str, TileCache]) -> None:
         page, cache = result
         if self._closed:
             cache.close()
             return
+        log.info("map page built in %.2f s", time.monotonic() - self._build_started)
         from controlroom.widgets.map_view import MapView
 
         self.provider = TileProvider(cache, tile_url_template(self.config), self.config.map.fetch_timeout_s)
@@ -125,6 +150,7 @@ class MapPanel(QWidget):
         view.villageClicked.connect(self._on_village_clicked)
         view.basemapStatusChanged.connect(self._on_basemap_status)
         view.ready.connect(self.mapReady)
+        view.ready.connect(lambda: log.info("map ready %.2f s after loading started", time.monotonic() - self._build_started))
         self._layout.replaceWidget(self._placeholder, view)
         self._placeholder.deleteLater()
         self.view = view

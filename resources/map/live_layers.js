@@ -11,12 +11,12 @@
   "use strict";
 
   var GLYPHS = {
-    cameras: '<svg viewBox="0 0 24 24"><path fill="#fff" fill-rule="evenodd" d="M4 7h3l2-2h6l2 2h3a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zm8 2.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z"/></svg>',
-    speakers: '<svg viewBox="0 0 24 24"><path fill="#fff" d="M3 9h4l5-4v14l-5-4H3z"/><path fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" d="M15.5 8.5a5 5 0 0 1 0 7M18 6a8.5 8.5 0 0 1 0 12"/></svg>',
-    water: '<svg viewBox="0 0 24 24"><path fill="#fff" d="M12 2.5S5.5 10 5.5 14.5a6.5 6.5 0 0 0 13 0C18.5 10 12 2.5 12 2.5z"/></svg>',
-    air: '<svg viewBox="0 0 24 24"><path fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round" d="M3 9h11a3 3 0 1 0-3-3M3 13h16a3 3 0 1 1-3 3M3 17h8"/></svg>',
-    alerts: '<svg viewBox="0 0 24 24"><path fill="#fff" d="M12 3 1.5 21h21zm-1 6h2v6h-2zm0 8h2v2h-2z"/></svg>',
-    reports: '<svg viewBox="0 0 24 24"><path fill="#fff" d="M4 4h16a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1H9l-5 4v-4H4a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1z"/></svg>'
+    cameras: '<svg viewBox="0 0 24 24"><path fill="currentColor" fill-rule="evenodd" d="M4 7h3l2-2h6l2 2h3a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zm8 2.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z"/></svg>',
+    speakers: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M3 9h4l5-4v14l-5-4H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M15.5 8.5a5 5 0 0 1 0 7M18 6a8.5 8.5 0 0 1 0 12"/></svg>',
+    water: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M12 2.5S5.5 10 5.5 14.5a6.5 6.5 0 0 0 13 0C18.5 10 12 2.5 12 2.5z"/></svg>',
+    air: '<svg viewBox="0 0 24 24"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M3 9h11a3 3 0 1 0-3-3M3 13h16a3 3 0 1 1-3 3M3 17h8"/></svg>',
+    alerts: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M12 3 1.5 21h21zm-1 6h2v6h-2zm0 8h2v2h-2z"/></svg>',
+    reports: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M4 4h16a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1H9l-5 4v-4H4a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1z"/></svg>'
   };
 
   var st = {
@@ -31,11 +31,18 @@
     return GLYPHS[m.layer] || "";
   }
 
+  function glyphColour(hex) {  // dark glyph on light badges (AQI yellow), white otherwise
+    var v = parseInt(String(hex).replace("#", ""), 16);
+    if (isNaN(v)) { return "#fff"; }
+    var lum = 0.299 * (v >> 16 & 255) + 0.587 * (v >> 8 & 255) + 0.114 * (v & 255);
+    return lum > 170 ? "#1b1b1b" : "#fff";
+  }
+
   function iconFor(m) {
     var pulse = (m.pulse !== undefined && m.pulse !== null) ? " cr-pulse-" + m.pulse : "";
     return L.divIcon({
       className: "cr-marker cr-" + m.layer + pulse,
-      html: '<div class="cr-badge" style="--c:' + m.color + '">' + glyphFor(m) + "</div>",
+      html: '<div class="cr-badge" style="--c:' + m.color + ";color:" + glyphColour(m.color) + '">' + glyphFor(m) + "</div>",
       iconSize: m.layer === "alerts" ? [30, 30] : [24, 24],
       iconAnchor: m.layer === "alerts" ? [15, 15] : [12, 12],
       tooltipAnchor: [12, 0]
@@ -60,7 +67,10 @@
     el.setAttribute("data-state", m.state);
     el.classList.toggle("cr-selected", !!st.selected[m.id]);
     var badge = el.firstChild;
-    if (badge) { badge.style.setProperty("--c", m.color); }
+    if (badge) {
+      badge.style.setProperty("--c", m.color);
+      badge.style.color = glyphColour(m.color);
+    }
   }
 
   function upsert(m) {
@@ -152,6 +162,11 @@
     });
   }
 
+  function zoomBand() {  // smaller badges when zoomed out, where a village's markers crowd
+    var z = st.map.getZoom();
+    st.map.getContainer().setAttribute("data-zoom-band", z <= 14 ? "far" : (z <= 15 ? "mid" : "near"));
+  }
+
   function fitToPanel(opts) {
     var size = st.map.getSize();
     if (opts.layerControl) {  // a narrow dock shows the layer switcher as its icon
@@ -175,6 +190,8 @@
     fitToPanel(opts);
     // until the operator moves the map, keep the commune fitted as the dock is resized
     st.map.on("resize", function () { fitToPanel(opts); });
+    zoomBand();
+    st.map.on("zoomend", zoomBand);
     st.map.on("dragstart", function () { st.userMoved = true; });
     st.map.getContainer().addEventListener("wheel", function () { st.userMoved = true; }, { passive: true });
     if (opts.tiles) {
