@@ -27,7 +27,13 @@ from controlroom.storage.models import (
     to_ms,
 )
 
-ReadingRow = dict  # {"site_id", "sensor_id", "metric", "ts_ms", "value"}
+ReadingRow = tuple  # (site_id, sensor_id, metric, ts_ms, value)
+
+# SQLite fast path: the driver's own executemany with tuples, no per-row work in SQLAlchemy.
+_SQLITE_INSERT = (
+    "INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 def _insert(connection: Connection, table: Table):
@@ -49,28 +55,47 @@ class BatchResult:
     duplicates: int = 0
 
 
-def write_readings(connection: Connection, site_id: str, rows: list[ReadingRow]) -> BatchResult:
+def write_readings(connection: Connection, rows: list[ReadingRow]) -> BatchResult:
     """Insert `rows` (sorted by key by the caller), ignore duplicates, update rollups and
     series from the rows actually inserted. Runs inside the caller's transaction."""
     if not rows:
         return BatchResult()
+    inserted = _insert_all_new(connection, rows) if connection.dialect.name == "sqlite" else None
+    if inserted is None:
+        inserted = _insert_returning(connection, rows)
+    if inserted:
+        _update_rollups(connection, inserted)
+        _update_series(connection, inserted)
+    return BatchResult(inserted=len(inserted), duplicates=len(rows) - len(inserted))
+
+
+def _insert_all_new(connection: Connection, rows: list[ReadingRow]) -> list[ReadingRow] | None:
+    """SQLite: plain executemany inside a savepoint. If every row went in (the usual case)
+    they are the inserted rows; if some were duplicates, undo and let RETURNING say which."""
+    savepoint = connection.begin_nested()
+    result = connection.exec_driver_sql(_SQLITE_INSERT, rows)
+    if result.rowcount == len(rows):
+        savepoint.commit()
+        return rows
+    savepoint.rollback()
+    return None
+
+
+def _insert_returning(connection: Connection, rows: list[ReadingRow]) -> list[ReadingRow]:
     c = readings.c
     stmt = (
         _insert(connection, readings)
         .on_conflict_do_nothing(index_elements=[c.site_id, c.sensor_id, c.metric, c.ts_ms])
-        .returning(c.sensor_id, c.metric, c.ts_ms, c.value)
+        .returning(c.site_id, c.sensor_id, c.metric, c.ts_ms, c.value)
     )
-    inserted = connection.execute(stmt, rows).all()
-    if inserted:
-        _update_rollups(connection, site_id, inserted)
-        _update_series(connection, site_id, inserted)
-    return BatchResult(inserted=len(inserted), duplicates=len(rows) - len(inserted))
+    params = [{"site_id": r[0], "sensor_id": r[1], "metric": r[2], "ts_ms": r[3], "value": r[4]} for r in rows]
+    return [tuple(r) for r in connection.execute(stmt, params)]
 
 
-def _update_rollups(connection: Connection, site_id: str, inserted: Iterable) -> None:
+def _update_rollups(connection: Connection, inserted: Iterable[ReadingRow]) -> None:
     minute: dict[tuple, list] = {}
-    for sensor_id, metric, ts_ms, value in inserted:
-        key = (sensor_id, metric, ts_ms - ts_ms % 60_000)
+    for site_id, sensor_id, metric, ts_ms, value in inserted:
+        key = (site_id, sensor_id, metric, ts_ms - ts_ms % 60_000)
         agg = minute.get(key)
         if agg is None:
             minute[key] = [value, value, value, 1]
@@ -82,8 +107,8 @@ def _update_rollups(connection: Connection, site_id: str, inserted: Iterable) ->
             agg[2] += value
             agg[3] += 1
     hour: dict[tuple, list] = {}
-    for (sensor_id, metric, bucket), (lo, hi, total, count) in minute.items():
-        key = (sensor_id, metric, bucket - bucket % 3_600_000)
+    for (site_id, sensor_id, metric, bucket), (lo, hi, total, count) in minute.items():
+        key = (site_id, sensor_id, metric, bucket - bucket % 3_600_000)
         agg = hour.get(key)
         if agg is None:
             hour[key] = [lo, hi, total, count]
@@ -95,7 +120,7 @@ def _update_rollups(connection: Connection, site_id: str, inserted: Iterable) ->
     for name, aggs in (("minute", minute), ("hour", hour)):
         table = ROLLUP_TABLES[name][0]
         params = [
-            {"site_id": site_id, "sensor_id": k[0], "metric": k[1], "bucket_ms": k[2], "min": a[0], "max": a[1], "sum": a[2], "count": a[3]}
+            {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "bucket_ms": k[3], "min": a[0], "max": a[1], "sum": a[2], "count": a[3]}
             for k, a in sorted(aggs.items())
         ]
         connection.execute(_rollup_upsert(connection, table), params)
@@ -116,12 +141,12 @@ def _rollup_upsert(connection: Connection, table: Table):
     )
 
 
-def _update_series(connection: Connection, site_id: str, inserted: Iterable) -> None:
-    latest: dict[tuple, list] = {}  # (sensor, metric) -> [first_ms, last_ms, last_value]
-    for sensor_id, metric, ts_ms, value in inserted:
-        entry = latest.get((sensor_id, metric))
+def _update_series(connection: Connection, inserted: Iterable[ReadingRow]) -> None:
+    latest: dict[tuple, list] = {}  # (site, sensor, metric) -> [first_ms, last_ms, last_value]
+    for site_id, sensor_id, metric, ts_ms, value in inserted:
+        entry = latest.get((site_id, sensor_id, metric))
         if entry is None:
-            latest[(sensor_id, metric)] = [ts_ms, ts_ms, value]
+            latest[(site_id, sensor_id, metric)] = [ts_ms, ts_ms, value]
         else:
             if ts_ms < entry[0]:
                 entry[0] = ts_ms
@@ -140,7 +165,7 @@ def _update_series(connection: Connection, site_id: str, inserted: Iterable) -> 
         },
     )
     params = [
-        {"site_id": site_id, "sensor_id": k[0], "metric": k[1], "first_ms": e[0], "last_ms": e[1], "last_value": e[2]}
+        {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "first_ms": e[0], "last_ms": e[1], "last_value": e[2]}
         for k, e in sorted(latest.items())
     ]
     connection.execute(stmt, params)

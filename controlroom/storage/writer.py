@@ -327,7 +327,7 @@ class StorageWriter:
         self.bus.publish(ConnectionState("database", connected, detail))
 
     def _write_events(self, events: deque) -> None:
-        rows: list[dict] = []
+        rows: list[tuple] = []
         statuses: list[DeviceStatus] = []
         site_id = self.site_id
         isfinite = math.isfinite
@@ -337,10 +337,10 @@ class StorageWriter:
                 if not isfinite(value):
                     self._reject(event, "value is not a finite number")
                     continue
-                rows.append({"site_id": site_id, "sensor_id": event.sensor_id, "metric": event.metric, "ts_ms": to_ms(event.ts), "value": float(value)})
+                rows.append((site_id, event.sensor_id, event.metric, to_ms(event.ts), float(value)))
             else:
                 statuses.append(event)
-        rows.sort(key=lambda r: (r["sensor_id"], r["metric"], r["ts_ms"]))
+        rows.sort()  # key order: b-tree locality, and no lock-order deadlocks between two writers
         step = self.max_transaction_rows
         for start in range(0, len(rows), step):
             self._write_rows(rows[start : start + step])
@@ -353,11 +353,11 @@ class StorageWriter:
             except DBAPIError as exc:
                 self._reject(status, f"{type(exc.orig).__name__}: {exc.orig}")
 
-    def _write_rows(self, rows: list[dict]) -> None:
+    def _write_rows(self, rows: list[tuple]) -> None:
         """One transaction; a batch the database refuses (not an outage) is split in halves
         until the offending rows are found, logged and counted; the rest is stored."""
         try:
-            result = self._transact(lambda c: ingest_sql.write_readings(c, self.site_id, rows), "readings")
+            result = self._transact(lambda c: ingest_sql.write_readings(c, rows), "readings")
         except DBAPIError as exc:
             if len(rows) == 1:
                 self._reject(rows[0], f"{type(exc.orig).__name__}: {exc.orig}")
