@@ -153,8 +153,8 @@ class AlertTable(QTreeView):
         texts = [group.priority.label(),
                  tr("{n} need action", n=group.unacknowledged) if group.unacknowledged else tr("all handled"),
                  max(a.raised_at for a in group.alerts).astimezone(self._tz).strftime("%H:%M:%S %d/%m"),
-                 village, kind_label(group.kind), tr("{n} alerts: {kind} in {village}", n=len(group.alerts),
-                                                     kind=kind_label(group.kind), village=village), "", ""]
+                 village, kind_label(group.kind), tr("{n} alerts", n=len(group.alerts)),
+                 tr("latest: {title}", title=alert_title(max(group.alerts, key=lambda a: a.raised_at))), ""]
         items = [QStandardItem(t) for t in texts]
         items[0].setData(group.key, GROUP_ROLE)
         items[0].setBackground(QBrush(QColor(group.priority.colour)))
