@@ -160,11 +160,12 @@ class SyntheticSource:
         cy = int((0.5 + 0.35 * math.sin(t * 2.1)) * h)
         cv2.circle(frame, (cx, cy), int(18 * self._scale), (255, 255, 255), -1, cv2.LINE_AA)
         clock = datetime.now(self._tz).strftime("%Y-%m-%d %H:%M:%S")
-        cv2.putText(frame, clock, (int(10 * self._scale), int(30 * self._scale)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.8 * self._scale, (0, 0, 0), max(1, int(4 * self._scale)), cv2.LINE_AA)
-        cv2.putText(frame, clock, (int(10 * self._scale), int(30 * self._scale)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.8 * self._scale, (255, 255, 255), max(1, int(2 * self._scale)), cv2.LINE_AA)
-        TextRenderer.blit(frame, self._label, int(10 * self._scale), h - self._label.shape[0] - int(8 * self._scale))
+        font_scale, thickness = 0.8 * self._scale, max(1, int(2 * self._scale))
+        (tw, th), base = cv2.getTextSize(clock, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+        x0, y0 = int(10 * self._scale), int(10 * self._scale)
+        cv2.rectangle(frame, (x0 - 4, y0 - 4), (x0 + tw + 4, y0 + th + base + 4), (20, 20, 20), -1)
+        cv2.putText(frame, clock, (x0, y0 + th), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thickness, cv2.LINE_AA)
+        TextRenderer.blit(frame, self._label, x0 - 4, y0 + th + base + int(10 * self._scale))
         return frame
 
     def close(self) -> None:
