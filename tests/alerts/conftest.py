@@ -82,6 +82,20 @@ unit = "pH"
 valid_min = 0
 valid_max = 14
 
+[[sensors]]
+id = "aq1"
+name = "Trạm không khí"
+kind = "air_quality"
+village = "v1"
+lat = 16.5
+lon = 107.5
+interval_s = 60
+
+[sensors.metrics.pm25]
+unit = "µg/m³"
+valid_min = 0
+valid_max = 2000
+
 [alerts]
 flood_count = 10
 flood_window_s = 600

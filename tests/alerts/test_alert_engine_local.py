@@ -1,0 +1,68 @@
+"""The engine without a broker: VN_AQI bands, camera health, shelving expiry, manual alerts."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from controlroom.alert_engine import AlertEngine
+from controlroom.alert_model import AlertState, Priority
+from controlroom.bus import EventBus
+from controlroom.domain import DeviceStatus, Reading
+
+
+def wait_until(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def engine(site_config):
+    bus = EventBus()
+    engine = AlertEngine(site_config, bus, console_id="local", tick_s=0.1)
+    engine.start()
+    yield engine, bus
+    engine.stop()
+
+
+def test_vn_aqi_band_very_bad_raises_an_air_quality_alert(engine):
+    engine, bus = engine
+    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    for ts in (hour - timedelta(minutes=30), hour + timedelta(minutes=1), hour + timedelta(minutes=3)):
+        bus.publish(Reading("aq1", "pm25", ts, 200.0))  # NowCast 200 µg/m³ -> sub-index ~250
+    alert = wait_until(lambda: engine.snapshot().get("sensor.aq1.aqi"))
+    assert alert.detail["vn_aqi_band"] == 5 and alert.priority is Priority.HIGH  # Rất xấu (201-300)
+
+
+def test_camera_health_offline_raises_camera_alert_after_its_delay(engine):
+    engine, bus = engine
+    bus.publish(DeviceStatus("cam1", False, datetime.now(timezone.utc) - timedelta(minutes=5)))  # down for 5 min
+    alert = wait_until(lambda: engine.snapshot().get("camera.cam1.offline"))
+    assert alert.kind == "camera_offline" and alert.village == "v1"
+    bus.publish(DeviceStatus("cam1", True, datetime.now(timezone.utc)))
+    wait_until(lambda: engine.snapshot().get("camera.cam1.offline").state is AlertState.RETURNED_UNACKNOWLEDGED)
+
+
+def test_timed_shelving_expires_by_itself(engine):
+    engine, bus = engine
+    alert_id = engine.raise_manual("An", "Sạt lở bờ sông", Priority.HIGH, "v1")
+    wait_until(lambda: engine.snapshot().get(alert_id))
+    engine.shelve([alert_id], "An", "đã cử người xuống kiểm tra", duration_s=1)
+    wait_until(lambda: engine.snapshot().get(alert_id).state is AlertState.SHELVED)
+    back = wait_until(lambda: (a := engine.snapshot().get(alert_id)).state is AlertState.UNACKNOWLEDGED and a)
+    actions = [e.action for e in engine.history(alert_id)]
+    assert actions == ["raise", "shelve", "unshelve"] and back.shelved_by is None
+    assert engine.history(alert_id)[-1].actor == "system"
+
+
+def test_operator_name_is_required(engine):
+    engine, _ = engine
+    with pytest.raises(ValueError):
+        engine.acknowledge(["x"], "  ")
