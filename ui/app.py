@@ -122,34 +122,48 @@ def create_application() -> QApplication:
 
 class ScreenshotTaker:
     """Saves `window.grab()` to `path` and quits, once the window has been up for `delay_s`
-    seconds AND the first readings arrived (so tables and tiles show data), or at the
-    latest `READINGS_GRACE_S` later when no reading comes (the picture then shows why)."""
+    seconds, the first readings arrived (so tables and tiles show data) and every widget
+    that can say whether it is ready (an `is_ready` method or property, e.g. the map once its page
+    is loaded) says so; at the latest `GRACE_S` later (the picture then shows why)."""
 
-    READINGS_GRACE_S = 10.0
+    GRACE_S = 10.0
 
-    def __init__(self, app: QApplication, window, bridge, path: str, delay_s: float) -> None:
+    def __init__(self, app: QApplication, window, bridge, path: str, delay_s: float, ready_checks=()) -> None:
         self.app, self.window, self.path = app, window, Path(path)
         self.saved: bool | None = None
         self._have_readings = False
-        self._waited = False
+        self._ready_checks = list(ready_checks)
         bridge.readings.connect(self._on_readings)
-        QTimer.singleShot(round(delay_s * 1000), self._delay_over)
-        QTimer.singleShot(round((delay_s + self.READINGS_GRACE_S) * 1000), self.shoot)
+        self._poll = QTimer()
+        self._poll.timeout.connect(self._check)
+        QTimer.singleShot(round(delay_s * 1000), lambda: self._poll.start(250))
+        QTimer.singleShot(round((delay_s + self.GRACE_S) * 1000), self.shoot)
 
     def _on_readings(self, _batch: list) -> None:
-        if not self._have_readings:
-            self._have_readings = True
-            if self._waited:
-                QTimer.singleShot(500, self.shoot)  # let the batch paint
+        self._have_readings = True
 
-    def _delay_over(self) -> None:
-        self._waited = True
-        if self._have_readings:
-            self.shoot()
+    def _widgets_ready(self) -> bool:
+        from PyQt6.QtWidgets import QWidget
+
+        if not all(bool(check()) for check in self._ready_checks):
+            return False
+        for widget in self.window.findChildren(QWidget):
+            if not widget.isVisible():
+                continue
+            is_ready = getattr(widget, "is_ready", None)  # a method or a bool property
+            if is_ready is not None and not (is_ready() if callable(is_ready) else is_ready):
+                return False
+        return True
+
+    def _check(self) -> None:
+        if self._have_readings and self._widgets_ready():
+            self._poll.stop()
+            QTimer.singleShot(500, self.shoot)  # let the last update paint
 
     def shoot(self) -> None:
         if self.saved is not None:
             return
+        self._poll.stop()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.saved = self.window.grab().save(str(self.path))
         if self.saved:
@@ -201,7 +215,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         wake.timeout.connect(lambda: None)
         wake.start(500)
         delay = default_screenshot_delay if screenshot_delay is None else screenshot_delay
-        taker = ScreenshotTaker(app, window, bridge, screenshot, delay) if screenshot else None
+        taker = ScreenshotTaker(app, window, bridge, screenshot, delay, context.ready_checks) if screenshot else None
         code = app.exec()
         if taker is None and window.isVisible():  # quit by signal: keep the layout anyway
             save_window(window)

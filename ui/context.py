@@ -27,6 +27,7 @@ class AppContext:
     broker_detail: str = ""  # longer, for the tooltip
     ui_scale: float = 1.0
     services: dict[str, Any] = field(default_factory=dict)
+    ready_checks: list[Callable[[], bool]] = field(default_factory=list)  # `--screenshot` waits for these
     _shutdown: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def px(self, pixels: float) -> int:

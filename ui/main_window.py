@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import QSettings, QSize, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
 
 from controlroom.i18n import tr
 from controlroom.ui.context import AppContext
@@ -45,7 +45,7 @@ DEFAULT_PLACEMENT: dict[str, tuple[str, tuple[str, ...]]] = {
     "devices": ("right", ()),
 }
 # share of the window each area gets in the default layout
-DEFAULT_SHARE = {"left": 0.26, "right": 0.24, "center": 0.60, "bottom": 0.40}
+DEFAULT_SHARE = {"left": 0.25, "right": 0.27, "center": 0.58, "bottom": 0.42}
 
 def window_title(context: AppContext) -> str:
     site = context.config.site
@@ -79,9 +79,11 @@ class MainWindow(QMainWindow):
             (Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea),
         ):
             self.setCorner(corner, area)
-        placeholder = QWidget(self)  # Qt requires a central widget; the docks take the space
+        # Qt requires a central widget: a zero-height one keeps the middle column able to
+        # grow in width (so resizeDocks can size the side columns) while the docks take the space
+        placeholder = QWidget(self)
         placeholder.setObjectName("centralPlaceholder")
-        placeholder.setMaximumSize(0, 0)
+        placeholder.setMaximumHeight(0)
         self.setCentralWidget(placeholder)
 
         self.docks: dict[str, QDockWidget] = {}
@@ -119,9 +121,21 @@ class MainWindow(QMainWindow):
             widget.setObjectName("panelError")
             widget.setWordWrap(True)
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        dock.setWidget(widget)
+        dock.setWidget(self._scrollable(widget, dock))
         self.docks[panel.id] = dock
         self.panel_widgets[panel.id] = widget
+
+    @staticmethod
+    def _scrollable(widget: QWidget, dock: QDockWidget) -> QScrollArea:
+        """A panel's minimum size must not push the window past the screen: below its
+        minimum the panel scrolls instead (a wide toolbar on a narrow dock, a 1080p screen)."""
+        area = QScrollArea(dock)
+        area.setObjectName("panelScroll")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(widget)
+        area.setMinimumSize(QSize(120, 80))
+        return area
 
     def _arrange(self, panels: list[Panel]) -> None:
         """Place the docks: one column per area (split), tab partners stacked."""
@@ -225,9 +239,12 @@ class MainWindow(QMainWindow):
         if not self._sized:
             self._sized = True
             if not self.restored:
-                self._apply_default_sizes()
-                for dock in self._raised:
-                    dock.raise_()
+                QTimer.singleShot(0, self._first_layout)
+
+    def _first_layout(self) -> None:
+        self._apply_default_sizes()
+        for dock in self._raised:
+            dock.raise_()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         save_window(self, self._settings)
