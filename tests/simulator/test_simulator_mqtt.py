@@ -180,8 +180,8 @@ def test_mqtt_311_broker_with_login_gets_readings_statuses_and_outages(sim_confi
     try:
         prefix = sim_config.topic_prefix
         listener = listeners("127.0.0.1", broker.port, f"{prefix}/#", protocol="v311", username="room")
-        sim = simulators(sim_config, "127.0.0.1", broker.port, seed=3, time_scale=3600.0, start=START,
-                         outage_earliest_h=0.5, outage_mean_between_h=1.0, reports=False,
+        sim = simulators(sim_config, "127.0.0.1", broker.port, seed=3, time_scale=300.0, start=START,
+                         outage_earliest_h=0.05, outage_mean_between_h=0.3, reports=False,
                          protocol="v311", username="sim", password="secret")
         sim.start()
         assert sim.wait_connected(30)
