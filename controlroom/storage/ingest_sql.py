@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import Table, and_, case, delete, func, select
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -22,7 +22,6 @@ from controlroom.storage.models import (
     device_status_history,
     devices,
     readings,
-    rollup_minute,
     series,
     to_ms,
 )
@@ -202,25 +201,3 @@ def write_device_status(connection: Connection, site_id: str, device_id: str, on
             {"site_id": site_id, "device_id": device_id, "ts": ts_ms, "online": online},
         )
     return changed
-
-
-# --- retention ---------------------------------------------------------------------------
-
-
-def series_keys(connection: Connection, site_id: str) -> list[tuple[str, str]]:
-    return [tuple(r) for r in connection.execute(select(series.c.sensor_id, series.c.metric).where(series.c.site_id == site_id))]
-
-
-def delete_chunk(connection: Connection, table: Table, site_id: str, sensor_id: str, metric: str, cutoff_ms: int, chunk: int) -> int:
-    """Delete at most `chunk` of the oldest rows of one series older than `cutoff_ms`, through
-    the primary key (index range on both backends; no DELETE ... LIMIT needed)."""
-    time_col = table.c.ts_ms if table is readings else table.c.bucket_ms
-    where = and_(table.c.site_id == site_id, table.c.sensor_id == sensor_id, table.c.metric == metric)
-    bound = connection.execute(
-        select(time_col).where(where, time_col < cutoff_ms).order_by(time_col).offset(chunk - 1).limit(1)
-    ).scalar()
-    limit_clause = time_col < cutoff_ms if bound is None else time_col <= bound
-    return connection.execute(delete(table).where(where, limit_clause)).rowcount or 0
-
-
-RETENTION_TABLES = (readings, rollup_minute)

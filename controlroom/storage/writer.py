@@ -22,7 +22,6 @@ import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sqlalchemy.engine import Connection, Engine
@@ -31,13 +30,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from controlroom.bus import EventBus
 from controlroom.config import DatabaseConfig
 from controlroom.domain import ConnectionState, DeviceStatus, Reading
-from controlroom.storage import ingest_sql
+from controlroom.storage import ingest_sql, retention
 from controlroom.storage.db import IMMEDIATE
 from controlroom.storage.models import to_ms
 
 log = logging.getLogger(__name__)
-
-DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -394,12 +391,17 @@ class StorageWriter:
 
     # --- retention ------------------------------------------------------------------------
 
+    def _count_deleted(self, n: int) -> None:
+        self._retention_deleted += n
+
     def _retention_tick(self) -> None:
         """Do one small chunk of retention between batches, so ingest always comes first."""
         if self._retention_pass is None:
             if time.monotonic() < self._next_retention:
                 return
-            self._retention_pass = self._retention_steps()
+            self._retention_pass = retention.retention_pass(
+                self._transact, self.site_id, self.database, self.retention_chunk, self._count_deleted
+            )
         with self._lock:
             busy = len(self._events) >= self.batch_rows or self._jobs
         if busy:
@@ -420,27 +422,3 @@ class StorageWriter:
             self._next_retention = time.monotonic() + self.retention_interval_s
             self._last_error = f"retention: {exc.orig}"
             log.error("retention pass failed, next try in %.0f s: %s", self.retention_interval_s, exc.orig)
-
-    def _retention_steps(self):
-        now_ms = to_ms(datetime.now(timezone.utc))
-        cutoffs = {
-            "readings": now_ms - self.database.raw_retention_days * DAY_MS,
-            "rollup_minute": now_ms - self.database.minute_rollup_retention_days * DAY_MS,
-        }
-        keys = self._transact(lambda c: ingest_sql.series_keys(c, self.site_id), "retention")
-        deleted = {name: 0 for name in cutoffs}
-        for table in ingest_sql.RETENTION_TABLES:
-            for sensor_id, metric in keys:
-                while True:
-                    n = self._transact(
-                        lambda c: ingest_sql.delete_chunk(c, table, self.site_id, sensor_id, metric, cutoffs[table.name], self.retention_chunk),
-                        "retention",
-                    )
-                    deleted[table.name] += n
-                    self._retention_deleted += n
-                    yield
-                    if n < self.retention_chunk:
-                        break
-        if any(deleted.values()):
-            log.info("retention deleted %s", deleted)
-        return deleted
