@@ -65,8 +65,29 @@ def _early_language(argv: list[str]) -> str:
     return "vi"
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own words ("usage:") in the UI language too."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, tr("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._optionals.title = tr("options")
+        self._positionals.title = tr("commands")
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=tr("show this help and exit"))
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_CONFIG, tr("{prog}: error: {message}", prog=self.prog, message=message) + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="controlroom",
         description=tr("Commune control room: cameras, sensors, map, alerts and loudspeakers."),
     )
@@ -84,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=1, help=tr("random seed of the demo simulator"))
     parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, help=tr("speed of the demo simulator's clock (default: {x})", x=DEFAULT_TIME_SCALE))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sim = sub.add_parser("simulate", help=tr("publish the demo feeds over MQTT"), description=tr("publish the demo feeds over MQTT"))
     sim.add_argument("--config", metavar="PATH", help=tr("commune configuration file (TOML)"))
     sim.add_argument("--host", help=tr("MQTT broker host (default: from the configuration)"))
