@@ -70,7 +70,7 @@ class ReportGenerator:
     """Draws the next report: when (simulated seconds) and what. Call in time order."""
 
     def __init__(self, config: Config, seed: int, start: datetime,
-                 everyday_mean_min: float = 45.0, flood_mean_min: float = 8.0):
+                 everyday_mean_min: float = 60.0, flood_mean_min: float = 15.0):
         self._villages = list(config.villages)
         self._low_lying = [v for v in self._villages if v.low_lying] or self._villages
         self._rng = random.Random(f"{seed}:reports")
