@@ -254,4 +254,5 @@ class MapView(QWidget):
         """Release the page before the profile (avoids WebEngine's 'profile released' warning)."""
         self._timer.stop()
         self._is_ready = False
-        self._page.deleteLater()  # the profile goes with this widget, after the page
+        if not sip.isdeleted(self._page):
+            sip.delete(self._page)  # now: a profile released while its page lives warns and may crash

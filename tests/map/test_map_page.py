@@ -138,3 +138,29 @@ def test_cached_tiles_are_shown_when_the_server_is_unreachable(qtbot, map_contex
     js_until(qtbot, panel, "crLive.stats().tilesLoaded", lambda n: n > 0)
     qtbot.waitUntil(lambda: panel.basemap_status() == "cached", timeout=WAIT_MS)
     panel.shutdown()
+
+
+def test_a_device_status_over_mqtt_reaches_the_marker(qtbot, map_panel, map_context, mqtt_broker, demo_config):
+    """The whole path: broker -> MqttFeed -> bus -> Qt bridge -> map model -> page."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from controlroom.mqtt_feed import MqttFeed
+
+    feed = MqttFeed(demo_config, map_context.core.bus, host=mqtt_broker.host, port=mqtt_broker.port, client_id="map-test")
+    feed.start()
+    publisher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="map-test-pub")
+    publisher.connect(mqtt_broker.host, mqtt_broker.port)
+    publisher.loop_start()
+    try:
+        speaker = demo_config.speakers[3].id
+        publisher.publish(f"{demo_config.topic_prefix}/device/cam07/status", "offline", qos=1, retain=True).wait_for_publish(30)
+        publisher.publish(
+            f"{demo_config.topic_prefix}/speaker/{speaker}/status", json.dumps({"state": "fault", "volume": 50, "job": None}), qos=1, retain=True
+        ).wait_for_publish(30)
+        js_until(qtbot, map_panel, "crLive.info('camera/cam07').domState", lambda s: s == "offline")
+        js_until(qtbot, map_panel, f"crLive.info('speaker/{speaker}').domState", lambda s: s == "fault")
+    finally:
+        publisher.loop_stop()
+        publisher.disconnect()
+        feed.stop()
