@@ -66,3 +66,20 @@ def with_demo_streams(config: "Config") -> "Config":
 
 def is_synthetic(url: str) -> bool:
     return urlsplit(url).scheme == SYNTHETIC_SCHEME
+
+
+CAMERA_SOURCE_ENV = "CONTROLROOM_CAMERA_SOURCE"
+
+
+def camera_source_config(config: "Config") -> "Config":
+    """The config whose camera URLs the wall opens, by ``CONTROLROOM_CAMERA_SOURCE``:
+    "config" (default) the configured cameras; "synthetic" the demo's synthetic sources (tests
+    and demos never reach for the example cameras' addresses); "off" no cameras at all."""
+    import os
+
+    mode = os.environ.get(CAMERA_SOURCE_ENV, "config").strip().lower()
+    if mode == "synthetic":
+        return with_demo_streams(config)
+    if mode == "off":
+        return config.model_copy(update={"cameras": []})
+    return config

@@ -19,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 # the map panel fetches basemap tiles: in tests only from a closed loopback port (nothing leaves)
 os.environ.setdefault("CONTROLROOM_TILE_URL", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+os.environ.setdefault("CONTROLROOM_CAMERA_SOURCE", "synthetic")  # the wall never dials the example cameras' IPs
 
 SYSTEM_BROKER = ("127.0.0.1", 1883)
 POSTGRES_URL = os.environ.get("CONTROLROOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 FRAME_INTERVAL_MS = 20
 HEALTH_INTERVAL_MS = 500
+# Readers hand tiles BGRX frames already fitted to the tile: the GUI thread then only blits
+# (RGB32 1:1 is a memcpy; BGR888 needs a per-pixel conversion on the GUI thread).
+DISPLAY_FORMAT = "bgrx"
 
 
 class _Results(QObject):
@@ -248,7 +251,9 @@ class CameraWall(QWidget):
         self._set_reader(index, None)
         tile.set_camera(camera, self.villages.get(camera.village, camera.village) if camera else "", camera.sub_url if camera else "")
         if camera is not None:
-            self._set_reader(index, self.pool.acquire(camera.id, camera.sub_url, camera.backend, "sub"))
+            reader = self.pool.acquire(camera.id, camera.sub_url, camera.backend, "sub")
+            reader.set_display_format(DISPLAY_FORMAT)
+            self._set_reader(index, reader)
             self._tile_resized(index)
 
     def _set_reader(self, index: int, reader: StreamReader | None) -> None:
@@ -261,12 +266,13 @@ class CameraWall(QWidget):
     def _tile_resized(self, index: int) -> None:
         reader = self._tile_readers.get(index)
         if reader is not None and index >= 0:
-            tile = self.tiles[index]
-            reader.set_target_size(tile.width(), tile.height())
+            video = self.tiles[index].video_rect()
+            reader.set_target_size(video.width(), video.height())
 
     def _max_tile_resized(self, _index: int) -> None:
         if self._max_reader is not None:
-            self._max_reader.set_target_size(self.max_tile.width(), self.max_tile.height())
+            video = self.max_tile.video_rect()
+            self._max_reader.set_target_size(video.width(), video.height())
 
     # --- maximise ------------------------------------------------------------------------------
 
@@ -279,10 +285,11 @@ class CameraWall(QWidget):
         self.restore()
         self._max_index = index
         self._max_reader = self.pool.acquire(camera.id, camera.main_url, camera.backend, "main")
+        self._max_reader.set_display_format(DISPLAY_FORMAT)
         self.max_tile.set_camera(camera, self.villages.get(camera.village, camera.village), camera.main_url)
         self.max_tile.set_alarm(self.tiles[index].alarm_text)
         self.stack.setCurrentWidget(self.max_tile)
-        self._max_reader.set_target_size(self.max_tile.width(), self.max_tile.height())
+        self._max_tile_resized(-1)
 
     def restore(self) -> None:
         if self._max_reader is not None:
@@ -504,15 +511,17 @@ def create_camera_wall_panel(context, parent: QWidget) -> CameraWall:
     """Panel factory (ui.panels): readers for every camera, views in the data dir, snapshots
     recorded through the storage writer, alarms from the bridge, camera clicks from the map."""
     from controlroom.paths import data_dir
+    from controlroom.stream_urls import camera_source_config
 
     folder = data_dir()
+    config = camera_source_config(context.config)
     pool = ReaderPool()
     views = ViewStore(folder / "camera_views.json")
     core = context.core
     writer = getattr(core, "storage", None)
-    snapshots = SnapshotService(folder / "snapshots", context.config.site.id, context.config.site.tz, writer)
+    snapshots = SnapshotService(folder / "snapshots", config.site.id, config.site.tz, writer)
     operator = str(context.services.get("operator_name") or "")
-    wall = CameraWall(context.config, pool, views, screen="main", snapshots=snapshots, export_dir=folder / "replays",
+    wall = CameraWall(config, pool, views, screen="main", snapshots=snapshots, export_dir=folder / "replays",
                       bus=getattr(core, "bus", None), operator=operator, keep_all_open=True, parent=parent)
     context.bridge.room_alert.connect(wall.on_room_alert)
     map_panel = context.services.get("map")

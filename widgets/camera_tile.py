@@ -25,6 +25,7 @@ from controlroom.video_reader import Frame
 CAMERA_MIME = "application/x-controlroom-camera"
 
 BACKGROUND = QColor("#101216")
+CAPTION_BACKGROUND = QColor("#1b1f24")
 
 STATE_COLOURS = {
     StreamState.LIVE: QColor("#2e9e44"),
@@ -86,11 +87,15 @@ class CameraTile(QWidget):
         self.update()
 
     def set_frame(self, frame: Frame) -> None:
-        """Show `frame` (GUI thread). The QImage shares the array's memory: no copy."""
+        """Show `frame` (GUI thread). The QImage shares the array's memory: no copy. A BGR
+        frame is wrapped as Format_BGR888; a BGRX one (see StreamReader.display_format) as
+        Format_RGB32, which the raster engine blits ~3x faster (measured: 0.47 vs 1.4 ms for
+        960x540) — the GUI thread is the one thread all tiles share."""
         image = frame.image
         height, width = image.shape[:2]
         self._array = image
-        self._image = QImage(image.data, width, height, image.strides[0], QImage.Format.Format_BGR888)
+        fmt = QImage.Format.Format_RGB32 if image.ndim == 3 and image.shape[2] == 4 else QImage.Format.Format_BGR888
+        self._image = QImage(image.data, width, height, image.strides[0], fmt)
         self.seq = frame.seq
         self._pending_paint = True
         self.update()
@@ -134,50 +139,56 @@ class CameraTile(QWidget):
 
     # --- painting --------------------------------------------------------------------------
 
+    def unit(self) -> int:
+        """The tile's text size in pixels: grows with the tile (readable on a 65-inch wall)."""
+        return max(11, min(40, self.height() // 16))
+
+    def caption_height(self) -> int:
+        return int(self.unit() * 1.6) if self.camera is not None else 0
+
+    def video_rect(self) -> QRect:
+        """Where the picture goes: the tile minus the caption strip (readers fit frames to it)."""
+        return QRect(0, 0, self.width(), max(2, self.height() - self.caption_height()))
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Per frame: one 1:1 blit of the frame and one of the cached opaque caption strip."""
         painter = QPainter(self)
         rect = self.rect()
-        fitted = False
-        if self._image is not None:
-            iw, ih = self._image.width(), self._image.height()
-            fit = min(rect.width() / iw, rect.height() / ih)
-            fitted = abs(int(iw * fit) - iw) <= 2 and abs(int(ih * fit) - ih) <= 2
-        if not fitted:
-            painter.fillRect(rect, BACKGROUND)
-        else:  # only the letterbox margins around the picture
-            iw, ih = self._image.width(), self._image.height()
-            x, y = (rect.width() - iw) // 2, (rect.height() - ih) // 2
-            for margin in (QRect(0, 0, rect.width(), y), QRect(0, y + ih, rect.width(), rect.height() - y - ih),
-                           QRect(0, 0, x, rect.height()), QRect(x + iw, 0, rect.width() - x - iw, rect.height())):
-                if margin.width() > 0 and margin.height() > 0:
-                    painter.fillRect(margin, BACKGROUND)
+        video = self.video_rect()
+        unit = self.unit()
         state = self.health.state if self.health else (StreamState.CONNECTING if self.camera else None)
+        target = None
         if self._image is not None:
             iw, ih = self._image.width(), self._image.height()
-            scale = min(rect.width() / iw, rect.height() / ih)
+            scale = min(video.width() / iw, video.height() / ih)
             w, h = int(iw * scale), int(ih * scale)
             if abs(w - iw) <= 2 and abs(h - ih) <= 2:  # the reader sized it for us: a 1:1 blit
-                w, h = iw, ih
-                target = QRect(rect.x() + (rect.width() - w) // 2, rect.y() + (rect.height() - h) // 2, w, h)
+                target = QRect((video.width() - iw) // 2, (video.height() - ih) // 2, iw, ih)
                 painter.drawImage(target.topLeft(), self._image)
             else:  # a frame from before a resize: scale once, smoothly
-                target = QRect(rect.x() + (rect.width() - w) // 2, rect.y() + (rect.height() - h) // 2, w, h)
+                target = QRect((video.width() - w) // 2, (video.height() - h) // 2, w, h)
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
                 painter.drawImage(target, self._image)
             if self._pending_paint:
                 self.painted_frames += 1
                 self._pending_paint = False
+        if target is None:
+            painter.fillRect(video, BACKGROUND)
+        else:  # only the letterbox margins around the picture
+            for margin in (QRect(0, 0, video.width(), target.top()), QRect(0, target.bottom() + 1, video.width(), video.height() - target.bottom() - 1),
+                           QRect(0, 0, target.left(), video.height()), QRect(target.right() + 1, 0, video.width() - target.right() - 1, video.height())):
+                if margin.width() > 0 and margin.height() > 0:
+                    painter.fillRect(margin, BACKGROUND)
             if state in (StreamState.OFFLINE, StreamState.STALLED):
                 painter.fillRect(target, QColor(0, 0, 0, 150))
-        unit = max(11, min(40, rect.height() // 16))
         if self.camera is None:
             painter.setPen(QColor("#8a9099"))
             painter.setFont(self._font(unit))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, tr("Drag a camera here"))
         else:
-            self._paint_caption(painter, rect, unit)
-            if state is not None:
-                self._paint_state(painter, rect, unit, state)
+            self._paint_caption(painter, rect, unit, state)
+            if state is not None and state is not StreamState.LIVE:
+                self._paint_state(painter, video, unit, state)
         self._paint_border(painter, rect, unit)
         painter.end()
 
@@ -188,28 +199,32 @@ class CameraTile(QWidget):
         font.setBold(bold)
         return font
 
-    def _paint_caption(self, painter: QPainter, rect: QRect, unit: int) -> None:
-        """The name bar, rendered once per size/text into a cached image (drawn every frame)."""
-        height = int(unit * 1.7)
-        key = (rect.width(), unit, self.camera.id, self.camera.name, self.village_name, self.tour_label)
+    def _paint_caption(self, painter: QPainter, rect: QRect, unit: int, state: StreamState | None) -> None:
+        """The opaque name strip under the picture, rendered once per size/text/state into a
+        cached RGB32 image, so each frame only copies it."""
+        height = self.caption_height()
+        key = (rect.width(), height, unit, self.camera.id, self.camera.name, self.village_name, self.tour_label, state)
         if self._caption_key != key:
-            image = QImage(rect.width(), height, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(QColor(0, 0, 0, 0))
+            image = QImage(rect.width(), height, QImage.Format.Format_RGB32)
+            image.fill(CAPTION_BACKGROUND)
             bar_painter = QPainter(image)
-            self._draw_caption(bar_painter, QRect(0, 0, rect.width(), height), unit)
+            self._draw_caption(bar_painter, QRect(0, 0, rect.width(), height), unit, state)
             bar_painter.end()
             self._caption_key, self._caption = key, image
-        painter.drawImage(QPoint(rect.left(), rect.bottom() - height + 1), self._caption)
+        painter.drawImage(QPoint(0, rect.height() - height), self._caption)
 
-    def _draw_caption(self, painter: QPainter, bar: QRect, unit: int) -> None:
-        painter.fillRect(bar, QColor(0, 0, 0, 170))
-        painter.setPen(QColor("white"))
-        painter.setFont(self._font(unit, bold=True))
+    def _draw_caption(self, painter: QPainter, bar: QRect, unit: int, state: StreamState | None) -> None:
+        left = bar.adjusted(int(unit * 0.5), 0, -int(unit * 0.5), 0)
+        if state is not None:
+            radius = max(3, unit // 3)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(STATE_COLOURS[state])
+            painter.drawEllipse(left.left(), bar.center().y() - radius + 1, radius * 2, radius * 2)
+            left = left.adjusted(radius * 2 + unit // 2, 0, 0, 0)
         text = self.camera.name
         if self.tour_label:
             text = f"⟳ {text}"
-        left = bar.adjusted(int(unit * 0.5), 0, -int(unit * 0.5), 0)
-        metrics = painter.fontMetrics()
         village = self.village_name
         painter.setFont(self._font(int(unit * 0.85)))
         village_width = painter.fontMetrics().horizontalAdvance(village) if village else 0
@@ -220,17 +235,10 @@ class CameraTile(QWidget):
         painter.setFont(self._font(unit, bold=True))
         painter.setPen(QColor("white"))
         painter.drawText(left, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, left.width()))
+                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, left.width()))
 
     def _paint_state(self, painter: QPainter, rect: QRect, unit: int, state: StreamState) -> None:
         colour = STATE_COLOURS[state]
-        if state is StreamState.LIVE:
-            radius = max(4, unit // 3)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setBrush(colour)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.drawEllipse(rect.right() - unit - radius, rect.top() + unit - radius, radius * 2, radius * 2)
-            return
         text = state_label(state).upper()
         since = self.health.down_since if self.health else None
         if since is not None and state in (StreamState.OFFLINE, StreamState.STALLED):

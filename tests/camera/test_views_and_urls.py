@@ -90,3 +90,14 @@ def test_demo_config_points_every_camera_at_a_synthetic_source(demo_config):
     assert all(c.sub_url.startswith("synthetic://") and c.main_url.startswith("synthetic://") for c in demo.cameras)
     assert "w=1280" in demo_stream_url(demo_config.cameras[0], "main")
     json.dumps([c.sub_url for c in demo.cameras])
+
+
+def test_camera_source_switch_keeps_tests_off_the_example_cameras(demo_config, monkeypatch):
+    from controlroom.stream_urls import camera_source_config
+
+    monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "synthetic")
+    assert all(c.sub_url.startswith("synthetic://") for c in camera_source_config(demo_config).cameras)
+    monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "off")
+    assert camera_source_config(demo_config).cameras == []
+    monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "config")
+    assert camera_source_config(demo_config) is demo_config
