@@ -6,10 +6,14 @@ import json
 import time
 from datetime import datetime, timezone
 
+import os
+import uuid
+
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import make_url
 
 from controlroom.alert_engine import AlertEngine
 from controlroom.alert_model import AlertState, Priority
@@ -32,8 +36,8 @@ def wait_until(predicate, timeout: float = TIMEOUT, what: str = "condition"):
 class Console:
     """One ControlRoomCore with its own AlertEngine, client id and SQLite file."""
 
-    def __init__(self, config, broker, tmp_path, name: str):
-        self.core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+    def __init__(self, config, broker, tmp_path, name: str, db_url: str | None = None):
+        self.core = ControlRoomCore(config, db_url=db_url or f"sqlite:///{tmp_path / (name + '.sqlite3')}",
                                     broker_host=broker.host, broker_port=broker.port, client_id=f"console-{name}")
         self.engine = AlertEngine(config, self.core.bus, feed=self.core.feed, storage=self.core.storage)
         self.core.start()
@@ -62,8 +66,8 @@ def publisher(mqtt_broker):
 def consoles(site_config, mqtt_broker, tmp_path, data_dir):
     made: list[Console] = []
 
-    def make(name: str) -> Console:
-        console = Console(site_config, mqtt_broker, tmp_path, name)
+    def make(name: str, db_url: str | None = None) -> Console:
+        console = Console(site_config, mqtt_broker, tmp_path, name, db_url)
         made.append(console)
         return console
 
@@ -153,3 +157,35 @@ def test_device_last_will_and_citizen_report_raise_alerts(consoles, publisher, s
     assert offline.kind == "device_offline" and offline.village == "v2"
     manual = a.engine.raise_manual("An", "Sạt lở bờ sông", Priority.CRITICAL, "v1")
     assert wait_until(lambda: a.alert(manual), what="manual alert").state is AlertState.UNACKNOWLEDGED
+
+
+POSTGRES_URL = os.environ.get("CONTROLROOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def shared_postgres():
+    """A fresh PostgreSQL schema both consoles share (the two-PC set-up of DESIGN.md)."""
+    schema = f"t_alerts_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    yield make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+def test_two_consoles_sharing_one_postgresql_store_one_row_per_alert(consoles, publisher, shared_postgres):
+    a = consoles("a", shared_postgres)
+    b = consoles("b", shared_postgres)
+    send(publisher, "wl1", 3.6)
+    alert_id = "sensor.wl1.level.alarm_level"
+    wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), what="alert on both consoles")
+    a.engine.acknowledge([alert_id], "An", "")
+    wait_until(lambda: b.alert(alert_id).acked, what="ack on B")
+    for console in (a, b):
+        console.core.storage.flush(10)
+    with a.core.engine.connect() as connection:
+        rows = list(connection.execute(select(alerts).where(alerts.c.id == alert_id)))
+    assert len(rows) == 1 and rows[0].acknowledged_by == "An"
+    assert a.engine.counters["persist_errors"] == 0 and b.engine.counters["persist_errors"] == 0
