@@ -175,11 +175,13 @@ class SensorModel:
         self._noise: dict[str, _Smooth] = {}
         self._station = site.stations.get(sensor.id)
         self._gauge_factor = self._rng.uniform(0.85, 1.15)
-        # station character: ponds swing more than canals; drawn once per station
-        self._do_mean = self._rng.uniform(5.5, 6.8)
-        self._do_amp = self._rng.uniform(1.4, 2.4)
+        # Station character, drawn once per station. Normal water sits inside the QCVN 08:2023
+        # limits of the demo config (DO >= 5 mg/L, NH4-N <= 0.3 mg/L) except for an occasional
+        # dawn DO dip; the flood pushes DO, pH and ammonium past them.
+        self._do_mean = self._rng.uniform(6.3, 7.0)
+        self._do_amp = self._rng.uniform(1.0, 1.6)
         self._turbidity_base = self._rng.uniform(12.0, 30.0)
-        self._nh4_base = self._rng.uniform(0.12, 0.3)
+        self._nh4_base = self._rng.uniform(0.08, 0.18)
         self._salinity_base = self._rng.uniform(0.08, 0.25)
 
     def _n(self, key: str, t_s: float, tau_s: float = 1200.0) -> float:
