@@ -35,6 +35,7 @@ RAW_MAX_SPAN = timedelta(hours=2)  # up to here: every reading (<= 7,200 at 1 Hz
 MINUTE_MAX_SPAN = timedelta(days=3)  # up to here: minute buckets (<= 4,320); beyond: hours
 
 BUCKET_S = {"raw": 0.0, "minute": 60.0, "hour": 3600.0}
+_RESOLUTIONS = ("raw", "minute", "hour")
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,18 @@ def read_series(
     resolution: Resolution = "auto",
 ) -> Series:
     """Points of sensor/<sensor_id>/<metric> with time in [start, end] (datetimes or epoch
-    seconds). Rollup buckets overlapping the window are included whole."""
-    start_ms, end_ms = _as_ms(start), _as_ms(end)
+    seconds). Rollup buckets overlapping the window are included whole. "auto" picks by
+    span (see RAW_MAX_SPAN, MINUTE_MAX_SPAN) and, when that finds nothing because the
+    window is past retention, the next coarser resolution that has data."""
     if resolution == "auto":
-        resolution = choose_resolution(_as_datetime(start), _as_datetime(end))
+        # Old short windows may be past raw (or minute) retention: fall back to coarser data.
+        chosen = choose_resolution(_as_datetime(start), _as_datetime(end))
+        for candidate in _RESOLUTIONS[_RESOLUTIONS.index(chosen) :]:
+            result = read_series(engine, site_id, sensor_id, metric, start, end, candidate)
+            if len(result):
+                break
+        return result
+    start_ms, end_ms = _as_ms(start), _as_ms(end)
     if resolution == "raw":
         c = readings.c
         query = (

@@ -134,6 +134,9 @@ class StorageWriter:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("StorageWriter already started")
+        self._stopping = False
+        self._give_up_at = None
+        self._retry_wakeup.clear()
         self._next_retention = time.monotonic() + min(30.0, self.retention_interval_s)
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()

@@ -126,31 +126,37 @@ def test_postgres_outage_keeps_the_batch_reports_it_and_recovers(pg_schema):
 
 
 @pytest.mark.slow
-def test_sqlite_locked_by_another_connection_is_retried_not_dropped(tmp_path):
+def test_sqlite_locked_by_another_connection_holds_producers_back_and_drops_nothing(tmp_path):
     url = f"sqlite:///{(tmp_path / 'locked.sqlite3').as_posix()}"
     engine = create_engine_for(url)
     migrate(engine)
     bus = EventBus()
     states: queue.Queue = queue.Queue()
     bus.subscribe(ConnectionState, states.put)
-    writer = StorageWriter(engine, bus, SITE, DatabaseConfig())
+    writer = StorageWriter(engine, bus, SITE, DatabaseConfig(), capacity=100)
     blocker = create_engine_for(url)
+    producer = threading.Thread(
+        target=lambda: [bus.publish(Reading("wl1", "level", T0 + timedelta(seconds=i), 1.0)) for i in range(700)],
+        name="test-producer",
+    )
     try:
         writer.start()
         other = blocker.raw_connection()  # a plain DBAPI connection: we drive BEGIN ourselves
         try:
             other.cursor().execute("BEGIN EXCLUSIVE")
-            for i in range(700):
-                bus.publish(Reading("wl1", "level", T0 + timedelta(seconds=i), 1.0))
+            producer.start()
             _wait_state(states, False)  # after SQLite's busy timeout
+            assert writer.stats.producer_waits >= 1 and producer.is_alive()  # held back, not dropped
             other.cursor().execute("ROLLBACK")
         finally:
             other.close()
         _wait_state(states, True)
+        producer.join(60)
         assert writer.flush(60)
         with engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(readings)).scalar_one() == 700
     finally:
+        producer.join(60)
         writer.stop()
         blocker.dispose()
         engine.dispose()

@@ -88,6 +88,10 @@ def test_retention_deletes_old_raw_rows_and_old_minute_rollups_only(engine, bus,
     assert hour_count == 360  # hour rollups are never deleted
     series = read_series(engine, SITE, "wl1", "level", old - timedelta(hours=1), old + timedelta(hours=1), "minute")
     assert int(series.count.sum()) == 120  # old history still readable from rollups
+    auto = read_series(engine, SITE, "wl1", "level", old - timedelta(minutes=5), old + timedelta(minutes=5))
+    assert auto.resolution == "minute" and int(auto.count.sum()) == 120  # raw is gone: falls back
+    ancient_view = read_series(engine, SITE, "wl1", "level", ancient, ancient + timedelta(minutes=5))
+    assert ancient_view.resolution == "hour" and int(ancient_view.count.sum()) == 120
 
 
 def test_retention_works_in_small_chunks(engine, bus, database_config):

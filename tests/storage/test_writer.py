@@ -166,3 +166,20 @@ def test_stop_flushes_everything_queued(engine, bus, database_config):
     assert count(engine, readings) == 300
     bus.publish(Reading("aq1", "pm25", T0 - timedelta(days=1), 1.0))  # unsubscribed: not queued
     assert writer.stats.queue_depth == 0
+
+
+def test_in_memory_sqlite_is_one_database_for_every_thread(bus, database_config):
+    from controlroom.storage.db import create_engine_for, migrate
+    from controlroom.storage.writer import StorageWriter
+
+    engine = create_engine_for("sqlite://")
+    migrate(engine)
+    writer = StorageWriter(engine, bus, SITE, database_config)
+    writer.start()
+    try:
+        bus.publish(Reading("aq1", "pm25", T0, 1.0))
+        assert writer.flush(30)
+        assert count(engine, readings) == 1
+    finally:
+        writer.stop()
+        engine.dispose()
