@@ -59,6 +59,16 @@ class AlarmSound:
         self.effect.setSource(QUrl.fromLocalFile(str(path)))
         self.effect.setLoopCount(QSoundEffect.Loop.Infinite.value)
         self.effect.setVolume(0.8)
+        self.on_problem = None  # callback(text) when the sound cannot play (no or unsuitable audio device)
+        self.effect.statusChanged.connect(self._status_changed)
+
+    def _status_changed(self) -> None:
+        from PyQt6.QtMultimedia import QSoundEffect
+
+        if self.effect.status() is QSoundEffect.Status.Error:
+            self.problem = tr("The alarm sound cannot play on this computer's audio device.")
+            if self.on_problem is not None:
+                self.on_problem(self.problem)
 
     @property
     def playing(self) -> bool:
@@ -160,8 +170,10 @@ class AlertPanel(QWidget):
         layout.addWidget(self.status)
 
         self.sound = AlarmSound(self) if sound and self.config.alerts.sound else None
-        if self.sound is not None and self.sound.problem:
-            self.status.setText(self.sound.problem)
+        if self.sound is not None:
+            self.sound.on_problem = self.status.setText
+            if self.sound.problem:
+                self.status.setText(self.sound.problem)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.pull)
         self._timer.start(PULL_MS)
