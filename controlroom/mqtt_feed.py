@@ -51,7 +51,7 @@ RECEIVE_MAXIMUM = 500  # QoS-1 messages the broker may have in flight to us (MQT
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 30
 LOG_BURST_S = 60.0  # a reject reason is logged at most once per minute, with a count
-DEDUP_GENERATION = 8192  # readings remembered per generation (two generations kept)
+DEDUP_GENERATION = 4096  # messages remembered per generation (two generations kept)
 
 MessageCallback = Callable[[str, bytes], None]
 
@@ -79,24 +79,32 @@ class FeedStats:
         return sum(self.rejects.values())
 
 
-class _RecentKeys:
-    """Bounded memory of recently seen keys: two generations of sets, swapped when full."""
+class _RecentReadings:
+    """Bounded memory of recently seen readings, to drop QoS-1 redeliveries cheaply.
+
+    Keyed per message by (sensor, ts) -> metrics seen, so an aware datetime (slow to hash)
+    is hashed once per message rather than once per value. Two generations of dicts: when
+    the current one is full it becomes the previous one and the oldest is forgotten."""
 
     def __init__(self, generation_size: int) -> None:
         self._size = generation_size
-        self._current: set = set()
-        self._previous: set = set()
+        self._current: dict[tuple, set[str]] = {}
+        self._previous: dict[tuple, set[str]] = {}
 
-    def seen(self, key: object) -> bool:
-        """True if `key` was seen recently; remembers it either way."""
-        if key in self._current or key in self._previous:
-            return True
-        current = self._current
-        current.add(key)
-        if len(current) >= self._size:
-            self._previous = current
-            self._current = set()
-        return False
+    def metrics_seen(self, sensor_id: str, ts: datetime) -> set[str]:
+        """The (mutable) set of metrics already seen for this sensor at this time."""
+        key = (sensor_id, ts)
+        seen = self._current.get(key)
+        if seen is None:
+            seen = self._previous.get(key)
+            if seen is None:
+                seen = set()
+            current = self._current
+            current[key] = seen
+            if len(current) >= self._size:
+                self._previous = current
+                self._current = {}
+        return seen
 
 
 class _BurstLog:
@@ -213,7 +221,7 @@ class MqttFeed:
         self._rate = 0.0
         self._window_start = time.monotonic()
         self._window_count = 0
-        self._recent = _RecentKeys(DEDUP_GENERATION)
+        self._recent = _RecentReadings(DEDUP_GENERATION)
         self._burst_log = _BurstLog(LOG_BURST_S)
         self._client = self._make_client(username, password, config.mqtt.tls if tls is None else tls)
 
@@ -404,12 +412,15 @@ class MqttFeed:
         readings = 0
         duplicates = 0
         publish = self.bus.publish
-        seen = self._recent.seen
+        seen: set[str] | None = None  # one message: one sensor, one timestamp
         for event in events:
             if type(event) is Reading:
-                if seen((event.sensor_id, event.metric, event.ts)):
+                if seen is None:
+                    seen = self._recent.metrics_seen(event.sensor_id, event.ts)
+                if event.metric in seen:
                     duplicates += 1
                     continue
+                seen.add(event.metric)
                 readings += 1
             elif type(event) is Rejected:
                 self._burst_log.warn(event.reason, "dropped MQTT message on %s: %s (%s)", event.topic, event.reason, event.detail)

@@ -78,6 +78,21 @@ def test_bad_payload_is_counted_and_the_feed_keeps_working(mqtt_broker, demo_con
     assert feed.stats.rejects["too_large"] == 1 and feed.connected
 
 
+def test_redelivered_reading_is_dropped_once_seen(mqtt_broker, demo_config, publisher_factory, feeds):
+    bus = EventBus()
+    readings = Collector(bus, Reading)
+    feed = start_feed(feeds, demo_config, bus, mqtt_broker.host, mqtt_broker.port, unique_client_id("feed"))
+    publisher = publisher_factory(mqtt_broker.host, mqtt_broker.port)
+    topic = f"{PREFIX}/sensor/aq_office/reading"
+    publisher.publish(topic, b'{"ts": 1764032400000, "values": {"pm25": 10, "pm10": 20}}')
+    publisher.publish(topic, b'{"ts": 1764032400000, "values": {"pm25": 10, "pm10": 20}}')  # same again
+    publisher.publish(topic, b'{"ts": 1764032400000, "values": {"o3": 5}}')  # same time, new metric
+    publisher.publish(topic, b'{"ts": 1764032401000, "values": {"pm25": 11}}')
+    wait_until(lambda: any(r.value == 11.0 for r in readings.snapshot()), message="the last message")  # in order
+    assert sorted((r.metric, r.value) for r in readings.snapshot()) == [("o3", 5.0), ("pm10", 20.0), ("pm25", 10.0), ("pm25", 11.0)]
+    assert feed.stats.duplicates == 2
+
+
 def test_device_status_and_own_last_will(mqtt_broker, demo_config, publisher_factory, feeds):
     bus = EventBus()
     statuses = Collector(bus, DeviceStatus)
