@@ -152,8 +152,7 @@ class TileProvider:
     """Answers tile requests from the cache or the tile server, off the caller's thread.
 
     `request(z, x, y, done)` calls `done(data_or_None, origin)` on a worker thread, origin one
-    of "cache", "network", "missing". `status()` sums up the basemap for the status bar:
-    "online", "cached" (the server is unreachable, the cache serves) or "offline" (no tiles)."""
+    of "cache", "network", "missing". `status()` sums up the basemap for the status bar."""
 
     def __init__(self, cache: TileCache, url_template: str | None, timeout_s: float = 5.0, workers: int = 4) -> None:
         self.cache = cache
@@ -200,14 +199,14 @@ class TileProvider:
         return data, self._count("network")
 
     def status(self) -> str:
+        """"online" (the server answered), "cached" (unreachable, the cache serves), "offline"
+        (unreachable, nothing cached), "stored" (only cached tiles needed so far), "unknown"."""
         with self._lock:
             if self._link == "up":
                 return "online"
-            if self.counts["cache"]:
-                return "cached"
             if self._link == "down" or not self.url_template:
-                return "offline"
-            return "unknown" if not self.counts["missing"] else "offline"
+                return "cached" if self.counts["cache"] else "offline"
+            return "stored" if self.counts["cache"] else "unknown"
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -43,6 +43,7 @@ def basemap_text(status: str) -> str:
         "online": tr("Basemap: online"),
         "cached": tr("Basemap offline (showing cached tiles)"),
         "offline": tr("Basemap offline"),
+        "stored": tr("Basemap: stored tiles"),
     }.get(status, tr("Basemap: loading"))
 
 
@@ -254,7 +255,7 @@ class MapPanel(QWidget):
     def _on_basemap_status(self, status: str) -> None:
         text = basemap_text(status)
         self.status_label.setText(text)
-        level = {"online": "ok", "cached": "warn"}.get(status, "error")
+        level = {"online": "ok", "stored": "ok", "cached": "warn"}.get(status, "error")
         for label in (self.status_label, self._window_label):
             if label is not None:
                 label.setText(text)

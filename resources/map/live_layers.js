@@ -197,6 +197,11 @@
     if (opts.tiles) {
       opts.tiles.on("tileerror", function (e) { st.tileErrors += 1; e.tile.style.visibility = "hidden"; });
       opts.tiles.on("tileload", function () { st.tilesLoaded += 1; });
+      // Leaflet never asks again for a failed tile: retry now and then, so the basemap comes
+      // back by itself when the link returns (the app answers from its cache or the server)
+      setInterval(function () {
+        if (st.tileErrors > 0) { st.tileErrors = 0; opts.tiles.redraw(); }
+      }, 60000);
     }
     if (typeof QWebChannel === "undefined" || typeof qt === "undefined") {
       st.ready = true;  // opened in a plain browser: no app to talk to

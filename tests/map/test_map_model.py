@@ -106,3 +106,13 @@ def test_alert_engine_payload_is_placed_by_its_source_and_leaves_when_normal(dem
     assert marker["tip"][0].startswith("Cảnh báo: Sông Bồ")
     marker, removed = model.apply_alert(RoomAlertMessage("x1", dict(payload, state="normal", active=False), NOW))
     assert (marker, removed) == (None, "alert/x1")
+
+
+def test_a_village_without_outline_is_a_named_point(demo_config):
+    from controlroom.config import Config
+
+    raw = demo_config.model_dump(mode="json")
+    raw["villages"][0]["outline"] = []
+    features = MapModel(Config.model_validate(raw)).villages_geojson()["features"]
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [demo_config.villages[0].lon, demo_config.villages[0].lat]}
+    assert features[0]["properties"]["name"] == demo_config.villages[0].name

@@ -117,3 +117,12 @@ def test_provider_with_no_network_and_no_cache_says_offline(tmp_path, offline_ti
     assert _request(provider, 15, 1, 1) == (None, "missing")
     assert provider.status() == "offline"
     provider.close()
+
+
+def test_provider_that_only_needed_cached_tiles_does_not_claim_a_link_state(tmp_path, offline_tiles):
+    cache = TileCache(tmp_path / "t.mbtiles")
+    cache.put(15, 3, 4, png_bytes())
+    provider = TileProvider(cache, offline_tiles)
+    assert _request(provider, 15, 3, 4)[1] == "cache"
+    assert provider.status() == "stored"
+    provider.close()
