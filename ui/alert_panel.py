@@ -40,6 +40,7 @@ from controlroom.widgets.alert_table import AlertTable
 
 log = logging.getLogger(__name__)
 PULL_MS = 250
+SOON_MS = 30
 
 
 class AlarmSound:
@@ -82,6 +83,7 @@ class AlarmSound:
 
 class AlertPanel(QWidget):
     alertSelected = pyqtSignal(str)  # the map pans to it (ui/map_panel connects this)
+    _engineChanged = pyqtSignal()  # emitted on the engine thread, delivered queued on the GUI thread
 
     def __init__(self, context, engine: AlertEngine, parent: QWidget | None = None, sound: bool = True) -> None:
         super().__init__(parent)
@@ -176,7 +178,14 @@ class AlertPanel(QWidget):
                 self.status.setText(self.sound.problem)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.pull)
-        self._timer.start(PULL_MS)
+        self._timer.start(PULL_MS)  # fallback and clock-driven KPI refresh
+        self._soon = QTimer(self)  # a change pulls within SOON_MS, coalescing bursts (floods)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(SOON_MS)
+        self._soon.timeout.connect(self.pull)
+        self._engineChanged.connect(lambda: None if self._soon.isActive() else self._soon.start())
+        remove = engine.add_listener(lambda _snapshot: self._engineChanged.emit())
+        self.destroyed.connect(lambda *_: remove())
         self.pull()
 
     # -- refresh ---------------------------------------------------------------------------
