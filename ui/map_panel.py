@@ -311,3 +311,28 @@ def _bring_to_front(widget: QWidget) -> None:
 def create_map_panel(context, parent: QWidget) -> QWidget:
     """PANELS factory."""
     return MapPanel(context, parent)
+
+
+if __name__ == "__main__":  # python -m controlroom.ui.map_panel: the demo commune's map, no broker
+    import sys
+    from types import SimpleNamespace
+
+    from controlroom.bus import EventBus
+    from controlroom.config import demo_config_path, load_config
+    from controlroom.live_state import LiveState
+    from controlroom.ui.app import create_application
+    from controlroom.ui.bridge import CoreBridge
+    from controlroom.ui.context import AppContext
+
+    app = create_application()
+    demo = load_config(demo_config_path())
+    demo_bus = EventBus()
+    demo_context = AppContext(config=demo, core=SimpleNamespace(bus=demo_bus, live=LiveState(demo_bus)), bridge=CoreBridge(demo_bus))
+    demo_panel = MapPanel(demo_context)
+    demo_panel.resize(1280, 800)
+    demo_panel.show()
+    demo_panel.cameraRequested.connect(lambda camera_id: print("camera", camera_id))
+    demo_panel.villageSpeakersSelected.connect(lambda ids: print("speakers", ids))
+    code = app.exec()
+    demo_context.shutdown()
+    sys.exit(code)
