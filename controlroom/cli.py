@@ -223,6 +223,8 @@ def run_gui(args: argparse.Namespace) -> int:
         return _startup_failed(exc)
     finally:
         backend.stop()
+        lingering = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+        log.info("exiting; threads still alive: %s", ", ".join(lingering) or "none")
 
 
 def run_simulator(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -209,8 +210,12 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             _initial_geometry(window, app)
         window.show()
         # Python handles Ctrl+C only when it runs: wake it twice a second
-        signal.signal(signal.SIGINT, lambda *_: app.quit())
-        signal.signal(signal.SIGTERM, lambda *_: app.quit())
+        def quit_on_signal(signum, _frame) -> None:
+            log.info("signal %s: quitting", signum)
+            app.quit()
+
+        signal.signal(signal.SIGINT, quit_on_signal)
+        signal.signal(signal.SIGTERM, quit_on_signal)
         wake = QTimer()
         wake.timeout.connect(lambda: None)
         wake.start(500)
@@ -221,8 +226,10 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             save_window(window)
         return code
     finally:
+        started = time.monotonic()
         context.shutdown()
         bridge.close()
+        log.info("panels shut down in %.2f s", time.monotonic() - started)
         if window is not None:
             # destroy the widgets (WebEngine pages first of all) while the QApplication and
             # the web profile still exist; left to interpreter exit, QtWebEngine may crash
