@@ -174,9 +174,9 @@ class MapPanel(QWidget):
             signal.connect(self.focus_alert)
         wall = services.get("camera_wall")
         if wall is not None and self.receivers(self.cameraRequested) == 0:  # the wall may have connected itself
-            from controlroom.ui.camera_wall import open_camera
-
-            self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), _bring_to_front(wall)))
+            open_camera = _camera_opener()
+            if open_camera is not None:
+                self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), _bring_to_front(wall)))
         graphs = services.get("sensor_graphs")
         if graphs is not None and hasattr(graphs, "show_sensor") and self.receivers(self.sensorRequested) == 0:
             self.sensorRequested.connect(lambda sensor_id: (graphs.show_sensor(sensor_id), _bring_to_front(graphs)))
@@ -296,6 +296,21 @@ class MapPanel(QWidget):
             self.provider.close()
             self.provider.cache.close()
             self.provider = None
+
+
+def _camera_opener():
+    """The camera wall's `open_camera(wall, id)`, wherever that panel keeps it (None if absent)."""
+    import importlib
+
+    for module in ("controlroom.ui.camera_wall_panel", "controlroom.ui.camera_wall"):
+        try:
+            opener = getattr(importlib.import_module(module), "open_camera", None)
+        except ImportError:
+            continue
+        if opener is not None:
+            return opener
+    log.warning("no open_camera() found: camera clicks on the map reach only cameraRequested listeners")
+    return None
 
 
 def _bring_to_front(widget: QWidget) -> None:
