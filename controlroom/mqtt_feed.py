@@ -307,7 +307,7 @@ class MqttFeed:
                 received=self._received,
                 readings=self._readings,
                 duplicates=self._duplicates,
-                rejects=Counter(self.parser.rejects),
+                rejects=Counter(dict(self.parser.rejects)),  # dict() copies in C: atomic vs the network thread
                 rate=rate,
                 last_message_at=self._last_message_at,
             )

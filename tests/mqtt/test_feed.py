@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -76,6 +77,50 @@ def test_bad_payload_is_counted_and_the_feed_keeps_working(mqtt_broker, demo_con
         ["bad_json", "not_utf8", "not_finite", "too_large", "unknown_sensor"]
     )
     assert feed.stats.rejects["too_large"] == 1 and feed.connected
+
+
+def test_a_burst_of_bad_payloads_is_logged_once(mqtt_broker, demo_config, publisher_factory, feeds, caplog):
+    bus = EventBus()
+    readings = Collector(bus, Reading)
+    feed = start_feed(feeds, demo_config, bus, mqtt_broker.host, mqtt_broker.port, unique_client_id("feed"))
+    publisher = publisher_factory(mqtt_broker.host, mqtt_broker.port)
+    with caplog.at_level("WARNING", logger="controlroom.mqtt_feed"):
+        for _ in range(50):
+            publisher.publish(f"{PREFIX}/sensor/wl_phu_oc/reading", b"{broken")
+        publisher.publish(f"{PREFIX}/sensor/wl_phu_oc/reading", b'{"value": 2}')
+        wait_until(lambda: len(readings.snapshot()) == 1, message="the good reading after the burst")
+    dropped = [r for r in caplog.records if "dropped MQTT message" in r.getMessage()]
+    assert len(dropped) == 1 and feed.stats.rejects == {"bad_json": 50}
+
+
+def test_feed_without_a_broker_reports_it_and_stops_cleanly(demo_config):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    bus = EventBus()
+    links = Collector(bus, ConnectionState)
+    feed = MqttFeed(demo_config, bus, host="127.0.0.1", port=port, client_id=unique_client_id("lonely"))
+    feed.start()
+    wait_until(lambda: links.snapshot(), message="a link state")
+    feed.stop()
+    state = links.snapshot()[0]
+    assert not state.connected and str(port) in state.detail
+    assert not feed.connected
+    assert not [t for t in threading.enumerate() if t.name.startswith("paho-mqtt-client-lonely")]
+
+
+def test_extra_subscription_and_publish_under_the_site_prefix(mqtt_broker, demo_config, publisher_factory, feeds):
+    bus = EventBus()
+    got: list[tuple[str, bytes]] = []
+    feed = MqttFeed(demo_config, bus, host=mqtt_broker.host, port=mqtt_broker.port, client_id=unique_client_id("feed"))
+    feeds.append(feed)
+    feed.subscribe_extra("speaker/+/cmd", lambda topic, payload: got.append((topic, payload)))
+    feed.start()
+    assert feed.wait_subscribed(60)
+    feed.publish("speaker/spk1/cmd", {"job": "j1", "action": "play", "source": "file:///tmp/a.wav", "priority": 2})
+    wait_until(lambda: got, message="our own command back through the extra subscription")
+    topic, payload = got[0]
+    assert topic == f"{PREFIX}/speaker/spk1/cmd" and json.loads(payload)["job"] == "j1"
 
 
 def test_redelivered_reading_is_dropped_once_seen(mqtt_broker, demo_config, publisher_factory, feeds):
