@@ -27,7 +27,7 @@ import controlroom.video_backends as backends  # sets the OpenCV environment bef
 import cv2  # noqa: E402  (after video_backends on purpose)
 import numpy as np  # noqa: E402
 
-from controlroom.camera_health import HealthTracker, StreamHealth  # noqa: E402
+from controlroom.camera_health import CameraStatusPublisher, HealthTracker, StreamHealth  # noqa: E402
 from controlroom.replay_buffer import ReplayBuffer  # noqa: E402
 from controlroom.stream_urls import Stream, redact_text, redact_url  # noqa: E402
 
@@ -255,3 +255,31 @@ class ReaderPool:
         for reader in readers:
             if not reader.join(max(0.0, deadline - time.monotonic())):
                 log.info("camera %s: reader still in a blocking open/read at shutdown", reader.camera_id)
+
+
+class HealthMonitor:
+    """Publishes each camera's online/offline changes as DeviceStatus on the bus, from its own
+    thread (``camera-health``): a bus subscriber such as the storage writer may block when its
+    inbox is full, which must never happen on the GUI thread."""
+
+    def __init__(self, pool: ReaderPool, bus, interval_s: float = 1.0) -> None:
+        self._pool = pool
+        self._publisher = CameraStatusPublisher(bus)
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="camera-health", daemon=True)
+
+    def start(self) -> "HealthMonitor":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            for reader in self._pool.readers():
+                if reader.stream == "sub":
+                    self._publisher.update(reader.camera_id, reader.health_snapshot().state)
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future
-from datetime import datetime, timezone
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
                              QSplitter, QStackedLayout, QVBoxLayout, QWidget)
 
-from controlroom.camera_health import CameraStatusPublisher, StreamState
-from controlroom.camera_views import (PRESET_LAYOUTS, TOUR_PREFIX, Tour, ViewStore, WallView, cameras_for_alert,
-                                      default_view, layout, tour_name)
+from controlroom.camera_health import StreamState
+from controlroom.camera_views import PRESET_LAYOUTS, TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
 from controlroom.config import CameraConfig, Config
 from controlroom.i18n import tr
-from controlroom.replay_buffer import ReplayError, export_mp4_async
 from controlroom.snapshots import SnapshotService
+from controlroom.ui.camera_wall_actions import WallOperatorActions
 from controlroom.video_reader import ReaderPool, StreamReader
 from controlroom.widgets.camera_list import CameraList
 from controlroom.widgets.camera_tile import CameraTile
@@ -45,21 +42,21 @@ class _Results(QObject):
     message = pyqtSignal(str)
 
 
-class CameraWall(QWidget):
+class CameraWall(WallOperatorActions, QWidget):
     view_changed = pyqtSignal(str)
 
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
-                 snapshots: SnapshotService | None = None, export_dir: Path | None = None, bus=None,
+                 snapshots: SnapshotService | None = None, export_dir: Path | None = None,
                  operator: str = "", keep_all_open: bool = False, show_list: bool = True,
-                 alarm_tile: int = 0, parent: QWidget | None = None) -> None:
+                 alarm_tile: int = 0, alarm_min_priority: int = 3, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.config, self.pool, self.views, self.screen = config, pool, views, screen
         self.snapshots, self.export_dir, self.operator = snapshots, export_dir, operator
         self.tz = config.site.tz
         self.alarm_tile = alarm_tile
+        self.alarm_min_priority = alarm_min_priority
         self.cameras = {c.id: c for c in config.cameras}
         self.villages = {v.id: v.name for v in config.villages}
-        self._status = CameraStatusPublisher(bus) if bus is not None else None
         self._tile_readers: dict[int, StreamReader] = {}
         self._base: dict[str, StreamReader] = {}
         self._tours: dict[int, tuple[Tour, float]] = {}
@@ -94,11 +91,14 @@ class CameraWall(QWidget):
         self.layout_box.addItem(tr("Custom…"), "custom")
         self.layout_box.activated.connect(self._layout_chosen)
         self.view_box = QComboBox(self)
-        self.view_box.setMinimumContentsLength(12)
+        self.view_box.setMinimumContentsLength(10)
+        self.view_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.view_box.activated.connect(self._view_chosen)
         save = QPushButton(tr("Save view"), self)
         save.clicked.connect(self._save_view_clicked)
         self.tour_box = QComboBox(self)
+        self.tour_box.setMinimumContentsLength(10)
+        self.tour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.tour_box.activated.connect(self._tour_chosen)
         snapshot = QPushButton(tr("Snapshot"), self)
         snapshot.clicked.connect(lambda: self.snapshot(self.selected))
@@ -119,7 +119,8 @@ class CameraWall(QWidget):
         bar.addWidget(snapshot)
         bar.addWidget(self.replay_seconds)
         bar.addWidget(replay)
-        bar.addWidget(self.message, 1)
+        bar.addStretch(1)
+        self.message.setStyleSheet("color: #9aa4ae;")
         self.grid_host = QWidget(self)
         self.grid_host.setStyleSheet("background: #000;")
         self.grid = QGridLayout(self.grid_host)
@@ -140,13 +141,15 @@ class CameraWall(QWidget):
         splitter.addWidget(self.camera_list)
         splitter.addWidget(self.stack_host)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 1600])
+        splitter.setSizes([220, 1600])
+        splitter.setCollapsible(1, False)
         self.camera_list.setVisible(True)
         self._splitter = splitter
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.addLayout(bar)
         outer.addWidget(splitter, 1)
+        outer.addWidget(self.message)
         self._refresh_boxes()
 
     def set_camera_list_visible(self, visible: bool) -> None:
@@ -340,8 +343,6 @@ class CameraWall(QWidget):
                 continue
             health = reader.health_snapshot()
             states[reader.camera_id] = health.state
-            if self._status is not None:
-                self._status.update(reader.camera_id, health.state)
         for index, reader in self._tile_readers.items():
             self.tiles[index].set_health(reader.health_snapshot())
         if self._max_reader is not None:
@@ -359,77 +360,6 @@ class CameraWall(QWidget):
     def camera_in(self, index: int) -> CameraConfig | None:
         reader = self._tile_readers.get(index)
         return self.cameras.get(reader.camera_id) if reader else None
-
-    def snapshot(self, index: int) -> Future | None:
-        camera = self.camera_in(index)
-        if camera is None or self.snapshots is None:
-            self._show_message(tr("Select a tile that shows a camera"))
-            return None
-        reader = self._max_reader if self._max_index == index and self._max_reader else self._tile_readers[index]
-        frame = reader.latest_full() if reader.latest_full() is not None else self._tile_readers[index].latest_full()
-        if frame is None:
-            self._show_message(tr("No picture from {name} yet", name=camera.name))
-            return None
-        future = self.snapshots.take(camera.id, camera.name, frame, self.operator)
-        future.add_done_callback(lambda f: self._results.message.emit(
-            tr("Snapshot saved: {path}", path=str(f.result().path)) if f.exception() is None
-            else tr("Snapshot failed: {reason}", reason=str(f.exception()))))
-        return future
-
-    def export_replay(self, index: int, seconds: float) -> Future | None:
-        camera = self.camera_in(index)
-        replay = self.pool.replay(camera.id) if camera else None
-        if camera is None or replay is None or self.export_dir is None:
-            self._show_message(tr("Select a tile that shows a camera"))
-            return None
-        try:
-            clip = replay.clip(seconds)
-        except ReplayError as exc:
-            self._show_message(str(exc))
-            return None
-        stamp = datetime.now(timezone.utc).astimezone(self.tz).strftime("%Y%m%d_%H%M%S")
-        path = self.export_dir / f"{camera.id}_{stamp}_{int(seconds)}s.mp4"
-        future = export_mp4_async(clip, path)
-        future.add_done_callback(lambda f: self._results.message.emit(
-            tr("Replay exported: {path}", path=str(path)) if f.exception() is None
-            else tr("Replay export failed: {reason}", reason=str(f.exception()))))
-        return future
-
-    def show_alarm(self, camera_ids: list[str], text: str) -> None:
-        """Open the first camera in the alarm tile and highlight every tile showing one of them."""
-        cameras = [c for c in camera_ids if c in self.cameras]
-        if not cameras:
-            return
-        self.restore()
-        index = min(self.alarm_tile, len(self.view.cells) - 1)
-        if self._alarm is None:
-            self._alarm = (self.view.cells[index], time.monotonic())
-        self.assign(index, cameras[0], save=False)
-        for i, tile in enumerate(self.tiles[:len(self.view.cells)]):
-            camera = self.camera_in(i)
-            tile.set_alarm(text if camera is not None and camera.id in cameras else "")
-
-    def clear_alarm(self) -> None:
-        if self._alarm is not None:
-            previous, _since = self._alarm
-            self._alarm = None
-            self.assign(min(self.alarm_tile, len(self.view.cells) - 1), previous, save=False)
-        for tile in self.tiles:
-            tile.set_alarm("")
-
-    def on_room_alert(self, message) -> None:
-        """Bridge slot for RoomAlertMessage: pop up cameras for a newly raised, unacked alert."""
-        state = message.state if isinstance(message.state, dict) else {}
-        if not state.get("active") or state.get("acked") or state.get("kind") == "camera_offline":
-            return
-        key = (str(state.get("id") or message.alert_id), int(state.get("raise_count") or 1))
-        if key in self._seen_alerts:
-            return
-        self._seen_alerts.add(key)
-        cameras = cameras_for_alert(self.config, state)
-        if cameras:
-            detail = state.get("detail") if isinstance(state.get("detail"), dict) else {}
-            self.show_alarm(cameras, str(detail.get("name") or state.get("source") or key[0]))
 
     # --- toolbar -------------------------------------------------------------------------------
 
@@ -495,45 +425,3 @@ class CameraWall(QWidget):
         for reader in self._base.values():
             self.pool.release(reader)
         self._base.clear()
-
-
-def open_camera(wall: CameraWall, camera_id: str) -> None:
-    """Bring `camera_id` on screen: select its tile if shown, else put it in the selected tile."""
-    for index in range(len(wall.view.cells)):
-        camera = wall.camera_in(index)
-        if camera is not None and camera.id == camera_id:
-            wall.select(index)
-            return
-    wall.assign(wall.selected, camera_id)
-
-
-def create_camera_wall_panel(context, parent: QWidget) -> CameraWall:
-    """Panel factory (ui.panels): readers for every camera, views in the data dir, snapshots
-    recorded through the storage writer, alarms from the bridge, camera clicks from the map."""
-    from controlroom.paths import data_dir
-    from controlroom.stream_urls import camera_source_config
-
-    folder = data_dir()
-    config = camera_source_config(context.config)
-    pool = ReaderPool()
-    views = ViewStore(folder / "camera_views.json")
-    core = context.core
-    writer = getattr(core, "storage", None)
-    snapshots = SnapshotService(folder / "snapshots", config.site.id, config.site.tz, writer)
-    operator = str(context.services.get("operator_name") or "")
-    wall = CameraWall(config, pool, views, screen="main", snapshots=snapshots, export_dir=folder / "replays",
-                      bus=getattr(core, "bus", None), operator=operator, keep_all_open=True, parent=parent)
-    context.bridge.room_alert.connect(wall.on_room_alert)
-    map_panel = context.services.get("map")
-    if map_panel is not None and hasattr(map_panel, "cameraRequested"):
-        map_panel.cameraRequested.connect(lambda camera_id: open_camera(wall, camera_id))
-    context.services["camera_wall"] = wall
-
-    def shutdown() -> None:
-        wall.close_wall()
-        pool.close(timeout_s=2.0)
-        snapshots.close()
-        views.flush()
-
-    context.on_shutdown(shutdown)
-    return wall

@@ -86,7 +86,7 @@ def _alert_queue(context: "AppContext", parent: "QWidget") -> "QWidget":
 
 
 def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.camera_wall import create_camera_wall_panel
+    from controlroom.ui.camera_wall_panel import create_camera_wall_panel
 
     return create_camera_wall_panel(context, parent)
 

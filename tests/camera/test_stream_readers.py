@@ -131,3 +131,23 @@ def test_vlc_backend_when_absent_says_what_to_install():
     finally:
         reader.stop()
         reader.join(5)
+
+
+def test_health_monitor_puts_camera_online_and_offline_on_the_bus():
+    from controlroom.bus import EventBus
+    from controlroom.domain import DeviceStatus
+    from controlroom.video_reader import HealthMonitor, ReaderPool
+
+    bus = EventBus()
+    seen: list[DeviceStatus] = []
+    bus.subscribe(DeviceStatus, seen.append)
+    pool = ReaderPool(replay_fps=0)
+    pool.acquire("cam01", "synthetic://cam01?w=320&h=180&fps=10")
+    pool.acquire("cam02", "rtsp://admin:pw@127.0.0.1:1/none")
+    monitor = HealthMonitor(pool, bus, interval_s=0.2).start()
+    try:
+        assert wait_until(lambda: {(s.device_id, s.online) for s in seen} >= {("cam01", True), ("cam02", False)}, 20)
+    finally:
+        monitor.stop()
+        pool.close()
+    assert len([s for s in seen if s.device_id == "cam01"]) == 1, "one event per change, not per check"
