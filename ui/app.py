@@ -159,7 +159,7 @@ class ScreenshotTaker:
     def _check(self) -> None:
         if self._have_readings and self._widgets_ready():
             self._poll.stop()
-            QTimer.singleShot(500, self.shoot)  # let the last update paint
+            QTimer.singleShot(1500, self.shoot)  # let the last update reach the screen (WebEngine paints async)
 
     def shoot(self) -> None:
         if self.saved is not None:

@@ -127,3 +127,14 @@ def test_broken_panel_shows_a_message_instead_of_stopping_the_window(qtbot, shel
     label = win.panel_widgets["broken"]
     assert "camera backend missing" in label.text()
     assert "Khung này không khởi động được" in label.text()
+
+
+def test_status_bar_says_reconnecting_while_the_broker_is_down(qtbot, window, shell_context):
+    broker = shell_context.broker
+    bar = window.status_bar
+    qtbot.waitUntil(lambda: bar.broker_label.property("level") == "ok", timeout=20_000)
+    broker.stop()
+    qtbot.waitUntil(lambda: bar.broker_label.property("level") == "error", timeout=30_000)
+    assert "đang kết nối lại" in bar.broker_label.text()
+    broker.start()
+    qtbot.waitUntil(lambda: bar.broker_label.property("level") == "ok", timeout=60_000)
