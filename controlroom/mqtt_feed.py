@@ -34,6 +34,7 @@ from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.domain import ConnectionState, Reading, Rejected
 from controlroom.i18n import tr
+from controlroom.paho_buffered import PAHO_INTERNALS_OK, BufferedClient
 from controlroom.payloads import PayloadParser
 
 log = logging.getLogger(__name__)
@@ -127,59 +128,6 @@ class _BurstLog:
         log.warning(message + suffix, *args, exc_info=exc_info)
 
 
-class _BufferedClient(mqtt.Client):
-    """paho's Client, reading the socket in 64 KiB chunks and every waiting packet per wake-up.
-
-    Stock paho 2.x reads a packet with 3-4 recv() calls (command byte, length bytes, body) and
-    handles one packet per select(). Each syscall releases the GIL, and with a busy storage
-    writer in the same process each re-acquire can wait a switch interval: at thousands of
-    messages/s that, not parsing, was the feed's limit. Reading until the socket is empty is
-    bounded by the Receive Maximum we announce (the broker stops sending until we PUBACK).
-    Relies on paho internals (``_sock_recv``, ``_packet_read``): checked at import below."""
-
-    _CHUNK = 65536
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._rbuf = b""
-        self._rpos = 0
-        self._rsock = None
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        if self._sock is not self._rsock:  # new connection: forget bytes of the old one
-            self._rsock, self._rbuf, self._rpos = self._sock, b"", 0
-        if self._rpos >= len(self._rbuf):
-            data = super()._sock_recv(self._CHUNK)  # BlockingIOError when empty, b"" on EOF
-            if not data:
-                return data
-            self._rbuf, self._rpos = data, 0
-        start = self._rpos
-        self._rpos = min(start + bufsize, len(self._rbuf))
-        return self._rbuf[start:self._rpos]
-
-    def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
-        # While we read, the PUBACKs we queue need no wake-up byte on the socket pair (one
-        # more syscall each): the loop's next select() sees want_write() and writes them.
-        wake, self._sockpairW = self._sockpairW, None
-        try:
-            while True:
-                if self._sock is None:
-                    return mqtt.MQTTErrorCode.MQTT_ERR_NO_CONN
-                rc = self._packet_read()
-                if rc == mqtt.MQTTErrorCode.MQTT_ERR_AGAIN:  # socket and buffer both empty
-                    return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
-                if rc > 0:
-                    return self._loop_rc_handle(rc)
-        finally:
-            if self._sockpairW is None:
-                self._sockpairW = wake
-
-
-_PAHO_INTERNALS_OK = all(
-    hasattr(mqtt.Client, name) for name in ("_sock_recv", "_packet_read", "_loop_rc_handle", "_packet_queue")
-)
-
-
 class MqttFeed:
     """Subscribes the site's topics and publishes parsed events on the bus."""
 
@@ -228,7 +176,7 @@ class MqttFeed:
     # -- set-up ------------------------------------------------------------------------
 
     def _make_client(self, username: str | None, password: str | None, tls: bool) -> mqtt.Client:
-        client_class = _BufferedClient if _PAHO_INTERNALS_OK else mqtt.Client
+        client_class = BufferedClient if PAHO_INTERNALS_OK else mqtt.Client
         if self.protocol == "v5":
             client = client_class(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
         else:

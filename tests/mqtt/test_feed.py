@@ -123,6 +123,18 @@ def test_extra_subscription_and_publish_under_the_site_prefix(mqtt_broker, demo_
     assert topic == f"{PREFIX}/speaker/spk1/cmd" and json.loads(payload)["job"] == "j1"
 
 
+def test_qos0_flood_is_read_completely_by_the_buffered_client(mqtt_broker, demo_config, publisher_factory, feeds):
+    bus = EventBus()
+    readings = Collector(bus, Reading)
+    feed = start_feed(feeds, demo_config, bus, mqtt_broker.host, mqtt_broker.port, unique_client_id("feed"))
+    publisher = publisher_factory(mqtt_broker.host, mqtt_broker.port)
+    base = datetime.now(timezone.utc) - timedelta(hours=3)
+    for i in range(3000):  # QoS 0 has no in-flight window: the reader must still service the link
+        publisher.publish(f"{PREFIX}/sensor/wl_phu_oc/reading", reading_payload(base + timedelta(milliseconds=i), level=1.0), qos=0)
+    wait_until(lambda: len(readings.snapshot()) == 3000, message="3000 QoS-0 readings")
+    assert feed.connected and feed.stats.duplicates == 0
+
+
 def test_redelivered_reading_is_dropped_once_seen(mqtt_broker, demo_config, publisher_factory, feeds):
     bus = EventBus()
     readings = Collector(bus, Reading)
