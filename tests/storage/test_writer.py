@@ -183,3 +183,36 @@ def test_in_memory_sqlite_is_one_database_for_every_thread(bus, database_config)
     finally:
         writer.stop()
         engine.dispose()
+
+
+def test_two_consoles_writing_the_same_stream_store_and_count_it_once(db_url, database_config):
+    """Both consoles subscribe to the same broker, so both write every reading."""
+    from controlroom.bus import EventBus
+    from controlroom.storage.db import create_engine_for, migrate
+    from controlroom.storage.writer import StorageWriter
+
+    engines = [create_engine_for(db_url), create_engine_for(db_url)]
+    migrate(engines[0])
+    migrate(engines[1])
+    buses = [EventBus(), EventBus()]
+    writers = [StorageWriter(e, b, SITE, database_config) for e, b in zip(engines, buses)]
+    for writer in writers:
+        writer.start()
+    try:
+        events = [Reading(f"s{i % 7}", "level", T0 + timedelta(seconds=i), float(i % 13)) for i in range(3000)]
+        threads = [threading.Thread(target=lambda b=b: [b.publish(e) for e in events], name=f"test-console-{n}") for n, b in enumerate(buses)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert all(writer.flush(120) for writer in writers)
+        assert count(engines[0], readings) == 3000
+        with engines[0].connect() as connection:
+            assert connection.execute(select(func.sum(rollup_minute.c.count))).scalar_one() == 3000
+            assert connection.execute(select(func.sum(rollup_hour.c.count))).scalar_one() == 3000
+        assert sum(w.stats.rows_written for w in writers) == 3000
+    finally:
+        for writer in writers:
+            writer.stop()
+        for engine in engines:
+            engine.dispose()
