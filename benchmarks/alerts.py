@@ -214,7 +214,7 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
     probe.connect("127.0.0.1", port)
     probe.loop_start()
     time.sleep(2.0)  # let the load reach its rate
-    readings0, t0 = core.feed.stats.readings, time.monotonic()
+    readings0, t0, cpu0 = core.feed.stats.readings, time.monotonic(), time.process_time()
     loaded_rt = []
     rt_thread = threading.Thread(target=lambda: loaded_rt.extend(broker_roundtrip(port, 8.0, 0.05)), name="bench-rt")
     rt_thread.start()
@@ -229,7 +229,9 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
         probe.publish("bench/sensor/probe/reading", json.dumps({"ts": key, "value": value}), qos=1)
         flips += 1
         time.sleep(PROBE_PERIOD_S)
-    ingest_rate = (core.feed.stats.readings - readings0) / (time.monotonic() - t0)
+    ingested = core.feed.stats.readings - readings0
+    ingest_rate = ingested / (time.monotonic() - t0)
+    cpu_us_per_reading = (time.process_time() - cpu0) / max(1, ingested) * 1e6
     rt_thread.join()
     time.sleep(1.0)
     probe.loop_stop()
@@ -237,11 +239,53 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
     sent = int(load.communicate(timeout=60)[0].strip() or 0)
     time.sleep(1.0)
     stats = core.feed.stats
+    ack_ms = ack_propagation(config, port, workdir, engine)
     engine.stop()
     core.stop()
-    return {"latencies": latencies, "engine_latencies": engine_latencies, "flips": flips, "ingest_rate": ingest_rate, "load_sent": sent,
+    return {"cpu_us": cpu_us_per_reading, "ack_ms": ack_ms, "latencies": latencies, "engine_latencies": engine_latencies, "flips": flips, "ingest_rate": ingest_rate, "load_sent": sent,
             "readings_received": stats.readings, "rejects": sum(stats.rejects.values()), "loaded_rt": loaded_rt,
             "engine_counters": dict(engine.counters)}
+
+
+def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20) -> list[float]:
+    """Acknowledge on console A -> shown acknowledged on console B (ms), after the load."""
+    from controlroom.alert_engine import AlertEngine
+    from controlroom.alert_model import Priority
+    from controlroom.core import ControlRoomCore
+
+    core_b = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'bench-b.sqlite3'}", broker_host="127.0.0.1",
+                             broker_port=port, client_id="bench-console-b")
+    engine_b = AlertEngine(config, core_b.bus, feed=core_b.feed, storage=core_b.storage)
+    acked_at: dict[str, float] = {}
+    waiting: dict[str, float] = {}
+
+    def on_b(snapshot) -> None:
+        for alert_id in list(waiting):
+            alert = snapshot.get(alert_id)
+            if alert is not None and alert.acked:
+                acked_at[alert_id] = time.perf_counter() - waiting.pop(alert_id)
+
+    engine_b.add_listener(on_b)
+    core_b.start()
+    engine_b.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not core_b.feed.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for i in range(rounds):
+            alert_id = engine_a.raise_manual("bench", f"ack round {i}", Priority.HIGH)
+            deadline = time.monotonic() + 10
+            while engine_b.snapshot().get(alert_id) is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            waiting[alert_id] = time.perf_counter()
+            engine_a.acknowledge([alert_id], "bench")
+            deadline = time.monotonic() + 10
+            while alert_id not in acked_at and time.monotonic() < deadline:
+                time.sleep(0.005)
+    finally:
+        engine_b.stop()
+        core_b.stop()
+    return [v * 1000 for v in acked_at.values()]
 
 
 def rule_rates(config) -> dict:
@@ -307,8 +351,13 @@ def main() -> None:
         "baseline_roundtrip_ms_p99": round(baseline_p99, 2),
         "baseline_roundtrip_under_load_ms_p99": round(percentile(result["loaded_rt"], 99), 2) if result["loaded_rt"] else None,
         "ratio_p99": round(p99 / baseline_p99, 2) if lat and baseline_p99 > 0 else None,
+        "ack_a_to_b_ms_p50": round(percentile(result["ack_ms"], 50), 2) if result["ack_ms"] else None,
+        "ack_a_to_b_ms_p99": round(percentile(result["ack_ms"], 99), 2) if result["ack_ms"] else None,
+        "ack_samples": len(result["ack_ms"]),
         "target_readings_per_s": LOAD_RATE,
         "ingest_readings_per_s": round(result["ingest_rate"]),
+        "console_cpu_us_per_reading": round(result["cpu_us"], 1),  # whole console process (feed, storage, alerts)
+        "load_average_1m": round(os.getloadavg()[0], 1),
         "load_sent": result["load_sent"],
         "readings_received": result["readings_received"],
         "lost": max(0, result["load_sent"] + result["flips"] - result["readings_received"]),
