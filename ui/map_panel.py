@@ -314,8 +314,8 @@ def _camera_opener():
 
 
 def _bring_to_front(widget: QWidget) -> None:
-    """Show the dock holding `widget` (it may be a hidden tab)."""
-    parent = widget
+    """Show the dock holding `widget` (it may be a hidden tab); services that are not widgets are left alone."""
+    parent = widget if isinstance(widget, QWidget) else None
     while parent is not None and not isinstance(parent, QDockWidget):
         parent = parent.parentWidget()
     if parent is not None:

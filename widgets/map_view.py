@@ -227,8 +227,9 @@ class MapView(QWidget):
         return seq
 
     def run_js(self, script: str, callback: Callable[[object], None]) -> None:
-        """Evaluate JS in the page (tests, benchmarks)."""
-        self._page.runJavaScript(script, callback)
+        """Evaluate JS in the page (tests, benchmarks); nothing after close_view()."""
+        if not sip.isdeleted(self._page):
+            self._page.runJavaScript(script, callback)
 
     def _schedule(self) -> None:
         if self._is_ready and not self._timer.isActive():
@@ -251,8 +252,9 @@ class MapView(QWidget):
             self.basemapStatusChanged.emit(status)
 
     def close_view(self) -> None:
-        """Release the page before the profile (avoids WebEngine's 'profile released' warning)."""
+        """Release the view and its page now, before the profile: a profile released while a page
+        lives warns and may crash. Deleting only the page would let the view make a default one."""
         self._timer.stop()
         self._is_ready = False
-        if not sip.isdeleted(self._page):
-            sip.delete(self._page)  # now: a profile released while its page lives warns and may crash
+        if not sip.isdeleted(self.view):
+            sip.delete(self.view)  # owns the page

@@ -165,3 +165,37 @@ def test_a_device_status_over_mqtt_reaches_the_marker(qtbot, map_panel, map_cont
         publisher.loop_stop()
         publisher.disconnect()
         feed.stop()
+
+
+class _Recorder:
+    """Stands in for another panel's public methods (graphs, broadcast): records the calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def show_sensor(self, sensor_id, metric=None):
+        self.calls.append(("show_sensor", sensor_id))
+
+    def select_speaker(self, speaker_id):
+        self.calls.append(("select_speaker", speaker_id))
+
+    def select_village(self, village_id):
+        self.calls.append(("select_village", village_id))
+
+
+def test_map_clicks_drive_the_graph_and_broadcast_panels(qtbot, map_context, demo_config):
+    from controlroom.ui.map_panel import MapPanel
+
+    graphs, broadcast = _Recorder(), _Recorder()
+    map_context.services.update(sensor_graphs=graphs, broadcast_panel=broadcast)
+    panel = MapPanel(map_context)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.is_ready, timeout=WAIT_MS)
+    speaker = demo_config.speakers[5].id
+    js(qtbot, panel, f"crLive.click('sensor/wl_la_van') || crLive.click('speaker/{speaker}') || 1")
+    js(qtbot, panel, "crInit.villages.getLayers()[1].fire('click') && 1")
+    qtbot.waitUntil(lambda: len(graphs.calls) == 1 and len(broadcast.calls) == 2, timeout=WAIT_MS)
+    assert graphs.calls == [("show_sensor", "wl_la_van")]
+    assert broadcast.calls == [("select_speaker", speaker), ("select_village", demo_config.villages[1].id)]
+    panel.shutdown()
