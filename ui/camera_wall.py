@@ -48,13 +48,15 @@ class CameraWall(WallOperatorActions, QWidget):
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
                  snapshots: SnapshotService | None = None, export_dir: Path | None = None,
                  operator: str = "", keep_all_open: bool = False, show_list: bool = True,
-                 alarm_tile: int = 0, alarm_min_priority: int = 3, parent: QWidget | None = None) -> None:
+                 alarm_tile: int = 0, alarm_min_priority: int = 3, ui_scale: float = 1.0,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.config, self.pool, self.views, self.screen = config, pool, views, screen
         self.snapshots, self.export_dir, self.operator = snapshots, export_dir, operator
         self.tz = config.site.tz
         self.alarm_tile = alarm_tile
         self.alarm_min_priority = alarm_min_priority
+        self.ui_scale = ui_scale
         self.cameras = {c.id: c for c in config.cameras}
         self.villages = {v.id: v.name for v in config.villages}
         self._tile_readers: dict[int, StreamReader] = {}
@@ -92,6 +94,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self.layout_box.activated.connect(self._layout_chosen)
         self.view_box = QComboBox(self)
         self.view_box.setMinimumContentsLength(10)
+        self.view_box.setPlaceholderText(tr("Saved views"))
         self.view_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.view_box.activated.connect(self._view_chosen)
         save = QPushButton(tr("Save view"), self)
@@ -110,12 +113,12 @@ class CameraWall(WallOperatorActions, QWidget):
         replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
         self.message = QLabel(self)
         bar = QHBoxLayout()
-        for label, widget in ((tr("Layout"), self.layout_box), (tr("View"), self.view_box)):
-            bar.addWidget(QLabel(label, self))
+        self.layout_box.setToolTip(tr("Layout"))
+        self.view_box.setToolTip(tr("View"))
+        self.tour_box.setToolTip(tr("Tour"))
+        self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
+        for widget in (self.layout_box, self.view_box, save, self.tour_box):
             bar.addWidget(widget)
-        bar.addWidget(save)
-        bar.addWidget(QLabel(tr("Tour"), self))
-        bar.addWidget(self.tour_box)
         bar.addWidget(snapshot)
         bar.addWidget(self.replay_seconds)
         bar.addWidget(replay)
@@ -126,7 +129,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
-        self.max_tile = CameraTile(-1, self.tz, self)
+        self.max_tile = CameraTile(-1, self.tz, self, scale=self.ui_scale)
         self.max_tile.maximised = True
         self.max_tile.double_clicked.connect(lambda _i: self.restore())
         self.max_tile.size_changed.connect(self._max_tile_resized)
@@ -141,7 +144,7 @@ class CameraWall(WallOperatorActions, QWidget):
         splitter.addWidget(self.camera_list)
         splitter.addWidget(self.stack_host)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 1600])
+        splitter.setSizes([round(220 * self.ui_scale), 1600])
         splitter.setCollapsible(1, False)
         self.camera_list.setVisible(True)
         self._splitter = splitter
@@ -167,7 +170,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self._tours.clear()
         self._alarm = None
         while len(self.tiles) < spec.size:
-            tile = CameraTile(len(self.tiles), self.tz, self.grid_host)
+            tile = CameraTile(len(self.tiles), self.tz, self.grid_host, scale=self.ui_scale)
             tile.dropped.connect(self.assign)
             tile.double_clicked.connect(self.maximise)
             tile.clicked.connect(self.select)
@@ -370,7 +373,7 @@ class CameraWall(WallOperatorActions, QWidget):
         if self.view.name:
             self.view_box.setCurrentIndex(self.view_box.findData(self.view.name))
         self.tour_box.clear()
-        self.tour_box.addItem(tr("(none)"), None)
+        self.tour_box.addItem(tr("Tour: none"), None)
         for name in sorted(self.views.tours()):
             self.tour_box.addItem(name, name)
         self.tour_box.addItem(tr("New tour from this view…"), "new")

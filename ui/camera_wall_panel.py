@@ -41,7 +41,7 @@ def create_camera_wall_panel(context, parent: QWidget) -> CameraWall:
     snapshots = SnapshotService(folder / "snapshots", config.site.id, config.site.tz, writer)
     operator = str(context.services.get("operator_name") or "")
     wall = CameraWall(config, pool, views, screen="main", snapshots=snapshots, export_dir=folder / "replays",
-                      operator=operator, keep_all_open=True, parent=parent)
+                      operator=operator, keep_all_open=True, ui_scale=context.ui_scale, parent=parent)
     context.bridge.room_alert.connect(wall.on_room_alert)
     map_panel = context.services.get("map")
     if map_panel is not None and hasattr(map_panel, "cameraRequested"):

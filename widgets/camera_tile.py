@@ -53,8 +53,9 @@ class CameraTile(QWidget):
     clear_requested = pyqtSignal(int)
     size_changed = pyqtSignal(int)
 
-    def __init__(self, index: int, tz: tzinfo, parent: QWidget | None = None) -> None:
+    def __init__(self, index: int, tz: tzinfo, parent: QWidget | None = None, scale: float = 1.0) -> None:
         super().__init__(parent)
+        self.scale = scale  # the screen's UI scale (AppContext.ui_scale): text never smaller than the app's
         self.index = index
         self.tz = tz
         self.camera: CameraConfig | None = None
@@ -141,7 +142,7 @@ class CameraTile(QWidget):
 
     def unit(self) -> int:
         """The tile's text size in pixels: grows with the tile (readable on a 65-inch wall)."""
-        return max(11, min(40, self.height() // 16))
+        return round(max(11 * self.scale, min(40 * self.scale, self.height() / 16)))
 
     def caption_height(self) -> int:
         return int(self.unit() * 1.6) if self.camera is not None else 0
