@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 from controlroom import alert_model as model
 from controlroom.alert_kpis import AlertKpis, FloodMonitor
 from controlroom.alert_model import Alert, AlertEvent, Condition, Priority
+from controlroom.alert_payload import from_payload, to_payload
 from controlroom.alert_rules import compile_rules
 from controlroom.alert_text import alert_title
 from controlroom.bus import EventBus
@@ -312,7 +313,7 @@ class AlertEngine:
         if message.state.get("console") == self.console_id and local is not None:
             return  # our own echo
         try:
-            remote = model.from_payload(message.alert_id, message.state)
+            remote = from_payload(message.alert_id, message.state)
         except ValueError as exc:
             self.counters["remote_rejected"] += 1
             log.warning("ignored shared alert %s: %s", message.alert_id, exc)
@@ -362,7 +363,7 @@ class AlertEngine:
                 latest[alert.id] = alert
         if self.feed is not None:
             for alert in latest.values():
-                payload = model.to_payload(alert, self.site_id)
+                payload = to_payload(alert, self.site_id)
                 payload["title"] = alert_title(alert)  # for readers that do not render (map tooltip, IOC)
                 self.feed.publish(f"room/alert/{alert.id}", payload, qos=1, retain=True)
                 self.counters["published"] += 1

@@ -11,7 +11,8 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from controlroom.alert_model import Alert, AlertEvent, AlertState, to_payload
+from controlroom.alert_model import Alert, AlertEvent, AlertState
+from controlroom.alert_payload import to_payload
 from controlroom.alert_text import alert_description, alert_title
 from controlroom.storage.models import alert_events, alerts
 

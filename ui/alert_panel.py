@@ -356,6 +356,7 @@ class AlertPanel(QWidget):
             from controlroom.ui.camera_wall import open_camera
 
             open_camera(services["camera_wall"], parts[1])
+            _raise_dock(services["camera_wall"])
             opened.append(tr("camera"))
         sensor_id = parts[1] if parts[0] == "sensor" and len(parts) > 1 else None
         if parts[0] == "device" and len(parts) > 1:
@@ -363,12 +364,26 @@ class AlertPanel(QWidget):
         graphs = services.get("sensor_graphs")
         if sensor_id and graphs is not None and hasattr(graphs, "show_sensor"):
             graphs.show_sensor(sensor_id, parts[2] if parts[0] == "sensor" and len(parts) > 2 else None)
+            _raise_dock(graphs)
             opened.append(tr("graph"))
         map_panel = services.get("map")
         if map_panel is not None and hasattr(map_panel, "focus_alert") and map_panel.focus_alert(alert.id):
+            _raise_dock(map_panel)
             opened.append(tr("map"))
         self.status.setText(tr("Opened: {what}", what=", ".join(opened)) if opened else
                             tr("No view for {source} is open.", source=alert.source))
+
+
+def _raise_dock(widget) -> None:
+    """Bring the dock holding `widget` to the front (it may be a hidden tab)."""
+    from PyQt6.QtWidgets import QDockWidget
+
+    parent = widget
+    while parent is not None and not isinstance(parent, QDockWidget):
+        parent = parent.parent() if hasattr(parent, "parent") else None
+    if parent is not None:
+        parent.show()
+        parent.raise_()
 
 
 def action_label(action: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from controlroom import alert_model as m
+from controlroom import alert_payload as p
 from controlroom.alert_model import AlertState, Condition, Priority
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
@@ -80,7 +80,7 @@ def test_queue_order_is_state_then_priority_then_newest():
 def test_payload_round_trip_keeps_every_field():
     alert, _ = m.apply_condition(None, cond(True), "A")
     alert, _ = m.shelve(alert, "Lan", "lý do", timedelta(minutes=15), T0, "A")
-    assert m.from_payload(alert.id, m.to_payload(alert, "testsite")) == alert
+    assert p.from_payload(alert.id, p.to_payload(alert, "testsite")) == alert
 
 
 def test_ack_on_one_console_is_merged_by_the_other_and_survives_its_own_evaluation():
@@ -88,7 +88,7 @@ def test_ack_on_one_console_is_merged_by_the_other_and_survives_its_own_evaluati
     on_b, _ = m.apply_condition(None, cond(True), "B")
     assert on_a.id == on_b.id
     acked_a, _ = m.acknowledge(on_a, "Lan", "", T0 + timedelta(seconds=3), "A")
-    merged = m.merge_remote(on_b, m.from_payload(acked_a.id, m.to_payload(acked_a, "s")))
+    merged = m.merge_remote(on_b, p.from_payload(acked_a.id, p.to_payload(acked_a, "s")))
     assert merged.state is AlertState.ACKNOWLEDGED and merged.acked_by == "Lan"
     assert m.merge_remote(merged, acked_a) is None  # applying it twice changes nothing
 
@@ -105,7 +105,7 @@ def test_an_ack_from_before_a_new_episode_does_not_acknowledge_it():
                        st.one_of(st.none(), st.integers(), st.text(max_size=10), st.floats(), st.lists(st.integers(), max_size=2))))
 def test_from_payload_rejects_garbage_with_value_error_only(data):
     try:
-        m.from_payload("x", data)
+        p.from_payload("x", data)
     except ValueError:
         pass
 

@@ -9,7 +9,6 @@ so in the banner. Set ALERTS_SHOT_DIR to keep a screenshot of what the operator 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
