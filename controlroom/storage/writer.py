@@ -136,7 +136,7 @@ class StorageWriter:
             raise RuntimeError("StorageWriter already started")
         self._stopping = False
         self._give_up_at = None
-        self._retry_wakeup.clear()
+        self._retry_wakeup = threading.Event()
         self._next_retention = time.monotonic() + min(30.0, self.retention_interval_s)
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
@@ -189,7 +189,9 @@ class StorageWriter:
         job = _Job(fn)
         with self._lock:
             if self._stopping and self._thread is None:
-                raise RuntimeError("StorageWriter is stopped")
+                log.warning("storage job %r refused: the writer is stopped", fn)
+                job.future.set_exception(RuntimeError("StorageWriter is stopped"))
+                return job.future
             self._jobs.append(job)
             self._enqueued += 1
             self._wake.notify()
@@ -307,13 +309,17 @@ class StorageWriter:
             except DBAPIError as exc:
                 if not _is_transient(exc):
                     raise
-                detail = f"{what}: {type(exc.orig).__name__}: {str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ''}"
+                first_line = (str(exc.orig).strip().splitlines() or [""])[0]
+                detail = f"{what}: {type(exc.orig).__name__}: {first_line}"
                 self._last_error = detail
                 self._set_connected(False, detail)
-                if self._give_up_at is not None and time.monotonic() >= self._give_up_at:
-                    raise _GaveUp() from exc
-                self._retry_wakeup.wait(delay)
-                self._retry_wakeup.clear()
+                give_up_at = self._give_up_at
+                if give_up_at is not None:  # stopping: retry until the deadline, then give up
+                    if time.monotonic() >= give_up_at:
+                        raise _GaveUp() from exc
+                    time.sleep(min(delay, max(give_up_at - time.monotonic(), 0.0)))
+                else:
+                    self._retry_wakeup.wait(delay)  # stop() cuts the wait short
                 delay = min(delay * 2, 5.0)
 
     def _set_connected(self, connected: bool, detail: str) -> None:

@@ -160,3 +160,35 @@ def test_sqlite_locked_by_another_connection_holds_producers_back_and_drops_noth
         writer.stop()
         blocker.dispose()
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_stop_with_the_database_down_gives_up_after_its_timeout_and_says_so(pg_schema, caplog):
+    target = make_url(POSTGRES_URL)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    proxy.start()
+    url = make_url(pg_schema).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    engine = create_engine_for(url)
+    bus = EventBus()
+    states: queue.Queue = queue.Queue()
+    bus.subscribe(ConnectionState, states.put)
+    writer = StorageWriter(engine, bus, SITE, DatabaseConfig())
+    try:
+        migrate(engine)
+        writer.start()
+        proxy.stop()
+        for i in range(100):
+            bus.publish(Reading("wl1", "level", T0 + timedelta(seconds=i), 1.0))
+        job = writer.execute(lambda connection: "never")
+        _wait_state(states, False)
+        writer.stop(timeout=1.0)
+        assert not writer.running
+        with pytest.raises(RuntimeError):
+            job.result(timeout=5)
+        assert "100 events and 1 jobs not saved" in caplog.text
+        with pytest.raises(RuntimeError):
+            writer.execute(lambda connection: None).result(timeout=5)  # refused, never hangs
+    finally:
+        writer.stop(timeout=1.0)
+        engine.dispose()
+        proxy.stop()
