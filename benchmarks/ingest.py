@@ -124,12 +124,24 @@ class Flood:
 
 def v5_connect_properties() -> Properties:
     props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 600
-    props.ReceiveMaximum = 500
+    props.SessionExpiryInterval = 0  # the session ends with the connection: next rounds start clean
+    props.ReceiveMaximum = 500  # as the feed announces
     return props
 
 
-def run_baseline(port: int, args, sensors: list[str], base_ms: int) -> dict:
+def drop_session(port: int, client_id: str) -> None:
+    """End a persistent session we no longer need, so the broker stops queueing for it."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    client.connect("127.0.0.1", port, clean_start=True, properties=v5_connect_properties())
+    client.loop_start()
+    deadline = time.monotonic() + 10
+    while not client.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.disconnect()
+    client.loop_stop()
+
+
+def run_baseline(port: int, args, sensors: list[str], base_ms: int, round_no: int) -> dict:
     count = 0
     last_at = 0.0
     lock = threading.Lock()
@@ -141,10 +153,10 @@ def run_baseline(port: int, args, sensors: list[str], base_ms: int) -> dict:
             count += 1
             last_at = time.monotonic()
 
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare-sub", protocol=mqtt.MQTTv5)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-bare-sub-{round_no}", protocol=mqtt.MQTTv5)
     client.on_message = on_message
     client.on_subscribe = lambda *a: subscribed.set()
-    client.connect("127.0.0.1", port, clean_start=False, properties=v5_connect_properties())
+    client.connect("127.0.0.1", port, clean_start=True, properties=v5_connect_properties())
     client.subscribe(f"{PREFIX}/sensor/+/reading", qos=1)
     client.loop_start()
     subscribed.wait(30)
@@ -163,7 +175,7 @@ def run_baseline(port: int, args, sensors: list[str], base_ms: int) -> dict:
     return {"messages": count, "seconds": seconds, "readings_per_s": readings / seconds, "readings_per_cpu_s": readings / cpu}
 
 
-def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path) -> dict:
+def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, round_no: int) -> dict:
     from sqlalchemy import text
 
     from controlroom.bus import EventBus
@@ -183,7 +195,7 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path) -
     bus = EventBus()
     writer = StorageWriter(engine, bus, site_id=config.site.id, database=config.database)
     writer.start()
-    feed = MqttFeed(config, bus, host="127.0.0.1", port=port, client_id="bench-console")
+    feed = MqttFeed(config, bus, host="127.0.0.1", port=port, client_id=f"bench-console-{round_no}")
     feed.start()
     if not feed.wait_subscribed(30):
         raise SystemExit("feed did not subscribe")
@@ -204,6 +216,7 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path) -
     received_at = received_at or t1
     feed_stats = feed.stats
     feed.stop()
+    drop_session(port, feed.client_id)
     writer.stop()
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM readings")).scalar_one()
@@ -229,30 +242,43 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000, help="messages per run (6 readings each)")
     parser.add_argument("--processes", type=int, default=2, help="publisher processes")
     parser.add_argument("--sensors", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved baseline/ours rounds; best of each")
     args = parser.parse_args()
     sensors = sensor_ids(args.sensors)
     base_ms = int((datetime.now(timezone.utc) - timedelta(days=1)).timestamp() * 1000)
+    baselines, runs = [], []
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
         workdir = Path(tmp)
         proc, port = start_broker(workdir)
         try:
-            baseline = run_baseline(port, args, sensors, base_ms)
-            ours = run_ours(port, args, sensors, base_ms, workdir)
+            for round_no in range(args.rounds):  # interleaved, so load spikes hit both sides
+                baselines.append(run_baseline(port, args, sensors, base_ms + round_no * 10_000_000, round_no))
+                round_dir = workdir / f"round{round_no}"
+                round_dir.mkdir()
+                runs.append(run_ours(port, args, sensors, base_ms + round_no * 10_000_000, round_dir, round_no))
         finally:
             proc.terminate()
             proc.wait(10)
+    # best of the rounds on each side: on a shared machine the best run is the least disturbed
+    baseline = max(baselines, key=lambda r: r["readings_per_s"])
+    ours = max(runs, key=lambda r: r["readings_per_s"])
+    best_cpu_baseline = max(r["readings_per_cpu_s"] for r in baselines)
+    best_cpu_ours = max(r["readings_per_cpu_s"] for r in runs)
     result = {
         "name": "ingest",
         "readings_per_s": round(ours["readings_per_s"]),
         "baseline_readings_per_s": round(baseline["readings_per_s"]),
         "ratio": round(ours["readings_per_s"] / baseline["readings_per_s"], 3),
-        "lost": ours["published"] - ours["stored"],
+        "lost": sum(r["published"] - r["stored"] for r in runs),
         # CPU-time view (this process only; publishers excluded): steadier on a loaded machine
-        "readings_per_cpu_s": round(ours["readings_per_cpu_s"]),
-        "baseline_readings_per_cpu_s": round(baseline["readings_per_cpu_s"]),
-        "cpu_ratio": round(ours["readings_per_cpu_s"] / baseline["readings_per_cpu_s"], 3),
-        "published": ours["published"],
-        "stored": ours["stored"],
+        "readings_per_cpu_s": round(best_cpu_ours),
+        "baseline_readings_per_cpu_s": round(best_cpu_baseline),
+        "cpu_ratio": round(best_cpu_ours / best_cpu_baseline, 3),
+        "rounds": args.rounds,
+        "all_readings_per_s": [round(r["readings_per_s"]) for r in runs],
+        "all_baseline_readings_per_s": [round(r["readings_per_s"]) for r in baselines],
+        "published": sum(r["published"] for r in runs),
+        "stored": sum(r["stored"] for r in runs),
         "seconds": round(ours["seconds"], 2),
         "baseline_seconds": round(baseline["seconds"], 2),
         "publish_seconds": round(ours["publish_seconds"], 2),
