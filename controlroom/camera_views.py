@@ -277,7 +277,7 @@ def nearest_cameras(cameras: Iterable[CameraConfig], lat: float, lon: float, rad
 def cameras_for_alert(config: Config, alert: dict[str, Any], radius_m: float = 800.0, limit: int = 4) -> list[str]:
     """Camera ids that show an alert's place, nearest first (may be empty).
 
-    `alert` is the shared alert payload (controlroom.alert_model.to_payload): a ``camera/<id>``
+    `alert` is the shared alert payload (controlroom.alert_payload.to_payload): a ``camera/<id>``
     source names the camera; a sensor or device source, or ``detail.lat/lon`` (citizen
     reports), gives a position; else the alert's village gives its cameras."""
     cameras = {c.id: c for c in config.cameras}
@@ -289,9 +289,11 @@ def cameras_for_alert(config: Config, alert: dict[str, Any], radius_m: float = 8
     if named:
         return list(dict.fromkeys(named))[:limit]
     position = None
-    if isinstance(detail.get("lat"), (int, float)) and isinstance(detail.get("lon"), (int, float)):
-        position = (float(detail["lat"]), float(detail["lon"]))
-    elif source.startswith(("sensor/", "device/")):
+    for place in (alert, detail):  # the payload's lat/lon, or the detail's (citizen reports)
+        if isinstance(place.get("lat"), (int, float)) and isinstance(place.get("lon"), (int, float)):
+            position = (float(place["lat"]), float(place["lon"]))
+            break
+    if position is None and source.startswith(("sensor/", "device/")):
         sensor = config.sensor(source.split("/")[1]) or next(
             (s for s in config.sensors if s.status_device_id == source.split("/")[1]), None)
         if sensor is not None:

@@ -18,9 +18,23 @@ from controlroom.replay_buffer import ReplayError, export_mp4_async
 POPUP_PRIORITIES = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
+def alert_priority(state: dict) -> int:
+    """1 (low) .. 4 (critical) from the shared payload: ``priority_name``, else ``priority``
+    0-3 (the map's scale); high when absent or unreadable."""
+    name = state.get("priority_name")
+    if isinstance(name, str) and name in POPUP_PRIORITIES:
+        return POPUP_PRIORITIES[name]
+    number = state.get("priority")
+    if isinstance(number, int) and not isinstance(number, bool) and 0 <= number <= 3:
+        return number + 1
+    if isinstance(number, str) and number in POPUP_PRIORITIES:
+        return POPUP_PRIORITIES[number]
+    return 3
+
+
 def alarm_caption(alert_id: str, state: dict) -> str:
     """The alert's short title in the UI language (as the alert queue shows it)."""
-    from controlroom.alert_model import from_payload
+    from controlroom.alert_payload import from_payload
     from controlroom.alert_text import alert_title
 
     try:
@@ -98,7 +112,7 @@ class WallOperatorActions:
         state = message.state if isinstance(message.state, dict) else {}
         if not state.get("active") or state.get("acked") or state.get("kind") == "camera_offline":
             return
-        if POPUP_PRIORITIES.get(str(state.get("priority") or "high"), 3) < self.alarm_min_priority:
+        if alert_priority(state) < self.alarm_min_priority:
             return
         key = (str(state.get("id") or message.alert_id), int(state.get("raise_count") or 1))
         if key in self._seen_alerts:

@@ -152,8 +152,8 @@ def test_alert_near_cameras_pops_the_nearest_camera_into_the_alarm_tile(qtbot, m
     wall = make_wall(config, WallView("v", "2x2", ["cam20", "cam21", "cam22", "cam23"]))
     sensor = next(s for s in config.sensors if s.kind == "water_level")
     state = {"id": "a1", "source": f"sensor/{sensor.id}/level", "kind": "alarm_level", "active": True, "acked": False,
-             "raise_count": 1, "village": sensor.village, "detail": {"name": sensor.name}, "priority": "high"}
-    wall.on_room_alert(RoomAlertMessage("a0", dict(state, id="a0", priority="low"), None))  # routine: no pop-up
+             "raise_count": 1, "village": sensor.village, "detail": {"name": sensor.name}, "priority": 2, "priority_name": "high"}
+    wall.on_room_alert(RoomAlertMessage("a0", dict(state, id="a0", priority=0, priority_name="low"), None))  # routine: no pop-up
     assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
     wall.on_room_alert(RoomAlertMessage("a1", state, None))
     nearest = min(config.cameras, key=lambda c: (c.lat - sensor.lat) ** 2 + (c.lon - sensor.lon) ** 2)

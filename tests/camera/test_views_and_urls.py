@@ -101,3 +101,13 @@ def test_camera_source_switch_keeps_tests_off_the_example_cameras(demo_config, m
     assert camera_source_config(demo_config).cameras == []
     monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "config")
     assert camera_source_config(demo_config) is demo_config
+
+
+def test_alert_payload_priority_and_position_are_read_as_the_alert_engine_writes_them(demo_config):
+    from controlroom.ui.camera_wall_actions import alert_priority
+
+    assert [alert_priority({"priority": n}) for n in range(4)] == [1, 2, 3, 4]
+    assert alert_priority({"priority_name": "critical", "priority": 0}) == 4
+    assert alert_priority({}) == 3
+    cam = demo_config.cameras[30]
+    assert cameras_for_alert(demo_config, {"source": "x", "lat": cam.lat, "lon": cam.lon})[0] == cam.id
