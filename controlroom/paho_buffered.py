@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import paho.mqtt.client as mqtt
 
+_PUBACK = 0x40  # MQTT control packet type 4, in the high nibble
+
 
 class BufferedClient(mqtt.Client):
     """paho's Client, reading the socket in 64 KiB chunks and every waiting packet per wake-up.
@@ -21,6 +23,7 @@ class BufferedClient(mqtt.Client):
 
     _CHUNK = 65536
     _SERVICE_EVERY = 256
+    _COALESCE_MAX = 1024
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -39,6 +42,23 @@ class BufferedClient(mqtt.Client):
         start = self._rpos
         self._rpos = min(start + bufsize, len(self._rbuf))
         return self._rbuf[start:self._rpos]
+
+    def _packet_write(self) -> mqtt.MQTTErrorCode:
+        # Coalesce the PUBACKs waiting at the head of the queue into one send() (they carry no
+        # callbacks); paho then handles the merged packet, partial writes included, as one.
+        queue = self._out_packet
+        if len(queue) > 1 and (queue[0]["command"] & 0xF0) == _PUBACK and queue[0]["pos"] == 0:
+            parts = []
+            while queue and len(parts) < self._COALESCE_MAX:
+                head = queue[0]
+                if (head["command"] & 0xF0) != _PUBACK or head["pos"] != 0:
+                    break
+                parts.append(bytes(queue.popleft()["packet"]))
+            data = b"".join(parts)
+            queue.appendleft(
+                {"command": _PUBACK, "mid": 0, "qos": 0, "pos": 0, "to_process": len(data), "packet": data, "info": None}
+            )
+        return super()._packet_write()
 
     def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
         # While we read, the PUBACKs we queue need no wake-up byte on the socket pair (one
@@ -68,5 +88,5 @@ class BufferedClient(mqtt.Client):
 
 
 PAHO_INTERNALS_OK = all(
-    hasattr(mqtt.Client, name) for name in ("_sock_recv", "_packet_read", "_loop_rc_handle", "_packet_queue")
-)
+    hasattr(mqtt.Client, name) for name in ("_sock_recv", "_packet_read", "_packet_write", "_loop_rc_handle", "_packet_queue")
+) and mqtt.PUBACK == _PUBACK
