@@ -189,13 +189,12 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
         if alert is None:
             return
         key = int(alert.changed_at.timestamp() * 1000)
-        start = published.pop(key, None)
         now = time.perf_counter()
-        if start is not None:
-            latencies.append((now - start) * 1000)
-        reached_bus = on_bus.pop(key, None)
-        if reached_bus is not None:
-            engine_latencies.append((now - reached_bus) * 1000)
+        # every flip up to the visible one is done: shown, or superseded within the same batch
+        for done in [k for k in list(published) if k <= key]:
+            latencies.append((now - published.pop(done)) * 1000)
+        for done in [k for k in list(on_bus) if k <= key]:
+            engine_latencies.append((now - on_bus.pop(done)) * 1000)
 
     engine.add_listener(on_snapshot)
     from controlroom.domain import Reading
