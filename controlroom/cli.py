@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from controlroom.audit_cli import add_audit_parser  # `controlroom audit verify`
 
     add_audit_parser(sub)
+    from controlroom.operators_cli import add_operators_parser  # `controlroom operators add|list`
+
+    add_operators_parser(sub)
     return parser
 
 
@@ -273,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         from controlroom.audit_cli import run_audit_command
 
         return run_audit_command(args)
+    if args.command == "operators":
+        from controlroom.operators_cli import run_operators_command
+
+        return run_operators_command(args)
     return run_gui(args)
 
 

@@ -1,0 +1,210 @@
+"""Control-room operations wired onto the main window: one window per screen, presentation
+and flood modes, sign-in with idle lock, shift log, daily report and the theme.
+
+`install_operations(app, window, context)` is called once by ui/app.py after the main
+window is built. Keys: F9 flood mode (and the toolbar button), F10 presentation on the
+screen under the focused window, Ctrl+Alt+←/→ or Ctrl+Alt+1…9 send the focused panel to
+another screen, Ctrl+L locks the console.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from zoneinfo import ZoneInfo
+
+from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
+from PyQt6.QtWidgets import QApplication, QMainWindow, QToolBar, QToolButton
+
+from controlroom.i18n import tr
+from controlroom.paths import data_dir
+from controlroom.ui.flood_mode import FloodMode
+from controlroom.ui.presentation import PresentationMode
+from controlroom.ui.screens import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, qt_screens
+from controlroom.ui.sign_in import IdleLock, Session, SignInDialog, database_check
+from controlroom.ui.themes import THEMES, apply_named_theme, saved_theme
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IDLE_LOCK_S = 15 * 60
+
+
+def idle_lock_seconds(config) -> float:
+    """CONTROLROOM_IDLE_LOCK_S overrides the config's `operations.idle_lock_s` (0 = never)."""
+    override = os.environ.get("CONTROLROOM_IDLE_LOCK_S")
+    if override:
+        try:
+            return max(0.0, float(override))
+        except ValueError:
+            log.warning("CONTROLROOM_IDLE_LOCK_S=%r is not a number; ignored", override)
+    operations = getattr(config, "operations", None)
+    return float(getattr(operations, "idle_lock_s", DEFAULT_IDLE_LOCK_S))
+
+
+class Operations(QObject):
+    def __init__(self, app: QApplication, window: QMainWindow, context, screens: list[ScreenInfo] | None = None,
+                 sign_in: bool = True) -> None:
+        super().__init__(window)
+        self.app, self.window, self.context = app, window, context
+        self.config = context.config
+        self.store = LayoutStore(data_dir() / LAYOUT_FILE)
+        self.manager = ScreenManager(window, self.store)
+        self.manager.start(screens if screens is not None else qt_screens())
+        if screens is None:
+            self.manager.connect_qt(app)
+        self.manager.install_shortcuts(window)
+        self.presentations: dict[str, PresentationMode] = {}
+        self.flood = FloodMode(self.config, lambda: list(self.manager.windows.values()),
+                               lambda: getattr(window, "panel_widgets", {}), self)
+        core = context.core
+        audit = None
+        if getattr(core, "storage", None) is not None:
+            from controlroom.audit import AuditLog
+
+            audit = AuditLog(core.storage, core.site_id)
+        self.audit = audit
+        self.session = Session(context, audit, self)
+        context.services["session"] = self.session
+        self.idle = IdleLock(self.session, idle_lock_seconds(self.config), self)
+        self.idle.install(app)
+        self.session.locked_changed.connect(self._on_locked)
+        self._dialog: SignInDialog | None = None
+        self._build_actions()
+        context.on_shutdown(self.close)
+        for screen in self.manager.screens:  # presentation survives a restart per screen
+            layout = self.store.get(screen.key)
+            if layout is not None and layout.presentation:
+                self.presentation(screen.key).enter()
+        self._sign_in_wanted = sign_in and getattr(core, "engine", None) is not None
+
+    # -- modes -----------------------------------------------------------------------------
+    def presentation(self, key: str) -> PresentationMode:
+        mode = self.presentations.get(key)
+        if mode is None:
+            screen = next(s for s in self.manager.screens if s.key == key)
+            layout = self.store.get(key)
+            mode = PresentationMode(self.manager.windows[key], screen, self.window.docks,
+                                    layout.cycle if layout else [], layout.dwell_s if layout else 20.0)
+            mode.changed.connect(lambda on, k=key: self._remember_presentation(k, on))
+            self.presentations[key] = mode
+        return mode
+
+    def _remember_presentation(self, key: str, on: bool) -> None:
+        layout = self.store.get(key)
+        if layout is not None:
+            layout.presentation = on
+            self.store.save()
+
+    def toggle_presentation(self) -> None:
+        """F10: presentation of the window that has the focus (the main one by default)."""
+        active = QApplication.activeWindow()
+        key = next((k for k, w in self.manager.windows.items() if w is active), self.manager.main_key)
+        if key:
+            self.presentation(key).toggle()
+
+    # -- sign-in ---------------------------------------------------------------------------
+    def ask_sign_in(self, locked_user: str | None = None) -> SignInDialog | None:
+        engine = getattr(self.context.core, "engine", None)
+        if engine is None:
+            return None
+        if self._dialog is not None and self._dialog.isVisible():
+            return self._dialog
+        self._dialog = SignInDialog(self.session, database_check(engine, self.config.site.id), self.window, locked_user)
+        self._dialog.open()
+        return self._dialog
+
+    def _on_locked(self, locked: bool) -> None:
+        if locked and self.session.operator is not None:
+            self.ask_sign_in(self.session.operator.username)
+
+    # -- menus -----------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: str | None = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.window.addAction(action)  # keys work with the menu bar hidden (presentation)
+        return action
+
+    def _build_actions(self) -> None:
+        self.flood_action = self._action(tr("Flood mode"), lambda _c=False: self.flood.toggle(), "F9", checkable=True)
+        self.flood_action.setObjectName("floodAction")
+        self.flood.changed.connect(self.flood_action.setChecked)
+        self.presentation_action = self._action(tr("Presentation on this screen"), lambda: self.toggle_presentation(), "F10")
+        sign_in = self._action(tr("Sign in…"), lambda: self.ask_sign_in())
+        lock = self._action(tr("Lock the console"), lambda: self.session.lock("manual"), "Ctrl+L")
+        sign_out = self._action(tr("Sign out"), lambda: (self.session.sign_out(), self.ask_sign_in()))
+        shift = self._action(tr("Shift log and handover…"), lambda: self.open_shift_log())
+        report = self._action(tr("Daily report…"), lambda: self.open_report())
+        menu = self.window.menuBar().addMenu(tr("&Operations"))
+        for action in (self.flood_action, self.presentation_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in (sign_in, lock, sign_out):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(shift)
+        menu.addAction(report)
+        menu.addSeparator()
+        themes = menu.addMenu(tr("Theme"))
+        group = QActionGroup(self.window)
+        current = saved_theme()
+        for name, label in THEMES.items():
+            action = QAction(label(), self.window, checkable=True)
+            action.setChecked(name == current)
+            action.triggered.connect(lambda _c=False, n=name: apply_named_theme(self.app, n, self.context.ui_scale))
+            group.addAction(action)
+            themes.addAction(action)
+        toolbar = QToolBar(tr("Operations"), self.window)
+        toolbar.setObjectName("operationsToolbar")
+        toolbar.setMovable(False)
+        button = QToolButton(toolbar)
+        button.setObjectName("floodButton")
+        button.setDefaultAction(self.flood_action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addWidget(button)
+        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    def open_shift_log(self):
+        from controlroom.shift_log import ShiftLog
+        from controlroom.ui.shift_dialog import ShiftDialog
+
+        core = self.context.core
+        log_ = ShiftLog(core.engine, core.storage, core.site_id, self.audit)
+        dialog = ShiftDialog(log_, self.session, ZoneInfo(self.config.site.timezone), self.window)
+        dialog.open()
+        return dialog
+
+    def open_report(self):
+        from controlroom.ui.report_dialog import ReportDialog
+
+        dialog = ReportDialog(self.context.core.engine, self.config, self.window)
+        dialog.open()
+        return dialog
+
+    def start(self) -> None:
+        """After the windows are shown: secondary windows up, sign-in asked."""
+        self.manager.show_all()
+        if self._sign_in_wanted:
+            self.ask_sign_in()
+
+    def close(self) -> None:
+        for mode in self.presentations.values():
+            if mode.active:  # remember it, but save the operator layout, not the presentation one
+                mode.leave()
+                layout = self.store.get(mode.screen.key)
+                if layout is not None:
+                    layout.presentation = True
+        if self.flood.active:
+            self.flood.leave()
+        self.manager.close()
+
+
+def install_operations(app: QApplication, window: QMainWindow, context, **kwargs) -> Operations:
+    operations = Operations(app, window, context, **kwargs)
+    context.services["operations"] = operations
+    return operations
