@@ -331,6 +331,7 @@ _PYDANTIC_REASONS = {
     "too_short": "must have at least {min_length} item(s)",
     "string_pattern_mismatch": "may only contain lower-case letters, digits, '_' and '-'",
     "tuple_type": "must be a pair [latitude, longitude]",
+    "union_tag_invalid": "unknown {discriminator} {tag}; use one of {expected_tags}",
 }
 
 
