@@ -38,6 +38,7 @@ from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
 
 log = logging.getLogger(__name__)
 
+FLOOD_PICTURE = "__flood__"
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
 
 # reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
@@ -81,8 +82,10 @@ class GraphView(QWidget):
     message = pyqtSignal(str)
 
     def __init__(self, config: Config, reader: Reader, run: Runner, parent: QWidget | None = None,
-                 *, now_fn: Callable[[], float] = time.time, force_resolution: str | None = None) -> None:
+                 *, now_fn: Callable[[], float] = time.time, force_resolution: str | None = None,
+                 ui_scale: float = 1.0) -> None:
         super().__init__(parent)
+        self.ui_scale = ui_scale
         self.config = config
         self.tz = config.site.tz
         self._reader = reader
@@ -95,6 +98,7 @@ class GraphView(QWidget):
         self.range_key = "24h"
 
         self.sensor_box = QComboBox()
+        self.sensor_box.addItem(tr("Flood picture: all water levels and rain"), FLOOD_PICTURE)
         for sensor in config.sensors:
             self.sensor_box.addItem(sensor.name, sensor.id)
         self.sensor_box.currentIndexChanged.connect(lambda _i: self.show_sensor(self.sensor_box.currentData()))
@@ -136,6 +140,9 @@ class GraphView(QWidget):
     # --- what is shown --------------------------------------------------------------------
     def show_sensor(self, sensor_id: str, metric: str | None = None) -> None:
         """All metrics of one sensor (the clicked metric first)."""
+        if sensor_id == FLOOD_PICTURE:
+            self.show_flood_picture()
+            return
         sensor = self.config.sensor(sensor_id)
         if sensor is None:
             self.message.emit(tr("Unknown sensor {id}", id=sensor_id))
@@ -144,12 +151,22 @@ class GraphView(QWidget):
         if metric in metrics:
             metrics.remove(metric)
             metrics.insert(0, metric)
-        index = self.sensor_box.findData(sensor_id)
+        self._select(sensor_id)
+        self.set_specs([PlotSpec.from_config(sensor, m) for m in metrics])
+
+    def show_flood_picture(self) -> None:
+        """Every river station against its alarm levels, then the rain gauges (one keystroke)."""
+        self._select(FLOOD_PICTURE)
+        specs = [PlotSpec.from_config(s, m) for s in self.config.sensors if s.kind in ("water_level", "rain")
+                 for m in s.metrics]
+        self.set_specs(specs)
+
+    def _select(self, data: str) -> None:
+        index = self.sensor_box.findData(data)
         if index >= 0 and index != self.sensor_box.currentIndex():
             self.sensor_box.blockSignals(True)
             self.sensor_box.setCurrentIndex(index)
             self.sensor_box.blockSignals(False)
-        self.set_specs([PlotSpec.from_config(sensor, m) for m in metrics])
 
     def set_specs(self, specs: list[PlotSpec]) -> None:
         for plot in self.plots:
@@ -157,12 +174,11 @@ class GraphView(QWidget):
             plot.deleteLater()
         self.plots = []
         for spec in specs:
-            plot = SensorPlot(spec, self.tz, self._plots_host, now_fn=self._now)
-            plot.setMinimumHeight(220 if len(specs) > 1 else 400)
+            plot = SensorPlot(spec, self.tz, self._plots_host, now_fn=self._now, scale=self.ui_scale)
+            plot.setMinimumHeight(round((220 if len(specs) > 1 else 400) * self.ui_scale))
             plot.range_requested.connect(self._on_plot_request)
-            if self.plots:  # the first plot speaks for all: they share one x range
+            if self.plots:  # one shared time axis; any plot's zoom/pan moves them all
                 plot.plot_item.setXLink(self.plots[0].plot_item)
-                plot.reports_range = False
             self._plots_layout.addWidget(plot)
             self.plots.append(plot)
         self.set_range(self.range_key)
@@ -189,8 +205,9 @@ class GraphView(QWidget):
         specs = [p.spec for p in self.plots]
         reader = self._reader
 
-        def work() -> list:
-            return [reader(s.sensor_id, s.metric, fetch_start, fetch_end, resolution) for s in specs]
+        def work() -> list:  # rain is summed per hour whatever the span
+            return [reader(s.sensor_id, s.metric, fetch_start, fetch_end, "hour" if s.kind == "rain" else resolution)
+                    for s in specs]
 
         self.message.emit(tr("Loading…"))
         self._run(work, lambda result: self._apply(generation, fetch_start, fetch_end, result), self._failed)
@@ -202,14 +219,15 @@ class GraphView(QWidget):
         rows = 0
         for plot, series in zip(self.plots, result):
             half = BUCKET_S.get(series.resolution, 0.0) / 2.0
-            envelope = series.resolution != "raw"
-            plot.set_series(series.ts + half, series.value, series.min if envelope else None,
+            envelope = series.resolution != "raw" and plot.spec.kind != "rain"
+            value = series.value * series.count if plot.spec.kind == "rain" else series.value
+            plot.set_series(series.ts + half, value, series.min if envelope else None,
                             series.max if envelope else None, start=start, end=end, resolution=series.resolution)
             rows += len(series.ts)
         if self.timing is not None and self.timing.generation == generation:
             self.timing.rows = rows
             self.timing.finished = time.perf_counter()
-        resolution = result[0].resolution if result else "-"
+        resolution = next((s.resolution for p, s in zip(self.plots, result) if p.spec.kind != "rain"), "hour")
         self.message.emit(tr("{rows} points ({resolution})", rows=rows, resolution=resolution_label(resolution)))
         self.loaded.emit(generation)
 
@@ -294,10 +312,9 @@ def create_graph_panel(context, parent: QWidget) -> GraphView:
     from controlroom.ui.background import run_in_background
 
     view = GraphView(context.config, engine_reader(context.core.engine, context.config.site.id),
-                     run_in_background, parent)
+                     run_in_background, parent, ui_scale=context.ui_scale)
     context.bridge.readings.connect(view.apply_readings)
     context.services["sensor_graphs"] = view
     if context.config.sensors:
-        first = next((s for s in context.config.sensors if s.kind == "water_level"), context.config.sensors[0])
-        view.show_sensor(first.id)
+        view.show_flood_picture()
     return view

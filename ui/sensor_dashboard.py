@@ -60,7 +60,7 @@ class SensorDashboard(QWidget):
         self.tiles: dict[str, TileFrame] = {}
         self.series: dict[str, _Series] = {}
         self.aqi_trackers: dict[str, HourlyAqiTracker] = {}
-        self._order: list[tuple[TileFrame, int]] = []  # tile, column span
+        self._order: list[tuple[TileFrame, int, int]] = []  # tile, columns, rows
         self._build()
         self._columns = 0
         self._timer = QTimer(self, interval=5000)
@@ -68,10 +68,10 @@ class SensorDashboard(QWidget):
         self._timer.start()
 
     # --- construction ---------------------------------------------------------------------
-    def _add_tile(self, tile: TileFrame, span: int, sensor_id: str, metric: str) -> None:
+    def _add_tile(self, tile: TileFrame, span: tuple[int, int], sensor_id: str, metric: str) -> None:
         tile.clicked.connect(lambda _address, s=sensor_id, m=metric: self.open_graph.emit(s, m))
         self.tiles[tile.address] = tile
-        self._order.append((tile, span))
+        self._order.append((tile, *span))
 
     def _build(self) -> None:
         sensors = self.config.sensors
@@ -79,23 +79,23 @@ class SensorDashboard(QWidget):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"
             self.series[address] = _Series(sensor, metric, 2 * 3600)
-            self._add_tile(WaterLevelTile(address, sensor.name), 1, sensor.id, metric)
+            self._add_tile(WaterLevelTile(address, sensor.name), (1, 2), sensor.id, metric)
         for sensor in (s for s in sensors if s.kind == "rain"):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"
             self.series[address] = _Series(sensor, metric, 24 * 3600 + 600)
-            self._add_tile(SensorTile(address, sensor.name, "mm"), 1, sensor.id, metric)
+            self._add_tile(SensorTile(address, tr("Rain"), "mm", subtitle=sensor.name), (1, 1), sensor.id, metric)
         for sensor in (s for s in sensors if s.kind == "air_quality"):
             if any(p in sensor.metrics for p in POLLUTANTS):
                 self.aqi_trackers[sensor.id] = HourlyAqiTracker()
                 metric = "pm25" if "pm25" in sensor.metrics else next(iter(sensor.metrics))
-                self._add_tile(AqiTile(f"aqi/{sensor.id}", sensor.name), 2, sensor.id, metric)
+                self._add_tile(AqiTile(f"aqi/{sensor.id}", sensor.name), (2, 2), sensor.id, metric)
         for sensor in (s for s in sensors if s.kind in ("water_quality", "air_quality")):
             for metric, spec in sensor.metrics.items():
                 address = f"sensor/{sensor.id}/{metric}"
                 self.series[address] = _Series(sensor, metric, 3600)
-                title = f"{sensor.name}\n{spec.label or metric}"
-                self._add_tile(SensorTile(address, title, spec.unit), 1, sensor.id, metric)
+                tile = SensorTile(address, spec.label or metric, spec.unit, subtitle=sensor.name)
+                self._add_tile(tile, (1, 1), sensor.id, metric)
 
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
@@ -122,9 +122,8 @@ class SensorDashboard(QWidget):
             self._grid.takeAt(0)
         taken: set[tuple[int, int]] = set()
         cursor = 0  # next free cell, row-major
-        for tile, span in self._order:
+        for tile, span, rows in self._order:
             span = min(span, columns)
-            rows = 2 if span > 1 else 1
             while True:
                 row, col = divmod(cursor, columns)
                 cells = {(row + r, col + c) for r in range(rows) for c in range(span)}
@@ -136,8 +135,8 @@ class SensorDashboard(QWidget):
             while divmod(cursor, columns) in taken:
                 cursor += 1
         tile_height = int(self.tile_width() * 0.62)
-        for tile, span in self._order:
-            tile.setMinimumHeight(tile_height if span == 1 else tile_height * 2 + 8)
+        for tile, _span, rows in self._order:
+            tile.setMinimumHeight(tile_height * rows + 8 * (rows - 1))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -233,7 +232,7 @@ class SensorDashboard(QWidget):
             last_hour = series.window.sum_since(now, 3600)
             day = series.window.sum_since(now, 86400)
             state = "stale" if stale_text else ("warning" if last_hour >= 10 else "ok")
-            tile.show_value(format_number(last_hour, 1), tr("/ 1 h"), state,
+            tile.show_value(format_number(last_hour, 1), tr("in 1 h"), state,
                             stale_text or tr("24 h: {value} mm", value=format_number(day, 1)))
         else:
             self._update_metric_tile(tile, series, latest, stale_text)

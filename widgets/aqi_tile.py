@@ -6,7 +6,7 @@ numbers come from controlroom.vn_aqi, the tile only shows them.
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QWidget
 
 from controlroom.i18n import tr
 from controlroom.vn_aqi import AqiBand, AqiResult
@@ -56,7 +56,7 @@ def band_advice(band: AqiBand) -> tuple[str, str]:
 
 def text_colour(band: AqiBand) -> str:
     r, g, b = band.rgb
-    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "#ffffff"
+    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 128 else "#ffffff"
 
 
 class AqiTile(TileFrame):
@@ -64,18 +64,15 @@ class AqiTile(TileFrame):
         super().__init__(address, parent)
         self.setMinimumSize(260, 200)
         self.result: AqiResult | None = None
-        self.title_label = self.scaled_label(0.065, bold=True, wrap=True)
-        self.title_label.setText(tr("VN_AQI (hourly) — {station}", station=station_name))
-        self.value_label = self.scaled_label(0.26, bold=True)
-        self.band_label = self.scaled_label(0.09, bold=True)
+        self.title_label = self.scaled_label(0.07, bold=True)
+        self.title_label.setText(tr("VN_AQI (hourly)"))
+        self.station_label = self.scaled_label(0.05)
+        self.station_label.setText(station_name)
+        self.value_label = self.scaled_label(0.21, bold=True)
+        self.band_label = self.scaled_label(0.08, bold=True)
         self.dominant_label = self.scaled_label(0.055)
-        self.advice_label = self.scaled_label(0.05, wrap=True)
-        self.sensitive_label = self.scaled_label(0.045, wrap=True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        for label in (self.title_label, self.value_label, self.band_label, self.dominant_label,
-                      self.advice_label, self.sensitive_label):
-            layout.addWidget(label)
+        self.advice_label = self.scaled_label(0.085, wrap=True)
+        self.sensitive_label = self.scaled_label(0.075, wrap=True)
         self.show_result(None)
 
     def show_result(self, result: AqiResult | None, stale_note: str = "") -> None:
@@ -101,6 +98,7 @@ class AqiTile(TileFrame):
         self.sensitive_label.setText(tr("Sensitive groups: {advice}", advice=sensitive))
         self.set_state(band.key, band.hex)
         self._colour_text(text_colour(band))
+        self.fit_labels()
 
     def _colour_text(self, colour: str) -> None:
         for label, _share, _bold in self._scaled:

@@ -51,6 +51,7 @@ class PlotSpec:
     interval_s: float = 60.0
     thresholds: ThresholdConfig | None = None
     alarm_levels: AlarmLevelsConfig | None = None
+    kind: str = ""  # the sensor kind; "rain" plots hourly accumulation as a filled step curve
 
     @property
     def address(self) -> str:
@@ -59,8 +60,12 @@ class PlotSpec:
     @classmethod
     def from_config(cls, sensor: SensorConfig, metric: str) -> "PlotSpec":
         m = sensor.metrics[metric]
-        return cls(sensor.id, metric, sensor.name, m.label or metric, m.unit, sensor.interval_s,
-                   m.thresholds, sensor.alarm_levels if sensor.kind == "water_level" else None)
+        label = m.label or metric
+        unit = m.unit
+        if sensor.kind == "rain":
+            label, unit = tr("Hourly rainfall"), tr("mm/h")
+        return cls(sensor.id, metric, sensor.name, label, unit, sensor.interval_s,
+                   m.thresholds, sensor.alarm_levels if sensor.kind == "water_level" else None, sensor.kind)
 
 
 def format_number(value: float, decimals: int = 2) -> str:
@@ -72,36 +77,43 @@ class SensorPlot(QWidget):
     range_requested = pyqtSignal(float, float)  # epoch seconds the view needs data for
 
     def __init__(self, spec: PlotSpec, tz: ZoneInfo, parent: QWidget | None = None,
-                 now_fn=time.time) -> None:
+                 now_fn=time.time, scale: float = 1.0) -> None:
         super().__init__(parent)
         self.spec = spec
+        self.scale = scale
         self.tz = tz
         self._now = now_fn
         self.resolution = "raw"
         self.loaded: tuple[float, float] | None = None
         self.follow_live = True
-        self.reports_range = True  # False for plots x-linked to another that reports for them
         self.status = SeriesStatus(Freshness.NO_DATA, None)
         self._ts = np.empty(0)
         self._value = np.empty(0)
         self._vmin: np.ndarray | None = None
         self._vmax: np.ndarray | None = None
         self._dirty = False
-        self._setting_range = False
 
         offset = datetime.now(timezone.utc).astimezone(tz).utcoffset()
         axis = pg.DateAxisItem(orientation="bottom", utcOffset=-int(offset.total_seconds()) if offset else 0)
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": axis}, background="#121820")
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.showGrid(x=True, y=True, alpha=0.18)
-        self.plot_item.setLabel("left", spec.unit)
-        self.plot_item.setTitle(f"{spec.sensor_name} — {spec.label}", color="#e0e0e0", size="11pt")
+        tick_font = QFont()
+        tick_font.setPixelSize(round(12 * scale))
+        for side in ("left", "bottom"):
+            self.plot_item.getAxis(side).setStyle(tickFont=tick_font)
+            self.plot_item.getAxis(side).setTextPen("#b0bec5")
+        self.plot_item.setLabel("left", spec.unit, **{"font-size": f"{round(12 * scale)}px"})
+        self.plot_item.setTitle(f"{spec.sensor_name} — {spec.label}", color="#e0e0e0", size=f"{round(14 * scale)}px")
         self.plot_item.setMenuEnabled(False)
         self.plot_item.hideButtons()
 
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOUR, width=2))
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOUR, width=2 * scale))
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
+        if spec.kind == "rain":
+            self.curve.setFillLevel(0)
+            self.curve.setBrush(pg.mkBrush(79, 195, 247, 90))
         self.min_curve = pg.PlotDataItem(pen=pg.mkPen((79, 195, 247, 110), width=1))
         self.max_curve = pg.PlotDataItem(pen=pg.mkPen((79, 195, 247, 110), width=1))
         for c in (self.min_curve, self.max_curve):
@@ -118,6 +130,9 @@ class SensorPlot(QWidget):
 
         self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1, style=Qt.PenStyle.DotLine))
         self.hover_text = pg.TextItem(color="#ffffff", fill=pg.mkBrush(0, 0, 0, 190), anchor=(0, 1))
+        hover_font = QFont()
+        hover_font.setPixelSize(round(13 * scale))
+        self.hover_text.setFont(hover_font)
         for item in (self.hover_line, self.hover_text):
             item.setVisible(False)
             self.plot_item.addItem(item, ignoreBounds=True)
@@ -125,7 +140,8 @@ class SensorPlot(QWidget):
 
         self.stale_label = QLabel(self)
         self.stale_label.setObjectName("staleBanner")
-        self.stale_label.setStyleSheet("background:#5d4037;color:#ffe0b2;padding:3px 8px;font-weight:bold;")
+        self.stale_label.setStyleSheet(f"background:#5d4037;color:#ffe0b2;padding:{round(3 * scale)}px {round(8 * scale)}px;"
+                                       f"font-weight:bold;font-size:{round(13 * scale)}px;")
         self.stale_label.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -133,7 +149,8 @@ class SensorPlot(QWidget):
         layout.addWidget(self.stale_label)
         layout.addWidget(self.plot_widget)
 
-        self.plot_item.getViewBox().sigXRangeChanged.connect(self._on_view_changed)
+        # only the operator's own wheel/drag counts; programmatic and layout changes do not
+        self.plot_item.getViewBox().sigRangeChangedManually.connect(self._on_manual_change)
         self._request_timer = QTimer(self, singleShot=True, interval=150)
         self._request_timer.timeout.connect(self._emit_request)
         self._redraw_timer = QTimer(self, interval=250)  # live appends redraw at most 4×/s
@@ -156,7 +173,10 @@ class SensorPlot(QWidget):
             region.setZValue(-10)
             label = pg.TextItem(f"{names[band.level]} ({format_number(band.low)} m)",
                                 color=BAND_TEXT[band.level], anchor=(0, 1))
-            label.setFont(QFont("DejaVu Sans", 9, QFont.Weight.Bold))
+            font = QFont()
+            font.setPixelSize(round(12 * self.scale))
+            font.setBold(True)
+            label.setFont(font)
             self.plot_item.addItem(region, ignoreBounds=True)
             self.plot_item.addItem(label, ignoreBounds=True)
             self.alarm_band_items.append(region)
@@ -203,6 +223,8 @@ class SensorPlot(QWidget):
         value = np.asarray(value, dtype=float)
         if ts.size == 0:
             return 0
+        if self.spec.kind == "rain":
+            return self._append_rain(ts, value)
         last = self._ts[-1] if self._ts.size else -np.inf
         keep = ts > last
         if not keep.any():
@@ -217,6 +239,18 @@ class SensorPlot(QWidget):
             self._vmax = np.concatenate([self._vmax, value])[-MAX_LIVE_POINTS:]
         if self.loaded is not None:
             self.loaded = (self.loaded[0], max(self.loaded[1], float(ts[-1])))
+        self._dirty = True
+        return int(ts.size)
+
+    def _append_rain(self, ts: np.ndarray, mm: np.ndarray) -> int:
+        """Rain plots hold hourly sums (bucket centres): add each reading to its hour."""
+        for t, v in zip(ts.tolist(), mm.tolist()):
+            centre = t - t % 3600 + 1800
+            if self._ts.size and self._ts[-1] == centre:
+                self._value[-1] += v
+            elif not self._ts.size or centre > self._ts[-1]:
+                self._ts = np.append(self._ts, centre)[-MAX_LIVE_POINTS:]
+                self._value = np.append(self._value, v)[-MAX_LIVE_POINTS:]
         self._dirty = True
         return int(ts.size)
 
@@ -245,17 +279,13 @@ class SensorPlot(QWidget):
             self.plot_item.enableAutoRange(axis="y")
             return
         low = min(float(finite.min()) if finite.size else levels.level_1, levels.level_1) - 0.3
-        high = max(float(finite.max()) if finite.size else levels.level_3, levels.level_3) + 0.3
+        high = max(float(finite.max()) if finite.size else levels.level_3, levels.level_3) + 0.6
         self.plot_item.setYRange(low, high, padding=0.02)
 
     def show_range(self, start: float, end: float, follow: bool) -> None:
         """Set the visible time range (no query: the owner loads data when asked)."""
         self.follow_live = follow
-        self._setting_range = True
-        try:
-            self.plot_item.setXRange(start, end, padding=0)
-        finally:
-            self._setting_range = False
+        self.plot_item.setXRange(start, end, padding=0)
         self._place_band_labels()
 
     def scroll_to_now(self) -> None:
@@ -266,9 +296,7 @@ class SensorPlot(QWidget):
         now = self._now()
         self.show_range(now - (x1 - x0), now, follow=True)
 
-    def _on_view_changed(self, *_args) -> None:
-        if self._setting_range or not self.reports_range:
-            return
+    def _on_manual_change(self, *_args) -> None:
         self.follow_live = False  # the operator zoomed or panned: stop scrolling under them
         (x0, x1), _ = self.plot_item.getViewBox().viewRange()
         if self.loaded is None or x0 < self.loaded[0] or x1 > self.loaded[1] + 60 or self._too_coarse(x1 - x0):
@@ -303,7 +331,7 @@ class SensorPlot(QWidget):
         self.stale_label.setVisible(stale)
         colour = STALE_COLOUR if stale else CURVE_COLOUR
         style = Qt.PenStyle.DashLine if stale else Qt.PenStyle.SolidLine
-        self.curve.setPen(pg.mkPen(colour, width=2, style=style))
+        self.curve.setPen(pg.mkPen(colour, width=2 * self.scale, style=style))
 
     # --- hover and export -----------------------------------------------------------------
     def _on_mouse_moved(self, event) -> None:

@@ -7,8 +7,8 @@ the same tile reads on a laptop and on a 65-inch display.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QFont, QMouseEvent, QResizeEvent
+from PyQt6.QtCore import QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QFont, QFontMetrics, QMouseEvent, QResizeEvent
 from PyQt6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from controlroom.i18n import tr
@@ -20,6 +20,19 @@ STATUS_COLOURS = {
     "stale": "#424242",
     "no_data": "#263238",
 }
+
+
+class _FitLabel(QLabel):
+    """A label that never asks for room: the tile sizes it, and its font follows the tile."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(10, 10)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:  # wrapped text must not grow the tile either
+        return False
 
 
 class TileFrame(QFrame):
@@ -35,14 +48,21 @@ class TileFrame(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(150, 100)
         self._scaled: list[tuple[QLabel, float, bool]] = []  # label, share of height, bold
+        self.tile_layout = QVBoxLayout(self)
+        self.tile_layout.setContentsMargins(10, 6, 10, 6)
+        self.tile_layout.setSpacing(2)
         self.set_state("no_data")
 
     def scaled_label(self, share: float, bold: bool = False, wrap: bool = False) -> QLabel:
-        label = QLabel(self)
+        label = _FitLabel(self)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(wrap)
         label.setStyleSheet("color:#ffffff;background:transparent;")
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        # the tile's size decides the fonts, never the other way round (no growth feedback)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        label.setMinimumSize(0, 0)
+        self.tile_layout.addWidget(label, max(1, round(share * 100)))
         self._scaled.append((label, share, bold))
         return label
 
@@ -53,13 +73,32 @@ class TileFrame(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.fit_labels()
+
+    def fit_labels(self) -> None:
+        """Size each label's font from the tile height, shrunk until its text fits the width."""
         height = max(self.height(), 60)
-        width = max(self.width(), 60)
+        width = max(self.width() - 20, 40)
         for label, share, bold in self._scaled:
-            size = max(7.0, min(height * share, width * share * 0.9))
             font = QFont(label.font())
-            font.setPixelSize(int(size))
             font.setBold(bold)
+            size = max(7, int(height * share))
+            lines = label.text().splitlines() or [""]
+            room = label.height() if label.height() > 4 else int(height * share)
+            for _ in range(8):  # text size scales ~linearly with the font size: a few steps
+                font.setPixelSize(size)
+                metrics = QFontMetrics(font)
+                if label.wordWrap():
+                    box = metrics.boundingRect(0, 0, width, 100_000, Qt.TextFlag.TextWordWrap.value, label.text())
+                    if box.height() <= room or size <= 7:
+                        break
+                    size = max(7, int(size * 0.9))
+                    continue
+                advance = max(metrics.horizontalAdvance(line) for line in lines)
+                if advance <= width or size <= 7:
+                    break
+                size = max(7, min(size - 1, int(size * width / advance)))
+            font.setPixelSize(size)
             label.setFont(font)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -71,23 +110,23 @@ class TileFrame(QFrame):
 class SensorTile(TileFrame):
     """Name, big value + unit, trend arrow and a small status line."""
 
-    def __init__(self, address: str, title: str, unit: str, parent: QWidget | None = None) -> None:
+    def __init__(self, address: str, title: str, unit: str, parent: QWidget | None = None,
+                 subtitle: str = "") -> None:
         super().__init__(address, parent)
         self.unit = unit
-        self.title_label = self.scaled_label(0.11, bold=True, wrap=True)
+        self.title_label = self.scaled_label(0.12, bold=True)
         self.title_label.setText(title)
-        self.value_label = self.scaled_label(0.30, bold=True)
+        self.subtitle_label = self.scaled_label(0.075, wrap=True)
+        self.subtitle_label.setText(subtitle)
+        self.subtitle_label.setVisible(bool(subtitle))
+        self.value_label = self.scaled_label(0.28, bold=True)
         self.value_label.setText("—")
         self.status_label = self.scaled_label(0.09, wrap=True)
         self.status_label.setText(tr("No data yet"))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.value_label, 1)
-        layout.addWidget(self.status_label)
 
     def show_value(self, text: str, arrow: str, state: str, status_text: str) -> None:
         """``text`` is the formatted number; the tile adds unit and arrow."""
         self.value_label.setText(f"{text} {self.unit} {arrow}".strip())
         self.status_label.setText(status_text)
         self.set_state(state)
+        self.fit_labels()

@@ -6,7 +6,7 @@ controlroom.water_level. A stale station is greyed with the time of its last val
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QWidget
 
 from controlroom.i18n import tr
 from controlroom.sensor_status import trend_arrow
@@ -31,17 +31,13 @@ class WaterLevelTile(TileFrame):
         super().__init__(address, parent)
         self.setMinimumSize(220, 160)
         self.exceeded = 0
-        self.title_label = self.scaled_label(0.08, bold=True, wrap=True)
+        self.title_label = self.scaled_label(0.08, bold=True)
         self.title_label.setText(station_name)
         self.value_label = self.scaled_label(0.24, bold=True)
         self.value_label.setText("—")
         self.level_label = self.scaled_label(0.09, bold=True)
         self.trend_label = self.scaled_label(0.07)
-        self.next_label = self.scaled_label(0.06, wrap=True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        for label in (self.title_label, self.value_label, self.level_label, self.trend_label, self.next_label):
-            layout.addWidget(label)
+        self.next_label = self.scaled_label(0.06)
         self.level_label.setText(tr("No data yet"))
 
     def show_level(self, level_m: float, trend_cm_h: float | None, exceeded: int,
@@ -71,3 +67,4 @@ class WaterLevelTile(TileFrame):
             colour = LEVEL_TEXT[exceeded]
         for label, _share, _bold in self._scaled:
             label.setStyleSheet(f"color:{colour};background:transparent;")
+        self.fit_labels()

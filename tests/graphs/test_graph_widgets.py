@@ -10,7 +10,9 @@ import pytest
 
 from controlroom.domain import Reading
 from controlroom.storage.db import create_engine_for, migrate
-from controlroom.storage.ingest_sql import write_readings
+from controlroom.bus import EventBus
+from controlroom.config import DatabaseConfig
+from controlroom.storage.writer import StorageWriter
 from controlroom.storage.queries import read_series
 from controlroom.ui.background import run_in_background
 from controlroom.ui.graph_view import GraphView
@@ -30,11 +32,16 @@ def engine(tmp_path):
 
 
 def store(engine, site_id: str, sensor_id: str, metric: str, ts: np.ndarray, values: np.ndarray) -> None:
-    rows = [{"site_id": site_id, "sensor_id": sensor_id, "metric": metric, "ts_ms": int(t * 1000), "value": float(v)}
-            for t, v in zip(ts, values)]
-    with engine.begin() as connection:
-        for i in range(0, len(rows), 5000):
-            write_readings(connection, site_id, rows[i:i + 5000])
+    """Through the app's one writer thread, which also maintains the rollups."""
+    bus = EventBus()
+    writer = StorageWriter(engine, bus, site_id, DatabaseConfig())
+    writer.start()
+    try:
+        for t, v in zip(ts.tolist(), values.tolist()):
+            bus.publish(Reading(sensor_id, metric, datetime.fromtimestamp(t, timezone.utc), v))
+        assert writer.flush(timeout=120)
+    finally:
+        writer.stop()
 
 
 def test_stale_series_is_marked_with_the_time_of_its_last_value(qtbot, demo_config):
