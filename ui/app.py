@@ -209,6 +209,9 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         if not window.restored or screenshot:
             _initial_geometry(window, app)
         window.show()
+        from controlroom.ui.operations import install_operations  # screens, flood/presentation, sign-in
+
+        install_operations(app, window, context, sign_in=not screenshot, demo=getattr(backend, "demo", False)).start()
         # Python handles Ctrl+C only when it runs: wake it twice a second
         def quit_on_signal(signum, _frame) -> None:
             log.info("signal %s: quitting", signum)

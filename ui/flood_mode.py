@@ -162,12 +162,26 @@ class FloodMode(QObject):
     def _map(self, map_panel) -> None:
         view = getattr(map_panel, "view", None)
         centre = low_lying_centre(self.config)
-        if view is None or centre is None:
+        if map_panel is None or centre is None:
+            return
+        ready = getattr(view, "is_ready", True)
+        if view is None or not (ready() if callable(ready) else ready):
+            if hasattr(map_panel, "mapReady"):  # the page is still being built: centre once it is up
+                map_panel.mapReady.connect(self._map_when_ready)
             return
         view.focus(centre[0], centre[1], None, max(self.config.site.map_zoom, 15))
         speakers = [s.id for s in self.config.speakers if s.village in set(low_lying_villages(self.config))]
         if speakers and hasattr(map_panel, "select_speakers"):
             map_panel.select_speakers(speakers)
+
+    def _map_when_ready(self) -> None:
+        map_panel = self._panels().get("map")
+        try:
+            map_panel.mapReady.disconnect(self._map_when_ready)
+        except (TypeError, RuntimeError):
+            pass  # already disconnected
+        if self.active:
+            self._map(map_panel)
 
     def _alerts(self, alerts, saved: _Saved) -> None:
         if alerts is None or not hasattr(alerts, "kind_filter"):

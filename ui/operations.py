@@ -23,7 +23,7 @@ from controlroom.ui.flood_mode import FloodMode
 from controlroom.ui.presentation import PresentationMode
 from controlroom.ui.screens import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, qt_screens
 from controlroom.ui.sign_in import IdleLock, Session, SignInDialog, database_check
-from controlroom.ui.themes import THEMES, apply_named_theme, saved_theme
+from controlroom.ui.themes import OPERATIONS_QSS, THEMES, apply_named_theme, saved_theme
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def idle_lock_seconds(config) -> float:
 
 class Operations(QObject):
     def __init__(self, app: QApplication, window: QMainWindow, context, screens: list[ScreenInfo] | None = None,
-                 sign_in: bool = True) -> None:
+                 sign_in: bool = True, demo: bool = False) -> None:
         super().__init__(window)
         self.app, self.window, self.context = app, window, context
         self.config = context.config
@@ -77,6 +77,14 @@ class Operations(QObject):
             if layout is not None and layout.presentation:
                 self.presentation(screen.key).enter()
         self._sign_in_wanted = sign_in and getattr(core, "engine", None) is not None
+        if demo and getattr(core, "storage", None) is not None:  # documented demo accounts, demo only
+            from controlroom.operators_cli import seed_demo_operators
+
+            core.storage.execute(lambda conn: seed_demo_operators(conn, core.site_id))
+        if saved_theme() != "dark":
+            apply_named_theme(app, saved_theme(), context.ui_scale, remember=False)
+        else:
+            app.setStyleSheet(app.styleSheet() + OPERATIONS_QSS)
 
     # -- modes -----------------------------------------------------------------------------
     def presentation(self, key: str) -> PresentationMode:
@@ -187,8 +195,14 @@ class Operations(QObject):
         return dialog
 
     def start(self) -> None:
-        """After the windows are shown: secondary windows up, sign-in asked."""
+        """After the windows are shown: secondary windows up, sign-in asked.
+        CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots)."""
         self.manager.show_all()
+        mode = os.environ.get("CONTROLROOM_START_MODE", "")
+        if "flood" in mode:
+            self.flood.enter()
+        if "presentation" in mode and self.manager.main_key:
+            self.presentation(self.manager.main_key).enter()
         if self._sign_in_wanted:
             self.ask_sign_in()
 
