@@ -93,6 +93,8 @@ class AlertPanel(QWidget):
         self._version = -1
         self._snapshot: AlertSnapshot | None = None
         self._silenced: set[tuple] = set()
+        self._history_id: str | None = None
+        self._stored_history: list[dict] = []
         self.ringing = False
         self.min_sound_priority = Priority.parse(self.config.alerts.sound_min_priority)
         villages = {v.id: v.name for v in self.config.villages}
@@ -224,7 +226,7 @@ class AlertPanel(QWidget):
                              n=k.alerts_in_window, c=k.chattering, f=round(k.time_in_flood_s / 60),
                              p=round(k.flood_share * 100)))
         self._update_sound(snapshot)
-        self._selection_changed(self.table.selected_ids())
+        self._show_history()
 
     def _ringing_keys(self, snapshot: AlertSnapshot) -> set[tuple]:
         return {(a.id, a.raise_count, int(a.priority)) for a in snapshot.alerts
@@ -245,19 +247,47 @@ class AlertPanel(QWidget):
             self._update_sound(self._snapshot)
 
     def _selection_changed(self, ids: list[str]) -> None:
+        """The operator selected rows: tell the map, and load the alert's recorded history."""
         if len(ids) == 1:
             self.alertSelected.emit(ids[0])
-        if not ids:
+        alert_id = ids[0] if ids else None
+        if alert_id != self._history_id:
+            self._history_id, self._stored_history = alert_id, []
+            engine = getattr(self.context.core, "engine", None)
+            if alert_id is not None and engine is not None:
+                from controlroom.alert_store import load_history
+
+                site_id = self.config.site.id
+                run_in_background(lambda: (alert_id, load_history(engine, site_id, alert_id)), self._history_loaded,
+                                  lambda exc: log.warning("alert history not loaded: %s", exc))
+        self._show_history()
+
+    def _history_loaded(self, result) -> None:
+        alert_id, rows = result
+        if alert_id == self._history_id:
+            self._stored_history = rows
+            self._show_history()
+
+    def _show_history(self) -> None:
+        """Transitions of the selected alert: stored ones (earlier runs, other consoles) and this run's."""
+        if self._history_id is None:
             self.history.clear()
             return
+        entries: dict[tuple, tuple] = {}
+        for row in self._stored_history:
+            detail = row.get("detail") if isinstance(row.get("detail"), dict) else {}
+            entry = (row["ts"], detail.get("action", ""), row.get("from_state"), row["to_state"], row["actor"], row.get("comment") or "")
+            entries[(entry[0].isoformat(timespec="milliseconds"), entry[1], entry[3])] = entry
+        for e in self.engine.history(self._history_id):
+            entry = (e.ts, e.action, e.from_state.value if e.from_state else None, e.to_state.value, e.actor, e.comment)
+            entries[(e.ts.isoformat(timespec="milliseconds"), e.action, e.to_state.value)] = entry
         tz = self.config.site.tz
         lines = []
-        for event in sorted(self.engine.history(ids[0]), key=lambda e: e.ts, reverse=True)[:20]:
+        for ts, action, before, after, actor, comment in sorted(entries.values(), key=lambda x: x[0], reverse=True)[:30]:
             lines.append(tr("{time} {action}: {before} → {after}, by {actor}{comment}",
-                            time=event.ts.astimezone(tz).strftime("%H:%M:%S %d/%m"), action=action_label(event.action),
-                            before=event.from_state.label() if event.from_state else "—", after=event.to_state.label(),
-                            actor=event.actor if event.actor != "system" else tr("system"),
-                            comment=f" — {event.comment}" if event.comment else ""))
+                            time=ts.astimezone(tz).strftime("%H:%M:%S %d/%m"), action=action_label(action),
+                            before=_state_label(before), after=_state_label(after),
+                            actor=actor if actor != "system" else tr("system"), comment=f" — {comment}" if comment else ""))
         self.history.setPlainText("\n".join(lines))
 
     # -- operator actions ------------------------------------------------------------------
@@ -384,6 +414,13 @@ def _raise_dock(widget) -> None:
     if parent is not None:
         parent.show()
         parent.raise_()
+
+
+def _state_label(value: str | None) -> str:
+    try:
+        return AlertState(value).label() if value else "—"
+    except ValueError:
+        return str(value)
 
 
 def action_label(action: str) -> str:

@@ -107,6 +107,7 @@ class AlertTable(QTreeView):
         selected = set(self.selected_ids())
         current = self.currentIndex().data(ID_ROLE) or self.currentIndex().data(GROUP_ROLE)
         self.setUpdatesEnabled(False)
+        self.selectionModel().blockSignals(True)  # a rebuild is not the operator changing the selection
         try:
             self._model.removeRows(0, self._model.rowCount())
             self._grouped = grouped
@@ -122,7 +123,10 @@ class AlertTable(QTreeView):
                     self._model.appendRow(self._alert_row(alert))
             self._restore(selected, current)
         finally:
+            self.selectionModel().blockSignals(False)
             self.setUpdatesEnabled(True)
+        if set(self.selected_ids()) != selected:  # selected alerts left the view (filtered, purged)
+            self.selectionChangedIds.emit(self.selected_ids())
 
     def _alert_row(self, alert: Alert) -> list[QStandardItem]:
         state = alert.state
@@ -167,21 +171,17 @@ class AlertTable(QTreeView):
 
     def _restore(self, selected: set[str], current: str | None) -> None:
         selection = self.selectionModel()
-        selection.blockSignals(True)
-        try:
-            for row in range(self._model.rowCount()):
-                top = self._model.index(row, 0)
-                key = top.data(GROUP_ROLE)
-                if key is not None and key in self._expanded:
-                    self.setExpanded(top, True)
-                for index in [top] + [self._model.index(r, 0, top) for r in range(self._model.rowCount(top))]:
-                    alert_id = index.data(ID_ROLE)
-                    if alert_id in selected or (key is not None and key == current and index == top):
-                        selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
-                    if current is not None and (alert_id == current):
-                        self.setCurrentIndex(index)
-        finally:
-            selection.blockSignals(False)
+        for row in range(self._model.rowCount()):
+            top = self._model.index(row, 0)
+            key = top.data(GROUP_ROLE)
+            if key is not None and key in self._expanded:
+                self.setExpanded(top, True)
+            for index in [top] + [self._model.index(r, 0, top) for r in range(self._model.rowCount(top))]:
+                alert_id = index.data(ID_ROLE)
+                if alert_id in selected or (key is not None and key == current and index == top):
+                    selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+                if current is not None and (alert_id == current):
+                    selection.setCurrentIndex(index, selection.SelectionFlag.NoUpdate)
 
     # -- reading the selection -------------------------------------------------------------
 
