@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -171,6 +172,7 @@ class MqttFeed:
         self._window_count = 0
         self._recent = _RecentReadings(DEDUP_GENERATION)
         self._burst_log = _BurstLog(LOG_BURST_S)
+        self._setup_error: str | None = None
         self._client = self._make_client(username, password, config.mqtt.tls if tls is None else tls)
 
     # -- set-up ------------------------------------------------------------------------
@@ -191,7 +193,10 @@ class MqttFeed:
             client.username_pw_set(user, secret)
         if tls:
             ca_file = self.config.mqtt.ca_file
-            client.tls_set(ca_certs=str(ca_file) if ca_file else None)
+            try:
+                client.tls_set(ca_certs=str(ca_file) if ca_file else None)
+            except (OSError, ssl.SSLError) as exc:  # missing or unreadable CA file: say so at start()
+                self._setup_error = tr("TLS set-up failed ({file}): {reason}", file=str(ca_file), reason=str(exc))
         client.will_set(self.status_topic, "offline", qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -203,6 +208,10 @@ class MqttFeed:
     def start(self) -> None:
         """Connect in the background; paho keeps retrying with capped backoff."""
         if self._started:
+            return
+        if self._setup_error is not None:
+            log.error("MQTT link not started: %s", self._setup_error)
+            self._set_connected(False, self._setup_error)
             return
         self._started = True
         if self.protocol == "v5":

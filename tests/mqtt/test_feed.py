@@ -261,3 +261,14 @@ def test_configured_broker_is_used_when_it_answers(mqtt_broker, demo_config, tmp
     assert (handle.kind, handle.port) == ("configured", mqtt_broker.port)
     handle.stop()  # leaves the configured broker alone
     assert mqtt_broker.proc.poll() is None
+
+
+def test_missing_tls_ca_file_is_reported_not_raised(demo_config, tmp_path):
+    mqtt_settings = demo_config.mqtt.model_copy(update={"tls": True, "ca_file": tmp_path / "missing-ca.pem"})
+    config = demo_config.model_copy(update={"mqtt": mqtt_settings})
+    bus = EventBus()
+    links = Collector(bus, ConnectionState)
+    feed = MqttFeed(config, bus, client_id=unique_client_id("tls"))
+    feed.start()
+    feed.stop()
+    assert [(s.connected, "missing-ca.pem" in s.detail) for s in links.snapshot()] == [(False, True)]
