@@ -72,6 +72,7 @@ class CameraTile(QWidget):
         self.seq = -1
         self._pending_paint = False
         self._caption_key: tuple | None = None
+        self._image_rect: QRect | None = None  # where the last 1:1 frame went (fast repaint path)
         self._caption: QImage | None = None
         self.setAcceptDrops(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
@@ -83,6 +84,7 @@ class CameraTile(QWidget):
     def set_camera(self, camera: CameraConfig | None, village_name: str = "", stream_url: str = "") -> None:
         if camera is not (self.camera):
             self._image, self._array, self.seq, self.health = None, None, -1, None
+            self._image_rect = None
         self.camera, self.village_name, self.stream_url = camera, village_name, stream_url
         self._update_tooltip()
         self.update()
@@ -99,7 +101,12 @@ class CameraTile(QWidget):
         self._image = QImage(image.data, width, height, image.strides[0], fmt)
         self.seq = frame.seq
         self._pending_paint = True
-        self.update()
+        fast = self._image_rect
+        if (fast is not None and fast.width() == width and fast.height() == height and not self.alarm_text
+                and not self.selected and self.health is not None and self.health.state is StreamState.LIVE):
+            self.update(fast)  # only the picture changed: repaint just it (see paintEvent)
+        else:
+            self.update()
 
     def set_health(self, health: StreamHealth | None) -> None:
         previous = self.health
@@ -153,9 +160,19 @@ class CameraTile(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Per frame: one 1:1 blit of the frame and one of the cached opaque caption strip."""
+        fast = self._image_rect
+        if fast is not None and self._image is not None and fast.contains(event.rect()):
+            painter = QPainter(self)  # a new frame of the same size: one blit, nothing else
+            painter.drawImage(fast.topLeft(), self._image)
+            painter.end()
+            if self._pending_paint:
+                self.painted_frames += 1
+                self._pending_paint = False
+            return
         painter = QPainter(self)
         rect = self.rect()
         video = self.video_rect()
+        self._image_rect = None
         unit = self.unit()
         state = self.health.state if self.health else (StreamState.CONNECTING if self.camera else None)
         target = None
@@ -166,6 +183,7 @@ class CameraTile(QWidget):
             if abs(w - iw) <= 2 and abs(h - ih) <= 2:  # the reader sized it for us: a 1:1 blit
                 target = QRect((video.width() - iw) // 2, (video.height() - ih) // 2, iw, ih)
                 painter.drawImage(target.topLeft(), self._image)
+                self._image_rect = target
             else:  # a frame from before a resize: scale once, smoothly
                 target = QRect((video.width() - w) // 2, (video.height() - h) // 2, w, h)
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -284,6 +302,7 @@ class CameraTile(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._image_rect = None
         self.size_changed.emit(self.index)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
