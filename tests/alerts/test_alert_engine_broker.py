@@ -18,7 +18,8 @@ from sqlalchemy.engine import make_url
 from controlroom.alert_engine import AlertEngine
 from controlroom.alert_model import AlertState, Priority
 from controlroom.core import ControlRoomCore
-from controlroom.storage.models import alert_events, alerts
+from controlroom.audit import verify_chain
+from controlroom.storage.models import alert_events, alerts, audit_log
 
 TIMEOUT = 30.0
 
@@ -131,6 +132,10 @@ def test_acknowledgement_on_console_a_appears_on_console_b(consoles, publisher):
     with a.core.engine.connect() as connection:
         actions = {(r.actor, r.to_state) for r in connection.execute(select(alert_events))}
     assert ("Nguyễn Văn An", "acknowledged") in actions
+    with a.core.engine.connect() as connection:
+        audit = {(r.actor, r.action, r.target) for r in connection.execute(select(audit_log))}
+    assert ("Nguyễn Văn An", "alert.ack", alert_id) in audit
+    assert verify_chain(a.core.engine).ok
 
 
 def test_a_console_started_later_gets_the_queue_from_retained_state(consoles, publisher):
