@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from controlroom.alert_rules import AlertsConfig
+from controlroom.flood_config import FloodDutyConfig
 from controlroom.i18n import tr
 
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
@@ -246,6 +247,7 @@ class Config(_Strict):
     broadcast: BroadcastConfig = BroadcastConfig()
     map: MapConfig = MapConfig()
     alerts: AlertsConfig = AlertsConfig()
+    flood: FloodDutyConfig = FloodDutyConfig()
 
     @property
     def topic_prefix(self) -> str:
