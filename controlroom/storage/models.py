@@ -327,3 +327,55 @@ broadcast_programme = Table(
     PrimaryKeyConstraint("site_id", "id"),
     comment="the daily broadcast programme; seeded from the site config, edited by operators",
 )
+
+# --- flood duty: warning bulletins and the quick damage report (báo cáo nhanh) ------------
+
+flood_bulletins = Table(
+    "flood_bulletins",
+    metadata,
+    _site(),
+    Column("id", String(64), nullable=False),
+    Column("issued_at", UtcTimestamp, nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("sensor_id", String(64)),
+    Column("zone", String(64), nullable=False),
+    Column("villages", Json, nullable=False),
+    Column("risk_level", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("interval_s", Float, nullable=False),
+    Column("state", String(16), nullable=False),  # active / superseded / cancelled
+    Column("repeats_done", Integer, nullable=False, server_default="0"),
+    Column("next_due_at", UtcTimestamp),
+    Column("ended_at", UtcTimestamp),
+    Column("ended_by", String(64)),
+    Column("superseded_by", String(64)),
+    PrimaryKeyConstraint("site_id", "id"),
+    comment="flood warning bulletins; repeats are claimed by compare-and-set on repeats_done",
+)
+
+damage_events = Table(
+    "damage_events",
+    metadata,
+    _site(),
+    Column("id", String(64), nullable=False),
+    Column("hazard", Text, nullable=False),
+    Column("started_at", UtcTimestamp, nullable=False),
+    Column("ended_at", UtcTimestamp),
+    Column("detail", Json, nullable=False),  # extent, isolated areas, notes
+    Column("created_by", String(64), nullable=False),
+    PrimaryKeyConstraint("site_id", "id"),
+)
+
+damage_entries = Table(
+    "damage_entries",
+    metadata,
+    _site(),
+    Column("event_id", String(64), nullable=False),
+    Column("village", String(64), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    PrimaryKeyConstraint("site_id", "event_id", "village", "indicator"),
+    comment="cumulative damage figures per village and indicator over one disaster event",
+)
