@@ -185,7 +185,7 @@ class AlertPanel(QWidget):
         self._soon.setSingleShot(True)
         self._soon.setInterval(SOON_MS)
         self._soon.timeout.connect(self.pull)
-        self._engineChanged.connect(lambda: None if self._soon.isActive() else self._soon.start())
+        self._engineChanged.connect(self._schedule_pull)  # a bound slot: disconnected when the panel goes
         remove = engine.add_listener(lambda _snapshot: self._engineChanged.emit())
         self.destroyed.connect(lambda *_: remove())
         self.pull()
@@ -197,6 +197,10 @@ class AlertPanel(QWidget):
         if snapshot.version != self._version:
             self._version = snapshot.version
             self._refresh(snapshot)
+
+    def _schedule_pull(self) -> None:
+        if not self._soon.isActive():
+            self._soon.start()
 
     def _force_refresh(self, *_args) -> None:
         self._version = -1
