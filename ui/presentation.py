@@ -9,9 +9,12 @@ so camera readers, the map page and graphs keep running throughout.
 from __future__ import annotations
 
 import logging
+import math
+import os
 
 from PyQt6.QtCore import QByteArray, QObject, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QDockWidget, QMainWindow, QStatusBar, QWidget
+from PyQt6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QHBoxLayout, QLineEdit,
+                             QMainWindow, QStatusBar, QToolBar, QWidget)
 
 from controlroom.ui.screens import ScreenInfo
 
@@ -22,11 +25,22 @@ VIEWING_DISTANCE_M = 5.0
 # "10-foot UI" rule of thumb (24 px on a 55-inch 1080p TV seen from 3 m is ~1/200).
 EM_PER_DISTANCE = 1 / 250
 FALLBACK_PX_PER_MM = 3840 / 1428.0  # a 65-inch 16:9 4K panel, when the screen does not say
+DIAGONAL_ENV = "CONTROLROOM_SCREEN_DIAGONAL_IN"  # a display whose EDID lies (or Xvfb's 96 dpi): its real size
+# what a 65-inch display cycles through when the operator chose nothing: one panel at a time,
+# the ones made to be watched (large type cannot fit a whole operator layout)
+DEFAULT_CYCLE = ["camera_wall", "sensors", "map", "graphs"]
 
 
 def px_per_mm(screen: ScreenInfo) -> float:
     """Logical pixels per millimetre; screens that report no (or a nonsense) size are taken
     for a 65-inch 4K panel scaled to their pixel width."""
+    override = os.environ.get(DIAGONAL_ENV)
+    if override and screen.width > 0 and screen.height > 0:
+        try:
+            diagonal_mm = float(override) * 25.4
+            return math.hypot(screen.width, screen.height) / diagonal_mm
+        except (ValueError, ZeroDivisionError):
+            log.warning("%s=%r is not a size in inches; ignored", DIAGONAL_ENV, override)
     if screen.physical_width_mm >= 100 and screen.width > 0:
         density = screen.width / screen.physical_width_mm
         if 0.5 <= density <= 20:
@@ -70,7 +84,7 @@ class PresentationMode(QObject):
         self.window = window
         self.screen = screen
         self.docks = docks
-        self.cycle = list(cycle or [])
+        self.cycle = list(cycle or DEFAULT_CYCLE)
         self.dwell_s = max(3.0, dwell_s)
         self.active = False
         self.position = -1
@@ -78,6 +92,7 @@ class PresentationMode(QObject):
         self._saved_style = ""
         self._saved_titles: dict[str, QWidget | None] = {}
         self._chrome: list[tuple[QWidget, bool]] = []
+        self._hidden_controls: list[QWidget] = []
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.advance)
 
@@ -91,7 +106,9 @@ class PresentationMode(QObject):
         self._saved_state = self.window.saveState()
         self._saved_style = self.window.styleSheet()
         self._chrome = []
-        for bar in (self.window.menuWidget(), self.window.findChild(QStatusBar)):
+        bars = [self.window.menuWidget(), self.window.findChild(QStatusBar)]
+        bars += [b for b in self.window.findChildren(QToolBar) if b.parent() is self.window]
+        for bar in bars:
             if bar is not None:
                 self._chrome.append((bar, bar.isVisible()))
                 bar.hide()
@@ -101,6 +118,11 @@ class PresentationMode(QObject):
             widget = _panel_widget(dock)
             if hasattr(widget, "set_camera_list_visible"):
                 widget.set_camera_list_visible(False)
+            if widget is not None:
+                for control in control_rows(widget):
+                    if control.isVisible():
+                        self._hidden_controls.append(control)
+                        control.hide()
         self.window.setStyleSheet(presentation_qss(presentation_font_px(self.screen)))
         self.window.showFullScreen()
         if self.cycle:
@@ -113,7 +135,9 @@ class PresentationMode(QObject):
         """Show the next panel of the cycle, alone (the others are hidden, not closed)."""
         own = self._own_docks()
         names = [p for p in self.cycle if p in own]
-        if not names:
+        if not names:  # none of the chosen panels is on this screen: show what is
+            for dock in own.values():
+                dock.show()
             return
         self.position = (self.position + 1) % len(names)
         current = names[self.position]
@@ -134,6 +158,9 @@ class PresentationMode(QObject):
                 widget.set_camera_list_visible(True)
         for bar, visible in self._chrome:
             bar.setVisible(visible)
+        for control in self._hidden_controls:
+            control.show()
+        self._hidden_controls = []
         self.window.showNormal()
         if self._saved_state is not None:
             self.window.restoreState(self._saved_state)
@@ -148,3 +175,18 @@ def _panel_widget(dock: QDockWidget) -> QWidget | None:
     inner = dock.widget()
     scrolled = getattr(inner, "widget", None)
     return scrolled() if callable(scrolled) else inner
+
+
+CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
+
+
+def control_rows(panel: QWidget) -> list[QWidget]:
+    """The operator's controls in a panel: every widget of a horizontal row (a panel's
+    toolbar: buttons, combo boxes and their labels) that holds an input control."""
+    found: list[QWidget] = []
+    for row in panel.findChildren(QHBoxLayout):
+        widgets = [row.itemAt(i).widget() for i in range(row.count())]
+        widgets = [w for w in widgets if w is not None]
+        if any(isinstance(w, CONTROLS) for w in widgets):
+            found.extend(w for w in widgets if w not in found)
+    return found
