@@ -5,6 +5,7 @@ Area-specific fixtures live in a conftest.py inside that area's test folder.
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import signal
@@ -53,6 +54,7 @@ class MosquittoProcess:
         self.conf = workdir / "mosquitto.conf"
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
+            f"user {getpass.getuser()}\n"  # as root, Mosquitto would drop to a user who cannot write here
             "allow_anonymous true\n"
             "persistence true\n"
             f"persistence_location {workdir}/\n"
