@@ -203,7 +203,10 @@ class Operations(QObject):
             self.flood.enter()
         if "presentation" in mode and self.manager.main_key:
             self.presentation(self.manager.main_key).enter()
-        if self._sign_in_wanted:
+        from controlroom.ui.startup_probe import install_probe  # benchmarks/startup.py only
+
+        self.probe = install_probe(self.app, self.window, self.context.bridge)
+        if self._sign_in_wanted and self.probe is None:
             self.ask_sign_in()
 
     def close(self) -> None:
