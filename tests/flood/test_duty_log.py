@@ -1,0 +1,70 @@
+"""Duty log (sổ trực ban): shifts, automatic and free-text entries, handover sign-off, and no
+change after sign-off goes unnoticed (it rides on the audit chain). Real SQLite + writer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import update
+
+from controlroom.bus import EventBus
+from controlroom.domain import DeviceStatus
+from controlroom.duty_log import NOTE, DutyLog, DutyLogError, entry_text
+from controlroom.flood_monitor import RiskLevelChanged
+from controlroom.operators import Operator, Role
+from controlroom.storage.db import create_engine_for, migrate
+from controlroom.storage.models import audit_log
+from controlroom.storage.writer import StorageWriter
+
+AN = Operator("an", "Nguyễn Văn An", Role.DUTY_OFFICER)
+BINH = Operator("binh", "Trần Thị Bình", Role.DUTY_OFFICER)
+
+
+@pytest.fixture
+def parts(demo_config, tmp_path):
+    engine = create_engine_for(f"sqlite:///{tmp_path}/duty.db")
+    migrate(engine)
+    bus = EventBus()
+    storage = StorageWriter(engine, bus, site_id=demo_config.site.id, database=demo_config.database)
+    storage.start()
+    yield demo_config, engine, storage, bus
+    storage.stop()
+
+
+def test_handover_signed_by_both_then_an_edit_is_caught(parts):
+    config, engine, storage, bus = parts
+    duty = DutyLog(config, engine, storage, bus)
+    first = duty.start_shift(AN)
+    with pytest.raises(DutyLogError):
+        duty.start_shift(BINH)
+    duty.note(AN, "Kiểm tra cống Phước Yên, nước đã qua mặt đường").result(timeout=30)
+    bus.publish(RiskLevelChanged("wl_phu_oc", 2, 3, "measured", 3.1, datetime.now(timezone.utc)))
+    bus.publish(DeviceStatus("wl_phuoc_yen", False, datetime.now(timezone.utc)))
+    storage.flush()
+    with pytest.raises(DutyLogError):
+        duty.handover(BINH, AN)  # only the officer on duty hands over
+    second = duty.handover(AN, BINH, "Bàn giao: 2 bản tin đang nhắc lại")
+    duty.note(BINH, "Nhận ca").result(timeout=30)
+    shifts = {s.id: s for s in duty.shifts()}
+    assert shifts[first].signed_off and shifts[first].incoming == "binh"
+    assert not shifts[second].signed_off and duty.current_shift().officer == "binh"
+    texts = [entry_text(e) for e in duty.entries(shifts[first])]
+    assert texts[0].endswith("Nguyễn Văn An") or "Nguyễn Văn An" in texts[0]
+    assert any("Phước Yên" in t for t in texts) and any("2 → 3" in t for t in texts)
+    assert any("wl_phuoc_yen" in t for t in texts)
+    assert "Nhận ca" not in " ".join(texts)  # the next shift's entry is not in the signed log
+    assert duty.verify_shift(shifts[first]) == (True, "")
+
+    note = next(e for e in duty.entries(shifts[first]) if e.action == NOTE)
+    with engine.begin() as conn:  # someone edits the signed-off log in the database
+        conn.execute(update(audit_log).where(audit_log.c.seq == note.seq).values(detail={"text": "Không có gì"}))
+    ok, reason = duty.verify_shift(shifts[first])
+    assert not ok and str(note.seq) in reason
+
+
+def test_empty_note_is_refused(parts):
+    config, engine, storage, bus = parts
+    duty = DutyLog(config, engine, storage, bus)
+    with pytest.raises(DutyLogError):
+        duty.note(AN, "   ")
