@@ -193,9 +193,13 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
         # every flip up to the visible one is done: shown, or superseded within the same batch
         for done in [k for k in list(published) if k <= key]:
             latencies.append((now - published.pop(done)) * 1000)
+            if os.environ.get("ALERTS_BENCH_DEBUG") and latencies[-1] > 100:
+                print(f"slow flip at +{now - t_start:.1f}s: {latencies[-1]:.0f} ms, feed {core.feed.stats.rate:.0f}/s",
+                      file=sys.stderr)
         for done in [k for k in list(on_bus) if k <= key]:
             engine_latencies.append((now - on_bus.pop(done)) * 1000)
 
+    t_start = time.perf_counter()
     engine.add_listener(on_snapshot)
     from controlroom.domain import Reading
 
