@@ -28,8 +28,10 @@ from controlroom.alert_model import Alert, AlertEvent, Condition, Priority
 from controlroom.alert_payload import from_payload, to_payload
 from controlroom.alert_rules import compile_rules
 from controlroom.alert_text import alert_title
+from controlroom.audit import AuditLog
 from controlroom.bus import EventBus
 from controlroom.config import Config
+from controlroom.operators import Operator, authorize
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage
 from controlroom.vn_aqi import POLLUTANTS, HourlyAqiTracker
 
@@ -76,6 +78,7 @@ class AlertEngine:
         self.bus = bus
         self.feed = feed
         self.storage = storage
+        self.audit = AuditLog(storage, config.site.id) if storage is not None else None
         self.console_id = console_id or getattr(feed, "client_id", None) or f"console-{uuid.uuid4().hex[:8]}"
         self.tick_s = tick_s
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -138,27 +141,28 @@ class AlertEngine:
 
     # -- operator actions (any thread; applied on the engine thread) -----------------------
 
-    def acknowledge(self, alert_ids: Iterable[str], operator: str, comment: str = "") -> None:
-        operator = _operator(operator)
+    def acknowledge(self, alert_ids: Iterable[str], operator: "str | Operator", comment: str = "") -> None:
         ids = list(alert_ids)
+        operator = self._authorized(operator, "alert.acknowledge", ids, {"comment": comment})
         self._queue.put(lambda now: [model.acknowledge(a, operator, comment, now, self.console_id) for a in self._pick(ids)])
 
-    def shelve(self, alert_ids: Iterable[str], operator: str, reason: str, duration_s: float) -> None:
-        operator = _operator(operator)
+    def shelve(self, alert_ids: Iterable[str], operator: "str | Operator", reason: str, duration_s: float) -> None:
         if not reason.strip():
             raise ValueError("a shelving reason is required")
         duration = timedelta(seconds=min(max(duration_s, 1.0), self.config.alerts.max_shelve_s))
         ids = list(alert_ids)
+        operator = self._authorized(operator, "alert.shelve", ids, {"reason": reason.strip(),
+                                                                   "duration_s": duration.total_seconds()})
         self._queue.put(lambda now: [model.shelve(a, operator, reason.strip(), duration, now, self.console_id) for a in self._pick(ids)])
 
-    def unshelve(self, alert_ids: Iterable[str], operator: str) -> None:
-        operator = _operator(operator)
+    def unshelve(self, alert_ids: Iterable[str], operator: "str | Operator") -> None:
         ids = list(alert_ids)
+        operator = self._authorized(operator, "alert.shelve", ids, {"unshelve": True})
         self._queue.put(lambda now: [model.unshelve(a, operator, now, self.console_id) for a in self._pick(ids)])
 
-    def set_in_service(self, alert_ids: Iterable[str], operator: str, in_service: bool, reason: str = "") -> None:
-        operator = _operator(operator)
+    def set_in_service(self, alert_ids: Iterable[str], operator: "str | Operator", in_service: bool, reason: str = "") -> None:
         ids = list(alert_ids)
+        operator = self._authorized(operator, "alert.out_of_service", ids, {"in_service": in_service, "reason": reason})
         self._queue.put(lambda now: [model.set_out_of_service(a, operator, reason, in_service, now, self.console_id)
                                      for a in self._pick(ids)])
 
@@ -186,6 +190,18 @@ class AlertEngine:
     def observe_camera(self, camera_id: str, online: bool, ts: datetime | None = None) -> None:
         """Camera wall health in (any thread): feeds the camera-offline rule."""
         self._queue.put(CameraObservation(camera_id, online, ts or datetime.now(UTC)))
+
+    def _authorized(self, operator: "str | Operator", action: str, ids: list[str], detail: dict) -> str:
+        """The operator's name once their role allows `action` (PermissionDenied otherwise; a
+        bare name, from a console without sign-in, carries no role); the action is audited."""
+        if isinstance(operator, Operator):
+            authorize(operator, action)
+            name = _operator(operator.username)
+        else:
+            name = _operator(operator)
+        if self.audit is not None:
+            self.audit.record(name, action, ",".join(ids)[:128], detail)
+        return name
 
     def _pick(self, ids: list[str]) -> list[Alert]:
         return [self._alerts[i] for i in ids if i in self._alerts]

@@ -33,6 +33,7 @@ from controlroom.alert_engine import AlertEngine, AlertSnapshot
 from controlroom.alert_model import KINDS, Alert, AlertState, Priority, kind_label
 from controlroom.cap_export import export_alerts
 from controlroom.i18n import tr
+from controlroom.operators import PermissionDenied
 from controlroom.paths import data_dir
 from controlroom.ui.alert_dialogs import AcknowledgeDialog, ManualAlertDialog, ShelveDialog
 from controlroom.ui.background import run_in_background
@@ -299,6 +300,18 @@ class AlertPanel(QWidget):
     def operator_name(self) -> str:
         return str(self.context.services.get("operator_name") or "")
 
+    def _actor(self, typed: str):
+        """The signed-in Operator (the engine checks their role and audits), else the typed name."""
+        return self.context.services.get("operator") or typed
+
+    def _allowed(self, call) -> bool:
+        try:
+            call()
+        except PermissionDenied as exc:  # the role does not allow it: say so, change nothing
+            self.status.setText(str(exc))
+            return False
+        return True
+
     def _remember(self, name: str) -> None:
         self.context.services["operator_name"] = name.strip()
 
@@ -315,8 +328,9 @@ class AlertPanel(QWidget):
         dialog = AcknowledgeDialog(len(ids), self.operator_name(), self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._remember(dialog.operator.text())
-            self.engine.acknowledge(ids, dialog.operator.text(), dialog.comment.text().strip())
-            self.status.setText(tr("Acknowledged {n} alert(s).", n=len(ids)))
+            if self._allowed(lambda: self.engine.acknowledge(ids, self._actor(dialog.operator.text()),
+                                                             dialog.comment.text().strip())):
+                self.status.setText(tr("Acknowledged {n} alert(s).", n=len(ids)))
 
     def shelve_selected(self) -> None:
         ids = self._selected_or_say()
@@ -325,13 +339,14 @@ class AlertPanel(QWidget):
         dialog = ShelveDialog(len(ids), self.operator_name(), self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._remember(dialog.operator.text())
-            self.engine.shelve(ids, dialog.operator.text(), dialog.reason.text(), dialog.duration_s())
-            self.status.setText(tr("Shelved {n} alert(s).", n=len(ids)))
+            if self._allowed(lambda: self.engine.shelve(ids, self._actor(dialog.operator.text()), dialog.reason.text(),
+                                                        dialog.duration_s())):
+                self.status.setText(tr("Shelved {n} alert(s).", n=len(ids)))
 
     def unshelve_selected(self) -> None:
         ids = self._selected_or_say()
         if ids and self._need_operator():
-            self.engine.unshelve(ids, self.operator_name())
+            self._allowed(lambda: self.engine.unshelve(ids, self._actor(self.operator_name())))
 
     def toggle_service_selected(self) -> None:
         ids = self._selected_or_say()
@@ -339,7 +354,8 @@ class AlertPanel(QWidget):
             return
         alerts = [a for a in self._snapshot.alerts if a.id in set(ids)]
         back = all(a.out_of_service for a in alerts)
-        self.engine.set_in_service(ids, self.operator_name(), in_service=back, reason=tr("by operator"))
+        self._allowed(lambda: self.engine.set_in_service(ids, self._actor(self.operator_name()), in_service=back,
+                                                         reason=tr("by operator")))
 
     def _need_operator(self) -> bool:
         if self.operator_name():

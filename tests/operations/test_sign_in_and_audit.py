@@ -139,3 +139,27 @@ def test_first_admin_from_the_cli_has_a_salted_hash_and_no_plain_text(tmp_path, 
     engine.dispose()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("accounts.sqlite3*"))
     assert password.encode("utf-8") not in raw
+
+
+def test_alert_acknowledge_and_shelve_check_the_role_in_the_engine_and_are_audited(ops_context):
+    from controlroom.alert_engine import AlertEngine
+
+    core = ops_context.core
+    engine = AlertEngine(core.config, core.bus, storage=core.storage)
+    engine.start()
+    try:
+        viewer = Operator("xem", "Người xem", Role.VIEWER)
+        with pytest.raises(PermissionDenied):
+            engine.acknowledge(["sensor.wl_phu_oc.level.high"], viewer)
+        with pytest.raises(PermissionDenied):
+            engine.shelve(["sensor.wl_phu_oc.level.high"], viewer, "bảo trì", 600)
+        operator = Operator("vanhanh", "Vận hành", Role.OPERATOR)
+        engine.acknowledge(["sensor.wl_phu_oc.level.high"], operator, "đã xem camera")
+        engine.shelve(["sensor.wl_phu_oc.level.high"], operator, "bảo trì", 600)
+    finally:
+        engine.stop()
+    core.storage.flush()
+    actions = [(r.actor, r.action) for r in audit_rows(core.engine)]
+    assert ("vanhanh", "alert.acknowledge") in actions and ("vanhanh", "alert.shelve") in actions
+    assert all(actor != "xem" for actor, _ in actions)
+    assert verify_chain(core.engine).ok
