@@ -55,8 +55,10 @@ class AlarmSound:
         except ImportError as exc:  # optional: the queue works silently without it
             self.problem = tr("No sound: Qt Multimedia is not available ({reason})", reason=str(exc))
             return
-        self._path = resources.as_file(resources.files("controlroom.resources").joinpath("sounds", "alarm.wav"))
-        path = self._path.__enter__()
+        # An installed package keeps the WAV as a plain file, so as_file() gives its own path (nothing
+        # to clean up); from a zip it would extract a temporary copy that lives as long as the panel.
+        self._file = resources.as_file(resources.files("controlroom.resources").joinpath("sounds", "alarm.wav"))
+        path = self._file.__enter__()
         self.effect = QSoundEffect(parent)
         self.effect.setSource(QUrl.fromLocalFile(str(path)))
         self.effect.setLoopCount(QSoundEffect.Loop.Infinite.value)
