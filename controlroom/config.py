@@ -234,6 +234,14 @@ class MapConfig(_Strict):
     fetch_timeout_s: float = Field(default=5.0, gt=0)
 
 
+class OperationsConfig(_Strict):
+    """Console operations: idle lock of the signed-in session, presentation viewing distance."""
+
+    idle_lock_s: float = Field(default=900.0, ge=0, description="lock after this long without input; 0 = never")
+    presentation_distance_m: float = Field(default=5.0, gt=0, description="how far viewers sit from the big displays")
+    presentation_dwell_s: float = Field(default=20.0, ge=3, description="time each view stays in the presentation cycle")
+
+
 class Config(_Strict):
     site: SiteConfig
     mqtt: MqttConfig = MqttConfig()
@@ -248,6 +256,7 @@ class Config(_Strict):
     map: MapConfig = MapConfig()
     alerts: AlertsConfig = AlertsConfig()
     flood: FloodDutyConfig = FloodDutyConfig()
+    operations: OperationsConfig = OperationsConfig()
 
     @property
     def topic_prefix(self) -> str:

@@ -92,8 +92,11 @@ class Operations(QObject):
         if mode is None:
             screen = next(s for s in self.manager.screens if s.key == key)
             layout = self.store.get(key)
+            settings = getattr(self.config, "operations", None)
+            dwell = layout.dwell_s if layout and layout.cycle else getattr(settings, "presentation_dwell_s", 20.0)
             mode = PresentationMode(self.manager.windows[key], screen, self.window.docks,
-                                    layout.cycle if layout else [], layout.dwell_s if layout else 20.0)
+                                    layout.cycle if layout else [], dwell,
+                                    getattr(settings, "presentation_distance_m", 5.0))
             mode.changed.connect(lambda on, k=key: self._remember_presentation(k, on))
             self.presentations[key] = mode
         return mode

@@ -79,13 +79,15 @@ class PresentationMode(QObject):
     shown = pyqtSignal(str)  # the panel the cycle shows now
 
     def __init__(self, window: QMainWindow, screen: ScreenInfo, docks: dict[str, QDockWidget],
-                 cycle: list[str] | None = None, dwell_s: float = 20.0) -> None:
+                 cycle: list[str] | None = None, dwell_s: float = 20.0,
+                 distance_m: float = VIEWING_DISTANCE_M) -> None:
         super().__init__(window)
         self.window = window
         self.screen = screen
         self.docks = docks
         self.cycle = list(cycle or DEFAULT_CYCLE)
         self.dwell_s = max(3.0, dwell_s)
+        self.distance_m = distance_m
         self.active = False
         self.position = -1
         self._saved_state: QByteArray | None = None
@@ -123,7 +125,7 @@ class PresentationMode(QObject):
                     if control.isVisible():
                         self._hidden_controls.append(control)
                         control.hide()
-        self.window.setStyleSheet(presentation_qss(presentation_font_px(self.screen)))
+        self.window.setStyleSheet(presentation_qss(presentation_font_px(self.screen, self.distance_m)))
         self.window.showFullScreen()
         if self.cycle:
             self.position = -1
