@@ -327,11 +327,13 @@ class CameraWall(WallOperatorActions, QWidget):
             return
         if not self.isVisible():
             return
-        for index, reader in self._tile_readers.items():
-            tile = self.tiles[index]
-            frame = reader.latest()
-            if frame is not None and frame.seq != tile.seq and tile.isVisible():
-                tile.set_frame(frame)
+        tiles = self.tiles
+        for index, reader in self._tile_readers.items():  # tiles with readers are the visible ones
+            frame = reader._latest  # noqa: SLF001  (the latest-value slot; read 40x/s per tile)
+            if frame is not None:
+                tile = tiles[index]
+                if frame.seq != tile.seq:
+                    tile.set_frame(frame)
 
     def refresh_health(self) -> None:
         """Badges, tours, the camera list and the online/offline status on the bus."""
