@@ -170,8 +170,10 @@ def _sensors(conn, config: Config, start: datetime, end: datetime, report: Daily
         if not count:
             continue
         sensor = sensors.get(sensor_id)
-        unit = sensor.metrics[metric].unit if sensor is not None and metric in sensor.metrics else ""
-        report.sensors.append(SensorStats(sensor_id, sensor.name if sensor else sensor_id, metric, unit,
+        known = sensor.metrics.get(metric) if sensor is not None else None
+        unit = known.unit if known is not None else ""
+        label = (known.label or metric) if known is not None else metric
+        report.sensors.append(SensorStats(sensor_id, sensor.name if sensor else sensor_id, label, unit,
                                           float(low), float(high), float(total) / count, int(count)))
 
 

@@ -44,7 +44,7 @@ def _num(value: float) -> str:
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
     if not rows:
         return f"<p class='none'>{escape(tr('Nothing recorded on this day.'))}</p>"
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f"<th align='{'right' if i in numeric else 'left'}'>{escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td class='{'n' if i in numeric else ''}'>{escape(str(c))}</td>"
                                      for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from PyQt6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextBrowser,
                              QVBoxLayout, QWidget)
 
+from controlroom.alert_model import kind_label
 from controlroom.i18n import tr
 from controlroom.shift_log import ShiftLog, ShiftSummary, shift_start
 from controlroom.ui.background import run_in_background
@@ -32,7 +33,7 @@ def summary_html(summary: ShiftSummary, tz: ZoneInfo) -> str:
     return "".join([
         section(tr("Notes"), [f"{at(n['ts'])} · {escape(n['operator'])} · {kind_text(n['kind'])}: {escape(n['text'])}"
                               for n in summary.notes]),
-        section(tr("Alerts"), [f"{at(a['ts'])} · {escape(a['title'] or a['kind'])} ({escape(a['state'])})"
+        section(tr("Alerts"), [f"{at(a['ts'])} · {escape(a['title'] or kind_label(a['kind']))} ({escape(a['state'])})"
                                for a in summary.alerts]),
         section(tr("Broadcasts"), [f"{at(b['ts'])} · {escape(b['title'])} · {escape(b['operator'])}"
                                    for b in summary.broadcasts]),
