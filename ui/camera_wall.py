@@ -200,7 +200,10 @@ class CameraWall(WallOperatorActions, QWidget):
             self.assign(index, cell, save=False)
         self.select(min(self.selected, spec.size - 1))
         index = self.layout_box.findData(spec.id)
-        self.layout_box.setCurrentIndex(index if index >= 0 else self.layout_box.findData("custom"))
+        if index < 0:  # a custom grid: list it so the box names what is shown
+            index = self.layout_box.findData("custom")
+            self.layout_box.insertItem(index, spec.id, spec.id)
+        self.layout_box.setCurrentIndex(index)
         self.view_changed.emit(view.name)
 
     def set_layout(self, layout_id: str) -> None:
