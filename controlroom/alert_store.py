@@ -17,7 +17,9 @@ from controlroom.alert_text import alert_description, alert_title
 from controlroom.audit import append_entry
 from controlroom.storage.models import alert_events, alerts
 
-OPERATOR_ACTIONS = frozenset({"ack", "shelve", "unshelve", "out_of_service", "in_service", "raise"})
+# Acknowledge / shelve / out of service are audited by AlertEngine._authorized when requested
+# (with the role check); a manual alert is audited here, with the transition that creates it.
+OPERATOR_ACTIONS = frozenset({"raise"})
 
 
 def _insert_for(connection: Connection):
@@ -47,7 +49,7 @@ def write_alerts(connection: Connection, site_id: str, changed: Sequence[Alert],
         statement = insert(alerts).values(rows)
         updatable = {c: statement.excluded[c] for c in rows[0] if c not in ("site_id", "id")}
         connection.execute(statement.on_conflict_do_update(index_elements=["site_id", "id"], set_=updatable))
-    for event in events:  # operator actions also go into the hash-chained audit log (nhật ký thao tác)
+    for event in events:  # manual alerts also go into the hash-chained audit log (nhật ký thao tác)
         if event.action in OPERATOR_ACTIONS and event.actor != SYSTEM:
             append_entry(connection, site_id, event.ts, event.actor[:64], f"alert.{event.action}", event.alert_id,
                          {"comment": event.comment, "to_state": event.to_state.value, "console": event.console})

@@ -134,7 +134,7 @@ def test_acknowledgement_on_console_a_appears_on_console_b(consoles, publisher):
     assert ("Nguyễn Văn An", "acknowledged") in actions
     with a.core.engine.connect() as connection:
         audit = {(r.actor, r.action, r.target) for r in connection.execute(select(audit_log))}
-    assert ("Nguyễn Văn An", "alert.ack", alert_id) in audit
+    assert ("Nguyễn Văn An", "alert.acknowledge", alert_id) in audit
     assert verify_chain(a.core.engine).ok
 
 
@@ -162,6 +162,10 @@ def test_device_last_will_and_citizen_report_raise_alerts(consoles, publisher, s
     assert offline.kind == "device_offline" and offline.village == "v2"
     manual = a.engine.raise_manual("An", "Sạt lở bờ sông", Priority.CRITICAL, "v1")
     assert wait_until(lambda: a.alert(manual), what="manual alert").state is AlertState.UNACKNOWLEDGED
+    a.core.storage.flush(10)
+    with a.core.engine.connect() as connection:
+        audit = {(r.actor, r.action, r.target) for r in connection.execute(select(audit_log))}
+    assert ("An", "alert.raise", manual) in audit  # a manual alert is an operator action: audited
 
 
 POSTGRES_URL = os.environ.get("CONTROLROOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
