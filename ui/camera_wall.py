@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
@@ -47,7 +48,7 @@ class CameraWall(WallOperatorActions, QWidget):
 
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
                  snapshots: SnapshotService | None = None, export_dir: Path | None = None,
-                 operator: str = "", keep_all_open: bool = False, show_list: bool = True,
+                 operator: str | Callable[[], str] = "", keep_all_open: bool = False, show_list: bool = True,
                  alarm_tile: int = 0, alarm_min_priority: int = 3, ui_scale: float = 1.0,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -59,7 +59,8 @@ class WallOperatorActions:
         if frame is None:
             self._show_message(tr("No picture from {name} yet", name=camera.name))
             return None
-        future = self.snapshots.take(camera.id, camera.name, frame, self.operator)
+        operator = self.operator() if callable(self.operator) else self.operator
+        future = self.snapshots.take(camera.id, camera.name, frame, str(operator or ""))
         future.add_done_callback(lambda f: self._results.message.emit(
             tr("Snapshot saved: {path}", path=str(f.result().path)) if f.exception() is None
             else tr("Snapshot failed: {reason}", reason=str(f.exception()))))

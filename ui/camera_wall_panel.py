@@ -8,6 +8,8 @@ from the map. Published as ``context.services["camera_wall"]``.
 
 from __future__ import annotations
 
+import getpass
+
 from PyQt6.QtWidgets import QWidget
 
 from controlroom.camera_views import ViewStore
@@ -39,7 +41,8 @@ def create_camera_wall_panel(context, parent: QWidget) -> CameraWall:
     core = context.core
     writer = getattr(core, "storage", None)
     snapshots = SnapshotService(folder / "snapshots", config.site.id, config.site.tz, writer)
-    operator = str(context.services.get("operator_name") or "")
+    def operator() -> str:  # whoever is signed in when the snapshot is taken
+        return str(context.services.get("operator_name") or getpass.getuser())
     wall = CameraWall(config, pool, views, screen="main", snapshots=snapshots, export_dir=folder / "replays",
                       operator=operator, keep_all_open=True, ui_scale=context.ui_scale, parent=parent)
     context.bridge.room_alert.connect(wall.on_room_alert)
