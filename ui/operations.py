@@ -213,14 +213,18 @@ class Operations(QObject):
             self.ask_sign_in()
 
     def close(self) -> None:
+        """Quit: save the operator's layouts (not the presentation or flood arrangement) and
+        remember which screens were presenting, so they present again at the next start."""
+        presenting = [m.screen.key for m in self.presentations.values() if m.active]
         for mode in self.presentations.values():
-            if mode.active:  # remember it, but save the operator layout, not the presentation one
-                mode.leave()
-                layout = self.store.get(mode.screen.key)
-                if layout is not None:
-                    layout.presentation = True
+            mode.leave()
         if self.flood.active:
             self.flood.leave()
+        self.manager.save()
+        for key in presenting:
+            layout = self.store.get(key)
+            if layout is not None:
+                layout.presentation = True
         self.manager.close()
 
 

@@ -56,12 +56,14 @@ def presentation_font_px(screen: ScreenInfo, distance_m: float = VIEWING_DISTANC
 
 
 def presentation_qss(font_px: int) -> str:
-    """High contrast: black ground, white text, yellow accents, thick separators."""
+    """High contrast: black ground, white text, yellow accents, thick separators. The large
+    type goes to text views (tables, trees, lists); panels that size their own text to
+    their tiles (sensor tiles, camera captions, the map) keep doing so at full screen."""
     small = max(12, round(font_px * 0.75))
     return f"""
-QWidget {{ background: #000000; color: #ffffff; font-size: {font_px}px; font-weight: 600; }}
-QTableView, QTreeView, QListView {{ background: #000000; alternate-background-color: #111111;
-    gridline-color: #555555; border: 0; font-size: {small}px; }}
+QWidget {{ background: #000000; color: #ffffff; font-weight: 600; }}
+QTableView, QTreeView, QListView, QTextBrowser {{ background: #000000; alternate-background-color: #111111;
+    gridline-color: #555555; border: 0; font-size: {font_px}px; }}
 QHeaderView::section {{ background: #000000; color: #ffd400; border: 0; border-bottom: 3px solid #ffd400;
     font-size: {small}px; padding: 0.2em; }}
 QMainWindow::separator {{ background: #333333; width: 4px; height: 4px; }}
