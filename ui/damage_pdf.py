@@ -21,8 +21,8 @@ h1 { font-size: 14pt; text-align: center; margin: 8pt 0 0 0; }
 p.subject { text-align: center; font-weight: bold; margin: 2pt 0 6pt 0; }
 p.to { text-align: center; margin-bottom: 8pt; }
 table.grid { border-collapse: collapse; }
-table.grid th { background: #dfe6ee; font-weight: bold; padding: 2pt 3pt; border: 1px solid #555; font-size: 8.5pt; }
-table.grid td { padding: 1.5pt 3pt; border: 1px solid #888; font-size: 8.5pt; }
+table.grid th { background: #dfe6ee; font-weight: bold; padding: 2pt 3pt; border: 1px solid #555; font-size: 9.5pt; }
+table.grid td { padding: 1.5pt 3pt; border: 1px solid #888; font-size: 9.5pt; }
 td.n { text-align: right; }
 td.total { text-align: right; font-weight: bold; }
 td.group { background: #f1f4f7; font-weight: bold; }

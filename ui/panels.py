@@ -85,6 +85,12 @@ def _alert_queue(context: "AppContext", parent: "QWidget") -> "QWidget":
     return create_alert_panel(context, parent)
 
 
+def _flood_duty(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.flood_duty_panel import create_flood_duty_panel
+
+    return create_flood_duty_panel(context, parent)
+
+
 def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
     from controlroom.ui.camera_wall_panel import create_camera_wall_panel
 
@@ -100,4 +106,5 @@ PANELS: list[Panel] = [
     Panel("graphs", "Sensor graphs", _sensor_graphs, "center"),
     Panel("devices", "Devices and speakers", _device_list, "right"),
     Panel("broadcast", "Loudspeaker broadcast", _broadcast_panel, "right"),
+    Panel("flood_duty", "Flood duty", _flood_duty, "right"),
 ]

@@ -1,0 +1,92 @@
+"""The flood duty panel offscreen: the banner follows the river, F8 + Enter warns the
+low-lying villages, the damage table sums villages, the duty log takes a note."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from PyQt6.QtCore import Qt
+
+from controlroom.broadcast_setup import start_broadcasting
+from controlroom.core import ControlRoomCore
+from controlroom.domain import Reading
+from controlroom.operators import Operator, Role
+from controlroom.ui.bridge import CoreBridge
+from controlroom.ui.context import AppContext
+from controlroom.ui.flood_duty_panel import create_flood_duty_panel
+
+OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
+
+
+@pytest.fixture
+def panel(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
+    mqtt_cfg = demo_config.mqtt.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:8]}"})
+    broadcast = demo_config.broadcast.model_copy(update={"schedule": []})
+    config = demo_config.model_copy(update={"mqtt": mqtt_cfg, "broadcast": broadcast})
+    core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path}/f.db", broker_host=mqtt_broker.host,
+                           broker_port=mqtt_broker.port, client_id=f"console-{uuid.uuid4().hex[:6]}")
+    core.start()
+    bridge = CoreBridge(core.bus)
+    context = AppContext(config=config, core=core, bridge=bridge)
+    context.services["broadcasting"] = start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.2)
+    context.services["operator"] = OFFICER
+    widget = create_flood_duty_panel(context, None)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 900)
+    widget.show()
+    yield widget, core, config
+    context.shutdown()
+    context.services["broadcasting"].stop()
+    bridge.close()
+    core.stop()
+
+
+def test_f8_then_enter_warns_every_low_lying_village(panel, qtbot):
+    widget, core, config = panel
+    station = next(s for s in config.sensors if s.kind == "water_level")
+    core.bus.publish(Reading(station.id, "level", datetime.now(timezone.utc), 4.62))
+    qtbot.waitUntil(lambda: widget.banner.level == 3, timeout=10_000)
+    assert "3" in widget.banner.title.text()
+    qtbot.keyClick(widget, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: widget.compose_dialog is not None and widget.compose_dialog.isVisible(), timeout=10_000)
+    dialog = widget.compose_dialog
+    assert "4,62" in dialog.text.toPlainText() and "cấp 3" in dialog.text.toPlainText()
+    with qtbot.waitSignal(widget.issued, timeout=60_000) as issued:
+        qtbot.keyClick(dialog.issue_button, Qt.Key.Key_Return)
+    bulletin = widget.duty.bulletins.bulletins()[0]
+    assert bulletin.id == issued.args[0]
+    low = {v.id for v in config.villages if v.low_lying}
+    job = context_job = widget.duty.bulletins._service.job(bulletin.job_id(0))
+    villages = {s.village for s in config.speakers if s.id in context_job.targets}
+    assert villages == low and job.priority.name == "EMERGENCY"
+    qtbot.waitUntil(lambda: widget.table.rowCount() == 1, timeout=10_000)
+
+
+def test_damage_table_sums_the_villages(panel, qtbot):
+    widget, core, config = panel
+    tab = widget.damage_tab
+    tab.new_event()
+    qtbot.waitUntil(lambda: tab.event_box.count() == 1, timeout=20_000)
+    col = {vid: i + 1 for i, (vid, _) in enumerate(tab.villages)}
+    from controlroom.damage_indicators import INDICATORS
+    row = next(i for i, ind in enumerate(INDICATORS) if ind.code == "evacuated_people")
+    qtbot.waitUntil(lambda: tab.table.item(row, 0) is not None, timeout=20_000)  # the event's figures loaded
+    tab.table.item(row, col["la_van_ha"]).setText("120")
+    tab.table.item(row, col["phuoc_yen"]).setText("35")
+    assert tab.table.item(row, len(tab.villages) + 1).text() == "155"
+    tab.save()
+    qtbot.waitUntil(lambda: widget.duty.damage.per_village(tab.event_id()).get("phuoc_yen") == {"evacuated_people": 35.0},
+                    timeout=20_000)
+
+
+def test_duty_log_takes_a_note(panel, qtbot):
+    widget, core, config = panel
+    tab = widget.duty_tab
+    tab.start_shift()
+    qtbot.waitUntil(lambda: "Trực ban" in tab.shift_label.text() or "trucban" in tab.shift_label.text(), timeout=20_000)
+    tab.note.setText("Nước tràn qua đường liên thôn La Vân Hạ")
+    tab.add_note()
+    qtbot.waitUntil(lambda: any("La Vân Hạ" in tab.entries.item(i).text() for i in range(tab.entries.count())),
+                    timeout=20_000)

@@ -1,0 +1,74 @@
+"""Risk level banner (cấp độ rủi ro thiên tai): the level in its Decision 18/2021 colour, the
+station and height that set it, and whether it comes from a measurement or a forecast.
+
+Bound to plain values (``show_risk``); the flood panel, presentation mode and the flood
+picture can all place one. Runnable on its own: ``python -m controlroom.widgets.risk_banner``.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from controlroom.flood_risk import FORECAST, RISK_COLOURS, RISK_TEXT_COLOURS
+from controlroom.i18n import tr
+
+
+def risk_name(level: int) -> str:
+    return {0: tr("below alarm level I"), 1: tr("low risk"), 2: tr("moderate risk"), 3: tr("high risk"),
+            4: tr("very high risk"), 5: tr("disaster")}.get(level, "")
+
+
+class RiskBanner(QWidget):
+    def __init__(self, parent: QWidget | None = None, scale: float = 1.0) -> None:
+        super().__init__(parent)
+        self._scale = scale
+        self.setObjectName("riskBanner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(round(14 * scale), round(8 * scale), round(14 * scale), round(8 * scale))
+        layout.setSpacing(round(2 * scale))
+        self.title = QLabel(self)
+        self.detail = QLabel(self)
+        self.detail.setWordWrap(True)
+        self.source = QLabel(self)
+        self.source.setWordWrap(True)
+        for label in (self.title, self.detail, self.source):
+            layout.addWidget(label)
+        self.level = -1
+        self.show_risk(0, "", None, "", "")
+
+    def show_risk(self, level: int, station: str, height_text: str | None, basis: str, clause: str) -> None:
+        self.level = level
+        bg, fg = RISK_COLOURS.get(level, "#9e9e9e"), RISK_TEXT_COLOURS.get(level, "#ffffff")
+        s = self._scale
+        self.setStyleSheet(f"#riskBanner {{ background: {bg}; border-radius: {round(6 * s)}px; }}"
+                           f"#riskBanner QLabel {{ color: {fg}; background: transparent; }}")
+        self.title.setStyleSheet(f"font-size: {round(22 * s)}px; font-weight: bold;")
+        self.detail.setStyleSheet(f"font-size: {round(15 * s)}px;")
+        self.source.setStyleSheet(f"font-size: {round(11 * s)}px;")
+        if level > 0:
+            self.title.setText(tr("Flood risk level {n} — {name}", n=level, name=risk_name(level)))
+        else:
+            self.title.setText(tr("Flood risk: no level ({name})", name=risk_name(0)))
+        how = tr("forecast") if basis == FORECAST else tr("measured")
+        self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
+                            if station else tr("No water level received yet."))
+        self.source.setText(clause)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    box = QWidget()
+    col = QVBoxLayout(box)
+    for n in range(6):
+        banner = RiskBanner(box)
+        banner.show_risk(n, "Sông Bồ tại Phú Ốc", f"{3.9 + n * 0.3:.2f} m", "forecast" if n == 5 else "measured",
+                         "QĐ 18/2021/QĐ-TTg Điều 45")
+        col.addWidget(banner)
+    box.show()
+    sys.exit(app.exec())
