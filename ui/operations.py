@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import QApplication, QMainWindow, QToolBar, QToolButton
 
 from controlroom.i18n import tr
 from controlroom.paths import data_dir
+from controlroom.ui.background import run_in_background
 from controlroom.ui.flood_mode import FloodMode
 from controlroom.ui.presentation import PresentationMode
 from controlroom.ui.screens import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, qt_screens
@@ -123,6 +124,22 @@ class Operations(QObject):
             return self._dialog
         self._dialog = SignInDialog(self.session, database_check(engine, self.config.site.id), self.window, locked_user)
         self._dialog.open()
+        dialog, site_id = self._dialog, self.config.site.id
+
+        def count() -> int:
+            from sqlalchemy import func, select
+
+            from controlroom.storage.models import operators
+
+            with engine.connect() as conn:
+                return conn.execute(select(func.count()).select_from(operators).where(
+                    operators.c.site_id == site_id, operators.c.active.is_(True))).scalar_one()
+
+        def told(n: int) -> None:
+            if n == 0 and dialog.isVisible():
+                dialog.message.setText(tr("No accounts yet. Create the first one with: controlroom operators add NAME --role admin"))
+
+        run_in_background(count, told, lambda exc: log.warning("cannot count accounts: %s", exc))
         return self._dialog
 
     def _on_locked(self, locked: bool) -> None:

@@ -1,0 +1,43 @@
+"""The operations installed on a real main window: menu actions and the flood button, the
+sign-in asked at start (and saying when no account exists yet), the theme switch that the
+whole application follows."""
+
+from __future__ import annotations
+
+from PyQt6.QtGui import QPalette
+from PyQt6.QtWidgets import QApplication, QToolButton
+
+from controlroom.ui.operations import install_operations
+from controlroom.ui.screens import ScreenInfo
+from controlroom.ui.themes import apply_named_theme, saved_theme
+
+DESK = ScreenInfo("desk", 0, 0, 1920, 1080, 527, 296, primary=True)
+WALL = ScreenInfo("wall", 1920, 0, 3840, 2160, 1428, 803)
+
+
+def test_flood_button_and_key_toggle_flood_mode_and_sign_in_is_asked(qtbot, qapp, make_window, ops_context):
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL])
+    window.show()
+    operations.start()
+    dialog = operations._dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: "controlroom operators add" in dialog.message.text(), timeout=20_000)
+    button = window.findChild(QToolButton, "floodButton")
+    button.click()
+    assert operations.flood.active and button.isChecked()
+    assert window.panel_widgets["broadcast"]._preset_zone == "low_lying"
+    operations.flood_action.trigger()
+    assert not operations.flood.active and not button.isChecked()
+    dialog.close()
+    operations.close()
+
+
+def test_theme_switch_reaches_the_whole_application(qapp, data_dir):
+    apply_named_theme(qapp, "light")
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    assert "#eef2f7" in qapp.styleSheet() and "floodButton" in qapp.styleSheet()
+    assert saved_theme() == "light"
+    apply_named_theme(qapp, "dark")
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 60
+    assert saved_theme() == "dark"
