@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     from controlroom.operators_cli import add_operators_parser  # `controlroom operators add|list`
 
     add_operators_parser(sub)
+    from controlroom.evidence_cli import add_evidence_parser  # `controlroom evidence verify|export-key`
+
+    add_evidence_parser(sub)
     return parser
 
 
@@ -276,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         from controlroom.audit_cli import run_audit_command
 
         return run_audit_command(args)
+    if args.command == "evidence":
+        from controlroom.evidence_cli import run_evidence_command
+
+        return run_evidence_command(args)
     if args.command == "operators":
         from controlroom.operators_cli import run_operators_command
 
