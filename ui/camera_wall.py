@@ -73,6 +73,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self._results = _Results(self)
         self._results.message.connect(self._show_message)
         self._build()
+        self.camera_list.setVisible(show_list)
         if keep_all_open:  # every camera monitored and replay-buffered, shown or not
             for camera in config.cameras:
                 self._base[camera.id] = pool.acquire(camera.id, camera.sub_url, camera.backend, "sub")
