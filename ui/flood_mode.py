@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 FLOOD_GROUP = "flood"
 FLOOD_ALERT_KINDS = ("alarm_level", "rate_of_rise", "threshold")  # water level and rain rules
 # panels brought to the front on every screen, in this order of preference
-FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors")
+FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors", "flood_duty")
 
 
 def flood_cameras(config: Config) -> list[str]:
