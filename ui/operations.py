@@ -161,6 +161,8 @@ class Operations(QObject):
         self.flood_action = self._action(tr("Flood mode"), lambda _c=False: self.flood.toggle(), "F9", checkable=True)
         self.flood_action.setObjectName("floodAction")
         self.flood.changed.connect(self.flood_action.setChecked)
+        self.flood.changed.connect(lambda on: self._record("flood_mode.enter" if on else "flood_mode.leave", "console"))
+        self.manager.layout_changed.connect(lambda: self._record("config.screen_layout", "screens.json"))
         self.presentation_action = self._action(tr("Presentation on this screen"), lambda: self.toggle_presentation(), "F10")
         sign_in = self._action(tr("Sign in…"), lambda: self.ask_sign_in())
         lock = self._action(tr("Lock the console"), lambda: self.session.lock("manual"), "Ctrl+L")
@@ -183,7 +185,7 @@ class Operations(QObject):
         for name, label in THEMES.items():
             action = QAction(label(), self.window, checkable=True)
             action.setChecked(name == current)
-            action.triggered.connect(lambda _c=False, n=name: apply_named_theme(self.app, n, self.context.ui_scale))
+            action.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
             group.addAction(action)
             themes.addAction(action)
         toolbar = QToolBar(tr("Operations"), self.window)
@@ -196,6 +198,16 @@ class Operations(QObject):
         toolbar.addWidget(button)
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+
+    def _record(self, action: str, target: str, detail: dict | None = None) -> None:
+        """Operator-visible changes of the room (flood mode, layouts, theme) in the audit log."""
+        if self.audit is not None:
+            actor = self.session.operator.username if self.session.operator is not None else "console"
+            self.audit.record(actor, action, target, detail)
+
+    def set_theme(self, name: str) -> None:
+        apply_named_theme(self.app, name, self.context.ui_scale)
+        self._record("config.theme", "theme", {"theme": name})
 
     def open_shift_log(self):
         from controlroom.shift_log import ShiftLog

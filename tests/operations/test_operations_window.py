@@ -41,3 +41,21 @@ def test_theme_switch_reaches_the_whole_application(qapp, data_dir):
     apply_named_theme(qapp, "dark")
     assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 60
     assert saved_theme() == "dark"
+
+
+def test_flood_mode_and_layout_changes_are_audited(qtbot, qapp, make_window, ops_context):
+    from sqlalchemy import select
+
+    from controlroom.storage.models import audit_log
+
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)
+    operations.flood.enter()
+    operations.flood.leave()
+    operations.manager.move_panel("camera_wall", WALL.key)
+    operations.close()
+    core = ops_context.core
+    core.storage.flush()
+    with core.engine.connect() as conn:
+        actions = [r.action for r in conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))]
+    assert actions[:3] == ["flood_mode.enter", "flood_mode.leave", "config.screen_layout"]
