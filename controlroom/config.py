@@ -70,6 +70,20 @@ class CameraGroupConfig(_Strict):
     name: str
 
 
+class OnvifCameraConfig(_Strict):
+    """How to reach a camera's ONVIF services (PTZ, clock check). The password is read from
+    the environment variable `password_env` so it never sits in the config file."""
+
+    host: str
+    port: int = Field(default=80, ge=1, le=65535)
+    user: str = ""
+    password_env: str = ""
+    profile: str = ""  # PTZ/media profile token; empty: the camera's first profile
+    home_after_s: float = Field(default=120.0, ge=0)  # idle time before returning home; 0: never
+    max_clock_drift_s: float = Field(default=5.0, gt=0)
+    alarm_presets: dict[str, str] = {}  # alert source (e.g. "sensor/wl_bo") -> preset name
+
+
 class CameraConfig(_Strict):
     """An IP camera with a main (full) and a sub (tile-size) stream."""
 
@@ -83,6 +97,7 @@ class CameraConfig(_Strict):
     lon: float = Field(ge=-180, le=180)
     backend: Literal["opencv", "vlc"] = "opencv"
     ptz: bool = False
+    onvif: OnvifCameraConfig | None = None
 
 
 class ThresholdConfig(_Strict):
