@@ -44,7 +44,6 @@ def main() -> int:
 
     from PyQt6.QtCore import Qt
     from PyQt6.QtTest import QTest
-    from PyQt6.QtWidgets import QApplication
 
     from controlroom.broker import _start_mosquitto, mosquitto_binary
     from controlroom.config import load_config, demo_config_path
@@ -54,8 +53,8 @@ def main() -> int:
     from controlroom.sim_models import FloodScenario
     from controlroom.simulator import Simulator
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    from controlroom.ui.app import apply_theme
+    from controlroom.ui.app import apply_theme, create_application
+    app = create_application()
     from controlroom.ui.bridge import CoreBridge
     from controlroom.ui.context import AppContext
     from controlroom.ui.main_window import MainWindow
@@ -94,7 +93,7 @@ def main() -> int:
     bridge = CoreBridge(core.bus)
     context = AppContext(config=config, core=core, bridge=bridge, ui_scale=scale)
     context.services["operator"] = Operator("trucban", "Cán bộ trực ban", Role.DUTY_OFFICER)
-    wanted = {"graphs", "broadcast", "flood_duty", "alerts"}
+    wanted = {"graphs", "broadcast", "flood_duty", "alerts"} | ({"map"} if args.shots else set())
     window = MainWindow(context, panels=[p for p in PANELS if p.id in wanted])
     window.resize(width, height)
     window.show()
@@ -149,6 +148,11 @@ def main() -> int:
             panel.tabs.setCurrentIndex(0)
             window.grab().save(str(Path(args.shots) / f"fd_window_{width}.png"))
             panel.grab().save(str(Path(args.shots) / f"fd_panel_{width}.png"))
+            map_panel = context.services.get("map")
+            if map_panel is not None:
+                pump_until(lambda: False, 4.0)
+                print("map colouring:", panel.map_result, panel._map_levels, file=sys.stderr)
+                map_panel.grab().save(str(Path(args.shots) / f"fd_map_{width}.png"))
             graphs = context.services.get("sensor_graphs")
             if graphs is not None:
                 graphs.grab().save(str(Path(args.shots) / f"fd_flood_picture_{width}.png"))

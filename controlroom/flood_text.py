@@ -29,6 +29,8 @@ def alarm_phrase(height_m: float | None, alarm_level: int, config_alarm) -> str:
     if alarm_level == 0:
         return f"dưới mức báo động I {vn_number(config_alarm.level_1 - height_m)} mét"
     top = (config_alarm.level_1, config_alarm.level_2, config_alarm.level_3)[alarm_level - 1]
+    if height_m - top < 0.005:
+        return f"ở mức báo động {_ROMAN[alarm_level]}"
     return f"trên mức báo động {_ROMAN[alarm_level]} {vn_number(height_m - top)} mét"
 
 
@@ -45,7 +47,7 @@ def trend_phrase(trend_cm_h: float | None) -> str:
 def bulletin_text(config: Config, *, station_name: str, height_m: float | None, alarm_level: int, alarm,
                   trend_cm_h: float | None, risk_level: int, village_names: list[str], issued: datetime,
                   forecast: bool = False) -> str:
-    unit = " ".join(x for x in (config.site.unit_name or config.site.name, config.site.province) if x)
+    unit = ", ".join(x for x in (config.site.unit_name or config.site.name, config.site.province) if x)
     risk = str(risk_level) + (" (theo dự báo)" if forecast else "")
     return config.flood.bulletin_template.format(
         unit=unit, issued=vn_time(issued, config), station=station_name,

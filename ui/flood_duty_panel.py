@@ -87,7 +87,7 @@ class ComposeDialog(QDialog):
         layout.addLayout(row)
         buttons = QDialogButtonBox(self)
         self.issue_button = buttons.addButton(tr("Issue now (Enter)"), QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.issue_button.setDefault(True)
         self.issue_button.setStyleSheet("background: #c62828; color: white; font-weight: bold; padding: 6px 18px;")
         buttons.accepted.connect(self.accept)
@@ -158,6 +158,8 @@ class FloodDutyPanel(QWidget):
         self._timer.start(1000)
         self._map_levels: dict[str, int] | None = None
         self._ticks = 0
+        self.map_result = None
+        self.graph_banner: RiskBanner | None = None
         self._alerts_attached = False
         self.refresh()
 
@@ -181,16 +183,20 @@ class FloodDutyPanel(QWidget):
         monitor = self.duty.monitor
         state = monitor.governing_station(self.config.flood.bulletin_zone)
         risk = monitor.zone(self.config.flood.bulletin_zone)
+        self._attach_graph_banner()
         if state is not None and risk is not None:
             height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
-            self.banner.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
+            for banner in (self.banner, self.graph_banner):
+                if banner is not None:
+                    banner.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
         lines = []
         for s in monitor.stations():
             if s.height_m is None:
                 continue
             trend = "" if s.trend_cm_h is None else tr(", {t} cm/h", t=f"{s.trend_cm_h:+.0f}")
+            alarm = ("—", "I", "II", "III")[s.alarm_level]
             lines.append(tr("{name}: {h} m, alarm level {a}{trend} → risk level {r}", name=s.name,
-                            h=vn_number(s.height_m), a=s.alarm_level, trend=trend, r=s.risk.level))
+                            h=vn_number(s.height_m), a=alarm, trend=trend, r=s.risk.level))
         self.stations.setText("\n".join(lines) or tr("No water level received yet."))
         self._colour_map(monitor.village_levels())
         self._attach_alerts()
@@ -206,16 +212,30 @@ class FloodDutyPanel(QWidget):
         from controlroom.flood_risk import RISK_COLOURS
         map_panel = self.context.services.get("map")
         view = getattr(map_panel, "view", None)
-        if view is None or not view.is_ready() or levels == self._map_levels:
+        if view is None or not view.is_ready or levels == self._map_levels:
             return
         self._map_levels = dict(levels)
         colours = {v: (RISK_COLOURS[n] if n else None) for v, n in levels.items()}
         import json
-        script = ("(function(c){if(!window.crInit||!crInit.villages)return 0;crInit.villages.eachLayer(function(l){"
-                  "var id=l.feature&&l.feature.properties.id;if(!(id in c))return;"
-                  "if(c[id]){l.setStyle({fillColor:c[id],fillOpacity:0.45});}else{crInit.villages.resetStyle(l);}});return 1;})"
+        script = ("(function(c){try{if(!window.crInit||!crInit.villages)return 'no-page';"
+                  "crInit.villages.eachLayer(function(l){var id=l.feature&&l.feature.properties.id;"
+                  "if(!id||!(id in c))return;if(c[id]){l.setStyle({fillColor:c[id],fillOpacity:0.45});}"
+                  "else{crInit.villages.resetStyle(l);}});return 'ok';}catch(e){return String(e);}})"
                   f"({json.dumps(colours)})")
-        view.run_js(script, lambda _r: None)
+        view.run_js(script, self._map_applied)
+
+    def _map_applied(self, result) -> None:
+        self.map_result = result
+        if result != "ok":  # the page was not ready for it: try again at the next refresh
+            self._map_levels = None
+
+    def _attach_graph_banner(self) -> None:
+        """The flood picture (graph panel, also shown in presentation mode) carries the banner too."""
+        graphs = self.context.services.get("sensor_graphs")
+        if self.graph_banner is not None or graphs is None or graphs.layout() is None:
+            return
+        self.graph_banner = RiskBanner(graphs, self._scale)
+        graphs.layout().insertWidget(0, self.graph_banner)
 
     def _attach_alerts(self) -> None:
         """Alerts and acknowledgements go into the duty log once the alert engine exists."""

@@ -30,6 +30,7 @@ class RiskBanner(QWidget):
         layout.setSpacing(round(2 * scale))
         self.title = QLabel(self)
         self.detail = QLabel(self)
+        self.title.setWordWrap(True)
         self.detail.setWordWrap(True)
         self.source = QLabel(self)
         self.source.setWordWrap(True)
