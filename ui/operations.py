@@ -82,10 +82,8 @@ class Operations(QObject):
             from controlroom.operators_cli import seed_demo_operators
 
             core.storage.execute(lambda conn: seed_demo_operators(conn, core.site_id))
-        if saved_theme() != "dark":
+        if saved_theme() != "dark":  # restyling a built window costs ~1.5 s: only when not the default
             apply_named_theme(app, saved_theme(), context.ui_scale, remember=False)
-        else:
-            app.setStyleSheet(app.styleSheet() + OPERATIONS_QSS)
 
     # -- modes -----------------------------------------------------------------------------
     def presentation(self, key: str) -> PresentationMode:
@@ -195,6 +193,7 @@ class Operations(QObject):
         button.setObjectName("floodButton")
         button.setDefaultAction(self.flood_action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setStyleSheet(OPERATIONS_QSS)  # on the button alone: the app's sheet is not re-applied
         toolbar.addWidget(button)
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar

@@ -62,7 +62,6 @@ def apply_named_theme(app: QApplication, name: str, scale: float = 1.0, remember
         name = "dark"
     apply_theme(app, scale, name)
     app.setPalette(light_palette() if name == "light" else dark_palette())
-    app.setStyleSheet(app.styleSheet() + OPERATIONS_QSS)
     if remember:
         settings = _settings()
         settings.setValue(SETTINGS_KEY, name)
