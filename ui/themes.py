@@ -6,7 +6,6 @@ application-wide)."""
 from __future__ import annotations
 
 import logging
-from importlib import resources
 
 from PyQt6.QtCore import QSettings
 from PyQt6.QtGui import QColor, QPalette
