@@ -261,3 +261,26 @@ class OnvifCamera:
             moving = bool(move and str(getattr(move, "PanTilt", "IDLE")).upper() == "MOVING")
             return PtzStatus(float(position.PanTilt.x), float(position.PanTilt.y), float(position.Zoom.x), moving)
         return self._run(call, what="GetStatus")
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    """A camera clock against the PC's (a drifting camera clock breaks evidence times)."""
+
+    offset_s: float  # camera minus PC
+    limit_s: float
+
+    @property
+    def drifting(self) -> bool:
+        return abs(self.offset_s) > self.limit_s
+
+    def message(self, camera_name: str) -> str:
+        if not self.drifting:
+            return tr("{camera}: clock within {limit:.0f} s of this PC", camera=camera_name, limit=self.limit_s)
+        return tr("{camera}: camera clock is {offset:+.0f} s off this PC's (limit {limit:.0f} s); evidence times from it are wrong",
+                  camera=camera_name, offset=self.offset_s, limit=self.limit_s)
+
+
+def check_clock(camera: OnvifCamera, limit_s: float) -> ClockCheck:
+    """Blocking (worker thread): read the camera clock once and compare."""
+    return ClockCheck(camera.clock_offset_s(), limit_s)

@@ -1,6 +1,6 @@
 """A real ONVIF camera for tests: ipycam (MIT), run as its own process, bound to one address.
 
-Usage: python onvif_peer.py HOST ONVIF_PORT RTSP_PORT [--discovery] [--user U --password P]
+Usage: python onvif_peer.py HOST ONVIF_PORT RTSP_PORT [--discovery] [--user U --password P] [--clock-offset S]
 
 ipycam binds 0.0.0.0 and multicasts a Hello on start; here its HTTP (ONVIF) and RTSP servers
 bind HOST only, and WS-Discovery runs only with --discovery (tests pass it only inside a
@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--user", default="")
     parser.add_argument("--password", default="")
     parser.add_argument("--name", default="Virtual PTZ")
+    parser.add_argument("--clock-offset", type=float, default=0.0, help="seconds the camera clock is ahead")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -68,6 +69,15 @@ def main() -> int:
     templates["ptz_get_status"] = (templates["ptz_get_status"].replace("{{pan_tilt_status}}", "{{move_status}}")
                                    .replace("{{zoom_status}}", "{{move_status}}")
                                    .replace("{{utc_time}}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+    if args.clock_offset:
+        render = cam.onvif._render
+
+        def drifted_date_time() -> str:
+            now = time.gmtime(time.time() + args.clock_offset)
+            return cam.onvif._wrap_envelope(render("get_system_date_time", hour=now.tm_hour, minute=now.tm_min,
+                                                   second=now.tm_sec, year=now.tm_year, month=now.tm_mon, day=now.tm_mday))
+
+        cam.onvif.get_system_date_time = drifted_date_time
     if not cam.start():
         print("FAILED", flush=True)
         return 1
