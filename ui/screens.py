@@ -307,7 +307,12 @@ class ScreenManager(QObject):
 
     def focused_panel(self) -> str | None:
         """The panel holding the keyboard focus (the selected camera wall or graph)."""
-        widget = QGuiApplication.instance().focusWidget() if hasattr(QGuiApplication.instance(), "focusWidget") else None
+        from PyQt6.QtGui import QCursor
+        from PyQt6.QtWidgets import QApplication
+
+        # the panel with the keyboard focus, else the one under the mouse (camera tiles and
+        # plots take clicks without taking the focus)
+        widget = QApplication.focusWidget() or QApplication.widgetAt(QCursor.pos())
         while widget is not None:
             if isinstance(widget, QDockWidget):
                 return next((p for p, d in self.docks.items() if d is widget), None)

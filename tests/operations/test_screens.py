@@ -125,3 +125,19 @@ def test_offscreen_virtual_screens_get_one_window_each(tmp_path):
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[-2] == "2 2 ['camera_wall'] 3840"
+
+
+def test_the_focused_panel_is_the_one_the_shortcut_sends(qtbot, make_window, data_dir):
+    window = make_window()
+    window.show()
+    qtbot.waitExposed(window)
+    manager = ScreenManager(window, LayoutStore(data_dir / LAYOUT_FILE))
+    manager.start([DESK, WALL])
+    manager.install_shortcuts(window)
+    graphs = window.panel_widgets["graphs"]
+    window.activateWindow()
+    graphs.sensor_box.setFocus()
+    qtbot.waitUntil(lambda: manager.focused_panel() == "graphs", timeout=5000)
+    assert manager.send_panel_to_next(manager.focused_panel()) == WALL.key
+    assert "graphs" in manager.panels_on(WALL.key)
+    manager.close()
