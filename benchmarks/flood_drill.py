@@ -153,6 +153,23 @@ def main() -> int:
                 pump_until(lambda: False, 4.0)
                 print("map colouring:", panel.map_result, panel._map_levels, file=sys.stderr)
                 map_panel.grab().save(str(Path(args.shots) / f"fd_map_{width}.png"))
+            duty_tab, damage_tab = panel.duty_tab, panel.damage_tab
+            duty_tab.start_shift()
+            pump_until(lambda: "trực" in duty_tab.shift_label.text().lower() and "từ" in duty_tab.shift_label.text(), 20)
+            duty_tab.note.setText("Nước sông Bồ vượt báo động III; đã phát bản tin cảnh báo cho 4 thôn vùng trũng")
+            duty_tab.add_note()
+            pump_until(lambda: duty_tab.entries.count() >= 3, 20)
+            panel.tabs.setCurrentIndex(1)
+            pump_until(lambda: False, 0.5)
+            panel.grab().save(str(Path(args.shots) / f"fd_duty_log_{width}.png"))
+            damage_tab.new_event()
+            pump_until(lambda: damage_tab.table.item(0, 0) is not None, 20)
+            for r, c, v in ((3, 1, "120"), (3, 2, "95"), (3, 4, "35"), (0, 1, "1,2"), (0, 4, "1,6"), (10, 1, "45")):
+                damage_tab.table.item(r, c).setText(v)
+            panel.tabs.setCurrentIndex(2)
+            pump_until(lambda: False, 0.5)
+            panel.grab().save(str(Path(args.shots) / f"fd_damage_{width}.png"))
+            panel.tabs.setCurrentIndex(0)
             graphs = context.services.get("sensor_graphs")
             if graphs is not None:
                 graphs.grab().save(str(Path(args.shots) / f"fd_flood_picture_{width}.png"))

@@ -129,6 +129,8 @@ class FloodDutyPanel(QWidget):
         self.forecast.setDecimals(2)
         self.forecast.setSingleStep(0.1)
         forecast.addWidget(self.forecast)
+        self._forecast_touched = False
+        self.forecast.valueChanged.connect(lambda _v: setattr(self, "_forecast_touched", True))
         set_forecast = QPushButton(tr("Set forecast"), self)
         set_forecast.clicked.connect(self.set_forecast)
         clear_forecast = QPushButton(tr("Clear forecast"), self)
@@ -194,10 +196,18 @@ class FloodDutyPanel(QWidget):
             if s.height_m is None:
                 continue
             trend = "" if s.trend_cm_h is None else tr(", {t} cm/h", t=f"{s.trend_cm_h:+.0f}")
-            alarm = ("—", "I", "II", "III")[s.alarm_level]
-            lines.append(tr("{name}: {h} m, alarm level {a}{trend} → risk level {r}", name=s.name,
-                            h=vn_number(s.height_m), a=alarm, trend=trend, r=s.risk.level))
+            if s.alarm_level == 0:
+                lines.append(tr("{name}: {h} m, below alarm level I{trend} → risk level {r}", name=s.name,
+                                h=vn_number(s.height_m), trend=trend, r=s.risk.level))
+            else:
+                lines.append(tr("{name}: {h} m, alarm level {a}{trend} → risk level {r}", name=s.name,
+                                h=vn_number(s.height_m), a=("I", "II", "III")[s.alarm_level - 1], trend=trend,
+                                r=s.risk.level))
         self.stations.setText("\n".join(lines) or tr("No water level received yet."))
+        if state is not None and state.height_m is not None and not self._forecast_touched:
+            self.forecast.blockSignals(True)
+            self.forecast.setValue(state.height_m)  # a starting point for the officer's forecast
+            self.forecast.blockSignals(False)
         self._colour_map(monitor.village_levels())
         self._attach_alerts()
         self._ticks += 1
