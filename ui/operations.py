@@ -177,6 +177,8 @@ class Operations(QObject):
         menu.addAction(shift)
         menu.addAction(report)
         menu.addSeparator()
+        self.screens_menu = menu.addMenu(tr("Panels on screens"))
+        self.screens_menu.aboutToShow.connect(self._fill_screens_menu)
         themes = menu.addMenu(tr("Theme"))
         group = QActionGroup(self.window)
         current = saved_theme()
@@ -197,6 +199,26 @@ class Operations(QObject):
         toolbar.addWidget(button)
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+
+    def _fill_screens_menu(self) -> None:
+        """One submenu per panel with the screens to put it on (the current one checked)."""
+        from controlroom.ui.panels import PANELS, panel_title
+
+        titles = {p.id: panel_title(p) for p in PANELS}
+        self.screens_menu.clear()
+        for number, screen in enumerate(self.manager.screens, 1):
+            header = self.screens_menu.addAction(tr("Screen {n}: {name} ({w}×{h})", n=number, name=screen.key,
+                                                    w=screen.width, h=screen.height))
+            header.setEnabled(False)
+        self.screens_menu.addSeparator()
+        for panel_id in self.window.docks:
+            sub = self.screens_menu.addMenu(titles.get(panel_id, panel_id))
+            current = self.manager.window_of(panel_id)
+            for number, screen in enumerate(self.manager.screens, 1):
+                action = sub.addAction(tr("Screen {n}", n=number))
+                action.setCheckable(True)
+                action.setChecked(screen.key == current)
+                action.triggered.connect(lambda _c=False, p=panel_id, k=screen.key: self.manager.move_panel(p, k))
 
     def _record(self, action: str, target: str, detail: dict | None = None) -> None:
         """Operator-visible changes of the room (flood mode, layouts, theme) in the audit log."""

@@ -59,3 +59,18 @@ def test_flood_mode_and_layout_changes_are_audited(qtbot, qapp, make_window, ops
     with core.engine.connect() as conn:
         actions = [r.action for r in conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))]
     assert actions[:3] == ["flood_mode.enter", "flood_mode.leave", "config.screen_layout"]
+
+
+def test_the_screens_menu_moves_a_panel(qtbot, qapp, make_window, ops_context):
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)
+    operations._fill_screens_menu()
+    from controlroom.ui.panels import PANELS, panel_title
+
+    title = panel_title(next(p for p in PANELS if p.id == "camera_wall"))
+    sub = next(a.menu() for a in operations.screens_menu.actions() if a.menu() is not None and a.text() == title)
+    screen_two = sub.actions()[1]
+    assert not screen_two.isChecked()
+    screen_two.trigger()
+    assert operations.manager.window_of("camera_wall") == WALL.key
+    operations.close()
