@@ -69,6 +69,11 @@ def main() -> int:
     templates["ptz_get_status"] = (templates["ptz_get_status"].replace("{{pan_tilt_status}}", "{{move_status}}")
                                    .replace("{{zoom_status}}", "{{move_status}}")
                                    .replace("{{utc_time}}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+    if args.discovery:  # wsdiscovery drops a ProbeMatch that is not inside ProbeMatches
+        templates["probe_match"] = (templates["probe_match"]
+                                    .replace("<d:ProbeMatch>", "<d:ProbeMatches><d:ProbeMatch>")
+                                    .replace("</d:ProbeMatch>", "</d:ProbeMatch></d:ProbeMatches>")
+                                    .replace("discovery/ProbeMatch<", "discovery/ProbeMatches<"))
     if args.clock_offset:
         render = cam.onvif._render
 
