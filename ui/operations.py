@@ -113,6 +113,34 @@ class Operations(QObject):
         if key:
             self.presentation(key).toggle()
 
+    def _focused_key(self) -> str:
+        active = QApplication.activeWindow()
+        return next((k for k, w in self.manager.windows.items() if w is active), self.manager.main_key)
+
+    def choose_presentation_views(self, key: str | None = None):
+        """The cycle and dwell of a screen's presentation (remembered per screen)."""
+        from controlroom.ui.panels import PANELS, panel_title
+        from controlroom.ui.presentation_dialog import PresentationDialog
+        from controlroom.ui.screens import ScreenLayout
+
+        key = key or self._focused_key()
+        mode = self.presentation(key)
+        titles = {p.id: panel_title(p) for p in PANELS}
+        dialog = PresentationDialog(key, [(p, titles.get(p, p)) for p in self.window.docks], mode.cycle, mode.dwell_s,
+                                    self.window)
+
+        def accepted() -> None:
+            mode.cycle, mode.dwell_s = dialog.chosen(), dialog.dwell.value()
+            layout = self.store.get(key) or ScreenLayout()
+            layout.cycle, layout.dwell_s = list(mode.cycle), mode.dwell_s
+            self.store.put(key, layout)
+            self.store.save()
+            self._record("config.presentation", key, {"cycle": mode.cycle, "dwell_s": mode.dwell_s})
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
     # -- sign-in ---------------------------------------------------------------------------
     def ask_sign_in(self, locked_user: str | None = None) -> SignInDialog | None:
         engine = getattr(self.context.core, "engine", None)
@@ -162,13 +190,14 @@ class Operations(QObject):
         self.flood.changed.connect(lambda on: self._record("flood_mode.enter" if on else "flood_mode.leave", "console"))
         self.manager.layout_changed.connect(lambda: self._record("config.screen_layout", "screens.json"))
         self.presentation_action = self._action(tr("Presentation on this screen"), lambda: self.toggle_presentation(), "F10")
+        self.views_action = self._action(tr("Presentation views…"), lambda: self.choose_presentation_views())
         sign_in = self._action(tr("Sign in…"), lambda: self.ask_sign_in())
         lock = self._action(tr("Lock the console"), lambda: self.session.lock("manual"), "Ctrl+L")
         sign_out = self._action(tr("Sign out"), lambda: (self.session.sign_out(), self.ask_sign_in()))
         shift = self._action(tr("Shift log and handover…"), lambda: self.open_shift_log())
         report = self._action(tr("Daily report…"), lambda: self.open_report())
         menu = self.window.menuBar().addMenu(tr("&Operations"))
-        for action in (self.flood_action, self.presentation_action):
+        for action in (self.flood_action, self.presentation_action, self.views_action):
             menu.addAction(action)
         menu.addSeparator()
         for action in (sign_in, lock, sign_out):

@@ -74,3 +74,23 @@ def test_the_screens_menu_moves_a_panel(qtbot, qapp, make_window, ops_context):
     screen_two.trigger()
     assert operations.manager.window_of("camera_wall") == WALL.key
     operations.close()
+
+
+def test_presentation_views_are_chosen_and_remembered_per_screen(qtbot, qapp, make_window, ops_context, data_dir):
+    from PyQt6.QtCore import Qt
+
+    from controlroom.ui.screens import LayoutStore
+
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)
+    dialog = operations.choose_presentation_views(DESK.key)
+    for i in range(dialog.list.count()):
+        item = dialog.list.item(i)
+        item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in ("map", "graphs")
+                           else Qt.CheckState.Unchecked)
+    dialog.dwell.setValue(45)
+    dialog.accept()
+    assert operations.presentation(DESK.key).cycle == ["graphs", "map"]
+    operations.close()
+    again = LayoutStore(data_dir / "screens.json").get(DESK.key)
+    assert again.cycle == ["graphs", "map"] and again.dwell_s == 45
