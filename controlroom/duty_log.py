@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, select
 
 from controlroom.audit import append_entry, verify_chain
-from controlroom.domain import DeviceStatus
+from controlroom.domain import ConnectionState, DeviceStatus
 from controlroom.i18n import tr
 from controlroom.operators import Operator
 from controlroom.storage.models import audit_log, from_ms
@@ -71,8 +71,10 @@ class DutyLog:
         self._storage = storage
         self._site = config.site.id
         self._alerts_seen: dict[str, tuple[int, bool]] = {}
+        self._link_up: dict[str, bool] = {}
         if bus is not None:
             bus.subscribe(DeviceStatus, self._on_device)
+            bus.subscribe(ConnectionState, self._on_link)
             try:
                 from controlroom.flood_monitor import RiskLevelChanged
                 bus.subscribe(RiskLevelChanged, self._on_risk)
@@ -136,6 +138,12 @@ class DutyLog:
     def _on_device(self, status: DeviceStatus) -> None:
         if not status.online:
             self.event("outage", tr("Device {id} went offline", id=status.device_id), device=status.device_id)
+
+    def _on_link(self, state: ConnectionState) -> None:
+        if state.link == "broker" and state.connected != self._link_up.get(state.link, True):
+            self._link_up[state.link] = state.connected
+            text = tr("Broker link restored") if state.connected else tr("Broker link lost: {detail}", detail=state.detail)
+            self.event("outage", text, link=state.link, connected=state.connected)
 
     def _on_risk(self, change) -> None:
         self.event("risk_level", tr("Risk level at {station}: {old} → {new} ({basis})", station=change.sensor_id,

@@ -18,7 +18,7 @@ from typing import Callable
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
-                             QListWidget, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
+                             QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from controlroom.flood_bulletins import ACTIVE, BulletinDraft
@@ -148,6 +148,10 @@ class FloodDutyPanel(QWidget):
         self.damage_tab = DamageTab(self)
         self.tabs.addTab(self.duty_tab, tr("Duty log"))
         self.tabs.addTab(self.damage_tab, tr("Quick damage report"))
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
 
         self.shortcut = QShortcut(QKeySequence(Qt.Key.Key_F8), self.window() or self)
         self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -170,7 +174,12 @@ class FloodDutyPanel(QWidget):
         return self._operator()
 
     def report_error(self, error: Exception) -> None:
-        QMessageBox.warning(self, tr("Flood duty"), str(error))
+        self.notify(str(error), error=True)
+
+    def notify(self, text: str, error: bool = False) -> None:
+        """A line at the bottom of the panel (not a modal box: the officer keeps working)."""
+        self.status.setText(text)
+        self.status.setStyleSheet("color: white; background: #c62828; padding: 4px;" if error else "padding: 4px;")
 
     def _on_done(self, on_done, result, error) -> None:
         if self.worker.closed:

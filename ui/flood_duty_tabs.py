@@ -7,7 +7,7 @@ from html import escape
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                             QLineEdit, QListWidget, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem,
+                             QLineEdit, QListWidget, QPushButton, QTableWidget, QTableWidgetItem,
                              QVBoxLayout, QWidget)
 
 from controlroom.damage_indicators import GROUPS, INDICATORS
@@ -140,7 +140,7 @@ class DutyLogTab(QWidget):
 
         def show(result):
             ok, reason = result
-            QMessageBox.information(self, tr("Duty log"), tr("The duty log is intact.") if ok else reason)
+            self.panel.notify(tr("The duty log is intact.") if ok else reason, error=not ok)
 
         self.panel.worker.run(lambda: self.log.verify_shift(shift), show)
 
@@ -165,7 +165,7 @@ class DutyLogTab(QWidget):
                     f"<p><i>{escape(tr('Audit chain verified.') if ok else reason)}</i></p>")
             return html_to_pdf(html, path, "Sổ trực ban")
 
-        self.panel.worker.run(build, lambda p: QMessageBox.information(self, tr("Duty log"), tr("Saved {path}", path=str(p))))
+        self.panel.worker.run(build, lambda p: self.panel.notify(tr("Saved {path}", path=str(p))))
 
 
 class DamageTab(QWidget):
@@ -316,8 +316,7 @@ class DamageTab(QWidget):
             self.reports.mark_exported(operator, report, paths)
             return paths
 
-        self.panel.worker.run(build, lambda paths: QMessageBox.information(
-            self, tr("Quick damage report"), tr("Saved {path}", path="\n".join(paths))))
+        self.panel.worker.run(build, lambda paths: self.panel.notify(tr("Saved {path}", path="; ".join(paths))))
 
     def check_reminder(self) -> list:
         return self.reports.reminder(datetime.now(timezone.utc))

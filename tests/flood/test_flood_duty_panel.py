@@ -90,3 +90,13 @@ def test_duty_log_takes_a_note(panel, qtbot):
     tab.add_note()
     qtbot.waitUntil(lambda: any("La Vân Hạ" in tab.entries.item(i).text() for i in range(tab.entries.count())),
                     timeout=20_000)
+
+
+def test_duty_log_exports_a_pdf(panel, qtbot, data_dir):
+    widget, core, config = panel
+    tab = widget.duty_tab
+    tab.start_shift()
+    qtbot.waitUntil(lambda: tab.log_shift() is not None, timeout=20_000)
+    tab.export_pdf()
+    qtbot.waitUntil(lambda: bool(list((data_dir / "reports").glob("so-truc-ban-*.pdf"))), timeout=30_000)
+    qtbot.waitUntil(lambda: "so-truc-ban" in widget.status.text(), timeout=30_000)
