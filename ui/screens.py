@@ -240,6 +240,8 @@ class ScreenManager(QObject):
         for screen in self.screens:
             self._restore_state(screen.key)
             self._place(self.windows[screen.key], screen)
+        log.info("screens: %s; panels: %s", ", ".join(f"{s.key} {s.width}x{s.height}" for s in self.screens),
+                 {k: self.panels_on(k) for k in self.windows})
 
     def _open_window(self, screen: ScreenInfo) -> QMainWindow:
         window = self._make_window(screen.key)
