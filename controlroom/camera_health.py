@@ -56,6 +56,7 @@ class HealthTracker:
         self._failed = False
         self._ever_live = False
         self._frame_times: deque[float] = deque(maxlen=512)
+        self._interval: float = 0.0  # smoothed time between frames: a 1 fps camera stalls after 3 s, not 2
         self._last_frame: float | None = None
         self._last_frame_utc: datetime | None = None
         self._failed_utc: datetime | None = None
@@ -80,6 +81,10 @@ class HealthTracker:
     def frame(self, width: int, height: int, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
+            if self._last_frame is not None:
+                gap = now - self._last_frame
+                if gap < self.offline_after_s:  # a reconnect gap is not a frame interval
+                    self._interval = gap if not self._interval else 0.9 * self._interval + 0.1 * gap
             self._frame_times.append(now)
             self._last_frame = now
             self._last_frame_utc = None  # computed lazily: a datetime per frame is waste
@@ -97,6 +102,10 @@ class HealthTracker:
             self._connected = False
             self._failed = True
             self._error = error
+
+    def stall_after_s_now(self) -> float:
+        """A frame older than max(stall_after_s, 3 frame intervals) means stalled."""
+        return max(self.stall_after_s, 3.0 * self._interval)
 
     @staticmethod
     def _utc_of(monotonic_ts: float) -> datetime:
@@ -117,9 +126,9 @@ class HealthTracker:
                 state = StreamState.CONNECTING
             elif age is None:
                 state = StreamState.CONNECTING
-            elif age >= self.offline_after_s:
+            elif age >= max(self.offline_after_s, self.stall_after_s_now() + 1.0):
                 state = StreamState.OFFLINE
-            elif age >= self.stall_after_s:
+            elif age >= self.stall_after_s_now():
                 state = StreamState.STALLED
             else:
                 state = StreamState.LIVE

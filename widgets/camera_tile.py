@@ -111,7 +111,8 @@ class CameraTile(QWidget):
     def set_health(self, health: StreamHealth | None) -> None:
         previous = self.health
         self.health = health
-        if previous is None or health is None or previous.state != health.state or previous.reconnects != health.reconnects:
+        if (previous is None or health is None or previous.state != health.state or previous.reconnects != health.reconnects
+                or health.state is StreamState.STALLED):  # the frame's age on the STALLED badge counts up
             self._update_tooltip()
             self.update()
 
@@ -260,7 +261,10 @@ class CameraTile(QWidget):
         colour = STATE_COLOURS[state]
         text = state_label(state).upper()
         since = self.health.down_since if self.health else None
-        if since is not None and state in (StreamState.OFFLINE, StreamState.STALLED):
+        age = self.health.frame_age_s if self.health else None
+        if state is StreamState.STALLED and age is not None:  # a frozen frame never looks live
+            text += "  " + tr("last frame {age:.1f} s ago", age=age)
+        elif since is not None and state is StreamState.OFFLINE:
             text += "  " + tr("since {time}", time=since.astimezone(self.tz).strftime("%H:%M:%S"))
         big = state is StreamState.OFFLINE or (state is StreamState.CONNECTING and self._image is None)
         font = self._font(int(unit * (1.2 if big else 0.9)), bold=True)
