@@ -78,6 +78,7 @@ class Operations(QObject):
             if layout is not None and layout.presentation:
                 self.presentation(screen.key).enter()
         self._sign_in_wanted = sign_in and getattr(core, "engine", None) is not None
+        self.demo = demo
         if demo and getattr(core, "storage", None) is not None:  # documented demo accounts, demo only
             from controlroom.operators_cli import seed_demo_operators
 
@@ -148,7 +149,14 @@ class Operations(QObject):
             return None
         if self._dialog is not None and self._dialog.isVisible():
             return self._dialog
-        self._dialog = SignInDialog(self.session, database_check(engine, self.config.site.id), self.window, locked_user)
+        hint = ""
+        if self.demo:
+            from controlroom.operators_cli import DEMO_ACCOUNTS
+
+            hint = tr("Demo accounts: {accounts}", accounts=", ".join(
+                f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
+        self._dialog = SignInDialog(self.session, database_check(engine, self.config.site.id), self.window, locked_user,
+                                    hint)
         self._dialog.open()
         dialog, site_id = self._dialog, self.config.site.id
 

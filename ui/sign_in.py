@@ -84,7 +84,7 @@ class SignInDialog(QDialog):
     `check(username, password) -> Operator | None` is injectable (tests, other stores)."""
 
     def __init__(self, session: Session, check: Callable[[str, str], Operator | None],
-                 parent: QWidget | None = None, locked_user: str | None = None) -> None:
+                 parent: QWidget | None = None, locked_user: str | None = None, hint: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("signInDialog")
         self.session = session
@@ -113,6 +113,11 @@ class SignInDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.message)
+        if hint:
+            note = QLabel(hint)
+            note.setObjectName("signInHint")
+            note.setWordWrap(True)
+            layout.addWidget(note)
         layout.addWidget(self.button, alignment=Qt.AlignmentFlag.AlignRight)
         (self.password if locked_user else self.username).setFocus()
 
