@@ -20,7 +20,7 @@ class LiveState:
         self._readings: dict[str, Reading] = {}
         self._devices: dict[str, DeviceStatus] = {}
         self._speakers: dict[str, SpeakerStatus] = {}
-        bus.subscribe(Reading, self._on_reading)
+        bus.subscribe(Reading, self._on_reading, batch=self._on_readings)
         bus.subscribe(DeviceStatus, self._on_device)
         bus.subscribe(SpeakerStatus, self._on_speaker)
 
@@ -29,6 +29,17 @@ class LiveState:
             current = self._readings.get(reading.address)
             if current is None or reading.ts >= current.ts:
                 self._readings[reading.address] = reading
+
+    def _on_readings(self, batch) -> None:
+        """Bus batch callback: one lock for the readings of a whole read burst."""
+        with self._lock:
+            latest = self._readings
+            get = latest.get
+            for reading in batch:
+                address = f"sensor/{reading.sensor_id}/{reading.metric}"
+                current = get(address)
+                if current is None or reading.ts >= current.ts:
+                    latest[address] = reading
 
     def _on_device(self, status: DeviceStatus) -> None:
         with self._lock:

@@ -10,6 +10,10 @@ QoS 1 subscriptions renewed in ``on_connect``. An embedded broker that speaks on
 Bad payloads are counted by reason, logged once per burst and dropped; nothing raised in a
 callback may reach paho (an exception there would end its network thread). Redelivered
 readings are dropped on (sensor, metric, ts) with a bounded two-generation set.
+
+Batched: the events of all messages read in one socket wake-up (bounded by the Receive
+Maximum we announce) go on the bus as ONE ``publish_batch``, so subscribers pay their lock or
+queue put once per burst, not once per reading (see ``paho_buffered``).
 """
 
 from __future__ import annotations
@@ -173,7 +177,15 @@ class MqttFeed:
         self._recent = _RecentReadings(DEDUP_GENERATION)
         self._burst_log = _BurstLog(LOG_BURST_S)
         self._setup_error: str | None = None
+        # events and counts of the messages read since the last _flush() (network thread only)
+        self._pending: list = []
+        self._pending_received = 0
+        self._pending_readings = 0
+        self._pending_duplicates = 0
         self._client = self._make_client(username, password, config.mqtt.tls if tls is None else tls)
+        self._batched = isinstance(self._client, BufferedClient)
+        if self._batched:
+            self._client.on_packets_read = self._on_packets_read
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -239,6 +251,7 @@ class MqttFeed:
                 log.info("could not publish offline status: %s", exc)
         self._client.disconnect()
         self._client.loop_stop()
+        self._flush()  # the network thread is gone: what it read last goes out now
         if self._connected:
             self._set_connected(False, tr("disconnected"))
 
@@ -360,34 +373,58 @@ class MqttFeed:
             self._burst_log.warn("internal_error", "failed to handle an MQTT message", exc_info=True)
 
     def _handle(self, message: mqtt.MQTTMessage) -> None:
+        """Parse and de-duplicate one message; its events wait in ``_pending`` for _flush()."""
         now = datetime.now(UTC)
         try:
             topic = message.topic
         except UnicodeDecodeError:
             topic = repr(message._topic)  # paho has no public raw topic
         events = self.parser.parse(topic, message.payload, now)
-        readings = 0
-        duplicates = 0
-        publish = self.bus.publish
+        pending = self._pending
         seen: set[str] | None = None  # one message: one sensor, one timestamp
+        readings = 0
         for event in events:
-            if type(event) is Reading:
+            event_type = type(event)
+            if event_type is Reading:
                 if seen is None:
                     seen = self._recent.metrics_seen(event.sensor_id, event.ts)
-                if event.metric in seen:
-                    duplicates += 1
+                metric = event.metric
+                if metric in seen:
+                    self._pending_duplicates += 1
                     continue
-                seen.add(event.metric)
+                seen.add(metric)
                 readings += 1
-            elif type(event) is Rejected:
+            elif event_type is Rejected:
                 self._burst_log.warn(event.reason, "dropped MQTT message on %s: %s (%s)", event.topic, event.reason, event.detail)
-            publish(event)
+            pending.append(event)
+        self._pending_received += 1
+        self._pending_readings += readings
+        self._last_message_at = now
+        if not self._batched:
+            self._flush()
+
+    def _on_packets_read(self) -> None:
+        try:
+            self._flush()
+        except Exception:  # never into paho's loop
+            self.parser.rejects["internal_error"] += 1
+            self._burst_log.warn("internal_error", "failed to publish MQTT events", exc_info=True)
+
+    def _flush(self) -> None:
+        """Publish the events of every message read since the last flush as ONE bus batch
+        (network thread; paho's loop calls it after each read burst), then count them."""
+        received = self._pending_received
+        if not received:
+            return
+        events, self._pending = self._pending, []
+        self.bus.publish_batch(events)
+        readings, duplicates = self._pending_readings, self._pending_duplicates
+        self._pending_received = self._pending_readings = self._pending_duplicates = 0
         with self._lock:
-            self._received += 1
+            self._received += received
             self._readings += readings
             self._duplicates += duplicates
-            self._last_message_at = now
-            self._window_count += 1
+            self._window_count += received
             elapsed = time.monotonic() - self._window_start
             if elapsed >= 1.0:
                 instant = self._window_count / elapsed

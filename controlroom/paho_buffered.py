@@ -19,7 +19,11 @@ class BufferedClient(mqtt.Client):
     writer in the same process each re-acquire can wait a switch interval: at thousands of
     messages/s that, not parsing, was the feed's limit. Reading until the socket is empty is
     bounded by the Receive Maximum we announce (the broker stops sending until we PUBACK).
-    Relies on paho internals (``_sock_recv``, ``_packet_read``): checked at import below."""
+    Relies on paho internals (``_sock_recv``, ``_packet_read``): checked at import below.
+
+    ``on_packets_read`` (optional, no arguments) is called after each run of packets read in
+    one wake-up (and every ``_SERVICE_EVERY`` packets in a long flood): the feed publishes the
+    readings of all those messages on the bus as ONE batch there."""
 
     _CHUNK = 65536
     _SERVICE_EVERY = 256
@@ -30,6 +34,7 @@ class BufferedClient(mqtt.Client):
         self._rbuf = b""
         self._rpos = 0
         self._rsock = None
+        self.on_packets_read = None
 
     def _sock_recv(self, bufsize: int) -> bytes:
         if self._sock is not self._rsock:  # new connection: forget bytes of the old one
@@ -76,6 +81,7 @@ class BufferedClient(mqtt.Client):
                     return self._loop_rc_handle(rc)
                 packets += 1
                 if packets % self._SERVICE_EVERY == 0:
+                    self._packets_read()
                     # a long flood (QoS 0 has no in-flight window): send the queued PUBACKs
                     # and keep-alive pings without leaving, or buffered packets would wait
                     # for the socket to become readable again
@@ -85,6 +91,12 @@ class BufferedClient(mqtt.Client):
         finally:
             if self._sockpairW is None:
                 self._sockpairW = wake
+            self._packets_read()
+
+    def _packets_read(self) -> None:
+        hook = self.on_packets_read
+        if hook is not None:
+            hook()
 
 
 PAHO_INTERNALS_OK = all(
