@@ -93,6 +93,7 @@ class GraphView(QWidget):
         self._now = now_fn
         self.force_resolution = force_resolution  # "raw" for the benchmark's baseline
         self.plots: list[SensorPlot] = []
+        self._hidden_read: tuple | None = None
         self.generation = 0
         self.timing: LoadTiming | None = None
         self.range_key = "24h"
@@ -194,7 +195,11 @@ class GraphView(QWidget):
 
     # --- loading --------------------------------------------------------------------------
     def load(self, start: float, end: float, follow: bool = False, fetch: tuple[float, float] | None = None) -> int:
-        """Show [start, end]; read [fetch] (default: the same) in a worker. Returns the generation."""
+        """Show [start, end]; read [fetch] (default: the same) in a worker. Returns the generation.
+
+        Plots on screen are read first and drawn as soon as they arrive (``loaded``); the
+        ones scrolled out of view follow in a second read, so a range change costs what the
+        operator can see, not the number of series."""
         self.generation += 1
         generation = self.generation
         fetch_start, fetch_end = fetch or (start, end)
@@ -202,32 +207,49 @@ class GraphView(QWidget):
         self.timing = LoadTiming(generation, time.perf_counter())
         for plot in self.plots:
             plot.show_range(start, end, follow)
-        specs = [p.spec for p in self.plots]
+        visible = [p for p in self.plots if not p.visibleRegion().isEmpty()] or self.plots[:4]
+        hidden = [p for p in self.plots if p not in visible]
+        self.message.emit(tr("Loading…"))
+        self._hidden_read = (generation, hidden, fetch_start, fetch_end, resolution) if hidden else None
+        self._read(generation, visible, fetch_start, fetch_end, resolution, first=True)
+        return generation
+
+    def _read(self, generation: int, plots: list[SensorPlot], start: float, end: float, resolution: str,
+              first: bool) -> None:
+        specs = [p.spec for p in plots]
         reader = self._reader
 
         def work() -> list:  # rain is summed per hour whatever the span
-            return [reader(s.sensor_id, s.metric, fetch_start, fetch_end, "hour" if s.kind == "rain" else resolution)
+            if generation != self.generation:
+                return []  # superseded before it started: skip the read
+            return [reader(s.sensor_id, s.metric, start, end, "hour" if s.kind == "rain" else resolution)
                     for s in specs]
 
-        self.message.emit(tr("Loading…"))
-        self._run(work, lambda result: self._apply(generation, fetch_start, fetch_end, result), self._failed)
-        return generation
+        self._run(work, lambda result: self._apply(generation, plots, start, end, result, first), self._failed)
 
-    def _apply(self, generation: int, start: float, end: float, result: object) -> None:
-        if generation != self.generation or not isinstance(result, list) or len(result) != len(self.plots):
+    def _apply(self, generation: int, plots: list[SensorPlot], start: float, end: float, result: object,
+               first: bool = True) -> None:
+        if generation != self.generation or not isinstance(result, list) or len(result) != len(plots):
             return  # the operator moved on; a newer load is coming
+        if any(p not in self.plots for p in plots):
+            return  # the sensor changed meanwhile
         rows = 0
-        for plot, series in zip(self.plots, result):
+        for plot, series in zip(plots, result):
             half = BUCKET_S.get(series.resolution, 0.0) / 2.0
             envelope = series.resolution != "raw" and plot.spec.kind != "rain"
             value = series.value * series.count if plot.spec.kind == "rain" else series.value
             plot.set_series(series.ts + half, value, series.min if envelope else None,
                             series.max if envelope else None, start=start, end=end, resolution=series.resolution)
             rows += len(series.ts)
+        if not first:
+            return
+        pending, self._hidden_read = self._hidden_read, None
+        if pending is not None and pending[0] == generation:  # then the plots out of view
+            self._read(*pending, first=False)
         if self.timing is not None and self.timing.generation == generation:
             self.timing.rows = rows
             self.timing.finished = time.perf_counter()
-        resolution = next((s.resolution for p, s in zip(self.plots, result) if p.spec.kind != "rain"), "hour")
+        resolution = next((s.resolution for p, s in zip(plots, result) if p.spec.kind != "rain"), "hour")
         self.message.emit(tr("{rows} points ({resolution})", rows=rows, resolution=resolution_label(resolution)))
         self.loaded.emit(generation)
 

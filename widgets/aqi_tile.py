@@ -103,3 +103,20 @@ class AqiTile(TileFrame):
     def _colour_text(self, colour: str) -> None:
         for label, _share, _bold in self._scaled:
             label.setStyleSheet(f"color:{colour};background:transparent;")
+
+
+def _demo() -> None:  # python -m controlroom.widgets.aqi_tile
+    from PyQt6.QtWidgets import QApplication
+
+    from controlroom.vn_aqi import hourly_aqi
+
+    app = QApplication([])
+    tile = AqiTile("aqi/demo", "Trạm quan trắc không khí UBND xã")
+    tile.show_result(hourly_aqi({"pm25": [62.0, 58.0, 55.0] + [40.0] * 9, "no2": [118.7]}))
+    tile.resize(520, 380)
+    tile.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    _demo()

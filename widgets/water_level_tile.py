@@ -68,3 +68,18 @@ class WaterLevelTile(TileFrame):
         for label, _share, _bold in self._scaled:
             label.setStyleSheet(f"color:{colour};background:transparent;")
         self.fit_labels()
+
+
+def _demo() -> None:  # python -m controlroom.widgets.water_level_tile
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication([])
+    tile = WaterLevelTile("sensor/wl_phu_oc/level", "Sông Bồ tại Phú Ốc")
+    tile.show_level(3.42, 18.5, 2, (3, 1.08))
+    tile.resize(300, 300)
+    tile.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    _demo()
