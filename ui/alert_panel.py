@@ -34,6 +34,7 @@ from controlroom.alert_model import KINDS, Alert, AlertState, Priority, kind_lab
 from controlroom.cap_export import export_alerts
 from controlroom.i18n import tr
 from controlroom.operators import PermissionDenied
+from controlroom.ui.flood_mode import is_flood_alert
 from controlroom.paths import data_dir
 from controlroom.ui.alert_dialogs import AcknowledgeDialog, ManualAlertDialog, ShelveDialog
 from controlroom.ui.background import run_in_background
@@ -113,6 +114,7 @@ class AlertPanel(QWidget):
             self.village_filter.addItem(village.name, village.id)
         self.kind_filter = QComboBox()
         self.kind_filter.addItem(tr("All kinds"), None)
+        self.kind_filter.addItem(tr("Flood: water levels, rain, flood-point cameras"), "flood")  # flood mode picks it
         for kind in KINDS:
             self.kind_filter.addItem(kind_label(kind), kind)
         self.priority_filter = QComboBox()
@@ -214,7 +216,8 @@ class AlertPanel(QWidget):
         minimum = self.priority_filter.currentData() or Priority.LOW
         show_normal = self.show_normal.isChecked()
         return [a for a in snapshot.alerts
-                if (village is None or a.village == village) and (kind is None or a.kind == kind)
+                if (village is None or a.village == village)
+                and (kind is None or a.kind == kind or (kind == "flood" and is_flood_alert(self.config, a)))
                 and a.priority >= minimum and (show_normal or a.state is not AlertState.NORMAL)]
 
     def _refresh(self, snapshot: AlertSnapshot) -> None:

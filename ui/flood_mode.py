@@ -31,6 +31,18 @@ FLOOD_ALERT_KINDS = ("alarm_level", "rate_of_rise", "threshold")  # water level 
 FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors", "flood_duty")
 
 
+def is_flood_alert(config: Config, alert) -> bool:
+    """A flood alert: a flood rule kind on a water-level or rain sensor, or any alert from a
+    flood-group camera (the alert queue's "flood" filter)."""
+    kind, parts = alert.kind, str(alert.source).split("/")
+    if len(parts) >= 2 and parts[0] == "sensor":
+        sensor = config.sensor(parts[1])
+        return kind in FLOOD_ALERT_KINDS and sensor is not None and sensor.kind in ("water_level", "rain")
+    if len(parts) >= 2 and parts[0] == "camera":
+        return any(c.id == parts[1] and c.group == FLOOD_GROUP for c in config.cameras)
+    return False
+
+
 def flood_cameras(config: Config) -> list[str]:
     """The camera ids of the flood-prone points (camera group "flood"), in config order."""
     return [c.id for c in config.cameras if c.group == FLOOD_GROUP]
@@ -190,7 +202,9 @@ class FloodMode(QObject):
         if hasattr(alerts, "set_kind_filter"):  # several kinds at once, when the panel offers it
             alerts.set_kind_filter(FLOOD_ALERT_KINDS)
             return
-        index = alerts.kind_filter.findData(FLOOD_ALERT_KINDS[0])
+        index = alerts.kind_filter.findData("flood")  # the queue's own flood filter, when it has one
+        if index < 0:
+            index = alerts.kind_filter.findData(FLOOD_ALERT_KINDS[0])
         if index >= 0:
             alerts.kind_filter.setCurrentIndex(index)
 

@@ -90,3 +90,19 @@ def test_presentation_hides_chrome_cycles_and_restores(qtbot, make_window):
     assert window.panel_widgets["camera_wall"] is wall and wall.readers_started == 1  # streams untouched
     assert {p: (d.isVisible(), window.dockWidgetArea(d)) for p, d in window.docks.items()} == arrangement
     assert window.styleSheet() == ""
+
+
+def test_flood_alerts_are_water_and_rain_rules_and_flood_point_cameras(demo_config):
+    from types import SimpleNamespace as Alert
+
+    from controlroom.ui.flood_mode import is_flood_alert
+
+    water = next(s for s in demo_config.sensors if s.kind == "water_level")
+    air = next(s for s in demo_config.sensors if s.kind not in ("water_level", "rain"))
+    flood_camera = flood_cameras(demo_config)[0]
+    office_camera = next(c.id for c in demo_config.cameras if c.group != "flood")
+    assert is_flood_alert(demo_config, Alert(kind="alarm_level", source=f"sensor/{water.id}/level"))
+    assert not is_flood_alert(demo_config, Alert(kind="threshold", source=f"sensor/{air.id}/pm25"))
+    assert is_flood_alert(demo_config, Alert(kind="camera_offline", source=f"camera/{flood_camera}"))
+    assert not is_flood_alert(demo_config, Alert(kind="camera_offline", source=f"camera/{office_camera}"))
+    assert not is_flood_alert(demo_config, Alert(kind="citizen_report", source="report/r1"))
