@@ -84,12 +84,13 @@ def test_camera_status_is_retained_on_the_broker_and_reaches_a_second_core(peer,
         reader.join(15)
 
 
-def test_a_frozen_stream_shows_stalled_with_the_frame_age_until_frames_flow_again(make_peer, qtbot, tmp_path):
+def test_a_frozen_stream_shows_stalled_with_the_frame_age_until_frames_flow_again(make_peer, qtbot, tmp_path, demo_config):
     from controlroom.widgets.camera_tile import CameraTile
 
     frozen_peer = make_peer()
     reader = StreamReader("cam01", sub_uri(frozen_peer), read_timeout_s=8.0).start()
     tile = CameraTile(0, ZoneInfo("Asia/Ho_Chi_Minh"))
+    tile.set_camera(demo_config.cameras[0], "Niêm Phò")
     tile.resize(640, 400)
     tile.show()
 
