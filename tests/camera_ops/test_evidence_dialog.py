@@ -1,0 +1,44 @@
+"""The evidence dialog exports a signed package from its worker, and asks for a reason."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from controlroom.evidence import verify_package
+from controlroom.operators import Operator, Role
+from controlroom.ui.evidence_dialog import EvidenceDialog
+
+
+def test_dialog_exports_a_verifiable_package_and_needs_a_reason(qtbot, tmp_path, data_dir):
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    now = datetime.now(timezone.utc)
+    dialog = EvidenceDialog("cam07", "Cầu Phước Yên", Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER),
+                            ZoneInfo("Asia/Ho_Chi_Minh"), "quangtho", lambda: frame,
+                            lambda s: [(now - timedelta(seconds=1 - i / 8), frame) for i in range(8)],
+                            tmp_path / "out", data_dir=data_dir)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 560)
+    dialog.show()
+    dialog.start_export()
+    assert dialog.package is None and dialog.status.text()  # no reason: nothing exported
+    dialog.reason.setPlainText("Công văn 12/CA Công an xã Quảng Thọ")
+    shots = os.environ.get("CAMERA_OPS_SHOTS")
+    if shots:
+        dialog.grab().save(os.path.join(shots, "evidence_dialog.png"))
+    dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.package is not None, timeout=60000)
+    assert verify_package(dialog.package.folder).ok
+    if shots:
+        dialog.grab().save(os.path.join(shots, "evidence_dialog_done.png"))
+
+
+def test_a_viewer_cannot_start_an_export(qtbot, tmp_path, data_dir):
+    dialog = EvidenceDialog("cam07", "Cầu", Operator("xem", "Khách", Role.VIEWER), ZoneInfo("Asia/Ho_Chi_Minh"),
+                            "quangtho", lambda: None, None, tmp_path, data_dir=data_dir)
+    qtbot.addWidget(dialog)
+    assert not dialog.export_button.isEnabled()
+    assert "Khách" in dialog.status.text()
