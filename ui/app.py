@@ -239,7 +239,6 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             window.hide()
             window.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-            QCoreApplication.processEvents()
 
 
 def broker_text(backend) -> tuple[str, str]:

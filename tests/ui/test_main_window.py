@@ -138,3 +138,11 @@ def test_status_bar_says_reconnecting_while_the_broker_is_down(qtbot, window, sh
     assert "đang kết nối lại" in bar.broker_label.text()
     broker.start()
     qtbot.waitUntil(lambda: bar.broker_label.property("level") == "ok", timeout=60_000)
+
+
+def test_reset_layout_brings_back_closed_and_floating_panels(qtbot, window):
+    window.docks["devices"].close()
+    window.docks["readings"].setFloating(True)
+    window.reset_layout()
+    assert not window.docks["devices"].isHidden()
+    assert not window.docks["readings"].isFloating()

@@ -23,6 +23,12 @@ def _command() -> list[str]:
     return [str(Path(sys.executable).with_name("controlroom"))]
 
 
+def _around_traceback(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if "WARN:" not in line]
+    start = next((i for i, line in enumerate(lines) if "Traceback" in line), 0)
+    return "\n".join(lines[max(0, start - 5):start + 25])
+
+
 def _png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
@@ -58,7 +64,7 @@ def test_screenshot_option_writes_a_png_of_the_main_window_and_exits_0(tmp_path,
         capture_output=True, text=True, timeout=150, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr, _around_traceback(result.stderr)
     width, height = _png_size(shot)
     assert width >= 640 and height >= 480
 
@@ -71,7 +77,7 @@ def test_demo_screenshot_runs_broker_simulator_and_core_end_to_end(tmp_path):
         capture_output=True, text=True, timeout=150, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr, _around_traceback(result.stderr)
     assert _png_size(shot)[0] >= 640
     log_text = (tmp_path / "data" / "controlroom.log").read_text(encoding="utf-8")
     assert "screenshot saved" in log_text
