@@ -7,6 +7,11 @@ Windows) publishing multi-metric QoS-1 readings for many sensors:
   2. ours: MqttFeed -> PayloadParser -> EventBus -> StorageWriter (SQLite WAL), timed until
      every reading is committed; rows are counted in the database at the end (lost = published
      - stored).
+In the same process the console's Qt side runs offscreen while "ours" floods: the real
+CoreBridge on the core's bus feeding the real ReadingsTable (shown, painted), LiveState, and a
+probe QTimer every 10 ms recording how late it fires: gui_latency_ms_p99 / _max (goal: 50 ms;
+the GUI thread is the benchmark's main thread, so it also competes for the GIL with the feed
+and writer threads, as in the app). --no-gui leaves the Qt side out.
 Prints one JSON line last. Run: /opt/crvenv/bin/python benchmarks/ingest.py [--messages N]
 """
 
@@ -19,6 +24,7 @@ import os
 import getpass
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -175,6 +181,92 @@ def run_baseline(port: int, args, sensors: list[str], base_ms: int, round_no: in
     return {"messages": count, "seconds": seconds, "readings_per_s": readings / seconds, "readings_per_cpu_s": readings / cpu}
 
 
+class LatencyProbe:
+    """A 10 ms QTimer on the GUI thread; each lateness (gap - interval) is one sample."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        from PyQt6.QtCore import Qt, QTimer
+
+        self.interval_s = interval_ms / 1000.0
+        self.samples: list[float] = []
+        self._last: float | None = None
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._timer.setInterval(interval_ms)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.samples.append(max(0.0, now - self._last - self.interval_s) * 1000.0)
+        self._last = now
+
+    def summary(self) -> dict:
+        data = sorted(self.samples) or [0.0]
+        return {
+            "p50": data[len(data) // 2],
+            "p99": data[min(len(data) - 1, int(len(data) * 0.99))],
+            "max": data[-1],
+            "samples": len(self.samples),
+        }
+
+
+class GuiSide:
+    """The console's Qt side on the core's bus: bridge -> ReadingsTable, plus LiveState."""
+
+    def __init__(self, config, bus, fixed_columns: bool = False) -> None:
+        from controlroom.live_state import LiveState
+        from controlroom.ui.bridge import CoreBridge
+        from controlroom.widgets.readings_table import ReadingsTable
+
+        self.live = LiveState(bus)
+        self.bridge = CoreBridge(bus)
+        self.table = ReadingsTable(config, self.live)
+        self.table.resize(1200, 900)
+        self.bridge.readings.connect(self.table.apply_readings)
+        self.table.show()
+        if fixed_columns:  # diagnosis: without the widget's ResizeToContents columns
+            from PyQt6.QtWidgets import QHeaderView
+
+            header = self.table.horizontalHeader()
+            for column in range(header.count()):
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+
+    def close(self) -> None:
+        self.bridge.close()
+        self.table.close()
+        self.table.deleteLater()
+
+
+def run_gui_until(condition, timeout_s: float) -> None:
+    """Run the Qt event loop (main thread) until `condition()` holds, polled every 50 ms."""
+    from PyQt6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout_s
+    poll = QTimer()
+    poll.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() > deadline else None)
+    poll.start(50)
+    loop.exec()
+    poll.stop()
+
+
+def idle_gui_latency(seconds: float = 1.0) -> dict:
+    """The probe with nothing else running: the machine's own noise floor."""
+    probe = LatencyProbe()
+    probe.start()
+    end = time.monotonic() + seconds
+    run_gui_until(lambda: time.monotonic() >= end, seconds + 5)
+    probe.stop()
+    return probe.summary()
+
+
 def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, round_no: int) -> dict:
     from sqlalchemy import text
 
@@ -199,20 +291,49 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, r
     feed.start()
     if not feed.wait_subscribed(30):
         raise SystemExit("feed did not subscribe")
+    gui = GuiSide(config, bus, args.fixed_columns) if args.gui else None
     flood = Flood(port, args.processes, args.messages, sensors, base_ms)
     expected = flood.messages * len(METRICS)
-    cpu0 = time.process_time()
-    t0 = flood.release()
-    flood.join()
-    published_at = time.monotonic()
-    deadline = time.monotonic() + 600
+    published = threading.Event()
+    published_at = 0.0
     received_at = None  # when the feed had every reading on the bus (stored or not)
-    while writer.stats.rows_written < expected and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling stats costs the GIL: keep it rare (+-50 ms on the result)
+
+    def wait_published() -> None:
+        nonlocal published_at
+        flood.join()
+        published_at = time.monotonic()
+        published.set()
+
+    def all_stored() -> bool:
+        nonlocal received_at
         if received_at is None and feed.stats.readings >= expected:
             received_at = time.monotonic()
+        return published.is_set() and writer.stats.rows_written >= expected
+
+    joiner = threading.Thread(target=wait_published, name="bench-flood-join")
+    probe = LatencyProbe() if gui else None
+    cpu0 = time.process_time()
+    threads0 = thread_cpu()
+    t0 = flood.release()
+    joiner.start()
+    if gui:
+        probe.start()
+        run_gui_until(all_stored, 600)
+        probe.stop()
+    else:
+        deadline = time.monotonic() + 600
+        while not all_stored() and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling stats costs the GIL: keep it rare (+-50 ms on the result)
     t1 = time.monotonic()
     cpu = time.process_time() - cpu0
+    threads = {name: round(v - threads0.get(name, 0.0), 2) for name, v in thread_cpu().items()}
+    joiner.join(60)
+    gui_delivered = 0
+    if gui:
+        run_gui_until(lambda: gui.bridge.backlog() == 0, 10)
+        gui.bridge.drain()
+        gui_delivered = gui.bridge.delivered["Reading"]
+        gui.close()
     received_at = received_at or t1
     feed_stats = feed.stats
     feed.stop()
@@ -234,7 +355,25 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, r
         "rejects": sum(feed_stats.rejects.values()),
         "duplicates": feed_stats.duplicates,
         "producer_waits": writer.stats.producer_waits,
+        "cpu_seconds": cpu,
+        "thread_cpu_seconds": threads,
+        "gui": probe.summary() if probe else None,
+        "gui_readings_delivered": gui_delivered,
     }
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds per live Python thread of this process, by thread name (Unix only)."""
+    result: dict[str, float] = {}
+    if not hasattr(time, "pthread_getcpuclockid"):
+        return result
+    for thread in threading.enumerate():
+        try:
+            clock = time.pthread_getcpuclockid(thread.ident)
+            result[thread.name] = result.get(thread.name, 0.0) + time.clock_gettime(clock)
+        except (OSError, TypeError):  # the thread ended meanwhile
+            continue
+    return result
 
 
 def main() -> None:
@@ -243,7 +382,27 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="publisher processes")
     parser.add_argument("--sensors", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2, help="interleaved baseline/ours rounds; best of each")
+    parser.add_argument("--no-gui", dest="gui", action="store_false", help="leave the offscreen Qt side out")
+    parser.add_argument(
+        "--fixed-columns", action="store_true",
+        help="diagnosis: switch the table's ResizeToContents columns to fixed widths",
+    )
+    parser.add_argument(
+        "--switch-interval-ms", type=float, default=None,
+        help="diagnosis: sys.setswitchinterval (the GIL hand-off wait the GUI thread pays per Python call)",
+    )
     args = parser.parse_args()
+    if args.switch_interval_ms is not None:
+        sys.setswitchinterval(args.switch_interval_ms / 1000.0)
+    load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    cpu_start = time.process_time()
+    idle_gui = None
+    if args.gui:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PyQt6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication(["ingest-benchmark"])  # noqa: F841 - lives for the run
+        idle_gui = idle_gui_latency()
     sensors = sensor_ids(args.sensors)
     base_ms = int((datetime.now(timezone.utc) - timedelta(days=1)).timestamp() * 1000)
     baselines, runs = [], []
@@ -292,8 +451,24 @@ def main() -> None:
         "feed_rejects": ours["rejects"],
         "feed_duplicates": ours["duplicates"],
         "writer_producer_waits": ours["producer_waits"],
+        "cpu_us_per_reading": round(1e6 / best_cpu_ours, 1),
+        "baseline_cpu_us_per_reading": round(1e6 / best_cpu_baseline, 1),
+        "cpu_seconds": round(ours["cpu_seconds"], 2),
+        "thread_cpu_seconds": ours["thread_cpu_seconds"],
+        "gui": args.gui,
+        "gui_fixed_columns": args.fixed_columns,
+        "switch_interval_ms": round(sys.getswitchinterval() * 1000.0, 3),
+        "gui_latency_ms_p99": round(max(r["gui"]["p99"] for r in runs), 1) if args.gui else None,
+        "gui_latency_ms_max": round(max(r["gui"]["max"] for r in runs), 1) if args.gui else None,
+        "gui_latency_ms_p50": round(max(r["gui"]["p50"] for r in runs), 1) if args.gui else None,
+        "gui_probe_samples": sum(r["gui"]["samples"] for r in runs) if args.gui else 0,
+        "gui_idle_latency_ms_p99": round(idle_gui["p99"], 1) if idle_gui else None,
+        "gui_idle_latency_ms_max": round(idle_gui["max"], 1) if idle_gui else None,
+        "gui_readings_delivered": sum(r["gui_readings_delivered"] for r in runs),
         "cpus": os.cpu_count(),
+        "load_average_1m_start": round(load_start, 2) if load_start is not None else None,
         "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "process_cpu_seconds": round(time.process_time() - cpu_start, 2),
     }
     print(json.dumps(result))
 
