@@ -98,6 +98,7 @@ class EvidenceDialog(QDialog):
         layout.addLayout(key_row)
         layout.addWidget(note)
         layout.addWidget(self.status)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.finished_export.connect(self._on_finished)
         if not operator.may("evidence.export"):
