@@ -165,7 +165,11 @@ class TileProvider:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tile-fetch")
 
     def request(self, z: int, x: int, y: int, done: Callable[[bytes | None, str], None]) -> None:
-        self._pool.submit(self._serve, z, x, y, done)
+        """Serve the tile on a worker; once closed (the app is quitting), answer "missing" at once."""
+        try:
+            self._pool.submit(self._serve, z, x, y, done)
+        except RuntimeError:  # the pool was shut down: late requests from a page being torn down
+            done(None, "missing")
 
     def tile(self, z: int, x: int, y: int) -> tuple[bytes | None, str]:
         """The tile now, blocking (worker threads, CLI and tests)."""
