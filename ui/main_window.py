@@ -42,7 +42,8 @@ DEFAULT_PLACEMENT: dict[str, tuple[str, tuple[str, ...]]] = {
     "sensors": ("bottom", ()),
     "readings": ("bottom", ("sensors",)),
     "alerts": ("right", ()),
-    "devices": ("right", ()),
+    "flood_duty": ("right", ()),
+    "devices": ("right", ("flood_duty",)),
 }
 # share of the window each area gets in the default layout
 DEFAULT_SHARE = {"left": 0.25, "right": 0.27, "center": 0.58, "bottom": 0.42}
