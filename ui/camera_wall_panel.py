@@ -50,6 +50,9 @@ def create_camera_wall_panel(context, parent: QWidget) -> CameraWall:
     if map_panel is not None and hasattr(map_panel, "cameraRequested"):
         map_panel.cameraRequested.connect(lambda camera_id: open_camera(wall, camera_id))
     context.services["camera_wall"] = wall
+    from controlroom.ui.camera_ops import install_camera_ops  # PTZ, evidence (Ctrl+E), camera health on MQTT
+
+    install_camera_ops(context, wall, pool)
     monitor = HealthMonitor(pool, core.bus).start() if getattr(core, "bus", None) is not None else None
 
     def shutdown() -> None:

@@ -1,0 +1,76 @@
+"""The camera wall with camera operations installed: PTZ controls appear on a maximised PTZ
+camera and move the real ONVIF peer, Ctrl+E exports signed evidence from the live reader,
+and the wall's cameras are published on MQTT."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtTest import QTest
+
+import controlroom.video_backends  # noqa: F401
+from controlroom.camera_views import ViewStore
+from controlroom.config import OnvifCameraConfig
+from controlroom.core import ControlRoomCore
+from controlroom.evidence import verify_package
+from controlroom.onvif_client import OnvifCamera
+from controlroom.operators import Operator, Role
+from controlroom.ui.camera_ops import install_camera_ops
+from controlroom.ui.camera_wall import CameraWall
+from controlroom.ui.context import AppContext
+from controlroom.ui.evidence_dialog import EvidenceDialog
+from controlroom.video_reader import ReaderPool
+
+
+def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, monkeypatch, qtbot, tmp_path, data_dir):
+    monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "config")
+    monkeypatch.setenv("CR_TEST_CAM_PASSWORD", peer.password)
+    client = OnvifCamera(peer.host, peer.onvif_port, peer.user, peer.password)
+    profiles = client.profiles()
+    token = profiles[0].token
+    client.goto_home(token)
+    camera = demo_config.cameras[0].model_copy(update={
+        "main_url": profiles[0].stream_uri, "sub_url": profiles[1].stream_uri, "ptz": True,
+        "onvif": OnvifCameraConfig(host=peer.host, port=peer.onvif_port, user=peer.user,
+                                   password_env="CR_TEST_CAM_PASSWORD", home_after_s=0)})
+    config = demo_config.model_copy(update={"cameras": [camera]})
+    core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path}/w.db", broker_host=mqtt_broker.host,
+                           broker_port=mqtt_broker.port, client_id="console-w")
+    core.start()
+    context = AppContext(config, core, None)
+    context.services["operator"] = Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER)
+    pool = ReaderPool()
+    wall = CameraWall(config, pool, ViewStore(tmp_path / "views.json"), keep_all_open=True)
+    qtbot.addWidget(wall)
+    ops = install_camera_ops(context, wall, pool)
+    wall.resize(1280, 800)
+    wall.show()
+    try:
+        wall.assign(0, camera.id, save=False)
+        wall.maximise(0)
+        qtbot.waitUntil(lambda: ops._ptz_controller is not None, timeout=10000)
+        wall.max_tile.setFocus()
+        QTest.keyPress(wall.max_tile, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: client.status(token).pan > 0.05, timeout=30000)
+        QTest.keyRelease(wall.max_tile, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: not client.status(token).moving, timeout=30000)
+
+        qtbot.waitUntil(lambda: (ops.status_subscriber.latest().get(camera.id) is not None
+                                 and ops.status_subscriber.latest()[camera.id].state == "live"), timeout=60000)
+
+        qtbot.waitUntil(lambda: pool.get(camera.id, "main") is not None
+                        and pool.get(camera.id, "main").latest_full() is not None, timeout=60000)
+        ops.export_evidence()
+        dialog = wall.findChild(EvidenceDialog)
+        assert dialog is not None
+        dialog.include_clip.setChecked(False)
+        dialog.reason.setPlainText("Yêu cầu của Công an xã")
+        dialog.start_export()
+        qtbot.waitUntil(lambda: dialog.package is not None, timeout=60000)
+        assert verify_package(dialog.package.folder).ok
+        dialog.close()
+    finally:
+        context.shutdown()
+        wall.close_wall()
+        pool.close(timeout_s=5)
+        core.stop()
+        client.close()
