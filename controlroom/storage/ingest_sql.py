@@ -55,6 +55,22 @@ def _least(connection: Connection):
     return (func.min, func.max) if connection.dialect.name == "sqlite" else (func.least, func.greatest)
 
 
+_ROLLUP_COLUMNS = ("site_id", "sensor_id", "metric", "bucket_ms", "min", "max", "sum", "count")
+_SERIES_COLUMNS = ("site_id", "sensor_id", "metric", "first_ms", "last_ms", "last_value")
+_SQLITE_SQL: dict[str, str | None] = {}  # statement name -> SQL text (None: fall back)
+
+
+def _sqlite_sql(connection: Connection, name: str, build, columns: tuple[str, ...]) -> str | None:
+    """The SQLite text of a statement SQLAlchemy builds, compiled once: executemany with
+    plain tuples then skips SQLAlchemy's per-row parameter processing. None if the
+    compiled parameters are not exactly `columns` in order (then the caller uses Core)."""
+    if name not in _SQLITE_SQL:
+        compiled = build().compile(dialect=connection.dialect)
+        ok = tuple(compiled.positiontup or ()) == columns
+        _SQLITE_SQL[name] = str(compiled) if ok else None
+    return _SQLITE_SQL[name]
+
+
 @dataclass
 class BatchResult:
     inserted: int = 0
@@ -136,8 +152,13 @@ def _update_rollups(connection: Connection, inserted: Iterable[ReadingRow]) -> N
             agg[1] = max(agg[1], hi)
             agg[2] += total
             agg[3] += count
+    sqlite_path = connection.dialect.name == "sqlite"
     for name, aggs in (("minute", minute), ("hour", hour)):
         table = ROLLUP_TABLES[name][0]
+        sql = sqlite_path and _sqlite_sql(connection, f"rollup_{name}", lambda: _rollup_upsert(connection, table), _ROLLUP_COLUMNS)
+        if sql:
+            connection.exec_driver_sql(sql, [k + tuple(a) for k, a in sorted(aggs.items())])
+            continue
         params = [
             {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "bucket_ms": k[3], "min": a[0], "max": a[1], "sum": a[2], "count": a[3]}
             for k, a in sorted(aggs.items())
@@ -172,10 +193,23 @@ def _update_series(connection: Connection, inserted: Iterable[ReadingRow]) -> No
             if ts_ms >= entry[1]:
                 entry[1] = ts_ms
                 entry[2] = value
+    if connection.dialect.name == "sqlite":
+        sql = _sqlite_sql(connection, "series", lambda: _series_upsert(connection), _SERIES_COLUMNS)
+        if sql:
+            connection.exec_driver_sql(sql, [k + tuple(e) for k, e in sorted(latest.items())])
+            return
+    params = [
+        {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "first_ms": e[0], "last_ms": e[1], "last_value": e[2]}
+        for k, e in sorted(latest.items())
+    ]
+    connection.execute(_series_upsert(connection), params)
+
+
+def _series_upsert(connection: Connection):
     least, greatest = _least(connection)
     stmt = _insert(connection, series)
     x, c = stmt.excluded, series.c
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[c.site_id, c.sensor_id, c.metric],
         set_={
             "first_ms": least(c.first_ms, x.first_ms),
@@ -183,11 +217,6 @@ def _update_series(connection: Connection, inserted: Iterable[ReadingRow]) -> No
             "last_value": case((x.last_ms >= c.last_ms, x.last_value), else_=c.last_value),
         },
     )
-    params = [
-        {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "first_ms": e[0], "last_ms": e[1], "last_value": e[2]}
-        for k, e in sorted(latest.items())
-    ]
-    connection.execute(stmt, params)
 
 
 def write_device_status(connection: Connection, site_id: str, device_id: str, online: bool, ts_ms: int) -> bool:
