@@ -278,7 +278,7 @@ class ClockCheck:
         if not self.drifting:
             return tr("{camera}: clock within {limit:.0f} s of this PC", camera=camera_name, limit=self.limit_s)
         return tr("{camera}: camera clock is {offset:+.0f} s off this PC's (limit {limit:.0f} s); evidence times from it are wrong",
-                  camera=camera_name, offset=self.offset_s, limit=self.limit_s)
+                  camera=camera_name, offset=float(round(self.offset_s)), limit=self.limit_s)
 
 
 def check_clock(camera: OnvifCamera, limit_s: float) -> ClockCheck:

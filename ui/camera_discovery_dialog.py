@@ -172,10 +172,10 @@ class CameraDiscoveryDialog(QDialog):
             tr("Main stream ({size}): {url}", size=size(result.main_size), url=result.main_url),
             tr("Sub stream ({size}): {url}", size=size(result.sub_size), url=result.sub_url),
             tr("PTZ: {yes}", yes=tr("yes") if result.ptz else tr("no")),
-            tr("Camera clock: {offset:+.0f} s from this PC", offset=result.clock_offset_s)]))
+            tr("Camera clock: {offset:+.0f} s from this PC", offset=float(round(result.clock_offset_s)))]))
         drifting = abs(result.clock_offset_s) > self.drift.value()
         self.status.setText(tr("Warning: the camera clock is {offset:+.0f} s off; set its time (NTP) before using it for evidence",
-                               offset=result.clock_offset_s) if drifting else "")
+                               offset=float(round(result.clock_offset_s))) if drifting else "")
         self.add.setEnabled(True)
 
     # --- save ---------------------------------------------------------------------------------

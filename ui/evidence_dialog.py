@@ -83,7 +83,6 @@ class EvidenceDialog(QDialog):
                          "a manifest with each file's SHA-256 is signed (Ed25519). "
                          "Check it with: controlroom evidence verify FOLDER"))
         note.setWordWrap(True)
-        note.setStyleSheet("color: palette(mid);")
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -101,6 +100,7 @@ class EvidenceDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.finished_export.connect(self._on_finished)
+        self.reason.textChanged.connect(lambda: self.status.setText("") if self.package is None and self.export_button.isEnabled() else None)
         if not operator.may("evidence.export"):
             self.export_button.setEnabled(False)
             self.status.setText(str(PermissionDenied(operator, "evidence.export")))
