@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import logging.handlers
 import signal
 import sys
@@ -152,22 +153,32 @@ class Backend:
         """Ensure a broker (demo only) and build the core without starting it, so the GUI can
         subscribe to the core's bus before the first message arrives."""
         if self.demo:
-            from controlroom.broker import ensure_broker
-
-            workdir = data_dir() / "broker"
-            workdir.mkdir(parents=True, exist_ok=True)
-            self.broker = ensure_broker(self.config, demo=True, workdir=workdir)
-            self.broker_host, self.broker_port = self.broker.host, self.broker.port
-            log.info("broker: %s", self.broker.description)
+            self._prepare_demo()
         from controlroom.core import ControlRoomCore
 
-        self.core = ControlRoomCore(self.config, db_url=self.db_url, broker_host=self.broker_host, broker_port=self.broker_port)
-        if self.broker is not None and self.broker.kind != "configured":
-            # a broker we started may speak only MQTT 3.1.1 (embedded amqtt) and has no TLS:
-            # the feed is rebuilt with the handle's options before anything starts
-            from controlroom.mqtt_feed import MqttFeed
+        self.core = ControlRoomCore(self.config, db_url=self.db_url, feed_options=self._link_options())
 
-            self.core.feed = MqttFeed(self.config, self.core.bus, **self.broker.feed_options())
+    def _prepare_demo(self) -> None:
+        """The demo needs nothing beyond this PC: synthetic cameras instead of the config's
+        addresses, the basemap from the tile cache only (unless CONTROLROOM_TILE_URL names a
+        server), and a broker of its own when the configured one does not answer."""
+        from controlroom.broker import ensure_broker
+        from controlroom.stream_urls import with_demo_streams
+
+        self.config = with_demo_streams(self.config)
+        os.environ.setdefault("CONTROLROOM_TILE_URL", "off")
+        workdir = data_dir() / "broker"
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.broker = ensure_broker(self.config, demo=True, workdir=workdir)
+        self.broker_host, self.broker_port = self.broker.host, self.broker.port
+        log.info("broker: %s", self.broker.description)
+
+    def _link_options(self) -> dict:
+        """How to reach the broker: a broker we started may speak only MQTT 3.1.1 with a login
+        (embedded amqtt), so its handle's options win over the configured host and port."""
+        if self.broker is not None and self.broker.kind != "configured":
+            return self.broker.feed_options()
+        return {"host": self.broker_host, "port": self.broker_port}
 
     def start(self) -> None:
         if self.core is None:
@@ -176,9 +187,8 @@ class Backend:
         if self.demo:
             from controlroom.simulator import Simulator
 
-            self.simulator = Simulator(
-                self.config, self.broker_host, self.broker_port, seed=self.seed, time_scale=self.time_scale, timestamps="wall"
-            )
+            self.simulator = Simulator(self.config, seed=self.seed, time_scale=self.time_scale, timestamps="wall",
+                                       **self._link_options())
             self.simulator.start()
 
     def stop(self) -> None:

@@ -29,7 +29,10 @@ class ControlRoomCore:
         broker_host: str | None = None,
         broker_port: int | None = None,
         client_id: str | None = None,
+        feed_options: dict | None = None,
     ) -> None:
+        """`feed_options` are a started broker's link settings (BrokerHandle.feed_options():
+        host, port, protocol, credentials, TLS); they take precedence over broker_host/port."""
         self.config = config
         self.site_id = config.site.id
         self.bus = EventBus()
@@ -37,13 +40,8 @@ class ControlRoomCore:
         self.db_url = db_url or config.database.url or default_database_url()
         self.engine = create_engine_for(self.db_url)
         self.storage = StorageWriter(self.engine, self.bus, site_id=self.site_id, database=config.database)
-        self.feed = MqttFeed(
-            config,
-            self.bus,
-            host=broker_host,
-            port=broker_port,
-            client_id=client_id,
-        )
+        link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
+        self.feed = MqttFeed(config, self.bus, client_id=client_id, **link)
         self._started = False
 
     def start(self) -> None:

@@ -55,10 +55,13 @@ def demo_stream_url(camera: "CameraConfig", stream: Stream = "sub", timezone: st
 
 
 def with_demo_streams(config: "Config") -> "Config":
-    """A copy of `config` whose cameras read synthetic sources (for ``--demo``)."""
+    """A copy of `config` whose cameras read synthetic sources (for ``--demo``). Their ONVIF
+    blocks go too: a synthetic camera has no device to ask, and the demo reaches nothing
+    beyond this PC."""
     cameras = [
         camera.model_copy(update={"main_url": demo_stream_url(camera, "main", config.site.timezone),
-                                  "sub_url": demo_stream_url(camera, "sub", config.site.timezone), "backend": "opencv"})
+                                  "sub_url": demo_stream_url(camera, "sub", config.site.timezone), "backend": "opencv",
+                                  "onvif": None})
         for camera in config.cameras
     ]
     return config.model_copy(update={"cameras": cameras})
