@@ -82,7 +82,7 @@ def test_clock_drift_is_flagged(make_peer):
     try:
         check = check_clock(camera, 5.0)
         assert check.drifting and 80 < check.offset_s < 100
-        assert f"{check.offset_s:+.0f} s" in check.message("Cầu")
+        assert f"{round(check.offset_s):+d}" in check.message("Cầu")  # in either UI language
     finally:
         camera.close()
 
