@@ -1,4 +1,4 @@
-"""The PTZ tile: on-tile controls, drag, keys and wheel reach the real ONVIF peer; a viewer
+"""The PTZ tile: on-tile controls, drag, keys and wheel zoom reach the real ONVIF peer; a viewer
 sees the core's refusal on the tile."""
 
 from __future__ import annotations
@@ -7,7 +7,9 @@ import os
 import time
 from zoneinfo import ZoneInfo
 
-from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtCore import QPoint, QPointF, Qt
+from PyQt6.QtGui import QWheelEvent
+from PyQt6.QtWidgets import QApplication
 from PyQt6.QtTest import QTest
 
 import controlroom.video_backends  # noqa: F401
@@ -58,6 +60,12 @@ def test_drag_keys_and_buttons_move_the_camera_and_release_stops_it(peer, demo_c
         QTest.keyPress(tile, Qt.Key.Key_Left)
         qtbot.waitUntil(lambda: client.status(token).pan < pan - 0.05, timeout=30000)
         QTest.keyRelease(tile, Qt.Key.Key_Left)
+        qtbot.waitUntil(lambda: not client.status(token).moving, timeout=30000)
+
+        wheel = QWheelEvent(QPointF(300, 300), QPointF(tile.mapToGlobal(QPoint(300, 300))), QPoint(0, 0), QPoint(0, 120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(tile, wheel)  # one notch: zoom in for a moment, then stop
+        qtbot.waitUntil(lambda: client.status(token).zoom > 0.01, timeout=30000)
         qtbot.waitUntil(lambda: not client.status(token).moving, timeout=30000)
 
         controller.controls.presets.setCurrentText("Cột thủy chí")
