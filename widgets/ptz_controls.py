@@ -263,13 +263,10 @@ def _demo() -> None:  # pragma: no cover - a look under Xvfb
     from concurrent.futures import Future
     from zoneinfo import ZoneInfo
 
-    import numpy as np
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.camera_health import HealthTracker
     from controlroom.onvif_client import PtzPreset
     from controlroom.operators import Operator, Role
-    from controlroom.video_reader import Frame
     from controlroom.widgets.camera_tile import CameraTile
 
     class DemoService:
@@ -286,7 +283,6 @@ def _demo() -> None:  # pragma: no cover - a look under Xvfb
     tile.resize(960, 600)
     PtzTileController(tile, DemoService(), "cam06", lambda: Operator("demo", "Demo", Role.OPERATOR))
     tile.show()
-    del np, HealthTracker, Frame
     sys.exit(app.exec())
 
 
