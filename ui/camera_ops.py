@@ -22,6 +22,8 @@ from controlroom.operators import Operator, Role
 
 log = logging.getLogger(__name__)
 
+CLOCK_CHECK_INTERVAL_S = 3600.0
+
 
 def current_operator(context) -> Operator:
     """The signed-in operator; before sign-in exists, the OS account as duty officer."""
@@ -75,7 +77,9 @@ class CameraOps:
             from controlroom.domain import RoomAlertMessage
 
             bus.subscribe(RoomAlertMessage, self._on_room_alert)
-        self._clock_thread = threading.Thread(target=self._check_clocks, name="onvif-clock-check", daemon=True)
+        self._stop = threading.Event()
+        self._clock_thread = threading.Thread(target=self._check_clocks_every, args=(CLOCK_CHECK_INTERVAL_S,),
+                                              name="onvif-clock-check", daemon=True)
         self._clock_thread.start()
 
     @staticmethod
@@ -154,6 +158,13 @@ class CameraOps:
 
     # --- clocks -------------------------------------------------------------------------------
 
+    def _check_clocks_every(self, interval_s: float) -> None:
+        """At start, then every `interval_s`: a camera clock drifts slowly, not once."""
+        while True:
+            self._check_clocks()
+            if self._stop.wait(interval_s):
+                return
+
     def _check_clocks(self) -> None:
         from controlroom.onvif_client import OnvifError, check_clock, onvif_available
         from controlroom.ptz import default_camera_factory
@@ -171,11 +182,14 @@ class CameraOps:
                     self.messages.text.emit(result.message(camera.name))
             except OnvifError as exc:
                 log.info("clock check of %s skipped: %s", camera.id, exc)
+            if self._stop.is_set():
+                return
             finally:
                 if client is not None:
                     client.close()
 
     def close(self) -> None:
+        self._stop.set()
         self._timer.stop()
         if self.status_publisher is not None:
             self.status_publisher.stop()
