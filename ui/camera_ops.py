@@ -173,6 +173,8 @@ class CameraOps:
         if not cameras or not onvif_available():
             return
         for camera in cameras:
+            if self._stop.is_set():
+                return
             client = None
             try:
                 client = default_camera_factory(camera)
@@ -182,8 +184,6 @@ class CameraOps:
                     self.messages.text.emit(result.message(camera.name))
             except OnvifError as exc:
                 log.info("clock check of %s skipped: %s", camera.id, exc)
-            if self._stop.is_set():
-                return
             finally:
                 if client is not None:
                     client.close()
