@@ -187,11 +187,17 @@ class ReadingsTable(QTableView):
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_SENSOR, QHeaderView.ResizeMode.Stretch)
-        for column in (COL_METRIC, COL_VALUE, COL_TIME, COL_STATE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.verticalHeader().setDefaultSectionSize(round(self.fontMetrics().height() * 1.5))
         if live is not None:
             self.apply_readings(list(live.readings().values()))
+        # Sized once, then left to the operator: ResizeToContents re-measured every row on each
+        # update and held the GUI thread for hundreds of ms during an ingest flood.
+        widest_value = self.fontMetrics().horizontalAdvance("-00000,00 µg/m³")
+        for column in (COL_METRIC, COL_VALUE, COL_TIME, COL_STATE):
+            self.resizeColumnToContents(column)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            width = max(header.sectionSize(column), widest_value if column == COL_VALUE else 0)
+            header.resizeSection(column, width + self.fontMetrics().horizontalAdvance("00"))
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.model_.reage)
         self._timer.start(1000)
