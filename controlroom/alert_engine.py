@@ -109,7 +109,7 @@ class AlertEngine:
             return
         put = self._queue.put
         for event_type in (Reading, DeviceStatus, CitizenReport, RoomAlertMessage, CameraObservation):
-            self._unsubscribe.append(self.bus.subscribe(event_type, put))
+            self._unsubscribe.append(self.bus.subscribe(event_type, put, batch=lambda run: put(list(run))))  # one item
         if live is not None:
             for status in live.devices().values():
                 put(status)
@@ -223,14 +223,15 @@ class AlertEngine:
                 except queue.Empty:
                     break
             changes: list[tuple[Alert, AlertEvent | None, bool]] = []  # (alert, event, publish)
-            for item in batch:
-                if item is _STOP:
+            for entry in batch:
+                if entry is _STOP:
                     running = False
                     continue
-                try:
-                    self._handle(item, changes)
-                except Exception:  # one bad event must not stop alerting; logged with its type
-                    log.exception("alert engine failed on %s", type(item).__name__)
+                for item in entry if type(entry) is list else (entry,):
+                    try:
+                        self._handle(item, changes)
+                    except Exception:  # one bad event must not stop alerting; logged with its type
+                        log.exception("alert engine failed on %s", type(item).__name__)
             if time.monotonic() >= next_tick:
                 try:
                     self._tick(datetime.now(UTC), changes)
