@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from controlroom.i18n import tr
 from controlroom.storage.models import operators
@@ -99,6 +99,13 @@ def operator_row(site_id: str, username: str, display_name: str, role: Role, pas
     return {"site_id": site_id, "username": username, "display_name": display_name, "role": role.name.lower(),
             "password_hash": digest, "salt": salt, "params": SCRYPT_PARAMS, "active": True,
             "created_at": now, "updated_at": now}
+
+
+def count_active(engine: Engine, site_id: str) -> int:
+    """How many active accounts the site has (0 means sign-in cannot work yet); a database read."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(operators).where(
+            operators.c.site_id == site_id, operators.c.active.is_(True))).scalar_one()
 
 
 def authenticate(engine: Engine, site_id: str, username: str, password: str) -> Operator | None:

@@ -160,20 +160,13 @@ class Operations(QObject):
         self._dialog.open()
         dialog, site_id = self._dialog, self.config.site.id
 
-        def count() -> int:
-            from sqlalchemy import func, select
-
-            from controlroom.storage.models import operators
-
-            with engine.connect() as conn:
-                return conn.execute(select(func.count()).select_from(operators).where(
-                    operators.c.site_id == site_id, operators.c.active.is_(True))).scalar_one()
-
         def told(n: int) -> None:
             if n == 0 and dialog.isVisible():
                 dialog.message.setText(tr("No accounts yet. Create the first one with: controlroom operators add NAME --role admin"))
 
-        run_in_background(count, told, lambda exc: log.warning("cannot count accounts: %s", exc))
+        from controlroom.operators import count_active
+
+        run_in_background(lambda: count_active(engine, site_id), told, lambda exc: log.warning("cannot count accounts: %s", exc))
         return self._dialog
 
     def _on_locked(self, locked: bool) -> None:
