@@ -229,9 +229,9 @@ class ComposeDialog(QDialog):
         self.record_label.setText(tr("Recorded {seconds:.0f} s", seconds=seconds))
 
     def _service_media_path(self, stem: str) -> Path:
-        from datetime import datetime
+        from datetime import datetime, timezone
 
-        return self._service.media_dir / f"{stem}-{datetime.now():%Y%m%dT%H%M%S}.wav"
+        return self._service.media_dir / f"{stem}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.wav"  # UTC, like tts-*.wav
 
     def _prepare(self) -> None:
         """Validate page 1, then make the audio on a worker and go to the confirmation page."""
