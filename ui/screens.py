@@ -126,8 +126,9 @@ class LayoutStore:
         while True:
             with self._lock:
                 text, self._pending = self._pending, None
-            if text is None:
-                return
+                if text is None:
+                    self._writer = None  # under the lock: a save() from now on starts a new writer
+                    return
             tmp = self.path.with_suffix(".tmp")
             try:
                 tmp.write_text(text, encoding="utf-8")
