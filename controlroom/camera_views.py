@@ -240,7 +240,11 @@ class ViewStore:
             except queue.Empty:
                 pass
             if latest is None:
-                return
+                with self._lock:  # _schedule_save puts under this lock: no save slips past our exit
+                    if self._pending.empty():
+                        self._thread = None
+                        return
+                continue
             self._write(latest)
 
     def _write(self, text: str) -> None:
