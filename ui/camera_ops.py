@@ -73,10 +73,11 @@ class CameraOps:
             self.status_publisher = CameraStatusMqttPublisher(feed, health, feed.client_id).start()
             self.status_subscriber = CameraStatusSubscriber(feed, bus)
             context.services["camera_status"] = self.status_subscriber
+        self._unsubscribe_alerts = None
         if bus is not None:
             from controlroom.domain import RoomAlertMessage
 
-            bus.subscribe(RoomAlertMessage, self._on_room_alert)
+            self._unsubscribe_alerts = bus.subscribe(RoomAlertMessage, self._on_room_alert)
         self._stop = threading.Event()
         self._clock_thread = threading.Thread(target=self._check_clocks_every, args=(CLOCK_CHECK_INTERVAL_S,),
                                               name="onvif-clock-check", daemon=True)
@@ -190,10 +191,14 @@ class CameraOps:
 
     def close(self) -> None:
         self._stop.set()
+        if self._unsubscribe_alerts is not None:  # no alarm presets queued to a closed PtzService
+            self._unsubscribe_alerts()
+            self._unsubscribe_alerts = None
         self._timer.stop()
         if self.status_publisher is not None:
             self.status_publisher.stop()
         self.ptz.close()
+        self._clock_thread.join(timeout=1.0)  # an ONVIF call in flight may hold it longer; it is a daemon
 
 
 def install_camera_ops(context, wall, pool) -> CameraOps:
