@@ -61,15 +61,6 @@ class AlertSnapshot:
         return next((a for a in self.alerts if a.id == alert_id), None)
 
 
-@dataclass(frozen=True)
-class CameraObservation:
-    """Camera wall health, reduced to what the camera-offline rule needs."""
-
-    camera_id: str
-    online: bool
-    ts: datetime
-
-
 class AlertEngine:
     def __init__(self, config: Config, bus: EventBus, *, feed: Any = None, storage: Any = None,
                  console_id: str | None = None, tick_s: float = TICK_S) -> None:
@@ -108,7 +99,7 @@ class AlertEngine:
         if self._thread is not None:
             return
         put = self._queue.put
-        for event_type in (Reading, DeviceStatus, CitizenReport, RoomAlertMessage, CameraObservation):
+        for event_type in (Reading, DeviceStatus, CitizenReport, RoomAlertMessage):
             self._unsubscribe.append(self.bus.subscribe(event_type, put, batch=lambda run: put(list(run))))  # one item
         if live is not None:
             for status in live.devices().values():
@@ -187,10 +178,6 @@ class AlertEngine:
         self._queue.put(apply)
         return cond.alert_id
 
-    def observe_camera(self, camera_id: str, online: bool, ts: datetime | None = None) -> None:
-        """Camera wall health in (any thread): feeds the camera-offline rule."""
-        self._queue.put(CameraObservation(camera_id, online, ts or datetime.now(UTC)))
-
     def _authorized(self, operator: "str | Operator", action: str, ids: list[str], detail: dict) -> str:
         """The operator's name once their role allows `action` (PermissionDenied otherwise; a
         bare name, from a console without sign-in, carries no role); the action is audited."""
@@ -248,10 +235,6 @@ class AlertEngine:
             self._on_remote(item, changes)
         elif isinstance(item, DeviceStatus):  # sensors' status topics, and cameras (camera_health)
             detector = self.rules.devices.get(item.device_id) or self.rules.cameras.get(item.device_id)
-            if detector is not None:
-                self._apply(detector.feed(item.ts, not item.online), changes)
-        elif isinstance(item, CameraObservation):
-            detector = self.rules.cameras.get(item.camera_id)
             if detector is not None:
                 self._apply(detector.feed(item.ts, not item.online), changes)
         elif isinstance(item, CitizenReport):
