@@ -18,7 +18,7 @@ import os
 import queue
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -316,7 +316,3 @@ def cameras_for_alert(config: Config, alert: dict[str, Any], radius_m: float = 8
 
 def tour_name(cell: str | None) -> str | None:
     return cell[len(TOUR_PREFIX):] if cell and cell.startswith(TOUR_PREFIX) else None
-
-
-def view_as_dict(view: WallView) -> dict[str, Any]:
-    return asdict(view)

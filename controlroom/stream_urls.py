@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from controlroom.config import CameraConfig, Config
@@ -65,10 +65,6 @@ def with_demo_streams(config: "Config") -> "Config":
         for camera in config.cameras
     ]
     return config.model_copy(update={"cameras": cameras})
-
-
-def is_synthetic(url: str) -> bool:
-    return urlsplit(url).scheme == SYNTHETIC_SCHEME
 
 
 CAMERA_SOURCE_ENV = "CONTROLROOM_CAMERA_SOURCE"
