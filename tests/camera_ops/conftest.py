@@ -36,7 +36,9 @@ class OnvifPeer:
         self.rtsp_port = rtsp_port or free_port()
         command = (prefix or []) + [sys.executable, str(PEER_SCRIPT), host, str(self.onvif_port), str(self.rtsp_port),
                                     "--user", user, "--password", password] + (extra or [])
-        self.process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.stderr_path = workdir / f"peer-{self.onvif_port}.stderr"
+        with open(self.stderr_path, "w") as stderr:
+            self.process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=stderr, text=True)
         deadline = time.monotonic() + 60
         line = ""
         while time.monotonic() < deadline:
@@ -45,7 +47,9 @@ class OnvifPeer:
                 break
         if line.strip() != "READY":
             self.stop()
-            raise RuntimeError(f"ONVIF peer did not start: {line!r}")
+            tail = self.stderr_path.read_text(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"ONVIF peer did not start ({line.strip() or 'no output'}): {' | '.join(tail)}"
+                               " (the README's test command installs its peer: pip install --no-deps ipycam==1.3.0)")
 
     def stop(self) -> None:
         if self.process.poll() is None:
