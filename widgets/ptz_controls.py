@@ -98,6 +98,8 @@ class PtzControls(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.hide()
+        # Owned by the widget, so it dies with it (a free singleShot would fire on a deleted label).
+        self._message_timer = QTimer(self, singleShot=True, interval=6000, timeout=self.message.hide)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
@@ -172,7 +174,7 @@ class PtzControls(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
         self.adjustSize()
-        QTimer.singleShot(6000, lambda: self.message.hide() if self.message.text() == text else None)
+        self._message_timer.start()  # a newer message restarts the 6 s
 
     # --- gestures on the tile -----------------------------------------------------------------
 
