@@ -18,15 +18,15 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+from bench_broker import free_port
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-import controlroom.video_backends as backends  # noqa: E402  (sets OPENCV_FFMPEG_* before cv2)
 
 import cv2  # noqa: E402
 
@@ -34,12 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "tests" / "camera" / "rtsp_server.py"
 SOURCE_FPS = 15
 MOUNTS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(port: int) -> subprocess.Popen:

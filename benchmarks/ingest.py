@@ -11,8 +11,10 @@ In the same process the console's Qt side runs offscreen while "ours" floods: th
 CoreBridge on the core's bus feeding the real ReadingsTable (shown, painted), LiveState, and a
 probe QTimer every 10 ms recording how late it fires: gui_latency_ms_p99 / _max (goal: 50 ms;
 the GUI thread is the benchmark's main thread, so it also competes for the GIL with the feed
-and writer threads, as in the app). --no-gui leaves the Qt side out.
-Prints one JSON line last. Run: /opt/crvenv/bin/python benchmarks/ingest.py [--messages N]
+and writer threads, as in the app). --no-gui leaves the Qt side out. --rate R paces the
+publishers to R readings/s in total (e.g. --rate 20000 --messages 33333: ten seconds at the goal
+rate) instead of flooding flat out, which shows the GUI at a sustained rate.
+Prints one JSON line last. Run: /opt/crvenv/bin/python benchmarks/ingest.py [--messages N] [--rate R]
 """
 
 from __future__ import annotations
@@ -21,9 +23,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import getpass
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,43 +34,19 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from bench_broker import start_broker
 
 METRICS = ("pm25", "pm10", "o3", "co", "so2", "no2")
 PREFIX = "quangtho"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_broker(workdir: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    conf = workdir / "mosquitto.conf"
-    user = f"user {getpass.getuser()}\n" if os.name == "posix" else ""
-    conf.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\n{user}"
-        "max_queued_messages 0\nmax_inflight_messages 0\nlog_dest none\n"
-    )
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("mosquitto did not start")
 
 
 def sensor_ids(count: int) -> list[str]:
     return [f"aq_bench_{i:03d}" for i in range(count)]
 
 
-def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int, go, done_queue) -> None:
-    """Publish `messages` QoS-1 readings round-robin over `sensors`, wait for every PUBACK."""
+def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int, go, done_queue,
+                      messages_per_s: float = 0.0) -> None:
+    """Publish `messages` QoS-1 readings round-robin over `sensors` (paced if `messages_per_s`), wait for every PUBACK."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{os.getpid()}", protocol=mqtt.MQTTv5)
     client.max_inflight_messages_set(1000)
     client.connect("127.0.0.1", port)
@@ -84,7 +59,12 @@ def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int
         payloads.append((f"{PREFIX}/sensor/{sensor}/reading", json.dumps({"ts": ts, "values": values}).encode()))
     go.wait()
     last = None
-    for topic, payload in payloads:
+    start = time.monotonic()
+    for k, (topic, payload) in enumerate(payloads):
+        if messages_per_s and k % 50 == 0:
+            ahead = start + k / messages_per_s - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
         last = client.publish(topic, payload, qos=1)
     # every message acked by the broker before we leave (publish order == ack order in paho)
     while len(client._out_messages) > 0:  # noqa: SLF001 - paho has no public "all acked"
@@ -98,7 +78,8 @@ def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int
 class Flood:
     """Publisher processes that wait for `go`, then publish as fast as they can."""
 
-    def __init__(self, port: int, processes: int, messages: int, sensors: list[str], base_ms: int) -> None:
+    def __init__(self, port: int, processes: int, messages: int, sensors: list[str], base_ms: int,
+                 readings_per_s: float = 0.0) -> None:
         ctx = mp.get_context("spawn")
         self.go = ctx.Event()
         self.done = ctx.Queue()
@@ -107,7 +88,8 @@ class Flood:
         self.procs = [
             ctx.Process(
                 target=publisher_process,
-                args=(port, sensors[i * share:(i + 1) * share], per, base_ms, self.go, self.done),
+                args=(port, sensors[i * share:(i + 1) * share], per, base_ms, self.go, self.done,
+                      readings_per_s / len(METRICS) / processes),
                 name=f"bench-publisher-{i}",
             )
             for i in range(processes)
@@ -166,7 +148,7 @@ def run_baseline(port: int, args, sensors: list[str], base_ms: int, round_no: in
     client.subscribe(f"{PREFIX}/sensor/+/reading", qos=1)
     client.loop_start()
     subscribed.wait(30)
-    flood = Flood(port, args.processes, args.messages, sensors, base_ms)
+    flood = Flood(port, args.processes, args.messages, sensors, base_ms, args.rate)
     cpu0 = time.process_time()
     t0 = flood.release()
     flood.join()
@@ -292,7 +274,7 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, r
     if not feed.wait_subscribed(30):
         raise SystemExit("feed did not subscribe")
     gui = GuiSide(config, bus, args.fixed_columns) if args.gui else None
-    flood = Flood(port, args.processes, args.messages, sensors, base_ms)
+    flood = Flood(port, args.processes, args.messages, sensors, base_ms, args.rate)
     expected = flood.messages * len(METRICS)
     published = threading.Event()
     published_at = 0.0
@@ -382,6 +364,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="publisher processes")
     parser.add_argument("--sensors", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2, help="interleaved baseline/ours rounds; best of each")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="readings/s offered in total (0: as fast as the publishers can)")
     parser.add_argument("--no-gui", dest="gui", action="store_false", help="leave the offscreen Qt side out")
     parser.add_argument(
         "--fixed-columns", action="store_true",
@@ -408,7 +392,7 @@ def main() -> None:
     baselines, runs = [], []
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
         workdir = Path(tmp)
-        proc, port = start_broker(workdir)
+        proc, port = start_broker(workdir, extra_conf="max_inflight_messages 0\n")
         try:
             for round_no in range(args.rounds):  # interleaved, so load spikes hit both sides
                 baselines.append(run_baseline(port, args, sensors, base_ms + round_no * 10_000_000, round_no))
@@ -442,6 +426,7 @@ def main() -> None:
         "baseline_seconds": round(baseline["seconds"], 2),
         "publish_seconds": round(ours["publish_seconds"], 2),
         "feed_seconds": round(ours["feed_seconds"], 2),
+        "offered_readings_per_s": args.rate or None,  # None: as fast as the publishers can
         "messages_per_run": args.messages,
         "values_per_message": len(METRICS),
         "publisher_processes": args.processes,
