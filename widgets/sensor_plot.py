@@ -29,6 +29,7 @@ from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig
 from controlroom.i18n import tr
 from controlroom.sensor_status import Freshness, SeriesStatus, series_status
 from controlroom.series_export import ExportSeries
+from controlroom.widgets.date_axis import LocalDateAxis
 from controlroom.water_level import alarm_bands
 
 CURVE_COLOUR = "#4fc3f7"
@@ -94,7 +95,7 @@ class SensorPlot(QWidget):
         self._dirty = False
 
         offset = datetime.now(timezone.utc).astimezone(tz).utcoffset()
-        axis = pg.DateAxisItem(orientation="bottom", utcOffset=-int(offset.total_seconds()) if offset else 0)
+        axis = LocalDateAxis(orientation="bottom", utcOffset=-int(offset.total_seconds()) if offset else 0)
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": axis}, background="#121820")
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.showGrid(x=True, y=True, alpha=0.18)
