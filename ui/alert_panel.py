@@ -12,7 +12,9 @@ the sensor graph, the place on the map.
 from __future__ import annotations
 
 import logging
+import weakref
 
+from PyQt6 import sip
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
@@ -151,8 +153,7 @@ class AlertPanel(QWidget):
         self._soon.setInterval(SOON_MS)
         self._soon.timeout.connect(self.pull)
         self._engineChanged.connect(self._schedule_pull)  # a bound slot: disconnected when the panel goes
-        remove = engine.add_listener(lambda _snapshot: self._engineChanged.emit())
-        self.destroyed.connect(lambda *_: remove())
+        _listen_while_alive(engine, self)
         self.pull()
 
     # -- refresh ---------------------------------------------------------------------------
@@ -387,6 +388,26 @@ class AlertPanel(QWidget):
             opened.append(tr("map"))
         self.status.setText(tr("Opened: {what}", what=", ".join(opened)) if opened else
                             tr("No view for {source} is open.", source=alert.source))
+
+
+def _listen_while_alive(engine: AlertEngine, panel: AlertPanel) -> None:
+    """Tell `panel` of engine changes (engine thread) until it is gone, then stop listening.
+
+    Not a lambda on the panel's `destroyed` signal: PyQt may run that while it tears the
+    wrapper down, and that crashed a test run."""
+    ref = weakref.ref(panel)
+
+    def notify(_snapshot) -> None:
+        alive = ref()
+        try:
+            if alive is not None and not sip.isdeleted(alive):
+                alive._engineChanged.emit()
+                return
+        except RuntimeError:  # deleted between the check and the emit
+            pass
+        remove()
+
+    remove = engine.add_listener(notify)
 
 
 def _raise_dock(widget) -> None:
