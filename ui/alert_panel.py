@@ -121,6 +121,10 @@ class AlertPanel(QWidget):
         self.table = AlertTable(self.config.site.tz, villages, self)
         self.table.alertActivated.connect(self.open_source)
         self.table.selectionChangedIds.connect(self._selection_changed)
+        # At least the header and four alerts, however the docks around it are sized (at 3840x2160
+        # the queue was squeezed to its header under a tall flood-duty dock).
+        row = self.table.fontMetrics().height() + 8
+        self.table.setMinimumHeight(self.table.header().sizeHint().height() + 4 * row + 2 * self.table.frameWidth())
 
         self.kpis = QLabel()
         self.kpis.setStyleSheet("padding: 2px 4px;")
