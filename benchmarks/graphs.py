@@ -3,7 +3,7 @@
 Generates 30 d × 1440 × 20 readings straight into a fresh SQLite file through the storage
 layer's own batch writer (which maintains the minute/hour rollups), opens a GraphView with
 20 x-linked plots offscreen at 1920×1080, and times each range change from the request to
-the plots on screen painted (worker read + setData + a synchronous repaint()); plots
+the plots on screen rendered (worker read + setData + a synchronous render via grab()); plots
 scrolled out of view load right after and are not timed. The same
 sequence runs twice in the same process: the normal path (auto resolution: raw / minute /
 hour rollups with min/max) and the baseline that always reads raw rows. Also times pans
@@ -116,7 +116,7 @@ def main() -> None:
                 began = time.perf_counter()
                 generation = view.load(start, stop, follow=False)
                 wait(app, done, generation, view=view)
-                view.repaint()  # paint what is on screen now, synchronously
+                view.grab()  # render every plot on screen now, synchronously
                 results.append({"range": label, "ms": round((time.perf_counter() - began) * 1000, 1),
                                 "points": view.timing.rows if view.timing else 0,
                                 "resolution": view.plots[0].resolution})
@@ -128,7 +128,7 @@ def main() -> None:
                 shift = (step + 1) * 0.5 * day
                 began = time.perf_counter()
                 plot.show_range(x0 - shift * 0.01, x1 - shift * 0.01, follow=False)
-                view.repaint()
+                view.grab()
                 pans.append((time.perf_counter() - began) * 1000)
             view.close()
             view.deleteLater()
