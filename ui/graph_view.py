@@ -94,6 +94,7 @@ class GraphView(QWidget):
         self.force_resolution = force_resolution  # "raw" for the benchmark's baseline
         self.plots: list[SensorPlot] = []
         self._hidden_read: tuple | None = None
+        self._pending_range: tuple | None = None  # (generation, start, end, follow) shown when its data arrives
         self.generation = 0
         self.timing: LoadTiming | None = None
         self.range_key = "24h"
@@ -194,7 +195,8 @@ class GraphView(QWidget):
         self.load(now - span, now, follow=True)
 
     # --- loading --------------------------------------------------------------------------
-    def load(self, start: float, end: float, follow: bool = False, fetch: tuple[float, float] | None = None) -> int:
+    def load(self, start: float, end: float, follow: bool = False, fetch: tuple[float, float] | None = None,
+             move: bool = True) -> int:
         """Show [start, end]; read [fetch] (default: the same) in a worker. Returns the generation.
 
         Plots on screen are read first and drawn as soon as they arrive (``loaded``); the
@@ -205,8 +207,13 @@ class GraphView(QWidget):
         fetch_start, fetch_end = fetch or (start, end)
         resolution = self.force_resolution or resolution_for(end - start)
         self.timing = LoadTiming(generation, time.perf_counter())
-        for plot in self.plots:
-            plot.show_range(start, end, follow)
+        # The range moves when the data is there: moving it now would paint every visible plot
+        # once more, empty, while the read runs (measured: a third of a range change's time).
+        # An operator's own zoom or pan has already moved the view: leave it where they keep dragging it.
+        self._pending_range = (generation, start, end, follow) if move else None
+        if not move:
+            for plot in self.plots:
+                plot.follow_live = follow
         visible = [p for p in self.plots if not p.visibleRegion().isEmpty()] or self.plots[:4]
         hidden = [p for p in self.plots if p not in visible]
         self.message.emit(tr("Loading…"))
@@ -220,10 +227,12 @@ class GraphView(QWidget):
         reader = self._reader
 
         def work() -> list:  # rain is summed per hour whatever the span
-            if generation != self.generation:
-                return []  # superseded before it started: skip the read
-            return [reader(s.sensor_id, s.metric, start, end, "hour" if s.kind == "rain" else resolution)
-                    for s in specs]
+            result = []
+            for s in specs:
+                if generation != self.generation:
+                    return []  # superseded: stop reading, a newer load is on its way
+                result.append(reader(s.sensor_id, s.metric, start, end, "hour" if s.kind == "rain" else resolution))
+            return result
 
         self._run(work, lambda result: self._apply(generation, plots, start, end, result, first), self._failed)
 
@@ -233,10 +242,13 @@ class GraphView(QWidget):
             return  # the operator moved on; a newer load is coming
         if any(p not in self.plots for p in plots):
             return  # the sensor changed meanwhile
+        if first:
+            self._show_pending_range()
         rows = 0
         for plot, series in zip(plots, result):
             half = BUCKET_S.get(series.resolution, 0.0) / 2.0
-            envelope = series.resolution != "raw" and plot.spec.kind != "rain"
+            # a min/max band only where a bucket holds more than one reading (else it is the line itself)
+            envelope = series.resolution != "raw" and plot.spec.kind != "rain" and bool((series.count > 1).any())
             value = series.value * series.count if plot.spec.kind == "rain" else series.value
             plot.set_series(series.ts + half, value, series.min if envelope else None,
                             series.max if envelope else None, start=start, end=end, resolution=series.resolution)
@@ -253,7 +265,15 @@ class GraphView(QWidget):
         self.message.emit(tr("{rows} points ({resolution})", rows=rows, resolution=resolution_label(resolution)))
         self.loaded.emit(generation)
 
+    def _show_pending_range(self) -> None:
+        pending, self._pending_range = self._pending_range, None
+        if pending is not None and pending[0] == self.generation:
+            _, start, end, follow = pending
+            for plot in self.plots:
+                plot.show_range(start, end, follow)
+
     def _failed(self, exc: Exception) -> None:
+        self._show_pending_range()  # the operator asked for this range: show it, even without data
         self.message.emit(tr("Could not read the history: {reason}", reason=str(exc)))
 
     def _on_plot_request(self, x0: float, x1: float) -> None:
@@ -261,7 +281,7 @@ class GraphView(QWidget):
         span = x1 - x0
         for button in self.range_buttons.values():
             button.setChecked(False)
-        self.load(x0, x1, follow=False, fetch=(x0 - span / 2, min(x1 + span / 2, self._now() + 60)))
+        self.load(x0, x1, follow=False, fetch=(x0 - span / 2, min(x1 + span / 2, self._now() + 60)), move=False)
 
     # --- live -----------------------------------------------------------------------------
     def apply_readings(self, batch: list[Reading]) -> None:
