@@ -111,6 +111,7 @@ def main() -> None:
             view.loaded.connect(done.append)
             view.set_specs(specs)
             wait(app, done, view.generation, view=view)
+            settle(app)  # the opening load's plots out of view, before the first timed change
             results = []
             for label, start, stop in windows:
                 began = time.perf_counter()
