@@ -134,6 +134,23 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
+def history_action_label(action: str) -> str:
+    """An AlertEvent action in the operator's words, for the alert's history."""
+    return {
+        "raise": tr("raised"), "realarm": tr("got worse"), "downgrade": tr("eased"), "return": tr("returned to normal"),
+        "ack": tr("acknowledged"), "shelve": tr("shelved"), "unshelve": tr("unshelved"),
+        "out_of_service": tr("taken out of service"), "in_service": tr("back in service"), "remote": tr("from the other console"),
+    }.get(action, action)
+
+
+def history_state_label(value: str | None) -> str:
+    """A state stored in an AlertEvent ("—" for none; unknown values shown as they are)."""
+    try:
+        return AlertState(value).label() if value else "—"
+    except ValueError:
+        return str(value)
+
+
 def make_alert_id(source: str, condition: str) -> str:
     """A topic-safe id from source and condition: ``sensor/wl/level`` + ``high`` ->
     ``sensor.wl.level.high``; long ids keep a readable head and a hash tail."""

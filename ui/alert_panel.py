@@ -31,7 +31,15 @@ from PyQt6.QtWidgets import (
 )
 
 from controlroom.alert_engine import AlertEngine, AlertSnapshot
-from controlroom.alert_model import KINDS, Alert, AlertState, Priority, kind_label
+from controlroom.alert_model import (
+    KINDS,
+    Alert,
+    AlertState,
+    Priority,
+    history_action_label,
+    history_state_label,
+    kind_label,
+)
 from controlroom.cap_export import export_alerts
 from controlroom.i18n import tr
 from controlroom.operators import PermissionDenied
@@ -39,6 +47,7 @@ from controlroom.ui.flood_mode import is_flood_alert
 from controlroom.paths import data_dir
 from controlroom.ui.alert_dialogs import AcknowledgeDialog, ManualAlertDialog, ShelveDialog
 from controlroom.ui.background import run_in_background
+from controlroom.ui.docks import bring_to_front
 from controlroom.widgets.alarm_sound import AlarmSound
 from controlroom.widgets.alert_table import AlertTable
 
@@ -260,8 +269,8 @@ class AlertPanel(QWidget):
         lines = []
         for ts, action, before, after, actor, comment in sorted(entries.values(), key=lambda x: x[0], reverse=True)[:30]:
             lines.append(tr("{time} {action}: {before} → {after}, by {actor}{comment}",
-                            time=ts.astimezone(tz).strftime("%H:%M:%S %d/%m"), action=action_label(action),
-                            before=_state_label(before), after=_state_label(after),
+                            time=ts.astimezone(tz).strftime("%H:%M:%S %d/%m"), action=history_action_label(action),
+                            before=history_state_label(before), after=history_state_label(after),
                             actor=actor if actor != "system" else tr("system"), comment=f" — {comment}" if comment else ""))
         self.history.setPlainText("\n".join(lines))
 
@@ -376,7 +385,7 @@ class AlertPanel(QWidget):
             from controlroom.ui.camera_wall import open_camera
 
             open_camera(services["camera_wall"], parts[1])
-            _raise_dock(services["camera_wall"])
+            bring_to_front(services["camera_wall"])
             opened.append(tr("camera"))
         sensor_id = parts[1] if parts[0] == "sensor" and len(parts) > 1 else None
         if parts[0] == "device" and len(parts) > 1:
@@ -384,11 +393,11 @@ class AlertPanel(QWidget):
         graphs = services.get("sensor_graphs")
         if sensor_id and graphs is not None and hasattr(graphs, "show_sensor"):
             graphs.show_sensor(sensor_id, parts[2] if parts[0] == "sensor" and len(parts) > 2 else None)
-            _raise_dock(graphs)
+            bring_to_front(graphs)
             opened.append(tr("graph"))
         map_panel = services.get("map")
         if map_panel is not None and hasattr(map_panel, "focus_alert") and map_panel.focus_alert(alert.id):
-            _raise_dock(map_panel)
+            bring_to_front(map_panel)
             opened.append(tr("map"))
         self.status.setText(tr("Opened: {what}", what=", ".join(opened)) if opened else
                             tr("No view for {source} is open.", source=alert.source))
@@ -412,33 +421,6 @@ def _listen_while_alive(engine: AlertEngine, panel: AlertPanel) -> None:
         remove()
 
     remove = engine.add_listener(notify)
-
-
-def _raise_dock(widget) -> None:
-    """Bring the dock holding `widget` to the front (it may be a hidden tab)."""
-    from PyQt6.QtWidgets import QDockWidget
-
-    parent = widget
-    while parent is not None and not isinstance(parent, QDockWidget):
-        parent = parent.parent() if hasattr(parent, "parent") else None
-    if parent is not None:
-        parent.show()
-        parent.raise_()
-
-
-def _state_label(value: str | None) -> str:
-    try:
-        return AlertState(value).label() if value else "—"
-    except ValueError:
-        return str(value)
-
-
-def action_label(action: str) -> str:
-    return {
-        "raise": tr("raised"), "realarm": tr("got worse"), "downgrade": tr("eased"), "return": tr("returned to normal"),
-        "ack": tr("acknowledged"), "shelve": tr("shelved"), "unshelve": tr("unshelved"),
-        "out_of_service": tr("taken out of service"), "in_service": tr("back in service"), "remote": tr("from the other console"),
-    }.get(action, action)
 
 
 def ensure_alert_engine(context) -> AlertEngine:

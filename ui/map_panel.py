@@ -34,6 +34,7 @@ from controlroom.i18n import tr
 from controlroom.map_model import MapModel, Marker
 from controlroom.paths import data_dir
 from controlroom.tile_cache import TileCache, TileProvider, default_cache_path, tile_url_template
+from controlroom.ui.docks import bring_to_front
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +177,15 @@ class MapPanel(QWidget):
         if wall is not None and self.receivers(self.cameraRequested) == 0:  # the wall may have connected itself
             open_camera = _camera_opener()
             if open_camera is not None:
-                self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), _bring_to_front(wall)))
+                self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), bring_to_front(wall)))
         graphs = services.get("sensor_graphs")
         if graphs is not None and hasattr(graphs, "show_sensor") and self.receivers(self.sensorRequested) == 0:
-            self.sensorRequested.connect(lambda sensor_id: (graphs.show_sensor(sensor_id), _bring_to_front(graphs)))
+            self.sensorRequested.connect(lambda sensor_id: (graphs.show_sensor(sensor_id), bring_to_front(graphs)))
         broadcast = services.get("broadcast_panel")
         if broadcast is not None and hasattr(broadcast, "select_speaker") and self.receivers(self.speakerSelected) == 0:
-            self.speakerSelected.connect(lambda speaker_id: (broadcast.select_speaker(speaker_id), _bring_to_front(broadcast)))
+            self.speakerSelected.connect(lambda speaker_id: (broadcast.select_speaker(speaker_id), bring_to_front(broadcast)))
         if broadcast is not None and hasattr(broadcast, "select_village") and self.receivers(self.villageSelected) == 0:
-            self.villageSelected.connect(lambda village_id: (broadcast.select_village(village_id), _bring_to_front(broadcast)))
+            self.villageSelected.connect(lambda village_id: (broadcast.select_village(village_id), bring_to_front(broadcast)))
 
     # -- core -> map --------------------------------------------------------------------
 
@@ -311,16 +312,6 @@ def _camera_opener():
             return opener
     log.warning("no open_camera() found: camera clicks on the map reach only cameraRequested listeners")
     return None
-
-
-def _bring_to_front(widget: QWidget) -> None:
-    """Show the dock holding `widget` (it may be a hidden tab); services that are not widgets are left alone."""
-    parent = widget if isinstance(widget, QWidget) else None
-    while parent is not None and not isinstance(parent, QDockWidget):
-        parent = parent.parentWidget()
-    if parent is not None:
-        parent.show()
-        parent.raise_()
 
 
 def create_map_panel(context, parent: QWidget) -> QWidget:
