@@ -187,5 +187,6 @@ def wait(app, done: list[int], generation: int, timeout_s: float = 300.0, view=N
     if generation not in done:
         raise TimeoutError(f"range change {generation} did not load in {timeout_s} s: {view.status_label.text()}")
 
+
 if __name__ == "__main__":
     main()
