@@ -6,6 +6,7 @@ the real CoreBridge and ReadingsTable (shown, painted) and LiveState on the core
 
 from __future__ import annotations
 
+import gc
 import time
 
 
@@ -59,6 +60,7 @@ class GuiSide:
         self.table.resize(1200, 900)
         self.bridge.readings.connect(self.table.apply_readings)
         self.table.show()
+        gc.freeze()  # as ui/app.py does once the window is up
         if fixed_columns:  # diagnosis: without the widget's ResizeToContents columns
             from PyQt6.QtWidgets import QHeaderView
 
