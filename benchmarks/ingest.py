@@ -77,7 +77,7 @@ def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int
 
 
 class Flood:
-    """Publisher processes that wait for `go`, then publish as fast as they can."""
+    """Publisher processes that wait for `go`, then publish as fast as they can (or at `readings_per_s`)."""
 
     def __init__(self, port: int, processes: int, messages: int, sensors: list[str], base_ms: int,
                  readings_per_s: float = 0.0) -> None:
