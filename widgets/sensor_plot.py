@@ -90,6 +90,7 @@ class SensorPlot(QWidget):
         self.follow_live = True
         self.status = SeriesStatus(Freshness.NO_DATA, None)
         self._ts = np.empty(0)
+        self._newest_seen: float | None = None  # survives loading an older window
         self._value = np.empty(0)
         self._vmin: np.ndarray | None = None
         self._vmax: np.ndarray | None = None
@@ -318,10 +319,13 @@ class SensorPlot(QWidget):
 
     # --- freshness ------------------------------------------------------------------------
     def last_timestamp(self) -> float | None:
-        return float(self._ts[-1]) if self._ts.size else None
+        """The newest reading this plot has held: looking at last week does not make a live series stale."""
+        if self._ts.size:
+            self._newest_seen = max(self._newest_seen or float("-inf"), float(self._ts[-1]))
+        return self._newest_seen
 
     def refresh_status(self, last_ts: float | None = None, device_online: bool | None = None) -> None:
-        """Re-evaluate live/stale from the newest point we hold (or a newer one given)."""
+        """Re-evaluate live/stale from the newest point seen (or a newer one given)."""
         newest = max(filter(None, (last_ts, self.last_timestamp())), default=None)
         last = datetime.fromtimestamp(newest, timezone.utc) if newest is not None else None
         now = datetime.fromtimestamp(self._now(), timezone.utc)

@@ -62,6 +62,18 @@ def test_stale_series_is_marked_with_the_time_of_its_last_value(qtbot, demo_conf
     assert not plot.status.is_stale and plot.stale_label.isHidden()
 
 
+def test_looking_at_an_older_window_does_not_mark_a_live_series_stale(qtbot, demo_config):
+    plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("wq_luong_co"), "do"), demo_config.site.tz,
+                      now_fn=lambda: NOW)
+    qtbot.addWidget(plot)
+    recent = NOW - 3600 + np.arange(0, 3600, 60.0)
+    plot.set_series(recent, np.full(recent.size, 6.2), start=NOW - 3600, end=NOW)
+    assert not plot.status.is_stale
+    last_week = recent - 7 * 86400
+    plot.set_series(last_week, np.full(last_week.size, 5.9), start=NOW - 7 * 86400 - 3600, end=NOW - 7 * 86400)
+    assert not plot.status.is_stale and plot.stale_label.isHidden()
+
+
 def test_water_level_plot_draws_alarm_levels_as_labelled_bands(qtbot, demo_config):
     sensor = demo_config.sensor("wl_phu_oc")
     plot = SensorPlot(PlotSpec.from_config(sensor, "level"), demo_config.site.tz)
