@@ -24,7 +24,7 @@ from controlroom.bus import EventBus
 from controlroom.config import DatabaseConfig
 from controlroom.domain import Reading
 from controlroom.storage.db import create_engine_for, migrate
-from controlroom.storage.models import readings, rollup_hour, rollup_minute, series, to_ms
+from controlroom.storage.models import readings, rollup_10min, rollup_hour, rollup_minute, series, to_ms
 from controlroom.storage.writer import StorageWriter
 
 SITE = "bench"
@@ -37,7 +37,7 @@ def make_events(n: int, sensors: int) -> list[Reading]:
 
 def clear(engine) -> None:
     with engine.begin() as connection:
-        for table in (readings, rollup_minute, rollup_hour, series):
+        for table in (readings, rollup_minute, rollup_10min, rollup_hour, series):
             connection.execute(delete(table).where(table.c.site_id == SITE))
 
 

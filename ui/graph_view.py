@@ -2,7 +2,8 @@
 
 Presets 15 min / 1 h / 24 h / 7 d / 30 d; the operator may zoom and pan freely (mouse wheel,
 drag). Every range change loads data in a worker through ``reader`` (storage's
-``read_series``: raw rows for short spans, minute/hour rollups with min/max for long ones);
+``read_series``: raw rows for short spans, minute, ten-minute or hour rollups with min/max
+for long ones);
 the GUI thread only sets arrays on curves. A generation counter drops answers to ranges the
 operator already left. Live readings from the bridge are appended to the plots without a
 query, and a live view scrolls with the clock. Export writes the visible range as CSV
@@ -33,7 +34,7 @@ from controlroom.config import Config
 from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.series_export import write_csv
-from controlroom.storage.queries import BUCKET_S, choose_resolution, read_series
+from controlroom.storage.queries import BUCKET_S, read_series, resolution_for_span
 from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,6 @@ Runner = Callable[[Callable[[], object], Callable[[object], None], Callable[[Exc
 
 def range_label(key: str) -> str:
     return {"15m": tr("15 min"), "1h": tr("1 h"), "24h": tr("24 h"), "7d": tr("7 days"), "30d": tr("30 days")}[key]
-
-
-def resolution_for(span_s: float) -> str:
-    from datetime import datetime, timezone
-
-    return choose_resolution(datetime.fromtimestamp(0, timezone.utc), datetime.fromtimestamp(span_s, timezone.utc))
 
 
 def engine_reader(engine, site_id: str) -> Reader:
@@ -205,7 +200,7 @@ class GraphView(QWidget):
         self.generation += 1
         generation = self.generation
         fetch_start, fetch_end = fetch or (start, end)
-        resolution = self.force_resolution or resolution_for(end - start)
+        resolution = self.force_resolution or resolution_for_span(end - start)
         self.timing = LoadTiming(generation, time.perf_counter())
         # The range moves when the data is there: moving it now would paint every visible plot
         # once more, empty, while the read runs (measured: a third of a range change's time).
@@ -346,7 +341,8 @@ class GraphView(QWidget):
 
 
 def resolution_label(resolution: str) -> str:
-    return {"raw": tr("raw readings"), "minute": tr("minute min/avg/max"), "hour": tr("hourly min/avg/max")}.get(resolution, resolution)
+    return {"raw": tr("raw readings"), "minute": tr("minute min/avg/max"), "10min": tr("10-minute min/avg/max"),
+            "hour": tr("hourly min/avg/max")}.get(resolution, resolution)
 
 
 def create_graph_panel(context, parent: QWidget) -> GraphView:

@@ -29,6 +29,7 @@ from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig
 from controlroom.i18n import tr
 from controlroom.sensor_status import Freshness, SeriesStatus, series_status
 from controlroom.series_export import ExportSeries
+from controlroom.storage.queries import RESOLUTIONS, resolution_for_span
 from controlroom.widgets.plot_axes import GRID_Z, TimeAxis, ValueAxis
 from controlroom.water_level import alarm_bands
 
@@ -311,7 +312,9 @@ class SensorPlot(QWidget):
             self._request_timer.start()
 
     def _too_coarse(self, span: float) -> bool:
-        return (self.resolution == "hour" and span < 3 * 86400) or (self.resolution == "minute" and span < 6 * 3600)
+        """Zoomed in far enough that a finer resolution would be read (rain is always hourly)."""
+        wanted = resolution_for_span(span)
+        return self.spec.kind != "rain" and self.resolution in RESOLUTIONS and RESOLUTIONS.index(wanted) < RESOLUTIONS.index(self.resolution)
 
     def _emit_request(self) -> None:
         (x0, x1), _ = self.plot_item.getViewBox().viewRange()

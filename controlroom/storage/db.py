@@ -88,8 +88,9 @@ def _alembic_config(connection: Connection):
     return config
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to the newest revision (Alembic ``upgrade head``), in one transaction.
+    Tests of a migration stop at an older ``revision`` first.
 
     Safe to call on every start and from two consoles at once: on PostgreSQL an advisory lock
     makes the second wait for the first, then find nothing to do."""
@@ -98,7 +99,7 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
-        command.upgrade(_alembic_config(connection), "head")
+        command.upgrade(_alembic_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

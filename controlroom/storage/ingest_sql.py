@@ -141,20 +141,11 @@ def _update_rollups(connection: Connection, inserted: Iterable[ReadingRow]) -> N
                 agg[1] = value
             agg[2] += value
             agg[3] += 1
-    hour: dict[tuple, list] = {}
-    for (site_id, sensor_id, metric, bucket), (lo, hi, total, count) in minute.items():
-        key = (site_id, sensor_id, metric, bucket - bucket % 3_600_000)
-        agg = hour.get(key)
-        if agg is None:
-            hour[key] = [lo, hi, total, count]
-        else:
-            agg[0] = min(agg[0], lo)
-            agg[1] = max(agg[1], hi)
-            agg[2] += total
-            agg[3] += count
     sqlite_path = connection.dialect.name == "sqlite"
-    for name, aggs in (("minute", minute), ("hour", hour)):
-        table = ROLLUP_TABLES[name][0]
+    aggs = minute
+    for name, (table, width_ms) in ROLLUP_TABLES.items():
+        if name != "minute":
+            aggs = _coarsen(aggs, width_ms)  # each rollup from the one before: 10 min from minutes, hours from those
         sql = sqlite_path and _sqlite_sql(connection, f"rollup_{name}", lambda: _rollup_upsert(connection, table), _ROLLUP_COLUMNS)
         if sql:
             connection.exec_driver_sql(sql, [k + tuple(a) for k, a in sorted(aggs.items())])
@@ -164,6 +155,22 @@ def _update_rollups(connection: Connection, inserted: Iterable[ReadingRow]) -> N
             for k, a in sorted(aggs.items())
         ]
         connection.execute(_rollup_upsert(connection, table), params)
+
+
+def _coarsen(aggs: dict[tuple, list], width_ms: int) -> dict[tuple, list]:
+    """[min, max, sum, count] per (site, sensor, metric, bucket start) regrouped into wider buckets."""
+    wider: dict[tuple, list] = {}
+    for (site_id, sensor_id, metric, bucket), (lo, hi, total, count) in aggs.items():
+        key = (site_id, sensor_id, metric, bucket - bucket % width_ms)
+        agg = wider.get(key)
+        if agg is None:
+            wider[key] = [lo, hi, total, count]
+        else:
+            agg[0] = min(agg[0], lo)
+            agg[1] = max(agg[1], hi)
+            agg[2] += total
+            agg[3] += count
+    return wider
 
 
 def _rollup_upsert(connection: Connection, table: Table):

@@ -129,9 +129,11 @@ def _rollup(name: str) -> Table:
 
 
 rollup_minute = _rollup("rollup_minute")
+rollup_10min = _rollup("rollup_10min")
 rollup_hour = _rollup("rollup_hour")
 
-ROLLUP_TABLES = {"minute": (rollup_minute, 60_000), "hour": (rollup_hour, 3_600_000)}
+# finest first: each is summed from the one before it
+ROLLUP_TABLES = {"minute": (rollup_minute, 60_000), "10min": (rollup_10min, 600_000), "hour": (rollup_hour, 3_600_000)}
 
 series = Table(
     "series",

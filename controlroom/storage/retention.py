@@ -1,5 +1,5 @@
-"""Retention: raw readings older than ``raw_retention_days`` and minute rollups older than
-``minute_rollup_retention_days`` are deleted; hour rollups are kept (one row per metric per
+"""Retention: raw readings older than ``raw_retention_days`` and minute and ten-minute rollups
+older than ``minute_rollup_retention_days`` are deleted; hour rollups are kept (one row per metric per
 hour is small), so long-range graphs still work after the raw rows are gone.
 
 Deletes go per series through the primary key, a chunk per transaction, as a generator the
@@ -17,7 +17,7 @@ from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.engine import Connection
 
 from controlroom.config import DatabaseConfig
-from controlroom.storage.models import readings, rollup_minute, series, to_ms
+from controlroom.storage.models import readings, rollup_10min, rollup_minute, series, to_ms
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ def retention_pass(
     cutoffs = {
         readings: now_ms - database.raw_retention_days * DAY_MS,
         rollup_minute: now_ms - database.minute_rollup_retention_days * DAY_MS,
+        rollup_10min: now_ms - database.minute_rollup_retention_days * DAY_MS,
     }
     keys = transact(lambda c: series_keys(c, site_id), "retention")
     deleted = {table.name: 0 for table in cutoffs}

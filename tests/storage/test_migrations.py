@@ -47,3 +47,24 @@ def test_sqlite_file_gets_wal_and_its_parent_directory(tmp_path):
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
     finally:
         engine.dispose()
+
+
+def test_ten_minute_rollups_are_filled_from_the_stored_minute_rollups(db_url):
+    from sqlalchemy import insert, select
+
+    from controlroom.storage.models import rollup_10min, rollup_minute
+
+    engine = create_engine_for(db_url)
+    try:
+        migrate(engine, "0003")  # a database from before ten-minute rollups
+        with engine.begin() as connection:
+            connection.execute(insert(rollup_minute), [
+                {"site_id": "s", "sensor_id": "wl1", "metric": "level", "bucket_ms": 600_000 + 60_000 * i,
+                 "min": float(i), "max": float(i + 5), "sum": 2.0 * i, "count": 2} for i in range(12)])
+        migrate(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(select(rollup_10min).order_by(rollup_10min.c.bucket_ms)).all()
+        assert [(r.bucket_ms, r.min, r.max, r.sum, r.count) for r in rows] == [
+            (600_000, 0.0, 14.0, 90.0, 20), (1_200_000, 10.0, 16.0, 42.0, 4)]
+    finally:
+        engine.dispose()

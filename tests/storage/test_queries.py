@@ -47,6 +47,14 @@ def test_auto_resolution_uses_minutes_for_a_day_and_raw_for_an_hour(engine, mont
     assert np.array_equal(hour.value, hour.min) and np.array_equal(hour.value, hour.max)
 
 
+def test_auto_resolution_uses_ten_minute_buckets_for_a_multi_day_zoom(engine, month_of_data):
+    days = read_series(engine, SITE, "wl1", "level", END - timedelta(days=3), END)
+    assert days.resolution == "10min" and days.bucket_s == 600.0 and 430 <= len(days) <= 433
+    assert np.all(np.diff(days.ts) == 600.0)
+    assert days.min.min() == 0.0 and days.max.max() == 29.0  # the envelope survives the coarser buckets
+    assert int(days.count.sum()) == 3 * 24 * 30
+
+
 def test_explicit_resolution_and_epoch_second_bounds(engine, month_of_data):
     end_s = END.timestamp()
     series = read_series(engine, SITE, "wl1", "level", end_s - 600, end_s, resolution="minute")
@@ -84,7 +92,7 @@ def test_retention_deletes_old_raw_rows_and_old_minute_rollups_only(engine, bus,
         hour_count = connection.execute(select(func.sum(rollup_hour.c.count))).scalar_one()
     assert remaining[1] == 120 and remaining[0] >= to_ms(now - timedelta(hours=2))
     assert minute_min >= to_ms(old - timedelta(minutes=1))  # ancient minutes gone, old ones kept
-    assert deleted["rollup_minute"] >= 2
+    assert deleted["rollup_minute"] >= 2 and deleted["rollup_10min"] >= 1
     assert hour_count == 360  # hour rollups are never deleted
     series = read_series(engine, SITE, "wl1", "level", old - timedelta(hours=1), old + timedelta(hours=1), "minute")
     assert int(series.count.sum()) == 120  # old history still readable from rollups

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from controlroom.domain import ConnectionState, DeviceStatus, Reading
-from controlroom.storage.models import alerts, alert_events, audit_log, readings, rollup_hour, rollup_minute, to_ms
+from controlroom.storage.models import alerts, alert_events, audit_log, readings, rollup_10min, rollup_hour, rollup_minute, to_ms
 from controlroom.storage.queries import device_history, device_states, latest_readings
 
 from .conftest import SITE
@@ -42,12 +42,13 @@ def test_redelivered_duplicates_are_stored_once_and_counted_once_in_rollups(engi
     assert count(engine, readings) == 100
     with engine.connect() as connection:
         total = connection.execute(select(func.sum(rollup_minute.c.count))).scalar_one()
+        ten = connection.execute(select(func.sum(rollup_10min.c.count))).scalar_one()
         hourly = connection.execute(select(func.sum(rollup_hour.c.count))).scalar_one()
-    assert total == hourly == 100
+    assert total == ten == hourly == 100
     assert writer.stats.duplicates == 100
 
 
-def test_minute_and_hour_rollups_hold_min_max_avg_and_count(engine, bus, writer):
+def test_minute_ten_minute_and_hour_rollups_hold_min_max_avg_and_count(engine, bus, writer):
     # 2 h of one reading every 10 s; values cycle so every minute holds 0..5 + minute offset
     start = T0.replace(minute=0)
     for i in range(720):
@@ -56,12 +57,17 @@ def test_minute_and_hour_rollups_hold_min_max_avg_and_count(engine, bus, writer)
     assert writer.flush(60)
     with engine.connect() as connection:
         minute_rows = connection.execute(select(rollup_minute).order_by(rollup_minute.c.bucket_ms)).all()
+        ten_rows = connection.execute(select(rollup_10min).order_by(rollup_10min.c.bucket_ms)).all()
         hour_rows = connection.execute(select(rollup_hour).order_by(rollup_hour.c.bucket_ms)).all()
     assert len(minute_rows) == 120
     m7 = minute_rows[7]
     assert m7.bucket_ms == to_ms(start + timedelta(minutes=7))
     assert (m7.min, m7.max, m7.count) == (7.0, 12.0, 6)
     assert m7.sum / m7.count == pytest.approx(9.5)
+    assert len(ten_rows) == 12
+    t1 = ten_rows[1]  # minutes 10..19
+    assert t1.bucket_ms == to_ms(start + timedelta(minutes=10))
+    assert (t1.min, t1.max, t1.count) == (10.0, 24.0, 60)
     assert len(hour_rows) == 2
     h1 = hour_rows[1]
     assert h1.bucket_ms == to_ms(start + timedelta(hours=1))
