@@ -264,8 +264,10 @@ class GraphView(QWidget):
         pending, self._pending_range = self._pending_range, None
         if pending is not None and pending[0] == self.generation:
             _, start, end, follow = pending
-            for plot in self.plots:
-                plot.show_range(start, end, follow)
+            for plot in self.plots[1:]:
+                plot.follow_live = follow
+            if self.plots:  # the others are x-linked to the first: setting each would move every plot n times
+                self.plots[0].show_range(start, end, follow)
 
     def _failed(self, exc: Exception) -> None:
         self._show_pending_range()  # the operator asked for this range: show it, even without data

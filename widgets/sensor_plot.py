@@ -92,6 +92,7 @@ class SensorPlot(QWidget):
         self.status = SeriesStatus(Freshness.NO_DATA, None)
         self._ts = np.empty(0)
         self._newest_seen: float | None = None  # survives loading an older window
+        self._drawn_stale = False  # the curve starts with the live pen
         self._value = np.empty(0)
         self._vmin: np.ndarray | None = None
         self._vmax: np.ndarray | None = None
@@ -112,6 +113,9 @@ class SensorPlot(QWidget):
             self.plot_item.getAxis(side).setStyle(tickFont=tick_font, maxTickLevel=1)
             self.plot_item.getAxis(side).setTextPen("#b0bec5")
             self.plot_item.getAxis(side).setZValue(GRID_Z)  # its opaque grid lines go under the data
+            # no "×1e3" relabelling: operators read plain values, and the label's HTML was re-laid out
+            # on every range change (about 4 ms a change)
+            self.plot_item.getAxis(side).enableAutoSIPrefix(False)
         self.plot_item.setLabel("left", spec.unit, **{"font-size": f"{round(12 * scale)}px"})
         self.plot_item.setTitle(f"{spec.sensor_name} — {spec.label}", color="#e0e0e0", size=f"{round(14 * scale)}px")
         self.plot_item.setMenuEnabled(False)
@@ -343,9 +347,11 @@ class SensorPlot(QWidget):
                     else tr("No data for over 3 reporting intervals — last value at {time}", time=hhmm))
             self.stale_label.setText("⚠ " + text)
         self.stale_label.setVisible(stale)
-        colour = STALE_COLOUR if stale else CURVE_COLOUR
-        style = Qt.PenStyle.DashLine if stale else Qt.PenStyle.SolidLine
-        self.curve.setPen(pg.mkPen(colour, width=2 * self.scale, style=style))
+        if stale != self._drawn_stale:  # a new pen redraws the curve: only when the look changes
+            self._drawn_stale = stale
+            colour = STALE_COLOUR if stale else CURVE_COLOUR
+            style = Qt.PenStyle.DashLine if stale else Qt.PenStyle.SolidLine
+            self.curve.setPen(pg.mkPen(colour, width=2 * self.scale, style=style))
 
     # --- hover and export -----------------------------------------------------------------
     def _on_mouse_moved(self, event) -> None:
