@@ -1,12 +1,12 @@
 """Graph range changes over 30 days of 1-minute data for 20 series: rollups vs raw reads.
 
 Generates 30 d × 1440 × 20 readings straight into a fresh SQLite file through the storage
-layer's own batch writer (which maintains the minute/hour rollups), opens a GraphView with
+layer's own batch writer (which maintains the minute, ten-minute and hour rollups), opens a GraphView with
 20 x-linked plots offscreen at 1920×1080, and times each range change from the request to
 the plots on screen rendered (worker read + setData + a synchronous render via grab()); plots
 scrolled out of view load right after and are not timed. The same
 sequence runs twice in the same process: the normal path (auto resolution: raw / minute /
-hour rollups with min/max) and the baseline that always reads raw rows. Also times pans
+ten-minute / hour rollups with min/max) and the baseline that always reads raw rows. Also times pans
 inside already-loaded data (no query). Prints one JSON line last.
 
     /opt/crvenv/bin/python benchmarks/graphs.py [--days 30] [--series 20]
@@ -41,7 +41,7 @@ GOAL_MS = 100.0
 
 def generate(engine, days: int, n_series: int, end: float) -> int:
     """Write days × 1440 readings per series (a daily tide, noise, and a flood hump) through
-    the app's own writer thread, which keeps the minute and hour rollups."""
+    the app's own writer thread, which keeps the rollups."""
     from datetime import datetime, timezone
 
     rng = np.random.default_rng(7)
