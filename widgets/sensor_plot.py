@@ -54,7 +54,7 @@ class PlotSpec:
     interval_s: float = 60.0
     thresholds: ThresholdConfig | None = None
     alarm_levels: AlarmLevelsConfig | None = None
-    kind: str = ""  # the sensor kind; "rain" plots hourly accumulation as a filled step curve
+    kind: str = ""  # the sensor kind; "rain" plots hourly totals, each flat across its hour, filled
 
     @property
     def address(self) -> str:
@@ -274,7 +274,11 @@ class SensorPlot(QWidget):
 
     def _redraw(self) -> None:
         self._dirty = False
-        self.curve.setData(self._ts, self._value, connect="finite")
+        x, y = self._ts, self._value
+        if self.spec.kind == "rain" and x.size:  # each hour's total as a flat top across its hour
+            x = np.column_stack((x - 1800.0, x + 1800.0)).ravel()
+            y = np.repeat(y, 2)
+        self.curve.setData(x, y, connect="finite")
         has_envelope = self._vmin is not None and self._vmax is not None and self._ts.size > 0
         if has_envelope:
             self.min_curve.setData(self._ts, self._vmin, connect="finite")

@@ -182,3 +182,16 @@ def test_dashboard_tiles_show_levels_trend_aqi_and_open_the_graph(qtbot, demo_co
     clock["now"] = NOW + 600  # ten minutes of silence: the tile turns grey with the last time
     dashboard.refresh()
     assert tile.state == "stale" and "giá trị cuối lúc 15:00" in tile.next_label.text()
+
+
+def test_rain_plot_sums_readings_per_hour_and_draws_each_hour_flat(qtbot, demo_config):
+    plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("rain_office"), "rain"), demo_config.site.tz,
+                      now_fn=lambda: NOW)
+    qtbot.addWidget(plot)
+    hour = NOW - NOW % 3600 - 7200
+    plot.append([hour + 60, hour + 1200, hour + 3600 + 30], [1.5, 2.0, 4.0])  # two readings, then the next hour
+    assert plot.export_series().value.tolist() == [3.5, 4.0]
+    qtbot.waitUntil(lambda: plot.curve.getData()[0] is not None and len(plot.curve.getData()[0]) == 4)  # next redraw
+    x, y = plot.curve.getData()
+    assert x.tolist() == [hour, hour + 3600, hour + 3600, hour + 7200]
+    assert y.tolist() == [3.5, 3.5, 4.0, 4.0]
