@@ -22,6 +22,7 @@ from PyQt6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 
 from controlroom.i18n import tr
+from controlroom.ui import qt_translations
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def create_application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("controlroom")
     app.setOrganizationName("controlroom")
+    qt_translations.install(app)
     return app
 
 
