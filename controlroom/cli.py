@@ -139,6 +139,7 @@ class Backend:
     config: Config
     db_url: str | None = None
     demo: bool = False
+    config_path: Path | None = None  # the commune's own file (None: the bundled demo, read-only)
     seed: int = 1
     time_scale: float = 60.0
 
@@ -229,7 +230,8 @@ def run_gui(args: argparse.Namespace) -> int:
         config = _load(args.config, args.demo)
     except ConfigError as exc:
         return _print_config_error(exc)
-    backend = Backend(config, db_url=args.db, demo=args.demo, seed=args.seed, time_scale=args.time_scale)
+    backend = Backend(config, db_url=args.db, demo=args.demo, seed=args.seed, time_scale=args.time_scale,
+                      config_path=Path(args.config) if args.config else None)
     try:
         backend.prepare()
         from controlroom.ui.app import run_app  # Qt is imported only here

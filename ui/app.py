@@ -204,6 +204,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         broker_description=broker_text(backend)[0],
         broker_detail=broker_text(backend)[1],
         ui_scale=scale,
+        config_path=backend.config_path,
     )
     window = None
     try:

@@ -1,5 +1,6 @@
 """Camera operations wired into the running camera wall: PTZ on the maximised tile, evidence
-export (Ctrl+E), camera health on MQTT, alarm presets, and the ONVIF clock check.
+export (a toolbar button and Ctrl+E), adding an ONVIF camera to the commune's config (an
+administrator, from the toolbar), camera health on MQTT, alarm presets, and the ONVIF clock check.
 
 `install_camera_ops(context, wall, pool)` is called once by the wall panel's factory. It
 publishes ``context.services["ptz"]`` and ``context.services["camera_status"]``. Everything
@@ -60,6 +61,11 @@ class CameraOps:
         self._timer = QTimer(wall, interval=400, timeout=self._follow_max_tile)
         self._timer.start()
         self._shortcut = QShortcut(QKeySequence("Ctrl+E"), wall, activated=self.export_evidence)
+        wall.add_toolbar_button(tr("Evidence…"), self.export_evidence,
+                                tr("Export a signed snapshot or clip of the selected camera (Ctrl+E)"))
+        if getattr(context, "config_path", None) is not None:  # the bundled demo config is not edited
+            wall.add_toolbar_button(tr("Add camera…"), self.add_camera,
+                                    tr("Find an ONVIF camera on the network and add it to the configuration"))
         self.status_publisher = None
         self.status_subscriber = None
         feed = getattr(core, "feed", None)
@@ -155,6 +161,25 @@ class CameraOps:
                                 self.config.site.id, snapshot, clip if replay is not None else None,
                                 data_dir() / "evidence_exports", audit=self.audit, parent=self.wall)
         dialog.resize(760, 520)
+        dialog.open()
+
+    # --- adding a camera ------------------------------------------------------------------------
+
+    def add_camera(self) -> None:
+        """The discovery dialog, for an administrator: it appends to the commune's config file."""
+        from controlroom.ui.camera_discovery_dialog import CameraDiscoveryDialog
+
+        operator = current_operator(self.context)
+        if not operator.may("config.change"):
+            self.wall._show_message(tr("Only an administrator can add cameras (signed in: {name}, {role})",
+                                       name=operator.display_name, role=operator.role.label))
+            return
+        dialog = CameraDiscoveryDialog(self.config, self.context.config_path, parent=self.wall)
+        if self.audit is not None:
+            audit = self.audit
+            dialog.saved.connect(lambda result: None if isinstance(result, BaseException) else
+                                 audit.record(operator.username, "config.camera_added", str(result),
+                                              {"camera_id": dialog.camera_id.text().strip()}))
         dialog.open()
 
     # --- clocks -------------------------------------------------------------------------------

@@ -121,10 +121,13 @@ class CameraWall(WallOperatorActions, QWidget):
         self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
         for widget in (self.layout_box, self.view_box, save, self.tour_box):
             bar.addWidget(widget)
-        bar.addWidget(snapshot)
-        bar.addWidget(self.replay_seconds)
-        bar.addWidget(replay)
         bar.addStretch(1)
+        # actions on a second row: one row no longer fits the wall's panel at 1920x1080
+        actions = QHBoxLayout()
+        for widget in (snapshot, self.replay_seconds, replay):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        self._toolbar = actions
         self.message.setStyleSheet("color: #9aa4ae;")
         self.grid_host = QWidget(self)
         self.grid_host.setStyleSheet("background: #000;")
@@ -153,6 +156,7 @@ class CameraWall(WallOperatorActions, QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.addLayout(bar)
+        outer.addLayout(actions)
         outer.addWidget(splitter, 1)
         outer.addWidget(self.message)
         self._refresh_boxes()
@@ -372,6 +376,14 @@ class CameraWall(WallOperatorActions, QWidget):
         return self.cameras.get(reader.camera_id) if reader else None
 
     # --- toolbar -------------------------------------------------------------------------------
+
+    def add_toolbar_button(self, text: str, slot, tooltip: str = "") -> QPushButton:
+        """A button after the wall's own actions (camera operations add theirs here)."""
+        button = QPushButton(text, self)
+        button.setToolTip(tooltip)
+        button.clicked.connect(lambda _checked=False: slot())
+        self._toolbar.insertWidget(self._toolbar.count() - 1, button)  # before the stretch
+        return button
 
     def _refresh_boxes(self) -> None:
         self.view_box.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from controlroom.config import Config
@@ -26,6 +27,7 @@ class AppContext:
     broker_description: str = ""  # short: "127.0.0.1:1883, external broker"
     broker_detail: str = ""  # longer, for the tooltip
     ui_scale: float = 1.0
+    config_path: Path | None = None  # where the config was read (None: the bundled demo, not to be edited)
     services: dict[str, Any] = field(default_factory=dict)
     ready_checks: list[Callable[[], bool]] = field(default_factory=list)  # `--screenshot` waits for these
     _shutdown: list[Callable[[], None]] = field(default_factory=list, repr=False)
