@@ -22,7 +22,6 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -50,6 +49,7 @@ from controlroom.ui.background import run_in_background
 from controlroom.ui.docks import bring_to_front
 from controlroom.widgets.alarm_sound import AlarmSound
 from controlroom.widgets.alert_table import AlertTable
+from controlroom.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 PULL_MS = 250
@@ -99,11 +99,10 @@ class AlertPanel(QWidget):
         self.show_normal.toggled.connect(self._force_refresh)
         self.group_box.toggled.connect(self._force_refresh)
 
-        filters = QHBoxLayout()
+        filters = FlowLayout()  # rows wrap in a narrow dock instead of widening it
         filters.addWidget(QLabel(tr("Filter:")))
         for widget in (self.village_filter, self.kind_filter, self.priority_filter, self.show_normal, self.group_box):
             filters.addWidget(widget)
-        filters.addStretch(1)
 
         self.ack_button = QPushButton(tr("Acknowledge"))
         self.ack_button.setToolTip(tr("Acknowledge the selected alerts (Ctrl+K)"))
@@ -121,11 +120,10 @@ class AlertPanel(QWidget):
         self.export_button.clicked.connect(self.export_selected)
         self.silence_button.clicked.connect(self.silence)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge_selected)
-        actions = QHBoxLayout()
+        actions = FlowLayout()
         for button in (self.ack_button, self.shelve_button, self.unshelve_button, self.service_button,
                        self.manual_button, self.export_button, self.silence_button):
             actions.addWidget(button)
-        actions.addStretch(1)
 
         self.table = AlertTable(self.config.site.tz, villages, self)
         self.table.alertActivated.connect(self.open_source)
@@ -136,6 +134,7 @@ class AlertPanel(QWidget):
         self.table.setMinimumHeight(self.table.header().sizeHint().height() + 4 * row + 2 * self.table.frameWidth())
 
         self.kpis = QLabel()
+        self.kpis.setWordWrap(True)
         self.kpis.setStyleSheet("padding: 2px 4px;")
         self.history = QPlainTextEdit()
         self.history.setReadOnly(True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
+from PyQt6.QtWidgets import (QComboBox, QGridLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
                              QSplitter, QStackedLayout, QVBoxLayout, QWidget)
 
 from controlroom.camera_health import StreamState
@@ -27,6 +27,7 @@ from controlroom.ui.camera_wall_actions import WallOperatorActions
 from controlroom.video_reader import ReaderPool, StreamReader
 from controlroom.widgets.camera_list import CameraList
 from controlroom.widgets.camera_tile import CameraTile
+from controlroom.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -114,20 +115,14 @@ class CameraWall(WallOperatorActions, QWidget):
         replay = QPushButton(tr("Export replay"), self)
         replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
         self.message = QLabel(self)
-        bar = QHBoxLayout()
+        bar = FlowLayout()  # wraps to a second row when the wall's panel is narrow (1920x1080)
         self.layout_box.setToolTip(tr("Layout"))
         self.view_box.setToolTip(tr("View"))
         self.tour_box.setToolTip(tr("Tour"))
         self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
-        for widget in (self.layout_box, self.view_box, save, self.tour_box):
+        for widget in (self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay):
             bar.addWidget(widget)
-        bar.addStretch(1)
-        # actions on a second row: one row no longer fits the wall's panel at 1920x1080
-        actions = QHBoxLayout()
-        for widget in (snapshot, self.replay_seconds, replay):
-            actions.addWidget(widget)
-        actions.addStretch(1)
-        self._toolbar = actions
+        self._toolbar = bar
         self.message.setStyleSheet("color: #9aa4ae;")
         self.grid_host = QWidget(self)
         self.grid_host.setStyleSheet("background: #000;")
@@ -156,7 +151,6 @@ class CameraWall(WallOperatorActions, QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.addLayout(bar)
-        outer.addLayout(actions)
         outer.addWidget(splitter, 1)
         outer.addWidget(self.message)
         self._refresh_boxes()
@@ -382,7 +376,7 @@ class CameraWall(WallOperatorActions, QWidget):
         button = QPushButton(text, self)
         button.setToolTip(tooltip)
         button.clicked.connect(lambda _checked=False: slot())
-        self._toolbar.insertWidget(self._toolbar.count() - 1, button)  # before the stretch
+        self._toolbar.addWidget(button)
         return button
 
     def _refresh_boxes(self) -> None:

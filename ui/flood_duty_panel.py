@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
@@ -24,6 +23,7 @@ from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLay
 from controlroom.flood_bulletins import ACTIVE, BulletinDraft
 from controlroom.flood_text import vn_number
 from controlroom.i18n import tr
+from controlroom.widgets.flow_layout import FlowLayout
 from controlroom.widgets.risk_banner import RiskBanner
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ class FloodDutyPanel(QWidget):
         self.stations = QLabel(self)
         self.stations.setWordWrap(True)
         layout.addWidget(self.stations)
-        forecast = QHBoxLayout()
+        forecast = FlowLayout()  # wraps in a narrow dock instead of widening it
         forecast.addWidget(QLabel(tr("Forecast water level (m)")))
         self.forecast = QDoubleSpinBox(self)
         self.forecast.setRange(0.0, 20.0)
@@ -137,7 +137,6 @@ class FloodDutyPanel(QWidget):
         clear_forecast.clicked.connect(lambda: self.set_forecast(clear=True))
         forecast.addWidget(set_forecast)
         forecast.addWidget(clear_forecast)
-        forecast.addStretch(1)
         layout.addLayout(forecast)
 
         self.tabs = QTabWidget(self)
@@ -288,7 +287,7 @@ class FloodDutyPanel(QWidget):
     def _bulletins_tab(self) -> QWidget:
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.warn_button = QPushButton(tr("Flood warning to low-lying villages… (F8)"), tab)
         self.warn_button.setStyleSheet(f"background: #c62828; color: white; font-weight: bold; "
                                        f"font-size: {round(15 * self._scale)}px; padding: 8px 16px;")
@@ -297,7 +296,6 @@ class FloodDutyPanel(QWidget):
         self.cancel_button = QPushButton(tr("Cancel selected bulletin"), tab)
         self.cancel_button.clicked.connect(self.cancel_selected)
         row.addWidget(self.cancel_button)
-        row.addStretch(1)
         layout.addLayout(row)
         self.table = QTableWidget(0, 6, tab)
         self.table.setHorizontalHeaderLabels([tr("Issued"), tr("State"), tr("Risk level"), tr("Repeats"),

@@ -15,6 +15,7 @@ from controlroom.damage_report import commune_totals
 from controlroom.duty_log import entry_text
 from controlroom.i18n import tr
 from controlroom.paths import data_dir
+from controlroom.widgets.flow_layout import FlowLayout
 
 
 def _num(value: float) -> str:
@@ -53,9 +54,10 @@ class DutyLogTab(QWidget):
         self.panel = panel
         self.log = panel.duty.duty_log
         layout = QVBoxLayout(self)
-        row = QHBoxLayout()
         self.shift_label = QLabel(self)
-        row.addWidget(self.shift_label, 1)
+        self.shift_label.setWordWrap(True)
+        layout.addWidget(self.shift_label)
+        row = FlowLayout()  # wraps in a narrow dock instead of widening it
         for text, slot in ((tr("Start my shift"), self.start_shift), (tr("Handover…"), self.handover),
                            (tr("Verify"), self.verify), (tr("Export PDF"), self.export_pdf),
                            (tr("Refresh"), self.reload)):
@@ -177,10 +179,11 @@ class DamageTab(QWidget):
         self.reports = panel.duty.damage
         self.villages = [(v.id, v.name) for v in panel.config.villages]
         layout = QVBoxLayout(self)
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.event_box = QComboBox(self)
+        self.event_box.setMinimumContentsLength(24)
         row.addWidget(QLabel(tr("Event")))
-        row.addWidget(self.event_box, 1)
+        row.addWidget(self.event_box)
         for text, slot in ((tr("New flood event"), self.new_event), (tr("Save figures"), self.save),
                            (tr("Export PDF and XLSX"), self.export)):
             button = QPushButton(text, self)

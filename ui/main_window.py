@@ -47,6 +47,9 @@ DEFAULT_PLACEMENT: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # share of the window each area gets in the default layout
 DEFAULT_SHARE = {"left": 0.25, "right": 0.27, "center": 0.58, "bottom": 0.42}
+# the right column's stack, top first: the alert queue gets the larger part (its buttons wrap
+# in the narrow column, and at 3840x2160 an even split left its table out of view)
+RIGHT_COLUMN_SHARES = (0.58, 0.42)
 
 def window_title(context: AppContext) -> str:
     site = context.config.site
@@ -234,6 +237,10 @@ class MainWindow(QMainWindow):
                 sizes.append(round(height * DEFAULT_SHARE[area_name]))
         if len(docks) == 2:
             self.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
+        column = self._areas.get("right", [])[:len(RIGHT_COLUMN_SHARES)]
+        if len(column) > 1:
+            self.resizeDocks(column, [round(height * share) for share in RIGHT_COLUMN_SHARES[:len(column)]],
+                             Qt.Orientation.Vertical)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
