@@ -4,8 +4,9 @@ thread, never from the GUI thread.
 Graphs ask for a time window and get a bounded number of points: ``read_series`` with
 ``resolution="auto"`` reads raw rows for short spans and the minute, ten-minute or hour
 rollups for longer ones, so every window is at most a few thousand points with their min/max
-envelope (30 days: ~720 hourly buckets instead of millions of raw rows). All times in and out are UTC (aware datetimes, or epoch seconds in
-the numpy arrays); converting to the site's zone is the view's job.
+envelope (30 days: ~720 hourly buckets instead of millions of raw rows). All times in and out
+are UTC (aware datetimes, or epoch seconds in the numpy arrays); converting to the site's
+zone is the view's job.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def read_series(
 ) -> Series:
     """Points of sensor/<sensor_id>/<metric> with time in [start, end] (datetimes or epoch
     seconds). Rollup buckets overlapping the window are included whole. "auto" picks by
-    span (see MAX_SPAN) and, when that finds nothing because the
-    window is past retention, the next coarser resolution that has data."""
+    span (see MAX_SPAN) and, when that finds nothing because the window is past retention,
+    the next coarser resolution that has data."""
     if resolution == "auto":
         # Old short windows may be past raw (or minute) retention: fall back to coarser data.
         chosen = resolution_for_span((_as_ms(end) - _as_ms(start)) / 1000.0)
