@@ -63,7 +63,7 @@ class CameraOps:
         self._shortcut = QShortcut(QKeySequence("Ctrl+E"), wall, activated=self.export_evidence)
         wall.add_toolbar_button(tr("Evidence…"), self.export_evidence,
                                 tr("Export a signed snapshot or clip of the selected camera (Ctrl+E)"))
-        if getattr(context, "config_path", None) is not None:  # the bundled demo config is not edited
+        if context.config_path is not None:  # the bundled demo config is not edited
             wall.add_toolbar_button(tr("Add camera…"), self.add_camera,
                                     tr("Find an ONVIF camera on the network and add it to the configuration"))
         self.status_publisher = None
@@ -175,12 +175,12 @@ class CameraOps:
                                        name=operator.display_name, role=operator.role.label))
             return
         dialog = CameraDiscoveryDialog(self.config, self.context.config_path, parent=self.wall)
-        if self.audit is not None:
-            audit = self.audit
-            dialog.saved.connect(lambda result: None if isinstance(result, BaseException) else
-                                 audit.record(operator.username, "config.camera_added", str(result),
-                                              {"camera_id": dialog.camera_id.text().strip()}))
+        dialog.saved.connect(lambda result: self._record_camera_added(operator, dialog.camera_id.text().strip(), result))
         dialog.open()
+
+    def _record_camera_added(self, operator: Operator, camera_id: str, result) -> None:
+        if self.audit is not None and not isinstance(result, BaseException):  # a failed write says so in the dialog
+            self.audit.record(operator.username, "config.camera_added", str(result), {"camera_id": camera_id})
 
     # --- clocks -------------------------------------------------------------------------------
 
