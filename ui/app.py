@@ -223,7 +223,9 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         # Python handles Ctrl+C only when it runs: wake it twice a second
         def quit_on_signal(signum, _frame) -> None:
             log.info("signal %s: quitting", signum)
-            app.quit()
+            # exit(), not quit(): Qt 6 lets open windows veto quit(), and the sign-in dialog
+            # and the other screens' windows refuse to close (the app then ran on after SIGTERM)
+            app.exit(0)
 
         signal.signal(signal.SIGINT, quit_on_signal)
         signal.signal(signal.SIGTERM, quit_on_signal)
