@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from PyQt6.QtCore import QByteArray, QObject, QRect, Qt, pyqtSignal
+from PyQt6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
@@ -206,6 +206,16 @@ class ScreenManager(QObject):
         self.windows: dict[str, QMainWindow] = {}  # screen key -> window whose home it is
         self.hosted_on: dict[str, str] = {}  # window's home key -> screen it is on now
         self.main_key = ""
+        main_window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        """Closing the main window quits the console: the other screens' windows refuse to close
+        on their own, and while one is visible Qt keeps the app running. Hide them first."""
+        if watched is self.main and event.type() == QEvent.Type.Close:
+            for window in self.windows.values():
+                if window is not self.main:
+                    window.hide()
+        return False
 
     # -- docks ------------------------------------------------------------------------------
     @property

@@ -141,3 +141,15 @@ def test_the_focused_panel_is_the_one_the_shortcut_sends(qtbot, make_window, dat
     assert manager.send_panel_to_next(manager.focused_panel()) == WALL.key
     assert "graphs" in manager.panels_on(WALL.key)
     manager.close()
+
+
+def test_closing_the_main_window_hides_the_other_screens_so_the_app_quits(qtbot, make_window, data_dir):
+    window = make_window()
+    window.show()
+    manager = ScreenManager(window, LayoutStore(data_dir / LAYOUT_FILE))
+    manager.start([DESK, WALL])
+    wall_window = manager.windows[WALL.key]
+    wall_window.show()
+    qtbot.waitExposed(wall_window)
+    window.close()  # File > Quit, or the window's own close button
+    assert not window.isVisible() and not wall_window.isVisible()
