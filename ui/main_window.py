@@ -51,6 +51,7 @@ DEFAULT_SHARE = {"left": 0.25, "right": 0.27, "center": 0.58, "bottom": 0.42}
 # in the narrow column, and at 3840x2160 an even split left its table out of view)
 RIGHT_COLUMN_SHARES = (0.58, 0.42)
 
+
 def window_title(context: AppContext) -> str:
     site = context.config.site
     where = ", ".join(part for part in (site.unit_name, site.province) if part)
