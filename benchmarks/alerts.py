@@ -148,7 +148,7 @@ def broker_roundtrip(port: int, seconds: float, period_s: float = 0.02) -> list[
 
 
 def alert_latency(config, port: int, workdir: Path) -> dict:
-    from controlroom.alert_engine import AlertEngine
+    from controlroom.alerts.engine import AlertEngine
     from controlroom.core import ControlRoomCore
 
     core = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'bench.sqlite3'}", broker_host="127.0.0.1",
@@ -230,8 +230,8 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
 
 def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20) -> list[float]:
     """Acknowledge on console A -> shown acknowledged on console B (ms), after the load."""
-    from controlroom.alert_engine import AlertEngine
-    from controlroom.alert_model import Priority
+    from controlroom.alerts.engine import AlertEngine
+    from controlroom.alerts.model import Priority
     from controlroom.core import ControlRoomCore
 
     core_b = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'bench-b.sqlite3'}", broker_host="127.0.0.1",
@@ -271,8 +271,8 @@ def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20
 
 def rule_rates(config) -> dict:
     """Detectors fed directly (rules/s), then readings through a whole engine (no broker)."""
-    from controlroom.alert_engine import AlertEngine
-    from controlroom.alert_rules import compile_rules
+    from controlroom.alerts.engine import AlertEngine
+    from controlroom.alerts.rules import compile_rules
     from controlroom.bus import EventBus
     from controlroom.domain import Reading
 
@@ -304,7 +304,7 @@ def rule_rates(config) -> dict:
 
 
 def main() -> None:
-    from controlroom.config import parse_config
+    from controlroom.config.schema import parse_config
 
     os.environ.setdefault("CONTROLROOM_DATA_DIR", tempfile.mkdtemp(prefix="bench-alerts-data-"))
     config = parse_config(site_toml(), "bench.toml")

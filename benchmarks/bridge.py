@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import QApplication  # noqa: E402
 
 from controlroom.bus import EventBus  # noqa: E402
 from controlroom.domain import Reading  # noqa: E402
-from controlroom.ui.bridge import CoreBridge  # noqa: E402
+from controlroom.ui.shell.bridge import CoreBridge  # noqa: E402
 
 N = 100_000
 

@@ -54,7 +54,7 @@ def broker_roundtrip_ms(port: int, samples: int = 200) -> list[float]:
 
 
 def bench_config(port: int):
-    from controlroom.config import SpeakerConfig, demo_config_path, load_config
+    from controlroom.config.schema import SpeakerConfig, demo_config_path, load_config
 
     config = load_config(demo_config_path())
     villages = config.villages
@@ -71,11 +71,11 @@ def bench_config(port: int):
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
     os.environ["CONTROLROOM_DATA_DIR"] = str(workdir / "data")
-    from controlroom.broadcast_jobs import DeliveryState, Priority
-    from controlroom.broadcast_setup import start_broadcasting
+    from controlroom.broadcast.jobs import DeliveryState, Priority
+    from controlroom.broadcast.setup import start_broadcasting
     from controlroom.core import ControlRoomCore
-    from controlroom.operators import SYSTEM
-    from controlroom.simulator import Simulator
+    from controlroom.access.operators import SYSTEM
+    from controlroom.sim.simulator import Simulator
 
     broker, port = start_broker(workdir)
     try:

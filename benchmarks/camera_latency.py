@@ -151,14 +151,14 @@ def baseline_latency(url: str, seconds: float) -> list[float]:
 
 def bench(args) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import controlroom.video_backends  # noqa: F401  (sets OPENCV_FFMPEG_* before cv2)
+    import controlroom.cameras.video_backends  # noqa: F401  (sets OPENCV_FFMPEG_* before cv2)
     import numpy as np
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication, QGridLayout, QWidget
     from zoneinfo import ZoneInfo
 
-    from controlroom.config import demo_config_path, load_config
-    from controlroom.video_reader import StreamReader
+    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.cameras.video_reader import StreamReader
     from controlroom.widgets.camera_tile import CameraTile
 
     port = free_port()

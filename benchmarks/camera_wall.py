@@ -90,9 +90,9 @@ def baseline(urls: list[str], warmup: float, seconds: float) -> dict:
 def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | None, replay_fps: float) -> dict:
     from PyQt6.QtCore import QEventLoop, QTimer
 
-    from controlroom.camera_views import ViewStore, WallView, layout_for
-    from controlroom.ui.camera_wall import CameraWall
-    from controlroom.video_reader import ReaderPool
+    from controlroom.cameras.views import ViewStore, WallView, layout_for
+    from controlroom.ui.cameras.wall import CameraWall
+    from controlroom.cameras.video_reader import ReaderPool
 
     spec = layout_for(k)
     pool = ReaderPool(replay_fps=replay_fps)
@@ -134,13 +134,13 @@ def main() -> None:
     parser.add_argument("--shots", default="", help="folder for a screenshot of each wall")
     args = parser.parse_args()
     ks = [int(k) for k in args.ks.split(",")]
-    from controlroom.video_reader import ReaderPool
+    from controlroom.cameras.video_reader import ReaderPool
 
     replay_fps = ReaderPool().replay_fps if args.replay_fps is None else args.replay_fps
 
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.config import demo_config_path, load_config
+    from controlroom.config.schema import demo_config_path, load_config
 
     app = QApplication.instance() or QApplication(sys.argv)
     port = free_port()

@@ -45,20 +45,20 @@ def main() -> int:
     from PyQt6.QtCore import Qt
     from PyQt6.QtTest import QTest
 
-    from controlroom.broker import _start_mosquitto, mosquitto_binary
-    from controlroom.config import load_config, demo_config_path
+    from controlroom.feeds.broker import _start_mosquitto, mosquitto_binary
+    from controlroom.config.schema import load_config, demo_config_path
     from controlroom.core import ControlRoomCore
     from controlroom.domain import Reading, SpeakerAck
-    from controlroom.operators import Operator, Role
-    from controlroom.sim_models import FloodScenario
-    from controlroom.simulator import Simulator
+    from controlroom.access.operators import Operator, Role
+    from controlroom.sim.models import FloodScenario
+    from controlroom.sim.simulator import Simulator
 
-    from controlroom.ui.app import apply_theme, create_application
+    from controlroom.ui.shell.app import apply_theme, create_application
     app = create_application()
-    from controlroom.ui.bridge import CoreBridge
-    from controlroom.ui.context import AppContext
-    from controlroom.ui.main_window import MainWindow
-    from controlroom.ui.panels import PANELS
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
+    from controlroom.ui.shell.main_window import MainWindow
+    from controlroom.ui.shell.panels import PANELS
 
     scale = float(os.environ.get("CONTROLROOM_UI_SCALE", "1"))
     apply_theme(app, scale)

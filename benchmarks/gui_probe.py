@@ -51,7 +51,7 @@ class GuiSide:
 
     def __init__(self, config, bus, fixed_columns: bool = False) -> None:
         from controlroom.live_state import LiveState
-        from controlroom.ui.bridge import CoreBridge
+        from controlroom.ui.shell.bridge import CoreBridge
         from controlroom.widgets.readings_table import ReadingsTable
 
         self.live = LiveState(bus)
@@ -60,7 +60,7 @@ class GuiSide:
         self.table.resize(1200, 900)
         self.bridge.readings.connect(self.table.apply_readings)
         self.table.show()
-        gc.freeze()  # as ui/app.py does once the window is up
+        gc.freeze()  # as ui/shell/app.py does once the window is up
         if fixed_columns:  # diagnosis: without the widget's ResizeToContents columns
             from PyQt6.QtWidgets import QHeaderView
 

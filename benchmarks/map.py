@@ -56,7 +56,7 @@ register_map_scheme()
 
 def wide_config():
     """The demo commune with extra cameras so that exactly 200 markers are live."""
-    from controlroom.config import Config, demo_config_path, load_config
+    from controlroom.config.schema import Config, demo_config_path, load_config
 
     base = load_config(demo_config_path())
     raw = base.model_dump(mode="json")
@@ -88,9 +88,9 @@ def main() -> None:
     from controlroom.bus import EventBus
     from controlroom.domain import DeviceStatus, Reading, SpeakerStatus
     from controlroom.live_state import LiveState
-    from controlroom.ui.bridge import CoreBridge
-    from controlroom.ui.context import AppContext
-    from controlroom.ui.map_panel import MapPanel
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
+    from controlroom.ui.map.panel import MapPanel
 
     app = QApplication(sys.argv[:1])
     config = wide_config()

@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from bench_broker import start_broker
-from controlroom.config import demo_config_path
+from controlroom.config.schema import demo_config_path
 
 TIME_SCALE = 60.0
 
@@ -75,8 +75,8 @@ class SecondConsole:
     """A second console whose operator acknowledges every alert that needs action, periodically."""
 
     def __init__(self, site: Path, db: Path, every_s: float) -> None:
-        from controlroom.alert_engine import AlertEngine
-        from controlroom.config import load_config
+        from controlroom.alerts.engine import AlertEngine
+        from controlroom.config.schema import load_config
         from controlroom.core import ControlRoomCore
 
         config = load_config(site)
@@ -128,7 +128,7 @@ def main() -> None:
         db = workdir / "soak.sqlite3"
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(workdir / "data"),
                    CONTROLROOM_CAMERA_SOURCE="synthetic")
-        command = [sys.executable, "-m", "controlroom.cli", "--demo", "--config", str(site_on_port(port, workdir)),
+        command = [sys.executable, "-m", "controlroom.cli.main", "--demo", "--config", str(site_on_port(port, workdir)),
                    "--db", f"sqlite:///{db}", "--time-scale", str(TIME_SCALE)]
         stderr = (workdir / "app.stderr").open("w", encoding="utf-8")
         proc = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=stderr)

@@ -4,7 +4,7 @@ in the same run (the floor any PyQt6 app pays).
 
 The app runs offscreen with its demo broker/simulator and synthetic cameras
 (CONTROLROOM_CAMERA_SOURCE=synthetic: no RTSP server needed); its startup probe
-(ui/startup_probe.py) writes the two times and quits. Each app run uses a fresh data dir
+(ui/shell/startup_probe.py) writes the two times and quits. Each app run uses a fresh data dir
 (first start: database created, migrations run). Prints one JSON line last.
 """
 
@@ -36,7 +36,7 @@ def app_run(workdir: Path) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(data),
                CONTROLROOM_CAMERA_SOURCE="synthetic", CONTROLROOM_STARTUP_PROBE=str(probe))
     env["CONTROLROOM_LAUNCH_T0"] = repr(time.time())
-    done = subprocess.run([sys.executable, "-m", "controlroom.cli", "--demo"], env=env, cwd=workdir,
+    done = subprocess.run([sys.executable, "-m", "controlroom.cli.main", "--demo"], env=env, cwd=workdir,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
     if not probe.exists():
         raise RuntimeError(f"the app wrote no probe (exit {done.returncode}): {done.stderr[-800:]}")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from controlroom.bus import EventBus
-from controlroom.config import Config
+from controlroom.config.schema import Config
 from controlroom.live_state import LiveState
-from controlroom.mqtt_feed import MqttFeed
+from controlroom.feeds.mqtt_feed import MqttFeed
 from controlroom.paths import default_database_url
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter

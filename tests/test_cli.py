@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.config import demo_config_path
+from controlroom.config.schema import demo_config_path
 
 
 def controlroom_command() -> list[str]:
@@ -113,7 +113,7 @@ def test_other_startup_failure_is_one_operator_line_with_details_in_the_log(tmp_
 
 
 def test_cli_module_imports_no_qt():
-    code = "import sys, controlroom.cli; print(sorted(m for m in sys.modules if m.startswith('PyQt6')))"
+    code = "import sys, controlroom.cli.main; print(sorted(m for m in sys.modules if m.startswith('PyQt6')))"
     result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ import pytest
 
 from controlroom import i18n
 
-try:  # must precede the QApplication (pytest-qt's qapp), like in ui/app.py
+try:  # must precede the QApplication (pytest-qt's qapp), like in ui/shell/app.py
     import PyQt6.QtWebEngineWidgets  # noqa: F401
 except ImportError:
     pass
@@ -25,8 +25,8 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}(?!\})")
 # (file, enclosing function) -> the module-level dict whose VALUES are the source texts, or
 # "PANELS" for panel titles (collected from Panel(...) calls below).
 INDIRECT_TR = {
-    ("controlroom/config.py", "_reason"): "_PYDANTIC_REASONS",
-    ("ui/panels.py", "panel_title"): "PANELS",
+    ("controlroom/config/schema.py", "_reason"): "_PYDANTIC_REASONS",
+    ("ui/shell/panels.py", "panel_title"): "PANELS",
 }
 
 
@@ -164,9 +164,9 @@ def test_main_window_built_in_vietnamese_asks_for_no_missing_string(qtbot, demo_
     translation for each string they show (the core is built but not connected)."""
     from controlroom.core import ControlRoomCore
     from controlroom.storage.db import migrate
-    from controlroom.ui.bridge import CoreBridge
-    from controlroom.ui.context import AppContext
-    from controlroom.ui.main_window import MainWindow
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
+    from controlroom.ui.shell.main_window import MainWindow
 
     i18n.set_language("vi")
     core = ControlRoomCore(demo_config, db_url=f"sqlite:///{(tmp_path / 'i18n.sqlite3').as_posix()}", client_id="i18n-test")

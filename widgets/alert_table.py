@@ -18,8 +18,8 @@ from PyQt6.QtCore import QModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from controlroom.alert_model import Alert, AlertState, Priority, kind_label
-from controlroom.alert_text import alert_description, alert_title
+from controlroom.alerts.model import Alert, AlertState, Priority, kind_label
+from controlroom.alerts.text import alert_description, alert_title
 from controlroom.i18n import tr
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -211,8 +211,8 @@ def _demo() -> None:  # pragma: no cover - manual look
 
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom import alert_model as m
-    from controlroom.alert_model import Condition
+    from controlroom.alerts import model as m
+    from controlroom.alerts.model import Condition
 
     app = QApplication(sys.argv)
     now = datetime.now(timezone.utc)

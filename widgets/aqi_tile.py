@@ -1,7 +1,7 @@
 """AqiTile: the large VN_AQI tile — band colour, index, band name, dominant pollutant, advice.
 
 Colours, band names and advice follow Decision 1459/QĐ-TCMT (Bảng 1 and Bảng 5); the
-numbers come from controlroom.vn_aqi, the tile only shows them.
+numbers come from controlroom.sensors.vn_aqi, the tile only shows them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QWidget
 
 from controlroom.i18n import tr
-from controlroom.vn_aqi import AqiBand, AqiResult
+from controlroom.sensors.vn_aqi import AqiBand, AqiResult
 from controlroom.widgets.sensor_tile import TileFrame
 
 POLLUTANT_LABELS = {"pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", "so2": "SO₂", "no2": "NO₂"}
@@ -108,7 +108,7 @@ class AqiTile(TileFrame):
 def _demo() -> None:  # python -m controlroom.widgets.aqi_tile
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.vn_aqi import hourly_aqi
+    from controlroom.sensors.vn_aqi import hourly_aqi
 
     app = QApplication([])
     tile = AqiTile("aqi/demo", "Trạm quan trắc không khí UBND xã")

@@ -16,11 +16,11 @@ from PyQt6.QtCore import QPoint, QRect, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
 
-from controlroom.camera_health import StreamHealth, StreamState
-from controlroom.config import CameraConfig
+from controlroom.cameras.health import StreamHealth, StreamState
+from controlroom.config.schema import CameraConfig
 from controlroom.i18n import tr
-from controlroom.stream_urls import redact_url
-from controlroom.video_reader import Frame
+from controlroom.cameras.stream_urls import redact_url
+from controlroom.cameras.video_reader import Frame
 
 CAMERA_MIME = "application/x-controlroom-camera"
 

@@ -19,8 +19,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from controlroom.broadcast_jobs import RETRYABLE, BroadcastJob, DeliveryState
-from controlroom.config import Config
+from controlroom.broadcast.jobs import RETRYABLE, BroadcastJob, DeliveryState
+from controlroom.config.schema import Config
 from controlroom.i18n import tr
 
 STATE_COLOURS = {
@@ -119,8 +119,8 @@ if __name__ == "__main__":  # a look at the board with a made-up job
 
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.broadcast_jobs import Priority
-    from controlroom.config import demo_config_path, load_config
+    from controlroom.broadcast.jobs import Priority
+    from controlroom.config.schema import demo_config_path, load_config
 
     app = QApplication(sys.argv)
     config = load_config(demo_config_path())

@@ -20,9 +20,9 @@ import folium
 import xstatic.pkg.leaflet
 from folium.features import DivIcon
 
-from controlroom.config import Config
+from controlroom.config.schema import Config
 from controlroom.i18n import tr
-from controlroom.map_model import MapModel
+from controlroom.map.model import MapModel
 
 TILE_SCHEME = "crtile"
 TILE_URL = TILE_SCHEME + "://tiles/{z}/{x}/{y}.png"

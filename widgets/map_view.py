@@ -28,8 +28,8 @@ from PyQt6.QtWebEngineCore import (
 from PyQt6.QtWebEngineWidgets import QWebEngineView
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
-from controlroom.map_model import Marker
-from controlroom.tile_cache import TileProvider
+from controlroom.map.model import Marker
+from controlroom.map.tile_cache import TileProvider
 from controlroom.widgets.map_page import TILE_SCHEME
 
 log = logging.getLogger(__name__)

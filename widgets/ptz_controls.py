@@ -2,7 +2,7 @@
 keyboard (arrows, +/-, Home), mouse drag (speed grows with the drag distance) and wheel zoom
 on the tile itself; every gesture stops the camera on release.
 
-The widget only translates gestures into calls on a `PtzService` (controlroom.ptz): the role
+The widget only translates gestures into calls on a `PtzService` (controlroom.cameras.ptz): the role
 check, the audit entry and the ONVIF traffic happen there, off the GUI thread. A refused
 command (a viewer) shows the core's message on the overlay. Run on its own for a look:
 ``python -m controlroom.widgets.ptz_controls``.
@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog, 
                              QVBoxLayout, QWidget)
 
 from controlroom.i18n import tr
-from controlroom.operators import PermissionDenied
+from controlroom.access.operators import PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +267,8 @@ def _demo() -> None:  # pragma: no cover - a look under Xvfb
 
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.onvif_client import PtzPreset
-    from controlroom.operators import Operator, Role
+    from controlroom.cameras.onvif_client import PtzPreset
+    from controlroom.access.operators import Operator, Role
     from controlroom.widgets.camera_tile import CameraTile
 
     class DemoService:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from controlroom.flood_risk import FORECAST, RISK_COLOURS, RISK_TEXT_COLOURS
+from controlroom.flood.risk import FORECAST, RISK_COLOURS, RISK_TEXT_COLOURS
 from controlroom.i18n import tr
 
 

@@ -1,7 +1,7 @@
 """SensorTile: one metric at a glance (value, unit, trend arrow, status colour); click opens it.
 
 The tile holds no rules: its owner computes the status (limits, freshness) with
-controlroom.sensor_status and calls ``show_value``. Text sizes follow the tile's height so
+controlroom.sensors.status and calls ``show_value``. Text sizes follow the tile's height so
 the same tile reads on a laptop and on a 65-inch display.
 """
 

@@ -1,7 +1,7 @@
 """WaterLevelTile: a river station's level, its trend in cm/h and the alarm level reached.
 
 Colours follow the level reached (below I, I, II, III); numbers come from
-controlroom.water_level. A stale station is greyed with the time of its last value.
+controlroom.sensors.water_level. A stale station is greyed with the time of its last value.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QWidget
 
 from controlroom.i18n import tr
-from controlroom.sensor_status import trend_arrow
+from controlroom.sensors.status import trend_arrow
 from controlroom.widgets.sensor_plot import format_number
 from controlroom.widgets.sensor_tile import TileFrame
 

@@ -15,10 +15,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
-from controlroom.alert_engine import AlertEngine
-from controlroom.alert_model import AlertState, Priority
+from controlroom.alerts.engine import AlertEngine
+from controlroom.alerts.model import AlertState, Priority
 from controlroom.core import ControlRoomCore
-from controlroom.audit import verify_chain
+from controlroom.access.audit import verify_chain
 from controlroom.storage.models import alert_events, alerts, audit_log
 
 TIMEOUT = 30.0

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from controlroom.alert_engine import AlertEngine
-from controlroom.alert_model import AlertState, Priority
+from controlroom.alerts.engine import AlertEngine
+from controlroom.alerts.model import AlertState, Priority
 from controlroom.bus import EventBus
 from controlroom.domain import DeviceStatus, Reading
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from controlroom.alert_kpis import FloodMonitor
+from controlroom.alerts.kpis import FloodMonitor
 
 
 def test_flood_starts_above_the_limit_and_ends_when_the_rate_falls_to_half():

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controlroom import alert_model as m
-from controlroom import alert_payload as p
-from controlroom.alert_model import AlertState, Condition, Priority
+from controlroom.alerts import model as m
+from controlroom.alerts import payload as p
+from controlroom.alerts.model import AlertState, Condition, Priority
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from controlroom.alert_engine import AlertEngine
-from controlroom.alert_model import AlertState
+from controlroom.alerts.engine import AlertEngine
+from controlroom.alerts.model import AlertState
 from controlroom.bus import EventBus
 from controlroom.domain import CitizenReport, Reading
-from controlroom.ui.context import AppContext
+from controlroom.ui.shell.context import AppContext
 
 
 class _Core:
@@ -22,7 +22,7 @@ class _Core:
 
 @pytest.fixture
 def panel_and_engine(qtbot, site_config, data_dir):
-    from controlroom.ui.alert_panel import AlertPanel
+    from controlroom.ui.alerts.panel import AlertPanel
 
     core = _Core()
     engine = AlertEngine(site_config, core.bus, console_id="test")

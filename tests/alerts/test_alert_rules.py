@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from controlroom.alert_conditions import BandTracker
-from controlroom.alert_model import Priority
-from controlroom.alert_rules import compile_rules
-from controlroom.config import ConfigError, parse_config
+from controlroom.alerts.conditions import BandTracker
+from controlroom.alerts.model import Priority
+from controlroom.alerts.rules import compile_rules
+from controlroom.config.schema import ConfigError, parse_config
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 

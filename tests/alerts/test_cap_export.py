@@ -8,9 +8,9 @@ from importlib.resources import files
 import pytest
 from lxml import etree
 
-from controlroom import alert_model as m
-from controlroom.alert_model import Condition, Priority
-from controlroom.cap_export import cap_xml, export_alerts
+from controlroom.alerts import model as m
+from controlroom.alerts.model import Condition, Priority
+from controlroom.alerts.cap_export import cap_xml, export_alerts
 
 T0 = datetime(2026, 11, 25, 3, 0, 12, 345000, tzinfo=timezone.utc)
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.alert_model import Priority
+from controlroom.alerts.model import Priority
 from controlroom.core import ControlRoomCore
-from controlroom.simulator import Simulator
-from controlroom.ui.context import AppContext
+from controlroom.sim.simulator import Simulator
+from controlroom.ui.shell.context import AppContext
 
 
 @pytest.mark.slow
 def test_simulated_flood_gives_a_short_grouped_queue_with_the_worst_on_top(qtbot, demo_config, mqtt_broker, tmp_path, data_dir):
-    from controlroom.ui.alert_panel import AlertPanel, ensure_alert_engine
+    from controlroom.ui.alerts.panel import AlertPanel, ensure_alert_engine
 
     core = ControlRoomCore(demo_config, db_url=f"sqlite:///{tmp_path / 'c.sqlite3'}", broker_host=mqtt_broker.host,
                            broker_port=mqtt_broker.port, client_id="flood-console")

@@ -13,12 +13,12 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import select
 
-from controlroom.broadcast_jobs import DeliveryState, Priority
-from controlroom.broadcast_setup import start_broadcasting
-from controlroom.config import ScheduledBroadcastConfig
+from controlroom.broadcast.jobs import DeliveryState, Priority
+from controlroom.broadcast.setup import start_broadcasting
+from controlroom.config.schema import ScheduledBroadcastConfig
 from controlroom.core import ControlRoomCore
-from controlroom.operators import Operator, PermissionDenied, Role
-from controlroom.simulator import Simulator
+from controlroom.access.operators import Operator, PermissionDenied, Role
+from controlroom.sim.simulator import Simulator
 from controlroom.storage.models import broadcasts
 
 VILLAGES = ["la_van_ha", "phuoc_yen"]
@@ -185,7 +185,7 @@ def test_roles_are_enforced_by_the_service_itself(site, mqtt_broker, tmp_path):
         assert service.jobs() == []
         service.start_job(title="x", audio_path=clip, duration_s=1, targets=targets, operator=operator)
         core.storage.flush()
-        from controlroom.audit import verify_chain
+        from controlroom.access.audit import verify_chain
         from controlroom.storage.models import audit_log
         with core.engine.connect() as conn:
             actions = conn.execute(select(audit_log.c.actor, audit_log.c.action)).all()

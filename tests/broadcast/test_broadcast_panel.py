@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 
-from controlroom.broadcast_jobs import DeliveryState, Priority
-from controlroom.broadcast_setup import start_broadcasting
+from controlroom.broadcast.jobs import DeliveryState, Priority
+from controlroom.broadcast.setup import start_broadcasting
 from controlroom.core import ControlRoomCore
-from controlroom.operators import Operator, Role
-from controlroom.simulator import Simulator
-from controlroom.ui.bridge import CoreBridge
-from controlroom.ui.broadcast_panel import BroadcastPanel
+from controlroom.access.operators import Operator, Role
+from controlroom.sim.simulator import Simulator
+from controlroom.ui.shell.bridge import CoreBridge
+from controlroom.ui.broadcast.panel import BroadcastPanel
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def _flushed(panel) -> bool:
 def test_programme_editor_saves_a_day_change_and_refuses_an_operator(console, qtbot):
     from PyQt6.QtCore import Qt
 
-    from controlroom.ui.programme_editor import ProgrammeEditor
+    from controlroom.ui.broadcast.programme_editor import ProgrammeEditor
 
     panel, config, _ = console
     panel.programme.save(_entry(), panel.operator).result(10)
@@ -134,6 +134,6 @@ def test_programme_editor_saves_a_day_change_and_refuses_an_operator(console, qt
 
 
 def _entry():
-    from controlroom.config import ScheduledBroadcastConfig
+    from controlroom.config.schema import ScheduledBroadcastConfig
 
     return ScheduledBroadcastConfig(id="noon", title="Bản tin trưa", time="11:30", zone="all", text="Bản tin trưa")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from controlroom.broadcast_jobs import BroadcastJob, DeliveryState, Priority
-from controlroom.broadcast_schedule import BroadcastScheduler, MemoryFiredStore, due_entries
+from controlroom.broadcast.jobs import BroadcastJob, DeliveryState, Priority
+from controlroom.broadcast.schedule import BroadcastScheduler, MemoryFiredStore, due_entries
 
 T0 = datetime(2026, 11, 25, 0, 0, tzinfo=timezone.utc)  # 07:00 in Huế
 

@@ -7,8 +7,8 @@ import wave
 
 import pytest
 
-from controlroom.audio_server import AudioServer
-from controlroom.tts import synthesize, wav_duration_s
+from controlroom.broadcast.audio_server import AudioServer
+from controlroom.broadcast.tts import synthesize, wav_duration_s
 
 BULLETIN = "Mực nước sông Bồ tại Phú Ốc đã vượt báo động hai. Đề nghị bà con thôn La Vân Hạ chủ động sơ tán."
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import controlroom.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before anything imports cv2
+import controlroom.cameras.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before anything imports cv2
 
 SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 SYSTEM_PYTHON = "/usr/bin/python3"

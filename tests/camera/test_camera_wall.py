@@ -8,12 +8,12 @@ import pytest
 from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PyQt6.QtGui import QDropEvent
 
-from controlroom.camera_health import StreamState
-from controlroom.camera_views import Tour, ViewStore, WallView
+from controlroom.cameras.health import StreamState
+from controlroom.cameras.views import Tour, ViewStore, WallView
 from controlroom.domain import RoomAlertMessage
-from controlroom.stream_urls import with_demo_streams
-from controlroom.ui.camera_wall import CameraWall
-from controlroom.video_reader import ReaderPool
+from controlroom.cameras.stream_urls import with_demo_streams
+from controlroom.ui.cameras.wall import CameraWall
+from controlroom.cameras.video_reader import ReaderPool
 from controlroom.widgets.camera_tile import CAMERA_MIME
 
 
@@ -131,7 +131,7 @@ def test_tour_cycles_its_cameras_in_a_tile_with_the_dwell_time(qtbot, make_wall,
 
 
 def test_snapshot_and_replay_export_from_the_selected_tile(qtbot, make_wall, synthetic_config, tmp_path, demo_config):
-    from controlroom.snapshots import SnapshotService
+    from controlroom.cameras.snapshots import SnapshotService
 
     service = SnapshotService(tmp_path / "snaps", demo_config.site.id, demo_config.site.tz, writer=None)
     wall = make_wall(synthetic_config, WallView("v", "2x2", ["cam01", "cam02", None, None]), snapshots=service)

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from controlroom.bus import EventBus
-from controlroom.replay_buffer import ReplayBuffer, ReplayError, export_mp4
-from controlroom.snapshots import SnapshotService
+from controlroom.cameras.replay_buffer import ReplayBuffer, ReplayError, export_mp4
+from controlroom.cameras.snapshots import SnapshotService
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.models import snapshots as snapshots_table
 from controlroom.storage.writer import StorageWriter
-from controlroom.video_reader import StreamReader
+from controlroom.cameras.video_reader import StreamReader
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from controlroom.camera_health import StreamState
-from controlroom.video_reader import StreamReader
+from controlroom.cameras.health import StreamState
+from controlroom.cameras.video_reader import StreamReader
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
@@ -116,7 +116,7 @@ def test_reader_threads_are_named_and_stop(rtsp_server):
 
 
 def test_vlc_backend_when_absent_says_what_to_install():
-    from controlroom.video_backends import BackendUnavailable, open_source, vlc_available
+    from controlroom.cameras.video_backends import BackendUnavailable, open_source, vlc_available
 
     available, message = vlc_available()
     if available:
@@ -136,7 +136,7 @@ def test_vlc_backend_when_absent_says_what_to_install():
 def test_health_monitor_puts_camera_online_and_offline_on_the_bus():
     from controlroom.bus import EventBus
     from controlroom.domain import DeviceStatus
-    from controlroom.video_reader import HealthMonitor, ReaderPool
+    from controlroom.cameras.video_reader import HealthMonitor, ReaderPool
 
     bus = EventBus()
     seen: list[DeviceStatus] = []

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from controlroom.camera_views import (PRESET_LAYOUTS, Tour, ViewStore, WallView, cameras_for_alert, layout,
+from controlroom.cameras.views import (PRESET_LAYOUTS, Tour, ViewStore, WallView, cameras_for_alert, layout,
                                       layout_for)
-from controlroom.stream_urls import demo_stream_url, redact_url, with_demo_streams
+from controlroom.cameras.stream_urls import demo_stream_url, redact_url, with_demo_streams
 
 
 @pytest.mark.parametrize("layout_id, size", [("1", 1), ("2x2", 4), ("3x3", 9), ("4x4", 16), ("5x5", 25), ("1+5", 6), ("1+7", 8), ("7x6", 42)])
@@ -93,7 +93,7 @@ def test_demo_config_points_every_camera_at_a_synthetic_source(demo_config):
 
 
 def test_camera_source_switch_keeps_tests_off_the_example_cameras(demo_config, monkeypatch):
-    from controlroom.stream_urls import camera_source_config
+    from controlroom.cameras.stream_urls import camera_source_config
 
     monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "synthetic")
     assert all(c.sub_url.startswith("synthetic://") for c in camera_source_config(demo_config).cameras)
@@ -104,7 +104,7 @@ def test_camera_source_switch_keeps_tests_off_the_example_cameras(demo_config, m
 
 
 def test_alert_payload_priority_and_position_are_read_as_the_alert_engine_writes_them(demo_config):
-    from controlroom.ui.camera_wall_actions import alert_priority
+    from controlroom.ui.cameras.wall_actions import alert_priority
 
     assert [alert_priority({"priority": n}) for n in range(4)] == [1, 2, 3, 4]
     assert alert_priority({"priority_name": "critical", "priority": 0}) == 4

@@ -7,18 +7,18 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtTest import QTest
 
-import controlroom.video_backends  # noqa: F401
-from controlroom.camera_views import ViewStore
-from controlroom.config import OnvifCameraConfig
+import controlroom.cameras.video_backends  # noqa: F401
+from controlroom.cameras.views import ViewStore
+from controlroom.config.schema import OnvifCameraConfig
 from controlroom.core import ControlRoomCore
-from controlroom.evidence import verify_package
-from controlroom.onvif_client import OnvifCamera
-from controlroom.operators import Operator, Role
-from controlroom.ui.camera_ops import install_camera_ops
-from controlroom.ui.camera_wall import CameraWall
-from controlroom.ui.context import AppContext
-from controlroom.ui.evidence_dialog import EvidenceDialog
-from controlroom.video_reader import ReaderPool
+from controlroom.cameras.evidence import verify_package
+from controlroom.cameras.onvif_client import OnvifCamera
+from controlroom.access.operators import Operator, Role
+from controlroom.ui.cameras.ops import install_camera_ops
+from controlroom.ui.cameras.wall import CameraWall
+from controlroom.ui.shell.context import AppContext
+from controlroom.ui.cameras.evidence_dialog import EvidenceDialog
+from controlroom.cameras.video_reader import ReaderPool
 
 
 def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, monkeypatch, qtbot, tmp_path, data_dir):

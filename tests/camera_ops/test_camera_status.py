@@ -12,13 +12,13 @@ import paho.mqtt.client as mqtt
 import pytest
 from hypothesis import given, strategies as st
 
-import controlroom.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
-from controlroom.camera_health import StreamState
-from controlroom.camera_status_mqtt import (CameraStatusMqttPublisher, CameraStatusReport, CameraStatusSubscriber,
+import controlroom.cameras.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
+from controlroom.cameras.health import StreamState
+from controlroom.cameras.status_mqtt import (CameraStatusMqttPublisher, CameraStatusReport, CameraStatusSubscriber,
                                             StatusParseError, parse_status)
 from controlroom.core import ControlRoomCore
-from controlroom.onvif_client import OnvifCamera
-from controlroom.video_reader import StreamReader
+from controlroom.cameras.onvif_client import OnvifCamera
+from controlroom.cameras.video_reader import StreamReader
 
 
 def sub_uri(peer) -> str:

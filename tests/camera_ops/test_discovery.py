@@ -16,10 +16,10 @@ import tomllib
 
 import pytest
 
-from controlroom.onvif_discovery import CameraDescription, camera_entry_toml
+from controlroom.cameras.onvif_discovery import CameraDescription, camera_entry_toml
 
 PROBE = ("import json, sys; from dataclasses import asdict; "
-         "from controlroom.onvif_discovery import discover, describe; "
+         "from controlroom.cameras.onvif_discovery import discover, describe; "
          "found = discover(4.0); print(json.dumps([asdict(c) for c in found])); "
          "print(json.dumps(asdict(describe(found[0].host, found[0].port, sys.argv[1], sys.argv[2]))) if found else None)")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from controlroom.config import demo_config_path, load_config
-from controlroom.ui.camera_discovery_dialog import CameraDiscoveryDialog
+from controlroom.config.schema import demo_config_path, load_config
+from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 
 
 def test_dialog_reads_the_camera_and_adds_it_to_the_config(peer, demo_config, qtbot, tmp_path):

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from controlroom.evidence import EvidenceRequest, export_package, verify_package
-from controlroom.operators import Operator, PermissionDenied, Role
+from controlroom.cameras.evidence import EvidenceRequest, export_package, verify_package
+from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.storage.models import audit_log
 
 CONSOLE_SCRIPT = str(Path(sys.executable).with_name("controlroom"))

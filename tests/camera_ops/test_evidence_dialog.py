@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from controlroom.evidence import verify_package
-from controlroom.operators import Operator, Role
-from controlroom.ui.evidence_dialog import EvidenceDialog
+from controlroom.cameras.evidence import verify_package
+from controlroom.access.operators import Operator, Role
+from controlroom.ui.cameras.evidence_dialog import EvidenceDialog
 
 
 def test_dialog_exports_a_verifiable_package_and_needs_a_reason(qtbot, tmp_path, data_dir):

@@ -7,12 +7,12 @@ import time
 import pytest
 from sqlalchemy import select
 
-import controlroom.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
-from controlroom.config import OnvifCameraConfig
+import controlroom.cameras.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
+from controlroom.config.schema import OnvifCameraConfig
 from controlroom.domain import RoomAlertMessage
-from controlroom.onvif_client import OnvifCamera, OnvifError, check_clock
-from controlroom.operators import Operator, PermissionDenied, Role
-from controlroom.ptz import PtzService
+from controlroom.cameras.onvif_client import OnvifCamera, OnvifError, check_clock
+from controlroom.access.operators import Operator, PermissionDenied, Role
+from controlroom.cameras.ptz import PtzService
 from controlroom.storage.models import audit_log
 
 
@@ -49,7 +49,7 @@ def ptz_config(demo_config, peer, monkeypatch, home_after_s=0.0):
 def test_stream_uris_are_read_from_the_media_service_and_play_in_a_tile(client, qtbot):
     from zoneinfo import ZoneInfo
 
-    from controlroom.video_reader import StreamReader
+    from controlroom.cameras.video_reader import StreamReader
     from controlroom.widgets.camera_tile import CameraTile
 
     profiles = client.profiles()

@@ -12,12 +12,12 @@ from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QApplication
 from PyQt6.QtTest import QTest
 
-import controlroom.video_backends  # noqa: F401
-from controlroom.config import OnvifCameraConfig
-from controlroom.onvif_client import OnvifCamera
-from controlroom.operators import Operator, Role
-from controlroom.ptz import PtzService
-from controlroom.video_reader import StreamReader
+import controlroom.cameras.video_backends  # noqa: F401
+from controlroom.config.schema import OnvifCameraConfig
+from controlroom.cameras.onvif_client import OnvifCamera
+from controlroom.access.operators import Operator, Role
+from controlroom.cameras.ptz import PtzService
+from controlroom.cameras.video_reader import StreamReader
 from controlroom.widgets.camera_tile import CameraTile
 from controlroom.widgets.ptz_controls import PtzTileController
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QPushButton
 
-from controlroom.camera_views import ViewStore
-from controlroom.operators import Operator, Role
-from controlroom.stream_urls import with_demo_streams
-from controlroom.ui.camera_discovery_dialog import CameraDiscoveryDialog
-from controlroom.ui.camera_ops import install_camera_ops
-from controlroom.ui.camera_wall import CameraWall
-from controlroom.ui.context import AppContext
-from controlroom.video_reader import ReaderPool
+from controlroom.cameras.views import ViewStore
+from controlroom.access.operators import Operator, Role
+from controlroom.cameras.stream_urls import with_demo_streams
+from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
+from controlroom.ui.cameras.ops import install_camera_ops
+from controlroom.ui.cameras.wall import CameraWall
+from controlroom.ui.shell.context import AppContext
+from controlroom.cameras.video_reader import ReaderPool
 
 
 def _wall_with_ops(qtbot, demo_config, tmp_path, config_path):

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from controlroom.bus import EventBus
-from controlroom.damage_indicators import BY_CODE
-from controlroom.damage_report import DamageReportError, DamageReports, report_deadlines
-from controlroom.damage_xlsx import read_totals, write_damage_xlsx
-from controlroom.operators import Operator, Role
+from controlroom.flood.damage_indicators import BY_CODE
+from controlroom.flood.damage_report import DamageReportError, DamageReports, report_deadlines
+from controlroom.reports.damage_xlsx import read_totals, write_damage_xlsx
+from controlroom.access.operators import Operator, Role
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter
 
@@ -54,7 +54,7 @@ def test_village_entries_sum_and_land_in_pdf_and_xlsx_with_the_same_figures(repo
         assert back[BY_CODE[code].label] == pytest.approx(total)
 
     from PyQt6.QtPdf import QPdfDocument
-    from controlroom.ui.damage_pdf import write_damage_pdf
+    from controlroom.ui.reports.damage_pdf import write_damage_pdf
     pdf = write_damage_pdf(report, tmp_path / "bcn.pdf")
     document = QPdfDocument(None)
     assert document.load(str(pdf)) == QPdfDocument.Error.None_

@@ -10,9 +10,9 @@ from sqlalchemy import update
 
 from controlroom.bus import EventBus
 from controlroom.domain import DeviceStatus
-from controlroom.duty_log import NOTE, DutyLog, DutyLogError, entry_text
-from controlroom.flood_monitor import RiskLevelChanged
-from controlroom.operators import Operator, Role
+from controlroom.flood.duty_log import NOTE, DutyLog, DutyLogError, entry_text
+from controlroom.flood.monitor import RiskLevelChanged
+from controlroom.access.operators import Operator, Role
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.models import audit_log
 from controlroom.storage.writer import StorageWriter

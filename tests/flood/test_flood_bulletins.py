@@ -11,13 +11,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from controlroom.audit import AuditLog
-from controlroom.broadcast_jobs import Priority
-from controlroom.broadcast_setup import start_broadcasting
+from controlroom.access.audit import AuditLog
+from controlroom.broadcast.jobs import Priority
+from controlroom.broadcast.setup import start_broadcasting
 from controlroom.core import ControlRoomCore
-from controlroom.flood_bulletins import ACTIVE, CANCELLED, SUPERSEDED, BulletinService
-from controlroom.flood_monitor import FloodRiskMonitor
-from controlroom.operators import Operator, PermissionDenied, Role
+from controlroom.flood.bulletins import ACTIVE, CANCELLED, SUPERSEDED, BulletinService
+from controlroom.flood.monitor import FloodRiskMonitor
+from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.storage.models import broadcasts, flood_bulletins
 
 OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)

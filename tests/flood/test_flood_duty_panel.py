@@ -9,13 +9,13 @@ from datetime import datetime, timezone
 import pytest
 from PyQt6.QtCore import Qt
 
-from controlroom.broadcast_setup import start_broadcasting
+from controlroom.broadcast.setup import start_broadcasting
 from controlroom.core import ControlRoomCore
 from controlroom.domain import Reading
-from controlroom.operators import Operator, Role
-from controlroom.ui.bridge import CoreBridge
-from controlroom.ui.context import AppContext
-from controlroom.ui.flood_duty_panel import create_flood_duty_panel
+from controlroom.access.operators import Operator, Role
+from controlroom.ui.shell.bridge import CoreBridge
+from controlroom.ui.shell.context import AppContext
+from controlroom.ui.flood.duty_panel import create_flood_duty_panel
 
 OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
 
@@ -70,7 +70,7 @@ def test_damage_table_sums_the_villages(panel, qtbot):
     tab.new_event()
     qtbot.waitUntil(lambda: tab.event_box.count() == 1, timeout=20_000)
     col = {vid: i + 1 for i, (vid, _) in enumerate(tab.villages)}
-    from controlroom.damage_indicators import INDICATORS
+    from controlroom.flood.damage_indicators import INDICATORS
     row = next(i for i, ind in enumerate(INDICATORS) if ind.code == "evacuated_people")
     qtbot.waitUntil(lambda: tab.table.item(row, 0) is not None, timeout=20_000)  # the event's figures loaded
     tab.table.item(row, col["la_van_ha"]).setText("120")

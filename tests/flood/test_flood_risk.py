@@ -6,10 +6,10 @@ import pytest
 
 from controlroom.bus import EventBus
 from controlroom.domain import Reading
-from controlroom.flood_config import FloodDutyConfig
-from controlroom.flood_monitor import FloodRiskMonitor, RiskLevelChanged
-from controlroom.flood_risk import FORECAST, MEASURED, RISK_COLOURS, boundary_height, risk_level
-from controlroom.sim_models import FloodScenario, SiteModel
+from controlroom.config.flood import FloodDutyConfig
+from controlroom.flood.monitor import FloodRiskMonitor, RiskLevelChanged
+from controlroom.flood.risk import FORECAST, MEASURED, RISK_COLOURS, boundary_height, risk_level
+from controlroom.sim.models import FloodScenario, SiteModel
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import pytest
 from controlroom.domain import Reading
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.bus import EventBus
-from controlroom.config import DatabaseConfig
+from controlroom.config.schema import DatabaseConfig
 from controlroom.storage.writer import StorageWriter
 from controlroom.storage.queries import read_series
-from controlroom.ui.background import run_in_background
-from controlroom.ui.graph_view import GraphView
-from controlroom.ui.sensor_dashboard import SensorDashboard
+from controlroom.ui.shell.background import run_in_background
+from controlroom.ui.sensors.graph_view import GraphView
+from controlroom.ui.sensors.dashboard import SensorDashboard
 from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
 from controlroom.widgets.water_level_tile import WaterLevelTile
 

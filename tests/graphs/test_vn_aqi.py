@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from controlroom.vn_aqi import (
+from controlroom.sensors.vn_aqi import (
     BANDS,
     DailyInputs,
     HourlyAqiTracker,
@@ -83,7 +83,7 @@ def test_max_8h_mean_of_the_decisions_ozone_table_is_74_4():
     ],
 )
 def test_sub_index_at_and_around_breakpoints(table, concentration, expected):
-    from controlroom.vn_aqi import round_half_up
+    from controlroom.sensors.vn_aqi import round_half_up
 
     assert round_half_up(sub_index(table, concentration)) == expected
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from controlroom.config import AlarmLevelsConfig, ThresholdConfig
-from controlroom.sensor_status import Freshness, Limit, limit_state, series_status, trend_arrow
-from controlroom.series_export import ExportSeries, write_csv
-from controlroom.water_level import (
+from controlroom.config.schema import AlarmLevelsConfig, ThresholdConfig
+from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow
+from controlroom.reports.series_csv import ExportSeries, write_csv
+from controlroom.sensors.water_level import (
     RecentWindow,
     alarm_bands,
     distance_to_next_level,

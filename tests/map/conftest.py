@@ -39,8 +39,8 @@ def map_context(demo_config, data_dir, offline_tiles, qapp):
     """A real bus, live state and Qt bridge (no broker or database needed for the map)."""
     from controlroom.bus import EventBus
     from controlroom.live_state import LiveState
-    from controlroom.ui.bridge import CoreBridge
-    from controlroom.ui.context import AppContext
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
 
     bus = EventBus()
     core = SimpleNamespace(config=demo_config, bus=bus, live=LiveState(bus))

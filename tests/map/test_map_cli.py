@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controlroom.cli import main
-from controlroom.tile_cache import TileCache
+from controlroom.cli.main import main
+from controlroom.map.tile_cache import TileCache
 
 from .tiles_server import TileServer
 

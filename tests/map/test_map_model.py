@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
-from controlroom.map_model import MAX_REPORTS, MapModel, aqi_band, pm_sub_index
+from controlroom.map.model import MAX_REPORTS, MapModel, aqi_band, pm_sub_index
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 
@@ -109,7 +109,7 @@ def test_alert_engine_payload_is_placed_by_its_source_and_leaves_when_normal(dem
 
 
 def test_a_village_without_outline_is_a_named_point(demo_config):
-    from controlroom.config import Config
+    from controlroom.config.schema import Config
 
     raw = demo_config.model_dump(mode="json")
     raw["villages"][0]["outline"] = []

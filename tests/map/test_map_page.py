@@ -10,7 +10,7 @@ from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
 from controlroom.domain import DeviceStatus, Reading, RoomAlertMessage
-from controlroom.tile_cache import TileCache
+from controlroom.map.tile_cache import TileCache
 
 from .tiles_server import png_bytes
 
@@ -31,7 +31,7 @@ def js_until(qtbot, panel, script, predicate):
 
 @pytest.fixture
 def map_panel(qtbot, map_context):
-    from controlroom.ui.map_panel import MapPanel
+    from controlroom.ui.map.panel import MapPanel
 
     panel = MapPanel(map_context)
     qtbot.addWidget(panel)
@@ -122,8 +122,8 @@ def test_selecting_an_alert_pans_the_map_to_it(qtbot, map_panel, map_context, de
 
 
 def test_cached_tiles_are_shown_when_the_server_is_unreachable(qtbot, map_context, data_dir, demo_config):
-    from controlroom.tile_cache import commune_bounds, tiles_in_bounds
-    from controlroom.ui.map_panel import MapPanel
+    from controlroom.map.tile_cache import commune_bounds, tiles_in_bounds
+    from controlroom.ui.map.panel import MapPanel
 
     cache = TileCache(data_dir / "map" / "tiles.mbtiles")
     for z in range(14, 18):
@@ -146,7 +146,7 @@ def test_a_device_status_over_mqtt_reaches_the_marker(qtbot, map_panel, map_cont
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    from controlroom.mqtt_feed import MqttFeed
+    from controlroom.feeds.mqtt_feed import MqttFeed
 
     feed = MqttFeed(demo_config, map_context.core.bus, host=mqtt_broker.host, port=mqtt_broker.port, client_id="map-test")
     feed.start()
@@ -184,7 +184,7 @@ class _Recorder:
 
 
 def test_map_clicks_drive_the_graph_and_broadcast_panels(qtbot, map_context, demo_config):
-    from controlroom.ui.map_panel import MapPanel
+    from controlroom.ui.map.panel import MapPanel
 
     graphs, broadcast = _Recorder(), _Recorder()
     map_context.services.update(sensor_graphs=graphs, broadcast_panel=broadcast)

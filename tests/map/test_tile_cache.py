@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from controlroom.tile_cache import (
+from controlroom.map.tile_cache import (
     TileCache,
     TileCacheError,
     TileProvider,

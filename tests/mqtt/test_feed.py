@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from controlroom.broker import ensure_broker
+from controlroom.feeds.broker import ensure_broker
 from controlroom.bus import EventBus
 from controlroom.domain import ConnectionState, DeviceStatus, Reading, Rejected
-from controlroom.mqtt_feed import MqttFeed
+from controlroom.feeds.mqtt_feed import MqttFeed
 
 from .conftest import Collector, unique_client_id, wait_until
 
@@ -84,7 +84,7 @@ def test_a_burst_of_bad_payloads_is_logged_once(mqtt_broker, demo_config, publis
     readings = Collector(bus, Reading)
     feed = start_feed(feeds, demo_config, bus, mqtt_broker.host, mqtt_broker.port, unique_client_id("feed"))
     publisher = publisher_factory(mqtt_broker.host, mqtt_broker.port)
-    with caplog.at_level("WARNING", logger="controlroom.mqtt_feed"):
+    with caplog.at_level("WARNING", logger="controlroom.feeds.mqtt_feed"):
         for _ in range(50):
             publisher.publish(f"{PREFIX}/sensor/wl_phu_oc/reading", b"{broken")
         publisher.publish(f"{PREFIX}/sensor/wl_phu_oc/reading", b'{"value": 2}')

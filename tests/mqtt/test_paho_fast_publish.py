@@ -8,7 +8,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from controlroom.paho_buffered import PAHO_INTERNALS_OK, BufferedClient
+from controlroom.feeds.buffered_client import PAHO_INTERNALS_OK, BufferedClient
 
 pytestmark = pytest.mark.skipif(not PAHO_INTERNALS_OK, reason="paho internals moved: stock client in use")
 

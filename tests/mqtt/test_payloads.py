@@ -20,7 +20,7 @@ from controlroom.domain import (
     SpeakerStatus,
 )
 from controlroom.i18n import tr
-from controlroom.payloads import REASONS, PayloadParser, describe_reason
+from controlroom.feeds.payloads import REASONS, PayloadParser, describe_reason
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 READING = "quangtho/sensor/aq_office/reading"
@@ -30,7 +30,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 @pytest.fixture(scope="module")
 def config():
-    from controlroom.config import demo_config_path, load_config
+    from controlroom.config.schema import demo_config_path, load_config
 
     return load_config(demo_config_path())
 

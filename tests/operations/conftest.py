@@ -8,11 +8,11 @@ import pytest
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from controlroom.camera_views import WallView
-from controlroom.ui.panels import Panel
+from controlroom.cameras.views import WallView
+from controlroom.ui.shell.panels import Panel
 
 from controlroom.bus import EventBus
-from controlroom.config import DatabaseConfig
+from controlroom.config.schema import DatabaseConfig
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter
 
@@ -39,8 +39,8 @@ def ops_context(qapp, demo_config, mqtt_broker, data_dir, tmp_path):
     import uuid
 
     from controlroom.core import ControlRoomCore
-    from controlroom.ui.bridge import CoreBridge
-    from controlroom.ui.context import AppContext
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
 
     core = ControlRoomCore(demo_config, db_url=f"sqlite:///{(tmp_path / 'core.sqlite3').as_posix()}",
                            broker_host=mqtt_broker.host, broker_port=mqtt_broker.port,
@@ -59,7 +59,7 @@ def make_window(qtbot, ops_context, tmp_path):
     """Build a MainWindow of stand-in panels with its own settings file."""
     from PyQt6.QtCore import QSettings
 
-    from controlroom.ui.main_window import MainWindow
+    from controlroom.ui.shell.main_window import MainWindow
 
     def make():
         settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from controlroom.daily_report import build_report, day_bounds
-from controlroom.report_xlsx import write_xlsx
-from controlroom.shift_log import ShiftLog
-from controlroom.operators import Operator, Role
+from controlroom.reports.daily import build_report, day_bounds
+from controlroom.reports.daily_xlsx import write_xlsx
+from controlroom.reports.shift_log import ShiftLog
+from controlroom.access.operators import Operator, Role
 from controlroom.storage.models import (alerts, broadcast_deliveries, broadcasts, device_status_history, rollup_hour,
                                         to_ms)
 
@@ -82,7 +82,7 @@ def test_xlsx_keeps_numbers_as_numbers(engine, demo_config, day_rows, tmp_path):
 def test_report_dialog_builds_pdf_and_xlsx_off_the_gui_thread(qtbot, engine, demo_config, day_rows, tmp_path):
     from PyQt6.QtCore import QDate
 
-    from controlroom.ui.report_dialog import ReportDialog
+    from controlroom.ui.reports.report_dialog import ReportDialog
 
     dialog = ReportDialog(engine, demo_config, folder=tmp_path / "out")
     qtbot.addWidget(dialog)

@@ -4,10 +4,10 @@ panels, and leaves the panels (and their streams) as they were."""
 
 from __future__ import annotations
 
-from controlroom.ui.flood_mode import (FloodMode, flood_cameras, flood_zone, low_lying_centre,
+from controlroom.ui.flood.flood_mode import (FloodMode, flood_cameras, flood_zone, low_lying_centre,
                                        low_lying_villages)
-from controlroom.ui.presentation import PresentationMode, presentation_font_px
-from controlroom.ui.screens import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager
+from controlroom.ui.screens.presentation import PresentationMode, presentation_font_px
+from controlroom.ui.screens.manager import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager
 
 DESK = ScreenInfo("desk", 0, 0, 1920, 1080, 527, 296, primary=True)
 WALL = ScreenInfo("wall-65", 1920, 0, 3840, 2160, 1428, 803)
@@ -95,7 +95,7 @@ def test_presentation_hides_chrome_cycles_and_restores(qtbot, make_window):
 def test_flood_alerts_are_water_and_rain_rules_and_flood_point_cameras(demo_config):
     from types import SimpleNamespace as Alert
 
-    from controlroom.ui.flood_mode import is_flood_alert
+    from controlroom.ui.flood.flood_mode import is_flood_alert
 
     water = next(s for s in demo_config.sensors if s.kind == "water_level")
     air = next(s for s in demo_config.sensors if s.kind not in ("water_level", "rain"))

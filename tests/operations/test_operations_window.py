@@ -7,9 +7,9 @@ from __future__ import annotations
 from PyQt6.QtGui import QPalette
 from PyQt6.QtWidgets import QApplication, QToolButton
 
-from controlroom.ui.operations import install_operations
-from controlroom.ui.screens import ScreenInfo
-from controlroom.ui.themes import apply_named_theme, saved_theme
+from controlroom.ui.shell.operations import install_operations
+from controlroom.ui.screens.manager import ScreenInfo
+from controlroom.ui.shell.themes import apply_named_theme, saved_theme
 
 DESK = ScreenInfo("desk", 0, 0, 1920, 1080, 527, 296, primary=True)
 WALL = ScreenInfo("wall", 1920, 0, 3840, 2160, 1428, 803)
@@ -65,7 +65,7 @@ def test_the_screens_menu_moves_a_panel(qtbot, qapp, make_window, ops_context):
     window = make_window()
     operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)
     operations._fill_screens_menu()
-    from controlroom.ui.panels import PANELS, panel_title
+    from controlroom.ui.shell.panels import PANELS, panel_title
 
     title = panel_title(next(p for p in PANELS if p.id == "camera_wall"))
     sub = next(a.menu() for a in operations.screens_menu.actions() if a.menu() is not None and a.text() == title)
@@ -79,7 +79,7 @@ def test_the_screens_menu_moves_a_panel(qtbot, qapp, make_window, ops_context):
 def test_presentation_views_are_chosen_and_remembered_per_screen(qtbot, qapp, make_window, ops_context, data_dir):
     from PyQt6.QtCore import Qt
 
-    from controlroom.ui.screens import LayoutStore
+    from controlroom.ui.screens.manager import LayoutStore
 
     window = make_window()
     operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 
-from controlroom.ui.screens import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, plan_panels, refuge_for
+from controlroom.ui.screens.manager import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, plan_panels, refuge_for
 
 DESK = ScreenInfo("DELL/U2422H/ABC@DP-1", 0, 0, 1920, 1080, 527, 296, primary=True)
 WALL = ScreenInfo("LG/65UR/XYZ@HDMI-1", 1920, 0, 3840, 2160, 1428, 803)
@@ -19,7 +19,7 @@ SIDE = ScreenInfo("DELL/U2422H/DEF@DP-2", -1920, 0, 1920, 1080, 527, 296)
 
 def test_plan_puts_remembered_panels_on_their_screen_and_the_rest_on_the_primary(tmp_path):
     store = LayoutStore(tmp_path / LAYOUT_FILE)
-    store.layouts = {WALL.key: __import__("controlroom.ui.screens", fromlist=["ScreenLayout"]).ScreenLayout(["camera_wall", "gone"])}
+    store.layouts = {WALL.key: __import__("controlroom.ui.screens.manager", fromlist=["ScreenLayout"]).ScreenLayout(["camera_wall", "gone"])}
     plan = plan_panels([DESK, WALL], ["camera_wall", "map", "alerts"], store)
     assert plan == {DESK.key: ["map", "alerts"], WALL.key: ["camera_wall"]}
     assert plan_panels([DESK], ["camera_wall", "map"], store) == {DESK.key: ["camera_wall", "map"]}
@@ -104,7 +104,7 @@ def test_offscreen_virtual_screens_get_one_window_each(tmp_path):
     config.write_text(json.dumps(screens), encoding="utf-8")
     script = textwrap.dedent("""
         from PyQt6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
-        from controlroom.ui.screens import LayoutStore, ScreenManager, qt_screens
+        from controlroom.ui.screens.manager import LayoutStore, ScreenManager, qt_screens
         import pathlib, sys
         app = QApplication([])
         main = QMainWindow()

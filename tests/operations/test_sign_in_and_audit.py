@@ -11,11 +11,11 @@ import wave
 import pytest
 from sqlalchemy import select, update
 
-from controlroom.audit import AuditLog, verify_chain
-from controlroom.operators import Operator, PermissionDenied, Role, authenticate
-from controlroom.operators_cli import DEMO_ACCOUNTS, seed_demo_operators
+from controlroom.access.audit import AuditLog, verify_chain
+from controlroom.access.operators import Operator, PermissionDenied, Role, authenticate
+from controlroom.cli.operators import DEMO_ACCOUNTS, seed_demo_operators
 from controlroom.storage.models import audit_log, operators
-from controlroom.ui.sign_in import IdleLock, Session, SignInDialog, database_check
+from controlroom.ui.access.sign_in import IdleLock, Session, SignInDialog, database_check
 
 
 def silence(path, seconds=1.0, rate=8000):
@@ -39,7 +39,7 @@ def audit_rows(engine):
 
 
 def test_signed_in_viewer_cannot_broadcast_even_through_the_core(qtbot, ops_context, tmp_path):
-    from controlroom.broadcast_setup import start_broadcasting
+    from controlroom.broadcast.setup import start_broadcasting
 
     core = seeded(ops_context)
     viewer = authenticate(core.engine, core.site_id, "xem", DEMO_ACCOUNTS["xem"][2])
@@ -107,14 +107,14 @@ def test_audit_verify_names_an_edited_sign_in_row(ops_context):
         log.record(user, "operator.sign_in", "console", {"role": "x"})
     core.storage.flush()
     url = str(core.engine.url.render_as_string(hide_password=False))
-    ok = subprocess.run([sys.executable, "-m", "controlroom.cli", "audit", "verify", "--db", url],
+    ok = subprocess.run([sys.executable, "-m", "controlroom.cli.main", "audit", "verify", "--db", url],
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     seqs = [r.seq for r in audit_rows(core.engine)]
     with core.engine.begin() as conn:
         conn.execute(update(audit_log).where(audit_log.c.seq == seqs[1]).values(actor="someone-else"))
     assert verify_chain(core.engine).first_bad_seq == seqs[1]
-    bad = subprocess.run([sys.executable, "-m", "controlroom.cli", "audit", "verify", "--db", url],
+    bad = subprocess.run([sys.executable, "-m", "controlroom.cli.main", "audit", "verify", "--db", url],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and f"#{seqs[1]}" in (bad.stdout + bad.stderr)
 
@@ -124,7 +124,7 @@ def test_first_admin_from_the_cli_has_a_salted_hash_and_no_plain_text(tmp_path, 
     url = f"sqlite:///{db.as_posix()}"
     password = "mật-khẩu-quản-trị-42"
     for user in ("anh", "binh"):
-        done = subprocess.run([sys.executable, "-m", "controlroom.cli", "operators", "add", user, "--role", "admin",
+        done = subprocess.run([sys.executable, "-m", "controlroom.cli.main", "operators", "add", user, "--role", "admin",
                                "--password-stdin", "--db", url], input=password + "\n", capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr
@@ -142,7 +142,7 @@ def test_first_admin_from_the_cli_has_a_salted_hash_and_no_plain_text(tmp_path, 
 
 
 def test_alert_acknowledge_and_shelve_check_the_role_in_the_engine_and_are_audited(ops_context):
-    from controlroom.alert_engine import AlertEngine
+    from controlroom.alerts.engine import AlertEngine
 
     core = ops_context.core
     engine = AlertEngine(core.config, core.bus, storage=core.storage)

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from controlroom.sim_models import FloodModel, FloodScenario, RiverStation, SiteModel
-from controlroom.sim_speakers import audio_duration_s
+from controlroom.sim.models import FloodModel, FloodScenario, RiverStation, SiteModel
+from controlroom.sim.speakers import audio_duration_s
 
 START = datetime(2026, 11, 20, 17, 0, tzinfo=timezone.utc)  # 00:00 in Huế
 

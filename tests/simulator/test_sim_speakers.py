@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from controlroom.payloads import PayloadParser
-from controlroom.simulator import Simulator
+from controlroom.feeds.payloads import PayloadParser
+from controlroom.sim.simulator import Simulator
 
 from .conftest import wait_until
 

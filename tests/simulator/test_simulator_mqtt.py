@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from controlroom.payloads import PayloadParser
-from controlroom.simulator import Simulator, run_simulator
+from controlroom.feeds.payloads import PayloadParser
+from controlroom.sim.simulator import Simulator, run_simulator
 
 from .conftest import wait_until
 
@@ -171,7 +171,7 @@ def test_run_simulator_returns_after_its_duration_and_leaves_no_threads(mqtt_bro
 
 def test_mqtt_311_broker_with_login_gets_readings_statuses_and_outages(sim_config, listeners, simulators):
     """The demo's embedded fallback broker (amqtt) speaks 3.1.1 only and wants a login."""
-    from controlroom.broker import EmbeddedBroker
+    from controlroom.feeds.broker import EmbeddedBroker
 
     from ..conftest import free_port
 

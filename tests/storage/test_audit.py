@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from controlroom.audit import AuditLog, verify_chain
+from controlroom.access.audit import AuditLog, verify_chain
 from controlroom.storage.models import audit_log
 
 SITE = "quangtho"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from controlroom.audit import AuditLog
+from controlroom.access.audit import AuditLog
 from controlroom.storage.models import audit_log
 
 

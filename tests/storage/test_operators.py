@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from controlroom.operators import (
+from controlroom.access.operators import (
     Operator,
     PermissionDenied,
     Role,

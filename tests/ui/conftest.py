@@ -17,9 +17,9 @@ def shell_context(qapp, demo_config, mqtt_broker, data_dir, tmp_path):
     """An AppContext around a started ControlRoomCore on a private Mosquitto and a tmp SQLite
     file, themed like the real app. Stops everything afterwards (shutdown hooks, bridge, core)."""
     from controlroom.core import ControlRoomCore
-    from controlroom.ui.app import apply_theme
-    from controlroom.ui.bridge import CoreBridge
-    from controlroom.ui.context import AppContext
+    from controlroom.ui.shell.app import apply_theme
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
 
     apply_theme(qapp)
     core = ControlRoomCore(

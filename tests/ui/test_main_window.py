@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from paho.mqtt.enums import CallbackAPIVersion
 
-from controlroom.ui.panels import PANELS, Panel
+from controlroom.ui.shell.panels import PANELS, Panel
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -30,7 +30,7 @@ def publish(host: str, port: int, topic: str, payload, retain: bool = False) -> 
 
 @pytest.fixture
 def window(qtbot, shell_context):
-    from controlroom.ui.main_window import MainWindow
+    from controlroom.ui.shell.main_window import MainWindow
 
     win = MainWindow(shell_context, panels=SHELL_PANELS)
     qtbot.addWidget(win)
@@ -90,7 +90,7 @@ def test_device_status_shows_in_device_list(qtbot, window, shell_context):
 
 
 def test_window_geometry_and_dock_state_survive_close_and_reopen(qtbot, shell_context, data_dir):
-    from controlroom.ui.main_window import MainWindow
+    from controlroom.ui.shell.main_window import MainWindow
 
     first = MainWindow(shell_context, panels=SHELL_PANELS)
     qtbot.addWidget(first)
@@ -117,7 +117,7 @@ def test_window_geometry_and_dock_state_survive_close_and_reopen(qtbot, shell_co
 
 
 def test_broken_panel_shows_a_message_instead_of_stopping_the_window(qtbot, shell_context):
-    from controlroom.ui.main_window import MainWindow
+    from controlroom.ui.shell.main_window import MainWindow
 
     def broken(context, parent):
         raise RuntimeError("camera backend missing")

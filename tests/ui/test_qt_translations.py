@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from controlroom import i18n
-from controlroom.ui import qt_translations
+from controlroom.ui.shell import qt_translations
 
 
 def test_standard_buttons_are_translated_from_our_catalog(qtbot):

@@ -18,7 +18,7 @@ def test_sigterm_quits_the_demo_console_with_the_sign_in_dialog_open(tmp_path):
     data = tmp_path / "data"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(data),
                CONTROLROOM_CAMERA_SOURCE="synthetic")
-    app = subprocess.Popen([sys.executable, "-m", "controlroom.cli", "--demo", "--db", f"sqlite:///{tmp_path / 'q.db'}"],
+    app = subprocess.Popen([sys.executable, "-m", "controlroom.cli.main", "--demo", "--db", f"sqlite:///{tmp_path / 'q.db'}"],
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     log = data / "controlroom.log"
     try:

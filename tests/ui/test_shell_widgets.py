@@ -10,7 +10,7 @@ from PyQt6.QtCore import QThread
 
 from controlroom.bus import EventBus
 from controlroom.domain import ConnectionState, DeviceStatus, Reading, SpeakerStatus
-from controlroom.ui.bridge import CoreBridge
+from controlroom.ui.shell.bridge import CoreBridge
 from controlroom.widgets.device_list import DeviceList
 from controlroom.widgets.readings_table import LIVE, NO_DATA, STALE, ReadingsModel, format_value
 

@@ -1,0 +1,77 @@
+"""Writes alerts and their transitions to the database (tables ``alerts``, ``alert_events``).
+
+Called only through ``StorageWriter.execute`` (the one writer thread). Alerts are upserted
+with ON CONFLICT so two consoles sharing one PostgreSQL never collide on the same alert id.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from controlroom.alerts.model import SYSTEM, Alert, AlertEvent, AlertState
+from controlroom.alerts.payload import to_payload
+from controlroom.alerts.text import alert_description, alert_title
+from controlroom.access.audit import append_entry
+from controlroom.storage.models import alert_events, alerts
+
+# Acknowledge / shelve / out of service are audited by AlertEngine._authorized when requested
+# (with the role check); a manual alert is audited here, with the transition that creates it.
+OPERATOR_ACTIONS = frozenset({"raise"})
+
+
+def _insert_for(connection: Connection):
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def alert_row(alert: Alert, site_id: str) -> dict:
+    return {
+        "site_id": site_id, "id": alert.id, "source": alert.source, "rule": f"{alert.kind}:{alert.condition}",
+        "severity": int(alert.priority), "state": alert.state.value, "title": alert_title(alert),
+        "message": alert_description(alert), "value": alert.value, "raised_at": alert.raised_at,
+        "updated_at": max(t for t in (alert.changed_at, alert.acked_at, alert.op_at) if t is not None),
+        "acknowledged_by": alert.acked_by, "acknowledged_at": alert.acked_at,
+        "cleared_at": alert.changed_at if not alert.active else None, "detail": to_payload(alert, site_id),
+    }
+
+
+def write_alerts(connection: Connection, site_id: str, changed: Sequence[Alert], events: Sequence[AlertEvent]) -> None:
+    """Upsert the changed alerts, then append their events (same transaction)."""
+    if changed:
+        insert = _insert_for(connection)
+        rows = [alert_row(a, site_id) for a in changed]
+        statement = insert(alerts).values(rows)
+        updatable = {c: statement.excluded[c] for c in rows[0] if c not in ("site_id", "id")}
+        connection.execute(statement.on_conflict_do_update(index_elements=["site_id", "id"], set_=updatable))
+    for event in events:  # manual alerts also go into the hash-chained audit log (nhật ký thao tác)
+        if event.action in OPERATOR_ACTIONS and event.actor != SYSTEM:
+            append_entry(connection, site_id, event.ts, event.actor[:64], f"alert.{event.action}", event.alert_id,
+                         {"comment": event.comment, "to_state": event.to_state.value, "console": event.console})
+    if events:
+        connection.execute(alert_events.insert(), [
+            {"site_id": site_id, "alert_id": e.alert_id, "ts": e.ts,
+             "from_state": e.from_state.value if e.from_state else None, "to_state": e.to_state.value,
+             "actor": e.actor[:64], "comment": e.comment, "detail": {"action": e.action, "console": e.console}}
+            for e in events
+        ])
+
+
+def load_history(engine: Engine, site_id: str, alert_id: str, limit: int = 200) -> list[dict]:
+    """The recorded transitions of one alert, newest first (for the history view, off the GUI thread)."""
+    query = (select(alert_events).where(alert_events.c.site_id == site_id, alert_events.c.alert_id == alert_id)
+             .order_by(alert_events.c.ts.desc(), alert_events.c.id.desc()).limit(limit))
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def states_open(engine: Engine, site_id: str) -> list[dict]:
+    """Alerts the database holds as not normal (diagnostics, restart checks)."""
+    query = select(alerts).where(alerts.c.site_id == site_id, alerts.c.state != AlertState.NORMAL.value)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]

@@ -1,0 +1,123 @@
+"""`controlroom operators add USER --role ROLE` and `controlroom operators list`: local
+accounts (salted scrypt hashes, never the password) — how the first admin is made.
+
+The password is asked twice on the terminal (not echoed) or read from stdin with
+`--password-stdin` (scripts); it never appears on the command line. The demo seeds its own
+accounts (`DEMO_ACCOUNTS`, documented in the README) only when run with --demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, select
+
+from controlroom.i18n import tr
+from controlroom.access.operators import Role, operator_row
+from controlroom.storage.models import operators
+
+MIN_PASSWORD = 8
+# Demo only (controlroom --demo): user name -> (display name, role, password). Documented in
+# the README's demo section; a real console creates accounts with `controlroom operators add`.
+DEMO_ACCOUNTS = {
+    "xem": ("Người xem (demo)", Role.VIEWER, "demo-xem-2025"),
+    "vanhanh": ("Nhân viên vận hành (demo)", Role.OPERATOR, "demo-vanhanh-2025"),
+    "trucban": ("Cán bộ trực ban (demo)", Role.DUTY_OFFICER, "demo-trucban-2025"),
+    "quantri": ("Quản trị viên (demo)", Role.ADMIN, "demo-quantri-2025"),
+}
+
+
+def add_operators_parser(sub) -> None:
+    parser = sub.add_parser("operators", help=tr("manage operator accounts"), description=tr("manage operator accounts"))
+    actions = parser.add_subparsers(dest="operators_command", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help=tr("add an operator or set a new password"),
+                             description=tr("add an operator or set a new password"))
+    add.add_argument("username")
+    add.add_argument("--role", choices=[r.name.lower() for r in Role], default="operator", help=tr("role of the account"))
+    add.add_argument("--name", help=tr("name shown in the console (default: the user name)"))
+    add.add_argument("--password-stdin", action="store_true", help=tr("read the password from standard input"))
+    add.add_argument("--db", metavar="URL", help=tr("database URL (default: SQLite in the data folder)"))
+    add.add_argument("--config", metavar="PATH", help=tr("commune configuration file (TOML)"))
+    listing = actions.add_parser("list", help=tr("list operator accounts"), description=tr("list operator accounts"))
+    listing.add_argument("--db", metavar="URL", help=tr("database URL (default: SQLite in the data folder)"))
+    listing.add_argument("--config", metavar="PATH", help=tr("commune configuration file (TOML)"))
+
+
+def upsert_operator(conn: Connection, row: dict) -> None:
+    existing = conn.execute(select(operators.c.username).where(operators.c.site_id == row["site_id"],
+                                                                operators.c.username == row["username"])).first()
+    if existing is None:
+        conn.execute(operators.insert().values(**row))
+    else:
+        values = {k: v for k, v in row.items() if k not in ("site_id", "username", "created_at")}
+        conn.execute(operators.update().where(operators.c.site_id == row["site_id"],
+                                              operators.c.username == row["username"]).values(**values))
+
+
+def seed_demo_operators(conn: Connection, site_id: str) -> int:
+    """Create the demo accounts that do not exist yet (demo mode only); returns how many."""
+    have = {r.username for r in conn.execute(select(operators.c.username).where(operators.c.site_id == site_id))}
+    made = 0
+    for username, (name, role, password) in DEMO_ACCOUNTS.items():
+        if username not in have:
+            conn.execute(operators.insert().values(**operator_row(site_id, username, name, role, password)))
+            made += 1
+    return made
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(tr("Password: "))
+    if getpass.getpass(tr("Password again: ")) != first:
+        print(tr("The two passwords differ."), file=sys.stderr)
+        return None
+    return first
+
+
+def run_operators_command(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from controlroom.access.audit import append_entry
+    from controlroom.config.schema import ConfigError, demo_config_path, load_config
+    from controlroom.paths import default_database_url
+    from controlroom.storage.db import create_engine_for, migrate
+
+    try:
+        config = load_config(args.config or demo_config_path())
+    except ConfigError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return 2
+    site_id = config.site.id
+    try:
+        engine = create_engine_for(args.db or config.database.url or default_database_url())
+        migrate(engine)
+        if args.operators_command == "list":
+            with engine.connect() as conn:
+                for row in conn.execute(select(operators.c.username, operators.c.display_name, operators.c.role,
+                                               operators.c.active).where(operators.c.site_id == site_id)
+                                        .order_by(operators.c.username)):
+                    print(f"{row.username}\t{Role[row.role.upper()].label}\t{row.display_name}"
+                          + ("" if row.active else "\t" + tr("inactive")))
+            return 0
+        password = _read_password(args.password_stdin)
+        if password is None:
+            return 1
+        if len(password) < MIN_PASSWORD:
+            print(tr("The password needs at least {n} characters.", n=MIN_PASSWORD), file=sys.stderr)
+            return 1
+        role = Role[args.role.upper()]
+        row = operator_row(site_id, args.username, args.name or args.username, role, password)
+        with engine.begin() as conn:
+            upsert_operator(conn, row)
+            append_entry(conn, site_id, datetime.now(timezone.utc), getpass.getuser(), "operators.save", args.username,
+                         {"role": role.name.lower(), "via": "cli"})
+    except SQLAlchemyError as exc:
+        print(tr("Cannot open the database: {reason}", reason=str(exc).splitlines()[0]), file=sys.stderr)
+        return 2
+    print(tr("Account {user} saved with the role {role}.", user=args.username, role=role.label))
+    return 0

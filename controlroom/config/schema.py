@@ -1,0 +1,424 @@
+"""The commune's configuration, declared once and validated on load (pydantic v2).
+
+A site is one TOML file: the commune, its villages, cameras, sensors, speakers, zones, the
+MQTT link and the database. Nothing about a particular commune lives in code. Loading a
+broken file raises ``ConfigError`` carrying one message per problem, each naming the file,
+the key and what is wrong (in the UI language); the CLI prints them and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from controlroom.alerts.rules import AlertsConfig
+from controlroom.config.flood import FloodDutyConfig
+from controlroom.i18n import tr
+
+Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteConfig(_Strict):
+    """The commune (xã) this room serves, named as the current administrative unit."""
+
+    id: Identifier = Field(pattern=r"^[a-z0-9_-]+$", description="MQTT topic prefix and row site id")
+    name: str
+    unit_name: str = ""  # current administrative unit, e.g. "xã Quảng Điền"
+    province: str = ""
+    former_units: list[str] = []
+    timezone: str = "Asia/Ho_Chi_Minh"
+    map_center: tuple[float, float]
+    map_zoom: int = 14
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(tr("unknown time zone {name}", name=repr(value))) from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class VillageConfig(_Strict):
+    """A village (thôn) with its position and optional outline [(lat, lon), ...]."""
+
+    id: Identifier
+    name: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    outline: list[tuple[float, float]] = []
+    low_lying: bool = False  # flood-prone (vùng trũng): pre-selected in flood mode
+
+
+class CameraGroupConfig(_Strict):
+    id: Identifier
+    name: str
+
+
+class OnvifCameraConfig(_Strict):
+    """How to reach a camera's ONVIF services (PTZ, clock check). The password is read from
+    the environment variable `password_env` so it never sits in the config file."""
+
+    host: str
+    port: int = Field(default=80, ge=1, le=65535)
+    user: str = ""
+    password_env: str = ""
+    profile: str = ""  # PTZ/media profile token; empty: the camera's first profile
+    home_after_s: float = Field(default=120.0, ge=0)  # idle time before returning home; 0: never
+    max_clock_drift_s: float = Field(default=5.0, gt=0)
+    alarm_presets: dict[str, str] = {}  # alert source (e.g. "sensor/wl_bo") -> preset name
+
+
+class CameraConfig(_Strict):
+    """An IP camera with a main (full) and a sub (tile-size) stream."""
+
+    id: Identifier
+    name: str
+    village: Identifier
+    group: Identifier
+    main_url: str
+    sub_url: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    backend: Literal["opencv", "vlc"] = "opencv"
+    ptz: bool = False
+    onvif: OnvifCameraConfig | None = None
+
+
+class ThresholdConfig(_Strict):
+    """Limits of one metric. Units are the metric's own."""
+
+    low_low: float | None = None
+    low: float | None = None
+    high: float | None = None
+    high_high: float | None = None
+    deadband: float = 0.0
+    source: str = ""  # where the numbers come from (decision, standard and column)
+
+
+class MetricConfig(_Strict):
+    unit: str
+    label: str = ""
+    valid_min: float | None = None  # readings outside [valid_min, valid_max] are rejected
+    valid_max: float | None = None
+    thresholds: ThresholdConfig | None = None
+
+
+class AlarmLevelsConfig(_Strict):
+    """Flood alarm levels (mức báo động) I, II, III of a river station, in metres."""
+
+    level_1: float
+    level_2: float
+    level_3: float
+    source: str
+
+    @model_validator(mode="after")
+    def _increasing(self) -> "AlarmLevelsConfig":
+        if not self.level_1 < self.level_2 < self.level_3:
+            raise ValueError(tr("alarm levels must increase: level_1 < level_2 < level_3"))
+        return self
+
+
+SensorKind = Literal["air_quality", "water_level", "water_quality", "rain"]
+
+
+class SensorConfig(_Strict):
+    """A sensor station; readings arrive on <site>/sensor/<id>/reading."""
+
+    id: Identifier
+    name: str
+    kind: SensorKind
+    village: Identifier | None = None
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    interval_s: float = Field(default=60.0, gt=0, description="expected reporting interval")
+    device_id: Identifier | None = None  # status topic id; defaults to the sensor id
+    metrics: dict[Identifier, MetricConfig] = Field(min_length=1)
+    alarm_levels: AlarmLevelsConfig | None = None
+
+    @property
+    def status_device_id(self) -> str:
+        return self.device_id or self.id
+
+
+class SpeakerConfig(_Strict):
+    """A loudspeaker cluster receiver (cụm loa truyền thanh thông minh)."""
+
+    id: Identifier
+    name: str
+    village: Identifier
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ZoneConfig(_Strict):
+    """A saved set of villages to broadcast to (e.g. low-lying villages)."""
+
+    id: Identifier
+    name: str
+    villages: list[Identifier] = Field(min_length=1)
+
+
+class MqttConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, ge=1, le=65535)
+    tls: bool = False
+    ca_file: Path | None = None
+    username: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    password_keyring: str | None = None  # keyring service name (user = username)
+    topic_prefix: str | None = None  # defaults to site.id
+    client_id: str | None = None  # defaults to "controlroom-<site>-<host>"
+    keepalive_s: int = Field(default=30, ge=5)
+    session_expiry_s: int = Field(default=7 * 24 * 3600, gt=0)
+
+    def password(self) -> str | None:
+        """The broker password, from the environment or the OS keyring; never from the file."""
+        if self.password_env:
+            return os.environ.get(self.password_env)
+        if self.password_keyring and self.username:
+            try:
+                import keyring  # optional extra
+            except ImportError:
+                return None
+            return keyring.get_password(self.password_keyring, self.username)
+        return None
+
+
+class DatabaseConfig(_Strict):
+    url: str | None = None  # None: SQLite in the user data dir
+    raw_retention_days: int = Field(default=35, gt=0)
+    minute_rollup_retention_days: int = Field(default=400, gt=0)
+
+
+class ScheduledBroadcastConfig(_Strict):
+    """A daily programme entry (chương trình phát thanh hằng ngày), e.g. the morning bulletin."""
+
+    id: Identifier
+    title: str
+    time: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="local HH:MM")
+    weekdays: list[int] = Field(default=[0, 1, 2, 3, 4, 5, 6], description="0 = Monday")
+    zone: Identifier
+    text: str = ""  # spoken with text-to-speech when no file is given
+    file: Path | None = None
+    priority: Literal["routine", "announcement"] = "routine"
+    volume: int = Field(default=70, ge=0, le=100)
+
+
+class BroadcastConfig(_Strict):
+    """Loudspeaker broadcasting: where speakers fetch audio, and how long acks may take."""
+
+    http_bind: str = "127.0.0.1"  # the interface on the speakers' network
+    http_port: int = Field(default=0, ge=0, le=65535)  # 0: any free port
+    public_host: str | None = None  # host name speakers use; defaults to http_bind
+    tts_voice: str = "vi-vn-x-central"
+    sample_rate: int = Field(default=22050, ge=8000, le=48000)
+    start_timeout_s: float = Field(default=15.0, gt=0)
+    finish_margin_s: float = Field(default=30.0, gt=0)
+    default_volume: int = Field(default=70, ge=0, le=100)
+    schedule: list[ScheduledBroadcastConfig] = []
+
+
+class MapConfig(_Strict):
+    """The basemap: a tile server URL template ({z}/{x}/{y}) and the credit it requires.
+
+    Tiles are cached in the data dir as they are viewed, so the map still shows them when the
+    link drops. OSM's standard tiles allow that caching but forbid bulk pre-fetching: the
+    `controlroom map prefetch` command refuses tile.openstreetmap.org. The environment variable
+    CONTROLROOM_TILE_URL overrides `tile_url` (tests point it at a closed loopback port)."""
+
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    min_zoom: int = Field(default=10, ge=0, le=22)
+    max_zoom: int = Field(default=19, ge=0, le=22)
+    fetch_timeout_s: float = Field(default=5.0, gt=0)
+
+
+class OperationsConfig(_Strict):
+    """Console operations: idle lock of the signed-in session, presentation viewing distance."""
+
+    idle_lock_s: float = Field(default=900.0, ge=0, description="lock after this long without input; 0 = never")
+    presentation_distance_m: float = Field(default=5.0, gt=0, description="how far viewers sit from the big displays")
+    presentation_dwell_s: float = Field(default=20.0, ge=3, description="time each view stays in the presentation cycle")
+
+
+class Config(_Strict):
+    site: SiteConfig
+    mqtt: MqttConfig = MqttConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    villages: list[VillageConfig] = Field(min_length=1)
+    camera_groups: list[CameraGroupConfig] = []
+    cameras: list[CameraConfig] = []
+    sensors: list[SensorConfig] = []
+    speakers: list[SpeakerConfig] = []
+    zones: list[ZoneConfig] = []
+    broadcast: BroadcastConfig = BroadcastConfig()
+    map: MapConfig = MapConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    flood: FloodDutyConfig = FloodDutyConfig()
+    operations: OperationsConfig = OperationsConfig()
+
+    @property
+    def topic_prefix(self) -> str:
+        return self.mqtt.topic_prefix or self.site.id
+
+    def village(self, village_id: str) -> VillageConfig:
+        return next(v for v in self.villages if v.id == village_id)
+
+    def sensor(self, sensor_id: str) -> SensorConfig | None:
+        return self._sensor_index().get(sensor_id)
+
+    def _sensor_index(self) -> dict[str, SensorConfig]:
+        index = self.__dict__.get("_sensor_index_cache")
+        if index is None:
+            index = {s.id: s for s in self.sensors}
+            self.__dict__["_sensor_index_cache"] = index
+        return index
+
+    @model_validator(mode="after")
+    def _references(self) -> "Config":
+        problems: list[str] = []
+        for section in ("villages", "camera_groups", "cameras", "sensors", "speakers", "zones"):
+            seen: set[str] = set()
+            for i, item in enumerate(getattr(self, section)):
+                if item.id in seen:
+                    problems.append(f"{section}[{i}].id: " + tr("duplicate id {id}", id=repr(item.id)))
+                seen.add(item.id)
+        villages = {v.id for v in self.villages}
+        groups = {g.id for g in self.camera_groups}
+        for i, cam in enumerate(self.cameras):
+            if cam.village not in villages:
+                problems.append(f"cameras[{i}].village: " + tr("unknown village {id}", id=repr(cam.village)))
+            if cam.group not in groups:
+                problems.append(f"cameras[{i}].group: " + tr("unknown camera group {id}", id=repr(cam.group)))
+        for i, sensor in enumerate(self.sensors):
+            if sensor.village is not None and sensor.village not in villages:
+                problems.append(f"sensors[{i}].village: " + tr("unknown village {id}", id=repr(sensor.village)))
+            if sensor.kind == "water_level" and sensor.alarm_levels is None:
+                problems.append(f"sensors[{i}].alarm_levels: " + tr("a water_level station needs alarm levels I-III"))
+        for i, speaker in enumerate(self.speakers):
+            if speaker.village not in villages:
+                problems.append(f"speakers[{i}].village: " + tr("unknown village {id}", id=repr(speaker.village)))
+        zone_ids = {z.id for z in self.zones}
+        for i, entry in enumerate(self.broadcast.schedule):
+            if entry.zone not in zone_ids:
+                problems.append(f"broadcast.schedule[{i}].zone: " + tr("unknown zone {id}", id=repr(entry.zone)))
+            if not entry.text and entry.file is None:
+                problems.append(f"broadcast.schedule[{i}]: " + tr("give a text to speak or an audio file"))
+        for i, zone in enumerate(self.zones):
+            for j, village in enumerate(zone.villages):
+                if village not in villages:
+                    problems.append(f"zones[{i}].villages[{j}]: " + tr("unknown village {id}", id=repr(village)))
+        problems.extend(self.alerts.reference_problems(self))
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; `messages` holds one line per problem."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+_PYDANTIC_REASONS = {
+    "missing": "required key is missing",
+    "extra_forbidden": "unknown key (check the spelling)",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a table",
+    "literal_error": "must be one of {expected}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be greater than {gt}",
+    "too_short": "must have at least {min_length} item(s)",
+    "string_pattern_mismatch": "may only contain lower-case letters, digits, '_' and '-'",
+    "tuple_type": "must be a pair [latitude, longitude]",
+    "union_tag_invalid": "unknown {discriminator} {tag}; use one of {expected_tags}",
+}
+
+
+def _reason(error: dict) -> str:
+    template = _PYDANTIC_REASONS.get(error["type"])
+    if template is None:
+        message = str(error.get("msg", "invalid value"))
+        return message.removeprefix("Value error, ")
+    context = {k: v for k, v in (error.get("ctx") or {}).items()}
+    return tr(template, **context) if context else tr(template)
+
+
+def _key_path(loc: tuple) -> str:
+    """("cameras", 3, "village") -> "cameras[3].village", the way the TOML reads."""
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        elif not str(part).startswith("function-"):
+            key += ("." if key else "") + str(part)
+    return key
+
+
+def _format_errors(path: str, error: ValidationError) -> list[str]:
+    messages: list[str] = []
+    for item in error.errors():
+        key = _key_path(item["loc"])
+        reason = _reason(item)
+        if item["type"] == "value_error" and not key:  # cross-reference checks: "key: reason" lines
+            for line in reason.splitlines():
+                sub_key, _, sub_reason = line.partition(": ")
+                messages.append(tr("{file}: {key}: {reason}", file=path, key=sub_key, reason=sub_reason))
+        else:
+            messages.append(tr("{file}: {key}: {reason}", file=path, key=key or "(file)", reason=reason))
+    return messages
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Parse TOML text into a validated Config, or raise ConfigError."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([tr("{file}: not valid TOML: {reason}", file=source, reason=str(exc))]) from None
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(source, exc)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a site file; unreadable files raise ConfigError too."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([tr("{file}: cannot read the file: {reason}", file=str(path), reason=exc.strerror or str(exc))]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([tr("{file}: the file is not UTF-8 text", file=str(path))]) from None
+    return parse_config(text, str(path))
+
+
+def demo_config_path() -> Path:
+    """The bundled demo commune (installed as package data)."""
+    return Path(str(resources.files("controlroom.sites").joinpath("quangtho.toml")))

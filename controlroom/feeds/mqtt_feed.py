@@ -1,0 +1,433 @@
+"""The console's MQTT link: subscribe to the site's topics, parse, publish events on the bus.
+
+One paho-mqtt 2.x client in its own network thread (``loop_start``). The session is
+persistent so readings published while the console was away are delivered when it returns:
+MQTT 5 with ``clean_start=False`` on EVERY connect and a SessionExpiryInterval > 0 (paho's
+default "clean start first only" discards the queue on a new client), a stable client id, and
+QoS 1 subscriptions renewed in ``on_connect``. An embedded broker that speaks only 3.1.1
+(amqtt) is served with ``protocol="v311"`` and ``clean_session=False``.
+
+Bad payloads are counted by reason, logged once per burst and dropped; nothing raised in a
+callback may reach paho (an exception there would end its network thread). Redelivered
+readings are dropped on (sensor, metric, ts) with a bounded two-generation set.
+
+Batched: the events of all messages read in one socket wake-up (bounded by the Receive
+Maximum we announce) go on the bus as ONE ``publish_batch``, so subscribers pay their lock or
+queue put once per burst, not once per reading (see ``paho_buffered``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import ssl
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from controlroom.bus import EventBus
+from controlroom.config.schema import Config
+from controlroom.domain import ConnectionState, Reading, Rejected
+from controlroom.i18n import tr
+from controlroom.feeds.buffered_client import PAHO_INTERNALS_OK, BufferedClient
+from controlroom.feeds.payloads import PayloadParser
+
+log = logging.getLogger(__name__)
+
+UTC = timezone.utc
+SUBSCRIPTIONS = (
+    "sensor/+/reading",
+    "device/+/status",
+    "speaker/+/status",
+    "speaker/+/ack",
+    "report/+",
+    "room/alert/+",
+)
+RECEIVE_MAXIMUM = 500  # QoS-1 messages the broker may have in flight to us (MQTT 5)
+RECONNECT_MIN_S = 1
+RECONNECT_MAX_S = 30
+LOG_BURST_S = 60.0  # a reject reason is logged at most once per minute, with a count
+DEDUP_GENERATION = 4096  # messages remembered per generation (two generations kept)
+
+MessageCallback = Callable[[str, bytes], None]
+
+
+def default_client_id(config: Config) -> str:
+    """A stable id per console: the session (and its queue) is bound to it."""
+    raw = config.mqtt.client_id or f"controlroom-{config.site.id}-{socket.gethostname()}"
+    return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:64]
+
+
+@dataclass(frozen=True)
+class FeedStats:
+    """A snapshot of the feed's counters, safe to read from any thread."""
+
+    connected: bool
+    received: int
+    readings: int
+    duplicates: int
+    rejects: Counter = field(default_factory=Counter)
+    rate: float = 0.0  # messages per second, recent
+    last_message_at: datetime | None = None
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejects.values())
+
+
+class _RecentReadings:
+    """Bounded memory of recently seen readings, to drop QoS-1 redeliveries cheaply.
+
+    Keyed per message by (sensor, ts) -> metrics seen, so an aware datetime (slow to hash)
+    is hashed once per message rather than once per value. Two generations of dicts: when
+    the current one is full it becomes the previous one and the oldest is forgotten."""
+
+    def __init__(self, generation_size: int) -> None:
+        self._size = generation_size
+        self._current: dict[tuple, set[str]] = {}
+        self._previous: dict[tuple, set[str]] = {}
+
+    def metrics_seen(self, sensor_id: str, ts: datetime) -> set[str]:
+        """The (mutable) set of metrics already seen for this sensor at this time."""
+        key = (sensor_id, ts)
+        seen = self._current.get(key)
+        if seen is None:
+            seen = self._previous.get(key)
+            if seen is None:
+                seen = set()
+            current = self._current
+            current[key] = seen
+            if len(current) >= self._size:
+                self._previous = current
+                self._current = {}
+        return seen
+
+
+class _BurstLog:
+    """Log a recurring problem once, then at most once per period with a count."""
+
+    def __init__(self, period_s: float) -> None:
+        self._period = period_s
+        self._last: dict[str, float] = {}
+        self._suppressed: Counter[str] = Counter()
+
+    def warn(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self._period:
+            self._suppressed[key] += 1
+            return
+        self._last[key] = now
+        more = self._suppressed.pop(key, 0)
+        suffix = f" (+{more} more since last report)" if more else ""
+        log.warning(message + suffix, *args, exc_info=exc_info)
+
+
+class MqttFeed:
+    """Subscribes the site's topics and publishes parsed events on the bus."""
+
+    def __init__(
+        self,
+        config: Config,
+        bus: EventBus,
+        host: str | None = None,
+        port: int | None = None,
+        client_id: str | None = None,
+        *,
+        protocol: str = "v5",
+        username: str | None = None,
+        password: str | None = None,
+        tls: bool | None = None,
+    ) -> None:
+        if protocol not in ("v5", "v311"):
+            raise ValueError(f"protocol must be 'v5' or 'v311', not {protocol!r}")
+        self.config = config
+        self.bus = bus
+        self.host = host or config.mqtt.host
+        self.port = port or config.mqtt.port
+        self.client_id = client_id or default_client_id(config)
+        self.protocol = protocol
+        self.prefix = config.topic_prefix
+        self.status_topic = f"{self.prefix}/device/{self.client_id}/status"
+        self.parser = PayloadParser(config)
+        self._extra: dict[str, MessageCallback | None] = {}
+        self._lock = threading.Lock()
+        self._connected = False
+        self._last_state: ConnectionState | None = None
+        self._started = False
+        self._subscribed = threading.Event()
+        self._subscribe_mid: int | None = None
+        self._received = 0
+        self._readings = 0
+        self._duplicates = 0
+        self._last_message_at: datetime | None = None
+        self._rate = 0.0
+        self._window_start = time.monotonic()
+        self._window_count = 0
+        self._recent = _RecentReadings(DEDUP_GENERATION)
+        self._burst_log = _BurstLog(LOG_BURST_S)
+        self._setup_error: str | None = None
+        # events and counts of the messages read since the last _flush() (network thread only)
+        self._pending: list = []
+        self._pending_received = 0
+        self._pending_readings = 0
+        self._pending_duplicates = 0
+        self._client = self._make_client(username, password, config.mqtt.tls if tls is None else tls)
+        self._batched = isinstance(self._client, BufferedClient)
+        if self._batched:
+            self._client.on_packets_read = self._on_packets_read
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def _make_client(self, username: str | None, password: str | None, tls: bool) -> mqtt.Client:
+        client_class = BufferedClient if PAHO_INTERNALS_OK else mqtt.Client
+        if self.protocol == "v5":
+            client = client_class(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
+        else:
+            client = client_class(
+                CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv311, clean_session=False
+            )
+        client.suppress_exceptions = True  # belt and braces: our callbacks already catch
+        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        user = username if username is not None else self.config.mqtt.username
+        secret = password if password is not None else (self.config.mqtt.password() if username is None else None)
+        if user:
+            client.username_pw_set(user, secret)
+        if tls:
+            ca_file = self.config.mqtt.ca_file
+            try:
+                client.tls_set(ca_certs=str(ca_file) if ca_file else None)
+            except (OSError, ssl.SSLError) as exc:  # missing or unreadable CA file: say so at start()
+                self._setup_error = tr("TLS set-up failed ({file}): {reason}", file=str(ca_file), reason=str(exc))
+        client.will_set(self.status_topic, "offline", qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def start(self) -> None:
+        """Connect in the background; paho keeps retrying with capped backoff."""
+        if self._started:
+            return
+        if self._setup_error is not None:
+            log.error("MQTT link not started: %s", self._setup_error)
+            self._set_connected(False, self._setup_error)
+            return
+        self._started = True
+        if self.protocol == "v5":
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = self.config.mqtt.session_expiry_s
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+            self._client.connect_async(
+                self.host, self.port, keepalive=self.config.mqtt.keepalive_s,
+                clean_start=False, properties=properties,
+            )
+        else:
+            self._client.connect_async(self.host, self.port, keepalive=self.config.mqtt.keepalive_s)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        """Say "offline", disconnect cleanly and join the network thread."""
+        if not self._started:
+            return
+        self._started = False
+        if self._connected:
+            info = self._client.publish(self.status_topic, "offline", qos=1, retain=True)
+            try:
+                info.wait_for_publish(timeout=2.0)
+            except (RuntimeError, ValueError) as exc:  # not queued / disconnected meanwhile
+                log.info("could not publish offline status: %s", exc)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._flush()  # the network thread is gone: what it read last goes out now
+        if self._connected:
+            self._set_connected(False, tr("disconnected"))
+
+    # -- outward API -------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """Block until the site subscriptions of the current connection are acknowledged."""
+        return self._subscribed.wait(timeout)
+
+    @property
+    def stats(self) -> FeedStats:
+        with self._lock:
+            rate = self._rate
+            elapsed = time.monotonic() - self._window_start
+            if elapsed > 2.0:  # no recent window closed: the flow slowed or stopped
+                rate = self._window_count / elapsed
+            return FeedStats(
+                connected=self._connected,
+                received=self._received,
+                readings=self._readings,
+                duplicates=self._duplicates,
+                rejects=Counter(dict(self.parser.rejects)),  # dict() copies in C: atomic vs the network thread
+                rate=rate,
+                last_message_at=self._last_message_at,
+            )
+
+    def publish(
+        self, topic_suffix: str, payload: dict | list | str | bytes, qos: int = 1, retain: bool = False
+    ) -> mqtt.MQTTMessageInfo:
+        """Publish under the site prefix; QoS>0 messages wait in paho while disconnected."""
+        if isinstance(payload, (dict, list)):
+            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        elif isinstance(payload, str):
+            data = payload.encode("utf-8")
+        else:
+            data = bytes(payload)
+        return self._client.publish(f"{self.prefix}/{topic_suffix}", data, qos=qos, retain=retain)
+
+    def subscribe_extra(self, pattern_suffix: str, callback: MessageCallback | None = None) -> None:
+        """Also subscribe `<prefix>/<pattern_suffix>` (QoS 1, renewed on reconnect).
+
+        Without a callback the messages go through the parser to the bus; with one,
+        `callback(topic, payload)` gets them on the network thread (keep it quick)."""
+        topic = f"{self.prefix}/{pattern_suffix}"
+        self._extra[topic] = callback
+        if callback is not None:
+            self._client.message_callback_add(topic, self._guarded(callback))
+        if self._connected:
+            self._client.subscribe(topic, qos=1)
+
+    def _guarded(self, callback: MessageCallback) -> Callable:
+        def on_message(client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+            try:
+                callback(message.topic, message.payload)
+            except Exception:  # an extra subscriber's bug must not end the network thread
+                self.parser.rejects["internal_error"] += 1
+                log.exception("extra subscriber %r failed", callback)
+
+        return on_message
+
+    # -- paho callbacks (network thread) -----------------------------------------------
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        try:
+            if reason_code.is_failure:
+                self._set_connected(False, tr("broker refused the connection: {reason}", reason=str(reason_code)))
+                return
+            topics = [(f"{self.prefix}/{suffix}", 1) for suffix in SUBSCRIPTIONS]
+            topics += [(topic, 1) for topic in self._extra]
+            self._subscribe_mid = client.subscribe(topics)[1]
+            client.publish(self.status_topic, "online", qos=1, retain=True)
+            log.info("connected to %s:%s (session present: %s)", self.host, self.port, flags.session_present)
+            self._set_connected(True, tr("connected to {host}:{port}", host=self.host, port=self.port))
+        except Exception:  # never into paho's loop
+            log.exception("on_connect failed")
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        if mid != self._subscribe_mid:
+            return
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            log.error("broker refused subscriptions: %s", ", ".join(refused))
+        self._subscribed.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self._subscribed.clear()
+        try:
+            if self._started:
+                log.warning("broker link lost (%s); reconnecting", reason_code)
+                self._set_connected(False, tr("connection lost, reconnecting: {reason}", reason=str(reason_code)))
+            else:
+                self._set_connected(False, tr("disconnected"))
+        except Exception:
+            log.exception("on_disconnect failed")
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        try:
+            self._set_connected(False, tr("cannot reach the broker at {host}:{port}", host=self.host, port=self.port))
+        except Exception:
+            log.exception("on_connect_fail failed")
+
+    def _set_connected(self, connected: bool, detail: str) -> None:
+        """Publish the link state when it changes (not on every retry)."""
+        state = ConnectionState("broker", connected, detail)
+        self._connected = connected
+        if state != self._last_state:
+            self._last_state = state
+            self.bus.publish(state)
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        try:
+            self._handle(message)
+        except Exception:  # a bug here is counted and logged; the network thread lives on
+            self.parser.rejects["internal_error"] += 1
+            self._burst_log.warn("internal_error", "failed to handle an MQTT message", exc_info=True)
+
+    def _handle(self, message: mqtt.MQTTMessage) -> None:
+        """Parse and de-duplicate one message; its events wait in ``_pending`` for _flush()."""
+        now = datetime.now(UTC)
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            topic = repr(message._topic)  # paho has no public raw topic
+        events = self.parser.parse(topic, message.payload, now)
+        pending = self._pending
+        seen: set[str] | None = None  # one message: one sensor, one timestamp
+        readings = 0
+        for event in events:
+            event_type = type(event)
+            if event_type is Reading:
+                if seen is None:
+                    seen = self._recent.metrics_seen(event.sensor_id, event.ts)
+                metric = event.metric
+                if metric in seen:
+                    self._pending_duplicates += 1
+                    continue
+                seen.add(metric)
+                readings += 1
+            elif event_type is Rejected:
+                self._burst_log.warn(event.reason, "dropped MQTT message on %s: %s (%s)", event.topic, event.reason, event.detail)
+            pending.append(event)
+        self._pending_received += 1
+        self._pending_readings += readings
+        self._last_message_at = now
+        if not self._batched:
+            self._flush()
+
+    def _on_packets_read(self) -> None:
+        try:
+            self._flush()
+        except Exception:  # never into paho's loop
+            self.parser.rejects["internal_error"] += 1
+            self._burst_log.warn("internal_error", "failed to publish MQTT events", exc_info=True)
+
+    def _flush(self) -> None:
+        """Publish the events of every message read since the last flush as ONE bus batch
+        (network thread; paho's loop calls it after each read burst), then count them."""
+        received = self._pending_received
+        if not received:
+            return
+        events, self._pending = self._pending, []
+        self.bus.publish_batch(events)
+        readings, duplicates = self._pending_readings, self._pending_duplicates
+        self._pending_received = self._pending_readings = self._pending_duplicates = 0
+        with self._lock:
+            self._received += received
+            self._readings += readings
+            self._duplicates += duplicates
+            self._window_count += received
+            elapsed = time.monotonic() - self._window_start
+            if elapsed >= 1.0:
+                instant = self._window_count / elapsed
+                self._rate = instant if self._rate == 0.0 else 0.5 * self._rate + 0.5 * instant
+                self._window_start += elapsed
+                self._window_count = 0

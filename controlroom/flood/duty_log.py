@@ -1,0 +1,238 @@
+"""The duty log (sổ trực ban) of flood duty, riding on the hash-chained audit log.
+
+Every entry is an audit row: the shift's start (``duty.shift_start``), free-text entries
+(``duty.note``), events appended automatically (``duty.event``: alert raised/acknowledged,
+risk level change, device outage) and everything else the audit already holds in the shift's
+window (broadcasts, bulletins). The handover (``duty.handover``) is signed by the outgoing
+and the incoming officer and names the last entry it covers (``through_seq`` and its hash),
+so after sign-off no entry can change without ``verify_chain``/``verify_shift`` noticing,
+and new entries go to the incoming officer's shift. Shifts are found from the audit rows, so
+two consoles on one database share one log.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, select
+
+from controlroom.access.audit import append_entry, verify_chain
+from controlroom.domain import ConnectionState, DeviceStatus
+from controlroom.i18n import tr
+from controlroom.access.operators import Operator
+from controlroom.storage.models import audit_log, from_ms
+
+log = logging.getLogger(__name__)
+
+SHIFT_START, NOTE, EVENT, HANDOVER = "duty.shift_start", "duty.note", "duty.event", "duty.handover"
+
+
+class DutyLogError(Exception):
+    """A duty log request that cannot be done; the message is for the officer."""
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: str
+    officer: str
+    officer_name: str
+    start_seq: int
+    started_at: datetime
+    end_seq: int | None = None
+    ended_at: datetime | None = None
+    incoming: str | None = None
+
+    @property
+    def signed_off(self) -> bool:
+        return self.end_seq is not None
+
+
+@dataclass(frozen=True)
+class DutyEntry:
+    seq: int
+    ts: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict
+
+
+def _ts(value) -> datetime:
+    return value if isinstance(value, datetime) else from_ms(value)
+
+
+class DutyLog:
+    def __init__(self, config, engine: Engine, storage, bus=None, audit=None) -> None:
+        self.config = config
+        self._engine = engine
+        self._storage = storage
+        self._site = config.site.id
+        self._alerts_seen: dict[str, tuple[int, bool]] = {}
+        self._link_up: dict[str, bool] = {}
+        if bus is not None:
+            bus.subscribe(DeviceStatus, self._on_device)
+            bus.subscribe(ConnectionState, self._on_link)
+            try:
+                from controlroom.flood.monitor import RiskLevelChanged
+                bus.subscribe(RiskLevelChanged, self._on_risk)
+            except ImportError:
+                pass
+
+    # -- writing --------------------------------------------------------------------------
+    def _append(self, actor: str, action: str, target: str, detail: dict):
+        ts = datetime.now(timezone.utc)
+        return self._storage.execute(lambda conn: append_entry(conn, self._site, ts, actor, action, target, detail))
+
+    def start_shift(self, officer: Operator) -> str:
+        """Open a shift for `officer` (only when no shift is open)."""
+        if self.current_shift() is not None:
+            raise DutyLogError(tr("A shift is already open; hand it over first."))
+        shift_id = "shift-" + uuid.uuid4().hex[:8]
+        self._append(officer.username, SHIFT_START, shift_id,
+                     {"officer": officer.username, "name": officer.display_name}).result(timeout=30)
+        return shift_id
+
+    def note(self, operator: Operator, text: str):
+        text = text.strip()
+        if not text:
+            raise DutyLogError(tr("A duty log entry needs text."))
+        shift = self.current_shift()
+        return self._append(operator.username, NOTE, shift.id if shift else "", {"text": text})
+
+    def event(self, kind: str, text: str, **detail):
+        """Append an automatic entry (alert, acknowledgement, level change, outage)."""
+        shift = self.current_shift()
+        return self._append("system", EVENT, shift.id if shift else "", {"kind": kind, "text": text, **detail})
+
+    def handover(self, outgoing: Operator, incoming: Operator, note: str = "") -> str:
+        """Close the open shift with both officers' sign-off and open the incoming one's shift.
+        Both operators must have been authenticated by the caller (password at the console)."""
+        shift = self.current_shift()
+        if shift is None:
+            raise DutyLogError(tr("No shift is open."))
+        if outgoing.username != shift.officer:
+            raise DutyLogError(tr("Only the officer on duty ({name}) can hand over.", name=shift.officer_name))
+        if incoming.username == outgoing.username:
+            raise DutyLogError(tr("The incoming officer must be someone else."))
+        ts = datetime.now(timezone.utc)
+        new_shift = "shift-" + uuid.uuid4().hex[:8]
+
+        def write(conn):
+            last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).where(audit_log.c.site_id == self._site)
+                                .order_by(audit_log.c.seq.desc()).limit(1)).one()
+            append_entry(conn, self._site, ts, outgoing.username, HANDOVER, shift.id, {
+                "outgoing": outgoing.username, "outgoing_name": outgoing.display_name,
+                "incoming": incoming.username, "incoming_name": incoming.display_name,
+                "signed_by": [outgoing.username, incoming.username], "note": note.strip(),
+                "through_seq": last.seq, "through_hash": last.hash})
+            append_entry(conn, self._site, ts, incoming.username, SHIFT_START, new_shift,
+                         {"officer": incoming.username, "name": incoming.display_name, "after": shift.id})
+
+        self._storage.execute(write).result(timeout=30)
+        return new_shift
+
+    # -- automatic entries ----------------------------------------------------------------
+    def _on_device(self, status: DeviceStatus) -> None:
+        if not status.online:
+            self.event("outage", tr("Device {id} went offline", id=status.device_id), device=status.device_id)
+
+    def _on_link(self, state: ConnectionState) -> None:
+        if state.link == "broker" and state.connected != self._link_up.get(state.link, True):
+            self._link_up[state.link] = state.connected
+            text = tr("Broker link restored") if state.connected else tr("Broker link lost: {detail}", detail=state.detail)
+            self.event("outage", text, link=state.link, connected=state.connected)
+
+    def _on_risk(self, change) -> None:
+        self.event("risk_level", tr("Risk level at {station}: {old} → {new} ({basis})", station=change.sensor_id,
+                                    old=change.old_level, new=change.new_level, basis=change.basis),
+                   sensor=change.sensor_id, level=change.new_level)
+
+    def on_alerts(self, snapshot) -> None:
+        """AlertEngine listener: log new alerts and acknowledgements (engine thread)."""
+        from controlroom.alerts.text import alert_title
+        for alert in snapshot.alerts:
+            seen = self._alerts_seen.get(alert.id)
+            if seen is None or alert.raise_count > seen[0]:
+                if alert.active:
+                    self.event("alert", tr("Alert: {title}", title=alert_title(alert)), alert=alert.id)
+            if alert.acked and (seen is None or not seen[1]) and alert.acked_by:
+                self.event("ack", tr("{who} acknowledged: {title}", who=alert.acked_by, title=alert_title(alert)),
+                           alert=alert.id)
+            self._alerts_seen[alert.id] = (alert.raise_count, alert.acked)
+
+    # -- reading --------------------------------------------------------------------------
+    def shifts(self) -> list[Shift]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(audit_log.c.seq, audit_log.c.ts, audit_log.c.action, audit_log.c.target,
+                                       audit_log.c.detail)
+                                .where((audit_log.c.site_id == self._site)
+                                       & audit_log.c.action.in_([SHIFT_START, HANDOVER]))
+                                .order_by(audit_log.c.seq)).all()
+        shifts: dict[str, Shift] = {}
+        for row in rows:
+            detail = row.detail or {}
+            if row.action == SHIFT_START:
+                shifts[row.target] = Shift(row.target, detail.get("officer", ""), detail.get("name", ""), row.seq,
+                                           _ts(row.ts))
+            elif row.target in shifts:
+                s = shifts[row.target]
+                shifts[row.target] = Shift(s.id, s.officer, s.officer_name, s.start_seq, s.started_at, row.seq,
+                                           _ts(row.ts), detail.get("incoming"))
+        return list(shifts.values())
+
+    def current_shift(self) -> Shift | None:
+        open_ = [s for s in self.shifts() if not s.signed_off]
+        return open_[-1] if open_ else None
+
+    def entries(self, shift: Shift) -> list[DutyEntry]:
+        """Every audit row from the shift's start to its handover (or now)."""
+        query = select(audit_log.c.seq, audit_log.c.ts, audit_log.c.actor, audit_log.c.action, audit_log.c.target,
+                       audit_log.c.detail).where((audit_log.c.site_id == self._site) & (audit_log.c.seq >= shift.start_seq))
+        if shift.end_seq is not None:
+            query = query.where(audit_log.c.seq <= shift.end_seq)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(audit_log.c.seq)).all()
+        return [DutyEntry(r.seq, _ts(r.ts), r.actor, r.action, r.target, r.detail or {}) for r in rows]
+
+    def verify_shift(self, shift: Shift) -> tuple[bool, str]:
+        """The audit chain is intact and the handover still points at the entry it signed."""
+        result = verify_chain(self._engine, self._site)
+        if not result.ok:
+            return False, tr("Audit chain broken at entry {seq}: {reason}", seq=result.first_bad_seq, reason=result.reason)
+        if shift.end_seq is None:
+            return True, ""
+        with self._engine.connect() as conn:
+            handover = conn.execute(select(audit_log.c.detail).where(audit_log.c.seq == shift.end_seq)).scalar_one()
+            through = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == handover["through_seq"])).scalar()
+        if through != handover["through_hash"]:
+            return False, tr("The signed-off entries were changed after the handover.")
+        return True, ""
+
+
+def entry_text(entry: DutyEntry) -> str:
+    """One line for the log view and the PDF, in the UI language."""
+    d = entry.detail
+    if entry.action == NOTE:
+        return d.get("text", "")
+    if entry.action == EVENT:
+        return d.get("text", "")
+    if entry.action == SHIFT_START:
+        return tr("Shift starts: {name} on duty", name=d.get("name") or d.get("officer", ""))
+    if entry.action == HANDOVER:
+        return tr("Handover signed by {out} (outgoing) and {inc} (incoming). {note}",
+                  out=d.get("outgoing_name", ""), inc=d.get("incoming_name", ""), note=d.get("note", "")).strip()
+    if entry.action.startswith("bulletin."):
+        what = {"bulletin.issued": tr("Flood warning bulletin issued"),
+                "bulletin.repeat": tr("Flood warning bulletin repeated"),
+                "bulletin.superseded": tr("Flood warning bulletin superseded"),
+                "bulletin.cancelled": tr("Flood warning bulletin cancelled")}.get(entry.action, entry.action)
+        return f"{what} ({entry.target})"
+    if entry.action == "broadcast.start":
+        return tr("Broadcast: {title} to {n} speakers", title=d.get("title", ""), n=len(d.get("targets", [])))
+    if entry.action == "broadcast.outcome":
+        return tr("Broadcast {job}: played on {played} of {total} speakers", job=entry.target,
+                  played=d.get("played", 0), total=d.get("total", 0))
+    return f"{entry.action} {entry.target}".strip()

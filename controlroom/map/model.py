@@ -1,0 +1,400 @@
+"""What the map shows, as plain JSON-ready dicts: village outlines and live markers.
+
+Pure (no Qt, no I/O): the map widget sends these dicts to the page's JS layer, which keys
+markers by their stable ``id`` (``camera/<id>``, ``sensor/<id>``, ``speaker/<id>``,
+``alert/<id>``, ``report/<id>``, the PyDM-style addresses used everywhere else).
+``MapModel.apply_*`` return the marker dict only when what the operator sees changed, so a
+stream of equal readings sends nothing to the page.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from controlroom.config.schema import Config, SensorConfig
+from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
+from controlroom.i18n import tr
+
+Marker = dict[str, Any]
+
+LAYERS = ("villages", "cameras", "sensors", "speakers", "alerts", "reports")
+MAX_REPORTS = 200  # citizen reports kept on the map; the oldest drop off first
+
+GREY = "#7a8590"
+CAMERA_COLOURS = {"live": "#1e88e5", "offline": GREY, "unknown": "#90a4ae"}
+SPEAKER_COLOURS = {"idle": "#2e7d32", "playing": "#1565c0", "fault": "#c62828", "offline": GREY, "unknown": "#90a4ae"}
+# Flood alarm levels (mức báo động) I-III; colours follow the usual yellow/orange/red warning scale.
+WATER_COLOURS = {"normal": "#0277bd", "alarm_1": "#f9a825", "alarm_2": "#ef6c00", "alarm_3": "#c62828"}
+THRESHOLD_COLOURS = {"normal": "#2e7d32", "warning": "#f9a825", "alarm": "#c62828"}
+ALERT_COLOURS = {0: "#1e88e5", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828"}
+REPORT_COLOUR = "#6a1b9a"
+
+# VN_AQI bands, Decision 1459/QĐ-TCMT (2019), tables 2-3: AQI breakpoints 0-50-100-150-200-300-400-500
+# and the matching PM concentrations (µg/m³); colours are the decision's RGB values.
+_AQI_BREAKPOINTS = (0, 50, 100, 150, 200, 300, 400, 500)
+_PM_BREAKPOINTS = {
+    "pm25": (0, 25, 50, 80, 150, 250, 350, 500),
+    "pm10": (0, 50, 150, 250, 350, 420, 500, 600),
+}
+AQI_BANDS = (  # (upper AQI, key, colour)
+    (50, "aqi_good", "#00e400"),
+    (100, "aqi_moderate", "#ffff00"),
+    (150, "aqi_poor", "#ff7e00"),
+    (200, "aqi_bad", "#ff0000"),
+    (300, "aqi_very_bad", "#8f3f97"),
+    (10_000, "aqi_hazardous", "#7e0023"),
+)
+
+
+def state_label(state: str) -> str:
+    """The Vietnamese word for a marker state (tooltips, legend)."""
+    labels = {
+        "live": tr("streaming"),
+        "offline": tr("device offline"),
+        "unknown": tr("no data yet"),
+        "idle": tr("ready to broadcast"),
+        "playing": tr("broadcasting now"),
+        "fault": tr("speaker fault"),
+        "normal": tr("within limits"),
+        "warning": tr("above limit"),
+        "alarm": tr("alarm threshold exceeded"),
+        "alarm_1": tr("alarm level I"),
+        "alarm_2": tr("alarm level II"),
+        "alarm_3": tr("alarm level III"),
+        "aqi_good": tr("AQI good"),
+        "aqi_moderate": tr("AQI moderate"),
+        "aqi_poor": tr("AQI poor"),
+        "aqi_bad": tr("AQI bad"),
+        "aqi_very_bad": tr("AQI very bad"),
+        "aqi_hazardous": tr("AQI hazardous"),
+    }
+    return labels.get(state, state)
+
+
+def pm_sub_index(metric: str, concentration: float) -> float | None:
+    """Linear VN_AQI sub-index of one PM concentration (None for other metrics)."""
+    points = _PM_BREAKPOINTS.get(metric)
+    if points is None or concentration < 0:
+        return None
+    for i in range(1, len(points)):
+        if concentration <= points[i]:
+            lo_c, hi_c = points[i - 1], points[i]
+            lo_i, hi_i = _AQI_BREAKPOINTS[i - 1], _AQI_BREAKPOINTS[i]
+            return lo_i + (hi_i - lo_i) * (concentration - lo_c) / (hi_c - lo_c)
+    return float(_AQI_BREAKPOINTS[-1])
+
+
+def aqi_band(aqi: float) -> tuple[str, str]:
+    for upper, key, colour in AQI_BANDS:
+        if aqi <= upper:
+            return key, colour
+    return AQI_BANDS[-1][1], AQI_BANDS[-1][2]
+
+
+def sensor_state(sensor: SensorConfig, values: dict[str, float]) -> tuple[str, str]:
+    """(state, colour) of a sensor from its latest value per metric.
+
+    Water level: alarm level I-III; air quality: the VN_AQI band of the worst PM sub-index
+    (an indicator from the latest hourly values, not the official daily index); other kinds:
+    the configured thresholds."""
+    if not values:
+        return "unknown", CAMERA_COLOURS["unknown"]
+    if sensor.kind == "water_level" and sensor.alarm_levels is not None:
+        level = values.get("level", next(iter(values.values())))
+        levels = sensor.alarm_levels
+        state = "normal"
+        if level >= levels.level_3:
+            state = "alarm_3"
+        elif level >= levels.level_2:
+            state = "alarm_2"
+        elif level >= levels.level_1:
+            state = "alarm_1"
+        return state, WATER_COLOURS[state]
+    if sensor.kind == "air_quality":
+        indices = [i for m, v in values.items() if (i := pm_sub_index(m, v)) is not None]
+        if indices:
+            return aqi_band(max(indices))
+    worst = "normal"
+    for metric, value in values.items():
+        config = sensor.metrics.get(metric)
+        limits = config.thresholds if config else None
+        if limits is None:
+            continue
+        if (limits.high_high is not None and value >= limits.high_high) or (
+            limits.low_low is not None and value <= limits.low_low
+        ):
+            worst = "alarm"
+        elif worst == "normal" and (
+            (limits.high is not None and value >= limits.high) or (limits.low is not None and value <= limits.low)
+        ):
+            worst = "warning"
+    return worst, THRESHOLD_COLOURS[worst]
+
+
+def _format_value(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:.0f}"
+
+
+@dataclass(frozen=True)
+class _Place:
+    lat: float
+    lon: float
+
+
+class MapModel:
+    """Current map state of one site; GUI-thread owned (fed by the Qt bridge's signals)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._markers: dict[str, Marker] = {}
+        self._online: dict[str, bool] = {}  # device id -> online
+        self._speaker_state: dict[str, str] = {}
+        self._values: dict[str, dict[str, float]] = {s.id: {} for s in config.sensors}
+        self._sensor_by_device = {s.status_device_id: s for s in config.sensors}
+        self._cameras = {c.id: c for c in config.cameras}
+        self._speakers = {s.id: s for s in config.speakers}
+        self._reports: OrderedDict[str, Marker] = OrderedDict()
+        self._places: dict[str, _Place] = {}
+        for item in (*config.cameras, *config.sensors, *config.speakers, *config.villages):
+            self._places[item.id] = _Place(item.lat, item.lon)
+        for camera in config.cameras:
+            self._markers[f"camera/{camera.id}"] = self._camera_marker(camera.id)
+        for sensor in config.sensors:
+            self._markers[f"sensor/{sensor.id}"] = self._sensor_marker(sensor)
+        for speaker in config.speakers:
+            self._markers[f"speaker/{speaker.id}"] = self._speaker_marker(speaker.id)
+
+    # -- static parts -------------------------------------------------------------------
+
+    def villages_geojson(self) -> dict:
+        """Village outlines (or a point where no outline is configured) with id and name."""
+        features = []
+        for village in self.config.villages:
+            if len(village.outline) >= 3:
+                ring = [[lon, lat] for lat, lon in village.outline]
+                ring.append(ring[0])
+                geometry = {"type": "Polygon", "coordinates": [ring]}
+            else:
+                geometry = {"type": "Point", "coordinates": [village.lon, village.lat]}
+            speakers = sum(1 for s in self.config.speakers if s.village == village.id)
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "id": village.id,
+                        "name": village.name,
+                        "tip": tr("Village {name}: {n} loudspeaker clusters", name=village.name, n=speakers),
+                        "low_lying": village.low_lying,
+                    },
+                    "geometry": geometry,
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """South-west and north-east corners around every configured thing."""
+        lats = [p.lat for p in self._places.values()]
+        lons = [p.lon for p in self._places.values()]
+        for village in self.config.villages:
+            lats += [lat for lat, _ in village.outline]
+            lons += [lon for _, lon in village.outline]
+        return (min(lats), min(lons)), (max(lats), max(lons))
+
+    # -- live markers -------------------------------------------------------------------
+
+    def markers(self) -> list[Marker]:
+        """Every marker as it is now (the page's first full load)."""
+        return [dict(m) for m in self._markers.values()] + [dict(m) for m in self._reports.values()]
+
+    def marker(self, marker_id: str) -> Marker | None:
+        return self._markers.get(marker_id) or self._reports.get(marker_id)
+
+    def place_of(self, marker_or_entity_id: str) -> tuple[float, float] | None:
+        """(lat, lon) of a marker id (``sensor/x``), an entity id or a village id."""
+        marker = self.marker(marker_or_entity_id)
+        if marker is not None:
+            return marker["lat"], marker["lon"]
+        entity = marker_or_entity_id.split("/")[1] if "/" in marker_or_entity_id else marker_or_entity_id
+        place = self._places.get(entity)
+        return (place.lat, place.lon) if place else None
+
+    def _changed(self, marker: Marker) -> Marker | None:
+        if self._markers.get(marker["id"]) == marker:
+            return None
+        self._markers[marker["id"]] = marker
+        return dict(marker)
+
+    def apply_device_status(self, status: DeviceStatus) -> list[Marker]:
+        """A device went online/offline: its camera, sensor or speaker marker(s)."""
+        self._online[status.device_id] = status.online
+        changed = []
+        if f"camera/{status.device_id}" in self._markers:
+            changed.append(self._changed(self._camera_marker(status.device_id)))
+        sensor = self._sensor_by_device.get(status.device_id)
+        if sensor is not None:
+            changed.append(self._changed(self._sensor_marker(sensor)))
+        if f"speaker/{status.device_id}" in self._markers:
+            changed.append(self._changed(self._speaker_marker(status.device_id)))
+        return [m for m in changed if m is not None]
+
+    def apply_speaker_status(self, status: SpeakerStatus) -> Marker | None:
+        if f"speaker/{status.speaker_id}" not in self._markers:
+            return None
+        self._speaker_state[status.speaker_id] = status.state
+        if status.state != "offline":
+            self._online[status.speaker_id] = True
+        return self._changed(self._speaker_marker(status.speaker_id))
+
+    def apply_readings(self, readings: list[Reading]) -> list[Marker]:
+        """A batch of readings: at most one marker per sensor that changed."""
+        touched: set[str] = set()
+        for reading in readings:
+            values = self._values.get(reading.sensor_id)
+            if values is not None:
+                values[reading.metric] = reading.value
+                touched.add(reading.sensor_id)
+        changed = []
+        for sensor_id in touched:
+            sensor = self.config.sensor(sensor_id)
+            if sensor is not None and (m := self._changed(self._sensor_marker(sensor))) is not None:
+                changed.append(m)
+        return changed
+
+    def apply_alert(self, message: RoomAlertMessage) -> tuple[Marker | None, str | None]:
+        """(marker to add or update, marker id to remove) for a shared alert state."""
+        marker_id = f"alert/{message.alert_id}"
+        state = message.state if isinstance(message.state, dict) else {}
+        status = str(state.get("state") or state.get("status") or "active").lower()
+        # normal (cleared), shelved and out-of-service alerts leave the map (ISA-18.2 states)
+        if status in _ALERT_GONE or state.get("active") is False and state.get("acked") is True:
+            return None, marker_id if self._markers.pop(marker_id, None) is not None else None
+        place = self._alert_place(state)
+        if place is None:
+            return None, None
+        priority = _int_or(state.get("priority", state.get("severity")), 1)
+        priority = max(0, min(3, priority))
+        detail = state.get("detail") if isinstance(state.get("detail"), dict) else {}
+        title = str(state.get("title") or detail.get("name") or state.get("source") or message.alert_id)
+        if state.get("kind"):
+            title = f"{title} ({state['kind']})"
+        marker = {
+            "id": marker_id,
+            "layer": "alerts",
+            "lat": place[0],
+            "lon": place[1],
+            "state": status,
+            "color": ALERT_COLOURS[priority],
+            "pulse": priority,
+            "tip": [tr("Alert: {title}", title=title), tr("Priority {p}", p=priority), _alert_status_label(status)],
+        }
+        return self._changed(marker), None
+
+    def _alert_place(self, state: dict) -> tuple[float, float] | None:
+        lat, lon = state.get("lat"), state.get("lon")
+        if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+            return float(lat), float(lon)
+        for key in ("address", "source", "sensor_id", "device_id", "camera_id", "speaker_id", "village"):
+            value = state.get(key)
+            if isinstance(value, str) and value:
+                parts = value.split("/")
+                place = self.place_of(f"{parts[0]}/{parts[1]}" if len(parts) >= 2 else value)
+                if place is not None:
+                    return place
+        return None
+
+    def apply_report(self, report: CitizenReport) -> tuple[Marker | None, str | None]:
+        """A citizen report with a position: (marker, oldest report id dropped if over the cap)."""
+        if report.lat is None or report.lon is None:
+            return None, None
+        marker_id = f"report/{report.report_id}"
+        local = report.ts.astimezone(self.config.site.tz).strftime("%H:%M %d/%m")
+        marker = {
+            "id": marker_id,
+            "layer": "reports",
+            "lat": report.lat,
+            "lon": report.lon,
+            "state": report.category,
+            "color": REPORT_COLOUR,
+            "tip": [tr("Citizen report: {category}", category=report.category), report.text[:160], local],
+        }
+        self._reports[marker_id] = marker
+        self._reports.move_to_end(marker_id)
+        dropped = None
+        if len(self._reports) > MAX_REPORTS:
+            dropped, _ = self._reports.popitem(last=False)
+        return dict(marker), dropped
+
+    # -- marker builders ----------------------------------------------------------------
+
+    def _camera_marker(self, camera_id: str) -> Marker:
+        camera = self._cameras[camera_id]
+        online = self._online.get(camera_id)
+        state = "unknown" if online is None else ("live" if online else "offline")
+        return {
+            "id": f"camera/{camera_id}",
+            "layer": "cameras",
+            "lat": camera.lat,
+            "lon": camera.lon,
+            "state": state,
+            "color": CAMERA_COLOURS[state],
+            "tip": [tr("Camera: {name}", name=camera.name), state_label(state), tr("Click to open in the video wall")],
+        }
+
+    def _sensor_marker(self, sensor: SensorConfig) -> Marker:
+        values = self._values.get(sensor.id, {})
+        if self._online.get(sensor.status_device_id) is False:
+            state, colour = "offline", GREY
+        else:
+            state, colour = sensor_state(sensor, values)
+        lines = [tr("Sensor: {name}", name=sensor.name), state_label(state)]
+        for metric, value in list(values.items())[:3]:
+            config = sensor.metrics.get(metric)
+            label = (config.label or metric) if config else metric
+            lines.append(f"{label}: {_format_value(value)} {config.unit if config else ''}".rstrip())
+        lines.append(tr("Click to open its graph"))
+        return {
+            "id": f"sensor/{sensor.id}",
+            "layer": "sensors",
+            "lat": sensor.lat,
+            "lon": sensor.lon,
+            "state": state,
+            "color": colour,
+            "tip": lines,
+        }
+
+    def _speaker_marker(self, speaker_id: str) -> Marker:
+        speaker = self._speakers[speaker_id]
+        state = self._speaker_state.get(speaker_id, "unknown")
+        if self._online.get(speaker_id) is False:
+            state = "offline"
+        state = state if state in SPEAKER_COLOURS else "unknown"
+        return {
+            "id": f"speaker/{speaker_id}",
+            "layer": "speakers",
+            "lat": speaker.lat,
+            "lon": speaker.lon,
+            "state": state,
+            "color": SPEAKER_COLOURS[state],
+            "tip": [tr("Loudspeaker: {name}", name=speaker.name), state_label(state), tr("Click to select for broadcast")],
+        }
+
+
+def _int_or(value: object, default: int) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+_ALERT_GONE = ("normal", "cleared", "resolved", "closed", "deleted", "shelved", "out_of_service")
+
+
+def _alert_status_label(status: str) -> str:
+    return {
+        "active": tr("alert active"),
+        "unacknowledged": tr("alert not yet acknowledged"),
+        "returned_unacknowledged": tr("back to normal, not yet acknowledged"),
+        "acknowledged": tr("alert acknowledged"),
+    }.get(status, status)

@@ -1,0 +1,96 @@
+"""Is a series live, stale or offline, and is its value inside its limits? Pure, no Qt.
+
+A series is stale when nothing arrived for 3 × its expected reporting interval
+(SensorConfig.interval_s): the view then marks it and shows when the last value came, so
+no widget silently shows an old number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from controlroom.config.schema import ThresholdConfig
+
+STALE_FACTOR = 3.0
+
+
+class Freshness(str, Enum):
+    LIVE = "live"
+    STALE = "stale"
+    OFFLINE = "offline"  # the device said so (retained status / Last Will)
+    NO_DATA = "no_data"
+
+
+class Limit(str, Enum):
+    """Where a value sits against ThresholdConfig, worst first in severity order."""
+
+    OK = "ok"
+    LOW = "low"
+    HIGH = "high"
+    LOW_LOW = "low_low"
+    HIGH_HIGH = "high_high"
+
+    @property
+    def severity(self) -> int:
+        return {"ok": 0, "low": 1, "high": 1, "low_low": 2, "high_high": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class SeriesStatus:
+    freshness: Freshness
+    last_ts: datetime | None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.freshness in (Freshness.STALE, Freshness.OFFLINE)
+
+    def last_local_hhmm(self, tz: ZoneInfo) -> str:
+        """The last value's time in the site's zone, "HH:MM" (with the date if not today)."""
+        if self.last_ts is None:
+            return "--:--"
+        local = self.last_ts.astimezone(tz)
+        today = datetime.now(timezone.utc).astimezone(tz).date()
+        return local.strftime("%H:%M") if local.date() == today else local.strftime("%H:%M %d/%m")
+
+
+def stale_after_s(interval_s: float) -> float:
+    return STALE_FACTOR * interval_s
+
+
+def series_status(last_ts: datetime | None, now: datetime, interval_s: float,
+                  device_online: bool | None = None) -> SeriesStatus:
+    """Freshness of a series whose newest reading is ``last_ts`` (aware datetimes)."""
+    if device_online is False:
+        return SeriesStatus(Freshness.OFFLINE, last_ts)
+    if last_ts is None:
+        return SeriesStatus(Freshness.NO_DATA, None)
+    age = (now - last_ts).total_seconds()
+    if age > stale_after_s(interval_s):
+        return SeriesStatus(Freshness.STALE, last_ts)
+    return SeriesStatus(Freshness.LIVE, last_ts)
+
+
+def limit_state(value: float | None, limits: ThresholdConfig | None) -> Limit:
+    """Compare a value with its configured limits (low/high and the outer low_low/high_high)."""
+    if value is None or limits is None or not math.isfinite(value):
+        return Limit.OK
+    if limits.high_high is not None and value >= limits.high_high:
+        return Limit.HIGH_HIGH
+    if limits.low_low is not None and value <= limits.low_low:
+        return Limit.LOW_LOW
+    if limits.high is not None and value > limits.high:
+        return Limit.HIGH
+    if limits.low is not None and value < limits.low:
+        return Limit.LOW
+    return Limit.OK
+
+
+def trend_arrow(delta: float | None, dead_zone: float) -> str:
+    """"↑", "↓" or "→" for a change; |delta| <= dead_zone counts as steady."""
+    if delta is None or not math.isfinite(delta) or abs(delta) <= dead_zone:
+        return "→"
+    return "↑" if delta > 0 else "↓"

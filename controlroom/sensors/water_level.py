@@ -1,0 +1,129 @@
+"""Water-level and rain figures for the flood picture: trend, alarm level exceeded, rain sums.
+
+Pure functions and one bounded window class; no Qt. Levels are in metres, trends in cm/h,
+rain in mm, timestamps in epoch seconds (UTC).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from controlroom.config.schema import AlarmLevelsConfig
+
+TREND_WINDOW_S = 3600.0
+MIN_TREND_SPAN_S = 600.0  # a slope over less than 10 minutes of data is noise, not a trend
+
+
+def exceeded_level(level_m: float | None, alarm: AlarmLevelsConfig) -> int:
+    """Which alarm level (mức báo động) I-III the water has reached: 0 = below level I.
+
+    Reaching a level counts as exceeding it, as the bulletins say "ở mức BĐ II".
+    """
+    if level_m is None or not math.isfinite(level_m):
+        return 0
+    if level_m >= alarm.level_3:
+        return 3
+    if level_m >= alarm.level_2:
+        return 2
+    if level_m >= alarm.level_1:
+        return 1
+    return 0
+
+
+def distance_to_next_level(level_m: float, alarm: AlarmLevelsConfig) -> tuple[int, float] | None:
+    """(next level number, metres still to rise) or None above level III."""
+    for number, threshold in ((1, alarm.level_1), (2, alarm.level_2), (3, alarm.level_3)):
+        if level_m < threshold:
+            return number, threshold - level_m
+    return None
+
+
+@dataclass(frozen=True)
+class AlarmBand:
+    """A horizontal band of a plot: from ``low`` to ``high`` metres, labelled I/II/III."""
+
+    level: int
+    low: float
+    high: float
+
+
+def alarm_bands(alarm: AlarmLevelsConfig, top: float | None = None) -> list[AlarmBand]:
+    """Bands [I, II), [II, III), [III, top]; ``top`` defaults to III + (III - II)."""
+    top = alarm.level_3 + (alarm.level_3 - alarm.level_2) if top is None else max(top, alarm.level_3)
+    return [
+        AlarmBand(1, alarm.level_1, alarm.level_2),
+        AlarmBand(2, alarm.level_2, alarm.level_3),
+        AlarmBand(3, alarm.level_3, top),
+    ]
+
+
+def trend_cm_per_h(ts: Sequence[float], level_m: Sequence[float], now: float | None = None,
+                   window_s: float = TREND_WINDOW_S) -> float | None:
+    """Least-squares slope of the level over the last hour, in cm/h (positive = rising).
+
+    None when the window holds fewer than 3 points or spans less than 10 minutes.
+    """
+    if not ts:
+        return None
+    end = ts[-1] if now is None else now
+    points = [(t, v) for t, v in zip(ts, level_m) if end - window_s <= t <= end and math.isfinite(v)]
+    if len(points) < 3 or points[-1][0] - points[0][0] < MIN_TREND_SPAN_S:
+        return None
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_v = sum(v for _, v in points) / n
+    sxx = sum((t - mean_t) ** 2 for t, _ in points)
+    if sxx == 0:
+        return None
+    sxy = sum((t - mean_t) * (v - mean_v) for t, v in points)
+    return sxy / sxx * 3600.0 * 100.0
+
+
+def rain_sum(ts: Sequence[float], rain_mm: Sequence[float], now: float, window_s: float) -> float:
+    """Rain fallen in (now - window, now]: each reading is the amount since the previous one."""
+    return float(sum(v for t, v in zip(ts, rain_mm) if now - window_s < t <= now and math.isfinite(v)))
+
+
+class RecentWindow:
+    """The last ``span_s`` seconds of one series, for trends and sums on live data.
+
+    Bounded by time and by ``max_points``; readings older than the newest minus the span are
+    dropped as new ones arrive. Late readings are inserted in order.
+    """
+
+    def __init__(self, span_s: float, max_points: int = 20000) -> None:
+        self.span_s = span_s
+        self._points: deque[tuple[float, float]] = deque(maxlen=max_points)
+
+    def add(self, ts: float, value: float) -> None:
+        if self._points and ts < self._points[-1][0]:
+            if ts < self._points[-1][0] - self.span_s:
+                return
+            items = sorted([*self._points, (ts, value)])
+            self._points.clear()
+            self._points.extend(items)
+        else:
+            self._points.append((ts, value))
+        newest = self._points[-1][0]
+        while self._points and self._points[0][0] < newest - self.span_s:
+            self._points.popleft()
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def latest(self) -> tuple[float, float] | None:
+        return self._points[-1] if self._points else None
+
+    def arrays(self) -> tuple[list[float], list[float]]:
+        return [t for t, _ in self._points], [v for _, v in self._points]
+
+    def trend_cm_per_h(self, now: float | None = None) -> float | None:
+        ts, values = self.arrays()
+        return trend_cm_per_h(ts, values, now)
+
+    def sum_since(self, now: float, window_s: float) -> float:
+        ts, values = self.arrays()
+        return rain_sum(ts, values, now, window_s)

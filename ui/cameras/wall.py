@@ -1,0 +1,443 @@
+"""The camera wall panel: camera list, a grid of tiles, views, tours, snapshots, replay, alarms.
+
+Threads: every stream is read on its own thread (controlroom.cameras.video_reader); this panel only
+pulls. ONE frame timer (~50 Hz) asks the reader of each VISIBLE tile for its latest frame and
+repaints the tiles whose frame changed; a 0.5 s timer refreshes health badges, tours and the
+camera list. Snapshots, replay exports and view saves run on worker threads; their results
+come back through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Callable
+
+from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import (QComboBox, QGridLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
+                             QSplitter, QStackedLayout, QVBoxLayout, QWidget)
+
+from controlroom.cameras.health import StreamState
+from controlroom.cameras.views import PRESET_LAYOUTS, TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
+from controlroom.config.schema import CameraConfig, Config
+from controlroom.i18n import tr
+from controlroom.cameras.snapshots import SnapshotService
+from controlroom.ui.cameras.wall_actions import WallOperatorActions
+from controlroom.cameras.video_reader import ReaderPool, StreamReader
+from controlroom.widgets.camera_list import CameraList
+from controlroom.widgets.camera_tile import CameraTile
+from controlroom.widgets.flow_layout import FlowLayout
+
+log = logging.getLogger(__name__)
+
+FRAME_INTERVAL_MS = 20
+HEALTH_INTERVAL_MS = 500
+# Readers hand tiles BGRX frames already fitted to the tile: the GUI thread then only blits
+# (RGB32 1:1 is a memcpy; BGR888 needs a per-pixel conversion on the GUI thread).
+DISPLAY_FORMAT = "bgrx"
+
+
+class _Results(QObject):
+    """Carries worker results to the GUI thread (emit from any thread: queued delivery)."""
+
+    message = pyqtSignal(str)
+
+
+class CameraWall(WallOperatorActions, QWidget):
+    view_changed = pyqtSignal(str)
+
+    def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
+                 snapshots: SnapshotService | None = None, export_dir: Path | None = None,
+                 operator: str | Callable[[], str] = "", keep_all_open: bool = False, show_list: bool = True,
+                 alarm_tile: int = 0, alarm_min_priority: int = 3, ui_scale: float = 1.0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.config, self.pool, self.views, self.screen = config, pool, views, screen
+        self.snapshots, self.export_dir, self.operator = snapshots, export_dir, operator
+        self.tz = config.site.tz
+        self.alarm_tile = alarm_tile
+        self.alarm_min_priority = alarm_min_priority
+        self.ui_scale = ui_scale
+        self.cameras = {c.id: c for c in config.cameras}
+        self.villages = {v.id: v.name for v in config.villages}
+        self._tile_readers: dict[int, StreamReader] = {}
+        self._base: dict[str, StreamReader] = {}
+        self._tours: dict[int, tuple[Tour, float]] = {}
+        self._alarm: tuple[str | None, float] | None = None  # (previous cell of the alarm tile, since)
+        self._seen_alerts: set[tuple[str, int]] = set()
+        self._max_reader: StreamReader | None = None
+        self._max_index: int | None = None
+        self.selected = 0
+        self.view = WallView("", "2x2", [])
+        self.tiles: list[CameraTile] = []
+        self._results = _Results(self)
+        self._results.message.connect(self._show_message)
+        self._build()
+        self.camera_list.setVisible(show_list)
+        if keep_all_open:  # every camera monitored and replay-buffered, shown or not
+            for camera in config.cameras:
+                self._base[camera.id] = pool.acquire(camera.id, camera.sub_url, camera.backend, "sub")
+        self.apply_view(views.current(screen) or default_view(config))
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._frame_timer.timeout.connect(self.pull_frames)
+        self._frame_timer.start(FRAME_INTERVAL_MS)
+        self._health_timer = QTimer(self)
+        self._health_timer.timeout.connect(self.refresh_health)
+        self._health_timer.start(HEALTH_INTERVAL_MS)
+
+    # --- construction ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.layout_box = QComboBox(self)
+        for layout_id in PRESET_LAYOUTS:
+            self.layout_box.addItem(layout_id, layout_id)
+        self.layout_box.addItem(tr("Custom…"), "custom")
+        self.layout_box.activated.connect(self._layout_chosen)
+        self.view_box = QComboBox(self)
+        self.view_box.setMinimumContentsLength(10)
+        self.view_box.setPlaceholderText(tr("Saved views"))
+        self.view_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.view_box.activated.connect(self._view_chosen)
+        save = QPushButton(tr("Save view"), self)
+        save.clicked.connect(self._save_view_clicked)
+        self.tour_box = QComboBox(self)
+        self.tour_box.setMinimumContentsLength(10)
+        self.tour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.tour_box.activated.connect(self._tour_chosen)
+        snapshot = QPushButton(tr("Snapshot"), self)
+        snapshot.clicked.connect(lambda: self.snapshot(self.selected))
+        self.replay_seconds = QSpinBox(self)
+        self.replay_seconds.setRange(5, int(self.pool.replay_seconds))
+        self.replay_seconds.setValue(min(30, int(self.pool.replay_seconds)))
+        self.replay_seconds.setSuffix(" s")
+        replay = QPushButton(tr("Export replay"), self)
+        replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
+        self.message = QLabel(self)
+        bar = FlowLayout()  # wraps to a second row when the wall's panel is narrow (1920x1080)
+        self.layout_box.setToolTip(tr("Layout"))
+        self.view_box.setToolTip(tr("View"))
+        self.tour_box.setToolTip(tr("Tour"))
+        self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
+        for widget in (self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay):
+            bar.addWidget(widget)
+        self._toolbar = bar
+        self.message.setStyleSheet("color: #9aa4ae;")
+        self.grid_host = QWidget(self)
+        self.grid_host.setStyleSheet("background: #000;")
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(2)
+        self.max_tile = CameraTile(-1, self.tz, self, scale=self.ui_scale)
+        self.max_tile.maximised = True
+        self.max_tile.double_clicked.connect(lambda _i: self.restore())
+        self.max_tile.size_changed.connect(self._max_tile_resized)
+        self.max_tile.snapshot_requested.connect(lambda _i: self.snapshot(self._max_index if self._max_index is not None else self.selected))
+        self.stack_host = QWidget(self)
+        self.stack = QStackedLayout(self.stack_host)
+        self.stack.addWidget(self.grid_host)
+        self.stack.addWidget(self.max_tile)
+        self.camera_list = CameraList(self.config, self)
+        self.camera_list.camera_activated.connect(lambda cid: self.assign(self.selected, cid))
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.camera_list)
+        splitter.addWidget(self.stack_host)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([round(220 * self.ui_scale), 1600])
+        splitter.setCollapsible(1, False)
+        self.camera_list.setVisible(True)
+        self._splitter = splitter
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(2, 2, 2, 2)
+        outer.addLayout(bar)
+        outer.addWidget(splitter, 1)
+        outer.addWidget(self.message)
+        self._refresh_boxes()
+
+    def set_camera_list_visible(self, visible: bool) -> None:
+        self.camera_list.setVisible(visible)
+
+    # --- layouts and views -----------------------------------------------------------------
+
+    def apply_view(self, view: WallView) -> None:
+        """Show `view` (layout + cell contents); unknown cameras are left empty."""
+        self.restore()
+        view = view.normalised()
+        spec = layout(view.layout_id)
+        for index in list(self._tile_readers):
+            self._set_reader(index, None)
+        self._tours.clear()
+        self._alarm = None
+        while len(self.tiles) < spec.size:
+            tile = CameraTile(len(self.tiles), self.tz, self.grid_host, scale=self.ui_scale)
+            tile.dropped.connect(self.assign)
+            tile.double_clicked.connect(self.maximise)
+            tile.clicked.connect(self.select)
+            tile.snapshot_requested.connect(self.snapshot)
+            tile.replay_requested.connect(lambda i: self.export_replay(i, self.replay_seconds.value()))
+            tile.clear_requested.connect(lambda i: self.assign(i, None))
+            tile.size_changed.connect(self._tile_resized)
+            self.tiles.append(tile)
+        for tile in self.tiles:
+            self.grid.removeWidget(tile)
+            tile.hide()
+        for r in range(self.grid.rowCount()):
+            self.grid.setRowStretch(r, 0)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 0)
+        for index, cell in enumerate(spec.cells):
+            tile = self.tiles[index]
+            tile.set_alarm("")
+            self.grid.addWidget(tile, cell.row, cell.col, cell.rowspan, cell.colspan)
+            tile.show()
+        for r in range(spec.rows):
+            self.grid.setRowStretch(r, 1)
+        for c in range(spec.cols):
+            self.grid.setColumnStretch(c, 1)
+        self.view = WallView(view.name, spec.id, [None] * spec.size)
+        for index, cell in enumerate(view.cells):
+            self.assign(index, cell, save=False)
+        self.select(min(self.selected, spec.size - 1))
+        index = self.layout_box.findData(spec.id)
+        if index < 0:  # a custom grid: list it so the box names what is shown
+            index = self.layout_box.findData("custom")
+            self.layout_box.insertItem(index, spec.id, spec.id)
+        self.layout_box.setCurrentIndex(index)
+        self.view_changed.emit(view.name)
+
+    def set_layout(self, layout_id: str) -> None:
+        """Change the layout, keeping the cameras of the first cells."""
+        self.apply_view(WallView(self.view.name, layout(layout_id).id, list(self.view.cells)))
+
+    def save_view(self, name: str) -> None:
+        self.view = WallView(name, self.view.layout_id, list(self.view.cells))
+        self.views.save_view(self.screen, self.view)
+        self._refresh_boxes()
+
+    def load_view(self, name: str) -> bool:
+        view = self.views.views(self.screen).get(name)
+        if view is None:
+            return False
+        self.apply_view(view)
+        self.views.set_current(self.screen, name)
+        return True
+
+    def start_tour(self, index: int, tour: Tour) -> None:
+        self.views.save_tour(tour)
+        self.assign(index, TOUR_PREFIX + tour.name)
+        self._refresh_boxes()
+
+    def assign(self, index: int, cell: str | None, save: bool = True) -> None:
+        """Show camera id / "tour:<name>" / nothing in tile `index`."""
+        if not 0 <= index < len(self.view.cells):
+            return
+        self._tours.pop(index, None)
+        name = tour_name(cell)
+        camera_id = cell
+        if name is not None:
+            tour = self.views.tours().get(name)
+            if tour is None or not tour.cameras:
+                cell = camera_id = None
+            else:
+                self._tours[index] = (tour, time.monotonic())
+                camera_id = tour.camera_at(0)
+        if camera_id is not None and camera_id not in self.cameras:
+            self._show_message(tr("No camera {id} in this configuration", id=camera_id))
+            cell = camera_id = None
+        self.view.cells[index] = cell
+        self._show_camera(index, camera_id)
+        self.tiles[index].tour_label = name or ""
+        if save and self.view.name:
+            self.views.save_view(self.screen, self.view)
+
+    def _show_camera(self, index: int, camera_id: str | None) -> None:
+        tile = self.tiles[index]
+        camera = self.cameras.get(camera_id) if camera_id else None
+        current = self._tile_readers.get(index)
+        if camera is not None and current is not None and current.camera_id == camera.id:
+            return
+        self._set_reader(index, None)
+        tile.set_camera(camera, self.villages.get(camera.village, camera.village) if camera else "", camera.sub_url if camera else "")
+        if camera is not None:
+            reader = self.pool.acquire(camera.id, camera.sub_url, camera.backend, "sub")
+            reader.set_display_format(DISPLAY_FORMAT)
+            self._set_reader(index, reader)
+            self._tile_resized(index)
+
+    def _set_reader(self, index: int, reader: StreamReader | None) -> None:
+        old = self._tile_readers.pop(index, None)
+        if old is not None:
+            self.pool.release(old)
+        if reader is not None:
+            self._tile_readers[index] = reader
+
+    def _tile_resized(self, index: int) -> None:
+        reader = self._tile_readers.get(index)
+        if reader is not None and index >= 0:
+            video = self.tiles[index].video_rect()
+            reader.set_target_size(video.width(), video.height())
+
+    def _max_tile_resized(self, _index: int) -> None:
+        if self._max_reader is not None:
+            video = self.max_tile.video_rect()
+            self._max_reader.set_target_size(video.width(), video.height())
+
+    # --- maximise ------------------------------------------------------------------------------
+
+    def maximise(self, index: int) -> None:
+        """Show tile `index` alone, from the camera's main stream; double-click returns."""
+        reader = self._tile_readers.get(index)
+        if reader is None:
+            return
+        camera = self.cameras[reader.camera_id]
+        self.restore()
+        self._max_index = index
+        self._max_reader = self.pool.acquire(camera.id, camera.main_url, camera.backend, "main")
+        self._max_reader.set_display_format(DISPLAY_FORMAT)
+        self.max_tile.set_camera(camera, self.villages.get(camera.village, camera.village), camera.main_url)
+        self.max_tile.set_alarm(self.tiles[index].alarm_text)
+        self.stack.setCurrentWidget(self.max_tile)
+        self._max_tile_resized(-1)
+
+    def restore(self) -> None:
+        if self._max_reader is not None:
+            self.pool.release(self._max_reader)
+            self._max_reader = None
+        self._max_index = None
+        self.max_tile.set_camera(None)
+        self.stack.setCurrentWidget(self.grid_host)
+
+    @property
+    def maximised_index(self) -> int | None:
+        return self._max_index
+
+    # --- the two timers ------------------------------------------------------------------------
+
+    def pull_frames(self) -> None:
+        """GUI timer: give each visible tile its reader's latest frame if it is new."""
+        if self._max_reader is not None:
+            frame = self._max_reader.latest()
+            if frame is None and self._max_index is not None:  # main stream not up yet: keep the sub stream
+                sub = self._tile_readers.get(self._max_index)
+                frame = sub.latest() if sub else None
+                if frame is not None and frame.seq != self.max_tile.seq:
+                    self.max_tile.set_frame(frame)
+                    self.max_tile.seq = -frame.seq - 2  # a sub frame: never equal to a main seq
+                return
+            if frame is not None and frame.seq != self.max_tile.seq:
+                self.max_tile.set_frame(frame)
+            return
+        if not self.isVisible():
+            return
+        tiles = self.tiles
+        for index, reader in self._tile_readers.items():  # tiles with readers are the visible ones
+            frame = reader._latest  # noqa: SLF001  (the latest-value slot; read 40x/s per tile)
+            if frame is not None:
+                tile = tiles[index]
+                if frame.seq != tile.seq:
+                    tile.set_frame(frame)
+
+    def refresh_health(self) -> None:
+        """Badges, tours, the camera list and the online/offline status on the bus."""
+        now = time.monotonic()
+        for index, (tour, started) in list(self._tours.items()):
+            camera_id = tour.camera_at(now - started)
+            if camera_id is not None:
+                self._show_camera(index, camera_id)
+        states: dict[str, StreamState] = {}
+        for reader in self.pool.readers():
+            if reader.stream != "sub":
+                continue
+            health = reader.health_snapshot()
+            states[reader.camera_id] = health.state
+        for index, reader in self._tile_readers.items():
+            self.tiles[index].set_health(reader.health_snapshot())
+        if self._max_reader is not None:
+            self.max_tile.set_health(self._max_reader.health_snapshot())
+        self.camera_list.set_states(states)
+        self.pool.reap()
+
+    # --- operator actions ----------------------------------------------------------------------
+
+    def select(self, index: int) -> None:
+        self.selected = index
+        for tile in self.tiles:
+            tile.set_selected(tile.index == index)
+
+    def camera_in(self, index: int) -> CameraConfig | None:
+        reader = self._tile_readers.get(index)
+        return self.cameras.get(reader.camera_id) if reader else None
+
+    # --- toolbar -------------------------------------------------------------------------------
+
+    def add_toolbar_button(self, text: str, slot, tooltip: str = "") -> QPushButton:
+        """A button after the wall's own actions (camera operations add theirs here)."""
+        button = QPushButton(text, self)
+        button.setToolTip(tooltip)
+        button.clicked.connect(lambda _checked=False: slot())
+        self._toolbar.addWidget(button)
+        return button
+
+    def _refresh_boxes(self) -> None:
+        self.view_box.clear()
+        for name in sorted(self.views.views(self.screen)):
+            self.view_box.addItem(name, name)
+        if self.view.name:
+            self.view_box.setCurrentIndex(self.view_box.findData(self.view.name))
+        self.tour_box.clear()
+        self.tour_box.addItem(tr("Tour: none"), None)
+        for name in sorted(self.views.tours()):
+            self.tour_box.addItem(name, name)
+        self.tour_box.addItem(tr("New tour from this view…"), "new")
+
+    def _layout_chosen(self, _row: int) -> None:
+        layout_id = self.layout_box.currentData()
+        if layout_id == "custom":
+            text, ok = QInputDialog.getText(self, tr("Custom layout"), tr("Columns × rows, e.g. 7x6"))
+            if not ok:
+                return
+            layout_id = text.replace("×", "x").replace(" ", "")
+        try:
+            self.set_layout(layout_id)
+        except ValueError:
+            self._show_message(tr("Unknown layout {id}", id=layout_id))
+
+    def _view_chosen(self, _row: int) -> None:
+        name = self.view_box.currentData()
+        if name:
+            self.load_view(name)
+
+    def _save_view_clicked(self) -> None:
+        name, ok = QInputDialog.getText(self, tr("Save view"), tr("Name of the view"), text=self.view.name)
+        if ok and name.strip():
+            self.save_view(name.strip())
+
+    def _tour_chosen(self, _row: int) -> None:
+        choice = self.tour_box.currentData()
+        if choice == "new":
+            cameras = tuple(dict.fromkeys(c for c in self.view.cells if c and not c.startswith(TOUR_PREFIX)))
+            name, ok = QInputDialog.getText(self, tr("New tour"), tr("Name of the tour"))
+            if ok and name.strip() and cameras:
+                dwell, ok = QInputDialog.getInt(self, tr("New tour"), tr("Seconds per camera"), 10, 2, 3600)
+                if ok:
+                    self.start_tour(self.selected, Tour(name.strip(), cameras, float(dwell)))
+        elif choice:
+            self.assign(self.selected, TOUR_PREFIX + choice)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        log.info("camera wall: %s", text)
+
+    # --- shutdown ------------------------------------------------------------------------------
+
+    def close_wall(self) -> None:
+        """Stop the timers and give back every reader (the pool joins the threads)."""
+        self._frame_timer.stop()
+        self._health_timer.stop()
+        self.restore()
+        for index in list(self._tile_readers):
+            self._set_reader(index, None)
+        for reader in self._base.values():
+            self.pool.release(reader)
+        self._base.clear()

@@ -1,0 +1,405 @@
+"""Flood duty panel (trực ban lũ): risk level banner, warning bulletins, duty log, damage report.
+
+F8 (anywhere in the app) opens a warning bulletin pre-filled from the live station state;
+Enter issues it: two operator actions from "the river is over alarm level III" to "the
+warning is queued on every low-lying village's speakers". Service calls that write or
+synthesise speech run on one named worker thread; results come back through a signal.
+Published as ``context.services["flood_duty"]`` (the FloodDuty) and
+``context.services["flood_duty_panel"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QKeySequence, QShortcut
+from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+                             QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
+                             QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from controlroom.flood.bulletins import ACTIVE, BulletinDraft
+from controlroom.flood.text import vn_number
+from controlroom.i18n import tr
+from controlroom.widgets.flow_layout import FlowLayout
+from controlroom.widgets.risk_banner import RiskBanner
+
+log = logging.getLogger(__name__)
+
+def state_label(state: str) -> str:
+    return {"active": tr("Active (repeating)"), "superseded": tr("Superseded"),
+            "cancelled": tr("Cancelled")}.get(state, state)
+
+
+class Worker:
+    """One named thread for the panel's slow calls; `done` is delivered on the GUI thread."""
+
+    def __init__(self, signal) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flood-duty")
+        self._signal = signal
+        self.closed = False
+
+    def run(self, fn: Callable, on_done: Callable | None = None) -> None:
+        if self.closed:  # the app is quitting: late refreshes are dropped
+            return
+        def job():
+            try:
+                result, error = fn(), None
+            except Exception as exc:  # reported to the officer by on_done / the panel, and logged
+                log.exception("flood duty call failed")
+                result, error = None, exc
+            self._signal.emit(on_done, result, error)
+
+        self._pool.submit(job)
+
+    def stop(self) -> None:
+        self.closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ComposeDialog(QDialog):
+    """The pre-filled bulletin: text, villages, speakers and repeat interval; Enter issues it."""
+
+    def __init__(self, draft: BulletinDraft, village_names: dict[str, str], parent: QWidget | None = None,
+                 scale: float = 1.0) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Flood warning bulletin"))
+        self.draft = draft
+        layout = QVBoxLayout(self)
+        head = QLabel(tr("Risk level {n} · {villages} · {speakers} speakers · emergency broadcast", n=draft.risk_level,
+                         villages=", ".join(village_names[v] for v in draft.villages), speakers=len(draft.speakers)))
+        head.setWordWrap(True)
+        head.setStyleSheet(f"font-weight: bold; font-size: {round(15 * scale)}px;")
+        layout.addWidget(head)
+        self.text = QPlainTextEdit(draft.text, self)
+        self.text.setMinimumSize(round(640 * scale), round(200 * scale))
+        self.text.setStyleSheet(f"font-size: {round(15 * scale)}px;")
+        layout.addWidget(self.text)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(tr("Repeat every (minutes)")))
+        self.interval = QSpinBox(self)
+        self.interval.setRange(5, 24 * 60)
+        self.interval.setValue(round(draft.interval_s / 60))
+        row.addWidget(self.interval)
+        row.addStretch(1)
+        layout.addLayout(row)
+        buttons = QDialogButtonBox(self)
+        self.issue_button = buttons.addButton(tr("Issue now (Enter)"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.issue_button.setDefault(True)
+        self.issue_button.setStyleSheet("background: #c62828; color: white; font-weight: bold; padding: 6px 18px;")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.issue_button.setFocus()
+
+    def result_draft(self) -> BulletinDraft:
+        from dataclasses import replace
+        return replace(self.draft, text=self.text.toPlainText().strip(), interval_s=self.interval.value() * 60.0)
+
+
+class FloodDutyPanel(QWidget):
+    done = pyqtSignal(object, object, object)  # on_done, result, error
+    issued = pyqtSignal(str)  # bulletin id, once its broadcast is queued
+
+    def __init__(self, context, duty, operator_source: Callable, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.duty = duty
+        self.config = context.config
+        self._operator = operator_source
+        self.worker = Worker(self.done)
+        self.done.connect(self._on_done)
+        scale = context.ui_scale
+        self._scale = scale
+        self._names = {v.id: v.name for v in self.config.villages}
+        self.compose_dialog: ComposeDialog | None = None
+        layout = QVBoxLayout(self)
+        self.banner = RiskBanner(self, scale)
+        layout.addWidget(self.banner)
+        self.stations = QLabel(self)
+        self.stations.setWordWrap(True)
+        layout.addWidget(self.stations)
+        forecast = FlowLayout()  # wraps in a narrow dock instead of widening it
+        forecast.addWidget(QLabel(tr("Forecast water level (m)")))
+        self.forecast = QDoubleSpinBox(self)
+        self.forecast.setRange(0.0, 20.0)
+        self.forecast.setDecimals(2)
+        self.forecast.setSingleStep(0.1)
+        forecast.addWidget(self.forecast)
+        self._forecast_touched = False
+        self.forecast.valueChanged.connect(lambda _v: setattr(self, "_forecast_touched", True))
+        set_forecast = QPushButton(tr("Set forecast"), self)
+        set_forecast.clicked.connect(self.set_forecast)
+        clear_forecast = QPushButton(tr("Clear forecast"), self)
+        clear_forecast.clicked.connect(lambda: self.set_forecast(clear=True))
+        forecast.addWidget(set_forecast)
+        forecast.addWidget(clear_forecast)
+        layout.addLayout(forecast)
+
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._bulletins_tab(), tr("Warning bulletins"))
+        from controlroom.ui.flood.duty_tabs import DamageTab, DutyLogTab
+        self.duty_tab = DutyLogTab(self)
+        self.damage_tab = DamageTab(self)
+        self.tabs.addTab(self.duty_tab, tr("Duty log"))
+        self.tabs.addTab(self.damage_tab, tr("Quick damage report"))
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+
+        self.shortcut = QShortcut(QKeySequence(Qt.Key.Key_F8), self.window() or self)
+        self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.shortcut.activated.connect(self.open_warning)
+        self.duty.bulletins.listeners.append(lambda _bid: self._dirty.__setitem__(0, True))
+        self._dirty = [True]
+        self._timer = QTimer(self)
+        self._timer.setObjectName("flood-duty-refresh")
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(1000)
+        self._map_levels: dict[str, int] | None = None
+        self._ticks = 0
+        self.map_result = None
+        self.graph_banner: RiskBanner | None = None
+        self._alerts_attached = False
+        self.refresh()
+
+    # -- operator -------------------------------------------------------------------------
+    def operator(self):
+        return self._operator()
+
+    def report_error(self, error: Exception) -> None:
+        self.notify(str(error), error=True)
+
+    def notify(self, text: str, error: bool = False) -> None:
+        """A line at the bottom of the panel (not a modal box: the officer keeps working)."""
+        self.status.setText(text)
+        self.status.setStyleSheet("color: white; background: #c62828; padding: 4px;" if error else "padding: 4px;")
+
+    def _on_done(self, on_done, result, error) -> None:
+        if self.worker.closed:
+            return
+        if error is not None:
+            self.report_error(error)
+        elif on_done is not None:
+            on_done(result)
+
+    # -- risk -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        monitor = self.duty.monitor
+        state = monitor.governing_station(self.config.flood.bulletin_zone)
+        risk = monitor.zone(self.config.flood.bulletin_zone)
+        self._attach_graph_banner()
+        if state is not None and risk is not None:
+            height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
+            for banner in (self.banner, self.graph_banner):
+                if banner is not None:
+                    banner.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
+        lines = []
+        for s in monitor.stations():
+            if s.height_m is None:
+                continue
+            trend = "" if s.trend_cm_h is None else tr(", {t} cm/h", t=f"{s.trend_cm_h:+.0f}")
+            if s.alarm_level == 0:
+                lines.append(tr("{name}: {h} m, below alarm level I{trend} → risk level {r}", name=s.name,
+                                h=vn_number(s.height_m), trend=trend, r=s.risk.level))
+            else:
+                lines.append(tr("{name}: {h} m, alarm level {a}{trend} → risk level {r}", name=s.name,
+                                h=vn_number(s.height_m), a=("I", "II", "III")[s.alarm_level - 1], trend=trend,
+                                r=s.risk.level))
+        self.stations.setText("\n".join(lines) or tr("No water level received yet."))
+        if state is not None and state.height_m is not None and not self._forecast_touched:
+            self.forecast.blockSignals(True)
+            self.forecast.setValue(state.height_m)  # a starting point for the officer's forecast
+            self.forecast.blockSignals(False)
+        self._colour_map(monitor.village_levels())
+        self._attach_alerts()
+        self._ticks += 1
+        if self._ticks % 30 == 1 and self.duty.damage is not None:
+            self.worker.run(self.damage_tab.check_reminder, self._show_reminder)
+        if self._dirty[0]:
+            self._dirty[0] = False
+            self._fill_bulletins()
+
+    def _colour_map(self, levels: dict[str, int]) -> None:
+        """Villages filled with their risk level's colour (Decision 18/2021 Điều 4)."""
+        from controlroom.flood.risk import RISK_COLOURS
+        map_panel = self.context.services.get("map")
+        view = getattr(map_panel, "view", None)
+        if view is None or not view.is_ready or levels == self._map_levels:
+            return
+        self._map_levels = dict(levels)
+        colours = {v: (RISK_COLOURS[n] if n else None) for v, n in levels.items()}
+        import json
+        script = ("(function(c){try{if(!window.crInit||!crInit.villages)return 'no-page';"
+                  "crInit.villages.eachLayer(function(l){var id=l.feature&&l.feature.properties.id;"
+                  "if(!id||!(id in c))return;if(c[id]){l.setStyle({fillColor:c[id],fillOpacity:0.45});}"
+                  "else{crInit.villages.resetStyle(l);}});return 'ok';}catch(e){return String(e);}})"
+                  f"({json.dumps(colours)})")
+        view.run_js(script, self._map_applied)
+
+    def _map_applied(self, result) -> None:
+        self.map_result = result
+        if result != "ok":  # the page was not ready for it: try again at the next refresh
+            self._map_levels = None
+
+    def _attach_graph_banner(self) -> None:
+        """The flood picture (graph panel, also shown in presentation mode) carries the banner too."""
+        graphs = self.context.services.get("sensor_graphs")
+        if self.graph_banner is not None or graphs is None or graphs.layout() is None:
+            return
+        self.graph_banner = RiskBanner(graphs, self._scale)
+        graphs.layout().insertWidget(0, self.graph_banner)
+
+    def _attach_alerts(self) -> None:
+        """Alerts and acknowledgements go into the duty log once the alert engine exists."""
+        engine = self.context.services.get("alert_engine")
+        if engine is not None and not self._alerts_attached and self.duty.duty_log is not None:
+            engine.add_listener(self.duty.duty_log.on_alerts)
+            self._alerts_attached = True
+
+    def _show_reminder(self, due) -> None:
+        if not due:
+            self.damage_tab.deadline.setStyleSheet("")
+            self.tabs.setTabText(2, tr("Quick damage report"))
+            return
+        tz = self.config.site.tz
+        event, deadline, number = due[0]
+        self.damage_tab.deadline.setText(tr("Reminder: quick report no. {n} is due by {t}; send it to: {to}",
+                                            n=number, t=f"{deadline.astimezone(tz):%H:%M %d/%m}",
+                                            to="; ".join(self.config.flood.report_recipients) or "—"))
+        self.damage_tab.deadline.setStyleSheet("color: white; background: #c62828; font-weight: bold; padding: 4px;")
+        self.tabs.setTabText(2, tr("Quick damage report") + " ⚠")
+
+    def set_forecast(self, clear: bool = False) -> None:
+        state = self.duty.monitor.governing_station(self.config.flood.bulletin_zone)
+        if state is None:
+            return
+        value = None if clear else self.forecast.value()
+        self.duty.monitor.set_forecast(state.sensor_id, value, source=self.operator().username)
+        self.refresh()
+
+    # -- bulletins ------------------------------------------------------------------------
+    def _bulletins_tab(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        row = FlowLayout()
+        self.warn_button = QPushButton(tr("Flood warning to low-lying villages… (F8)"), tab)
+        self.warn_button.setStyleSheet(f"background: #c62828; color: white; font-weight: bold; "
+                                       f"font-size: {round(15 * self._scale)}px; padding: 8px 16px;")
+        self.warn_button.clicked.connect(self.open_warning)
+        row.addWidget(self.warn_button)
+        self.cancel_button = QPushButton(tr("Cancel selected bulletin"), tab)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+        self.table = QTableWidget(0, 6, tab)
+        self.table.setHorizontalHeaderLabels([tr("Issued"), tr("State"), tr("Risk level"), tr("Repeats"),
+                                              tr("Next repeat"), tr("Delivered (last)")])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.itemSelectionChanged.connect(self._show_history)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(QLabel(tr("Life of the selected bulletin")))
+        self.history = QListWidget(tab)
+        layout.addWidget(self.history, 1)
+        return tab
+
+    def open_warning(self) -> None:
+        """F8: the bulletin pre-filled from the live station state, ready to issue with Enter."""
+        draft = self.duty.bulletins.compose()
+        self.tabs.setCurrentIndex(0)
+        dialog = ComposeDialog(draft, self._names, self, self._scale)
+        self.compose_dialog = dialog
+        dialog.accepted.connect(lambda: self.issue(dialog.result_draft()))
+        dialog.open()
+
+    def issue(self, draft: BulletinDraft) -> None:
+        operator = self.operator()
+        self.worker.run(lambda: self.duty.bulletins.issue(draft, operator),
+                        lambda bulletin: (self._dirty.__setitem__(0, True), self.issued.emit(bulletin.id)))
+
+    def cancel_selected(self) -> None:
+        bulletin = self._selected()
+        if bulletin is None or bulletin.state != ACTIVE:
+            return
+        operator = self.operator()
+        self.worker.run(lambda: self.duty.bulletins.cancel(bulletin.id, operator))
+
+    def _selected(self):
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        bid = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return next((b for b in self.duty.bulletins.bulletins() if b.id == bid), None)
+
+    def _fill_bulletins(self) -> None:
+        tz = self.config.site.tz
+        selected = self._selected()
+        items = self.duty.bulletins.bulletins()
+        self.table.setRowCount(len(items))
+        for row, b in enumerate(items):
+            last = b.job_ids[-1] if b.job_ids else None
+            delivery = self.duty.bulletins.delivery(last) if last else None
+            cells = [b.issued_at.astimezone(tz).strftime("%H:%M %d/%m"), state_label(b.state),
+                     str(b.risk_level), str(b.repeats_done),
+                     b.next_due_at.astimezone(tz).strftime("%H:%M") if b.next_due_at and b.state == ACTIVE else "—",
+                     f"{delivery[0]}/{delivery[1]}" if delivery else "—"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, b.id)
+                self.table.setItem(row, col, item)
+            if selected is not None and b.id == selected.id:
+                self.table.selectRow(row)
+
+    def _show_history(self) -> None:
+        bulletin = self._selected()
+        if bulletin is None:
+            return
+        tz = self.config.site.tz
+
+        def show(rows):
+            self.history.clear()
+            labels = {"bulletin.issued": tr("Issued"), "bulletin.repeat": tr("Repeated"),
+                      "bulletin.superseded": tr("Superseded"), "bulletin.cancelled": tr("Cancelled")}
+            for ts, actor, action, detail in rows:
+                extra = ""
+                if action == "bulletin.repeat":
+                    delivery = self.duty.bulletins.delivery(detail.get("job", ""))
+                    extra = tr(" #{n}, delivered {d}", n=detail.get("n"),
+                               d=f"{delivery[0]}/{delivery[1]}" if delivery else f"?/{detail.get('speakers', '?')}")
+                self.history.addItem(f"{ts.astimezone(tz):%H:%M:%S %d/%m}  {labels.get(action, action)}{extra}  ({actor})")
+
+        self.worker.run(lambda: self.duty.bulletins.history(bulletin.id), show)
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.worker.stop()
+
+
+def create_flood_duty_panel(context, parent: QWidget) -> QWidget:
+    """Panel factory for ui/shell/panels.py: needs broadcasting (started here if no panel did yet)."""
+    from controlroom.broadcast.setup import start_broadcasting
+    from controlroom.flood.setup import start_flood_duty
+    from controlroom.ui.broadcast.panel import local_operator
+
+    broadcasting = context.services.get("broadcasting")
+    if broadcasting is None:
+        broadcasting = start_broadcasting(context.core)
+        context.services["broadcasting"] = broadcasting
+        context.on_shutdown(broadcasting.stop)
+    duty = context.services.get("flood_duty")
+    if duty is None:
+        duty = start_flood_duty(context.core, broadcasting)
+        context.services["flood_duty"] = duty
+    panel = FloodDutyPanel(context, duty, lambda: context.services.get("operator") or local_operator(), parent)
+    context.services["flood_duty_panel"] = panel
+    context.on_shutdown(panel.shutdown)
+    return panel

@@ -1,0 +1,344 @@
+"""The map panel: the commune map wired to the core bridge and to the other panels.
+
+Signals other panels connect to (the panel is also published as ``context.services["map"]``):
+
+- ``cameraRequested(camera_id)``: a camera marker was clicked; open it in the video wall.
+- ``sensorRequested(sensor_id)``: a sensor marker was clicked; open its graph.
+- ``speakerSelected(speaker_id)``: a loudspeaker marker was clicked; select it for broadcast.
+- ``villageSelected(village_id)`` and ``villageSpeakersSelected([speaker_id, ...])``: a village
+  outline was clicked; select its loudspeakers.
+- ``alertClicked(alert_id)``, ``reportClicked(report_id)``: an alert / citizen report marker.
+- ``basemapStatusChanged(status)``: "online" | "cached" | "offline".
+
+Slots other panels call: ``focus_alert(alert_id)`` (the alert queue pans the map to an alert),
+``focus_marker(marker_id)``, ``select_speakers([ids])``. If a service registered as
+``context.services["alerts"]`` has an ``alertSelected(str)`` signal, it is connected to
+``focus_alert`` automatically once the window is up.
+
+The map loads in the background: the page is composed on a worker thread after the window is
+on screen, and the web view is created only then. Nothing here blocks app start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
+from controlroom.i18n import tr
+from controlroom.map.model import MapModel, Marker
+from controlroom.paths import data_dir
+from controlroom.map.tile_cache import TileCache, TileProvider, default_cache_path, tile_url_template
+from controlroom.ui.shell.docks import bring_to_front
+
+log = logging.getLogger(__name__)
+
+
+def basemap_text(status: str) -> str:
+    return {
+        "online": tr("Basemap: online"),
+        "cached": tr("Basemap offline (showing cached tiles)"),
+        "offline": tr("Basemap offline"),
+        "stored": tr("Basemap: stored tiles"),
+    }.get(status, tr("Basemap: loading"))
+
+
+class _BuildRelay(QObject):
+    """Carries the built page from the build thread to the GUI thread (queued signals)."""
+
+    done = pyqtSignal(object)
+    failed = pyqtSignal(object)
+
+
+class MapPanel(QWidget):
+    cameraRequested = pyqtSignal(str)
+    sensorRequested = pyqtSignal(str)
+    speakerSelected = pyqtSignal(str)
+    villageSelected = pyqtSignal(str)
+    villageSpeakersSelected = pyqtSignal(list)
+    alertClicked = pyqtSignal(str)
+    reportClicked = pyqtSignal(str)
+    basemapStatusChanged = pyqtSignal(str)
+    mapReady = pyqtSignal()
+
+    def __init__(self, context, parent: QWidget | None = None, *, page_dir: Path | None = None,
+                 cache_path: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapPanel")
+        self.context = context
+        self.config = context.config
+        self.model = MapModel(self.config)
+        self.view = None  # MapView, created once the page is built
+        self.provider: TileProvider | None = None
+        self.error: str | None = None
+        self._page_dir = page_dir or data_dir() / "map" / "page"
+        self._cache_path = cache_path or default_cache_path()
+        self._closed = False
+        self._village_speakers = {
+            v.id: [s.id for s in self.config.speakers if s.village == v.id] for v in self.config.villages
+        }
+
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._placeholder = QLabel(tr("Loading the map…"), self)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self._placeholder, 1)
+        self.status_label = QLabel(basemap_text("unknown"), self)
+        self.status_label.setObjectName("mapStatus")
+        self._layout.addWidget(self.status_label)
+        self._window_label: QLabel | None = None
+
+        self._seed_from_live_state()
+        bridge = context.bridge
+        bridge.readings.connect(self.apply_readings)
+        bridge.device_status.connect(self.apply_device_status)
+        bridge.speaker_status.connect(self.apply_speaker_status)
+        bridge.room_alert.connect(self.apply_room_alert)
+        bridge.citizen_report.connect(self.apply_citizen_report)
+        context.services["map"] = self
+        context.on_shutdown(self.shutdown)
+        QTimer.singleShot(0, self._start)  # runs once the event loop turns: after the window is shown
+
+    # -- background loading -------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._closed:
+            return
+        self._connect_other_services()
+        config, model, page_dir, cache_path = self.config, self.model, self._page_dir, self._cache_path
+
+        def build() -> tuple[str, TileCache]:
+            from controlroom.widgets.map_page import write_page
+
+            cache = TileCache(cache_path)
+            return str(write_page(config, model, page_dir)), cache
+
+        # an own short-lived thread: the global pool has as few threads as cores and other
+        # panels' work there could delay the map by seconds on a 2-core PC
+        self._build_started = time.monotonic()
+        relay = _BuildRelay(self)
+        relay.done.connect(self._create_view)
+        relay.failed.connect(self._failed)
+
+        def run() -> None:
+            try:
+                result = build()
+            except Exception as exc:  # thread boundary: the panel shows why instead of loading forever
+                log.exception("map page could not be built")
+                relay.failed.emit(exc)
+            else:
+                relay.done.emit(result)
+
+        threading.Thread(target=run, name="map-page-build", daemon=True).start()
+
+    def _create_view(self, result: tuple[str, TileCache]) -> None:
+        page, cache = result
+        if self._closed:
+            cache.close()
+            return
+        log.info("map page built in %.2f s", time.monotonic() - self._build_started)
+        from controlroom.widgets.map_view import MapView
+
+        self.provider = TileProvider(cache, tile_url_template(self.config), self.config.map.fetch_timeout_s)
+        view = MapView(self.provider, self.model.markers, self)
+        view.view.setZoomFactor(max(1.0, float(getattr(self.context, "ui_scale", 1.0))))
+        view.markerClicked.connect(self._on_marker_clicked)
+        view.villageClicked.connect(self._on_village_clicked)
+        view.basemapStatusChanged.connect(self._on_basemap_status)
+        view.ready.connect(self.mapReady)
+        view.ready.connect(lambda: log.info("map ready %.2f s after loading started", time.monotonic() - self._build_started))
+        self._layout.replaceWidget(self._placeholder, view)
+        self._placeholder.deleteLater()
+        self.view = view
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            self._window_label = QLabel(basemap_text("unknown"), window)
+            self._window_label.setObjectName("status_basemap")
+            window.statusBar().addPermanentWidget(self._window_label)
+        view.load(page)
+
+    def _failed(self, exc: Exception) -> None:
+        self.error = str(exc) or type(exc).__name__
+        self._placeholder.setText(tr("The map could not start: {reason}", reason=self.error))
+
+    def _connect_other_services(self) -> None:
+        """Wire clicks to the panels that exist (they are all built by now), each only once."""
+        services = self.context.services
+        signal = getattr(services.get("alerts"), "alertSelected", None)
+        if signal is not None:
+            signal.connect(self.focus_alert)
+        wall = services.get("camera_wall")
+        if wall is not None and self.receivers(self.cameraRequested) == 0:  # the wall may have connected itself
+            open_camera = _camera_opener()
+            if open_camera is not None:
+                self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), bring_to_front(wall)))
+        graphs = services.get("sensor_graphs")
+        if graphs is not None and hasattr(graphs, "show_sensor") and self.receivers(self.sensorRequested) == 0:
+            self.sensorRequested.connect(lambda sensor_id: (graphs.show_sensor(sensor_id), bring_to_front(graphs)))
+        broadcast = services.get("broadcast_panel")
+        if broadcast is not None and hasattr(broadcast, "select_speaker") and self.receivers(self.speakerSelected) == 0:
+            self.speakerSelected.connect(lambda speaker_id: (broadcast.select_speaker(speaker_id), bring_to_front(broadcast)))
+        if broadcast is not None and hasattr(broadcast, "select_village") and self.receivers(self.villageSelected) == 0:
+            self.villageSelected.connect(lambda village_id: (broadcast.select_village(village_id), bring_to_front(broadcast)))
+
+    # -- core -> map --------------------------------------------------------------------
+
+    def _seed_from_live_state(self) -> None:
+        live = getattr(self.context.core, "live", None)
+        if live is None:
+            return
+        for status in live.devices().values():
+            self.model.apply_device_status(status)
+        for status in live.speakers().values():
+            self.model.apply_speaker_status(status)
+        self.model.apply_readings(list(live.readings().values()))
+
+    def _queue(self, markers: list[Marker]) -> None:
+        if markers and self.view is not None:
+            self.view.queue_markers(markers)
+
+    def apply_readings(self, readings: list[Reading]) -> None:
+        self._queue(self.model.apply_readings(readings))
+
+    def apply_device_status(self, status: DeviceStatus) -> None:
+        self._queue(self.model.apply_device_status(status))
+
+    def apply_speaker_status(self, status: SpeakerStatus) -> None:
+        marker = self.model.apply_speaker_status(status)
+        self._queue([marker] if marker else [])
+
+    def apply_room_alert(self, message: RoomAlertMessage) -> None:
+        marker, removed = self.model.apply_alert(message)
+        self._queue([marker] if marker else [])
+        if removed and self.view is not None:
+            self.view.remove_markers([removed])
+
+    def apply_citizen_report(self, report: CitizenReport) -> None:
+        marker, dropped = self.model.apply_report(report)
+        self._queue([marker] if marker else [])
+        if dropped and self.view is not None:
+            self.view.remove_markers([dropped])
+
+    # -- map -> app ---------------------------------------------------------------------
+
+    def _on_marker_clicked(self, marker_id: str) -> None:
+        kind, _, entity = marker_id.partition("/")
+        if kind == "camera":
+            self.cameraRequested.emit(entity)
+        elif kind == "sensor":
+            self.sensorRequested.emit(entity)
+        elif kind == "speaker":
+            self.select_speakers([entity])
+            self.speakerSelected.emit(entity)
+        elif kind == "alert":
+            self.focus_marker(marker_id)
+            self.alertClicked.emit(entity)
+        elif kind == "report":
+            self.reportClicked.emit(entity)
+        else:
+            log.info("click on an unknown map marker %r", marker_id)
+
+    def _on_village_clicked(self, village_id: str) -> None:
+        speakers = self._village_speakers.get(village_id)
+        if speakers is None:
+            log.info("click on an unknown village %r", village_id)
+            return
+        self.select_speakers(speakers)
+        self.villageSelected.emit(village_id)
+        self.villageSpeakersSelected.emit(list(speakers))
+
+    def _on_basemap_status(self, status: str) -> None:
+        text = basemap_text(status)
+        self.status_label.setText(text)
+        level = {"online": "ok", "stored": "ok", "cached": "warn"}.get(status, "error")
+        for label in (self.status_label, self._window_label):
+            if label is not None:
+                label.setText(text)
+                label.setProperty("level", level)
+                label.style().unpolish(label)
+                label.style().polish(label)
+        self.basemapStatusChanged.emit(status)
+
+    # -- app -> map ---------------------------------------------------------------------
+
+    def focus_marker(self, marker_id: str) -> bool:
+        place = self.model.place_of(marker_id)
+        if place is None or self.view is None:
+            return False
+        self.view.focus(place[0], place[1], marker_id)
+        return True
+
+    def focus_alert(self, alert_id: str) -> bool:
+        """Pan to an alert's place and make its marker blink (the alert queue calls this)."""
+        return self.focus_marker(f"alert/{alert_id}")
+
+    def select_speakers(self, speaker_ids: list[str]) -> None:
+        if self.view is not None:
+            self.view.select([f"speaker/{s}" for s in speaker_ids])
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name): a map needs room to be useful
+        return QSize(self.context.px(640), self.context.px(480))
+
+    def basemap_status(self) -> str:
+        return self.view.basemap_status if self.view is not None else "unknown"
+
+    def shutdown(self) -> None:
+        """Stop the tile workers and release the page (app quit)."""
+        self._closed = True
+        if self.view is not None:
+            self.view.close_view()
+        if self.provider is not None:
+            self.provider.close()
+            self.provider.cache.close()
+            self.provider = None
+
+
+def _camera_opener():
+    """The camera wall's `open_camera(wall, id)`, wherever that panel keeps it (None if absent)."""
+    import importlib
+
+    for module in ("controlroom.ui.cameras.wall_panel", "controlroom.ui.cameras.wall"):
+        try:
+            opener = getattr(importlib.import_module(module), "open_camera", None)
+        except ImportError:
+            continue
+        if opener is not None:
+            return opener
+    log.warning("no open_camera() found: camera clicks on the map reach only cameraRequested listeners")
+    return None
+
+
+def create_map_panel(context, parent: QWidget) -> QWidget:
+    """PANELS factory."""
+    return MapPanel(context, parent)
+
+
+if __name__ == "__main__":  # python -m controlroom.ui.map.panel: the demo commune's map, no broker
+    import sys
+    from types import SimpleNamespace
+
+    from controlroom.bus import EventBus
+    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.live_state import LiveState
+    from controlroom.ui.shell.app import create_application
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
+
+    app = create_application()
+    demo = load_config(demo_config_path())
+    demo_bus = EventBus()
+    demo_context = AppContext(config=demo, core=SimpleNamespace(bus=demo_bus, live=LiveState(demo_bus)), bridge=CoreBridge(demo_bus))
+    demo_panel = MapPanel(demo_context)
+    demo_panel.resize(1280, 800)
+    demo_panel.show()
+    demo_panel.cameraRequested.connect(lambda camera_id: print("camera", camera_id))
+    demo_panel.villageSpeakersSelected.connect(lambda ids: print("speakers", ids))
+    code = app.exec()
+    demo_context.shutdown()
+    sys.exit(code)

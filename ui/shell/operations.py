@@ -1,0 +1,314 @@
+"""Control-room operations wired onto the main window: one window per screen, presentation
+and flood modes, sign-in with idle lock, shift log, daily report and the theme.
+
+`install_operations(app, window, context)` is called once by ui/shell/app.py after the main
+window is built. Keys: F9 flood mode (and the toolbar button), F10 presentation on the
+screen under the focused window, Ctrl+Alt+←/→ or Ctrl+Alt+1…9 send the focused panel to
+another screen, Ctrl+L locks the console.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from zoneinfo import ZoneInfo
+
+from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
+from PyQt6.QtWidgets import QApplication, QMainWindow, QToolBar, QToolButton
+
+from controlroom.i18n import tr
+from controlroom.paths import data_dir
+from controlroom.ui.shell.background import run_in_background
+from controlroom.ui.flood.flood_mode import FloodMode
+from controlroom.ui.screens.presentation import PresentationMode
+from controlroom.ui.screens.manager import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, qt_screens
+from controlroom.ui.access.sign_in import IdleLock, Session, SignInDialog, database_check
+from controlroom.ui.shell.themes import OPERATIONS_QSS, THEMES, apply_named_theme, saved_theme
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IDLE_LOCK_S = 15 * 60
+
+
+def idle_lock_seconds(config) -> float:
+    """CONTROLROOM_IDLE_LOCK_S overrides the config's `operations.idle_lock_s` (0 = never)."""
+    override = os.environ.get("CONTROLROOM_IDLE_LOCK_S")
+    if override:
+        try:
+            return max(0.0, float(override))
+        except ValueError:
+            log.warning("CONTROLROOM_IDLE_LOCK_S=%r is not a number; ignored", override)
+    operations = getattr(config, "operations", None)
+    return float(getattr(operations, "idle_lock_s", DEFAULT_IDLE_LOCK_S))
+
+
+class Operations(QObject):
+    def __init__(self, app: QApplication, window: QMainWindow, context, screens: list[ScreenInfo] | None = None,
+                 sign_in: bool = True, demo: bool = False) -> None:
+        super().__init__(window)
+        self.app, self.window, self.context = app, window, context
+        self.config = context.config
+        self.store = LayoutStore(data_dir() / LAYOUT_FILE)
+        self.manager = ScreenManager(window, self.store)
+        self.manager.start(screens if screens is not None else qt_screens())
+        if screens is None:
+            self.manager.connect_qt(app)
+        self.manager.install_shortcuts(window)
+        self.presentations: dict[str, PresentationMode] = {}
+        self.flood = FloodMode(self.config, lambda: list(self.manager.windows.values()),
+                               lambda: getattr(window, "panel_widgets", {}), self)
+        core = context.core
+        audit = None
+        if getattr(core, "storage", None) is not None:
+            from controlroom.access.audit import AuditLog
+
+            audit = AuditLog(core.storage, core.site_id)
+        self.audit = audit
+        self.session = Session(context, audit, self)
+        context.services["session"] = self.session
+        self.idle = IdleLock(self.session, idle_lock_seconds(self.config), self)
+        self.idle.install(app)
+        self.session.locked_changed.connect(self._on_locked)
+        self._dialog: SignInDialog | None = None
+        self._build_actions()
+        context.on_shutdown(self.close)
+        for screen in self.manager.screens:  # presentation survives a restart per screen
+            layout = self.store.get(screen.key)
+            if layout is not None and layout.presentation:
+                self.presentation(screen.key).enter()
+        self._sign_in_wanted = sign_in and getattr(core, "engine", None) is not None
+        self.demo = demo
+        if demo and getattr(core, "storage", None) is not None:  # documented demo accounts, demo only
+            from controlroom.cli.operators import seed_demo_operators
+
+            core.storage.execute(lambda conn: seed_demo_operators(conn, core.site_id))
+        if saved_theme() != "dark":  # restyling a built window costs ~1.5 s: only when not the default
+            apply_named_theme(app, saved_theme(), context.ui_scale, remember=False)
+
+    # -- modes -----------------------------------------------------------------------------
+    def presentation(self, key: str) -> PresentationMode:
+        mode = self.presentations.get(key)
+        if mode is None:
+            screen = next(s for s in self.manager.screens if s.key == key)
+            layout = self.store.get(key)
+            settings = getattr(self.config, "operations", None)
+            dwell = layout.dwell_s if layout and layout.cycle else getattr(settings, "presentation_dwell_s", 20.0)
+            mode = PresentationMode(self.manager.windows[key], screen, self.window.docks,
+                                    layout.cycle if layout else [], dwell,
+                                    getattr(settings, "presentation_distance_m", 5.0))
+            mode.changed.connect(lambda on, k=key: self._remember_presentation(k, on))
+            self.presentations[key] = mode
+        return mode
+
+    def _remember_presentation(self, key: str, on: bool) -> None:
+        layout = self.store.get(key)
+        if layout is not None:
+            layout.presentation = on
+            self.store.save()
+
+    def toggle_presentation(self) -> None:
+        """F10: presentation of the window that has the focus (the main one by default)."""
+        active = QApplication.activeWindow()
+        key = next((k for k, w in self.manager.windows.items() if w is active), self.manager.main_key)
+        if key:
+            self.presentation(key).toggle()
+
+    def _focused_key(self) -> str:
+        active = QApplication.activeWindow()
+        return next((k for k, w in self.manager.windows.items() if w is active), self.manager.main_key)
+
+    def choose_presentation_views(self, key: str | None = None):
+        """The cycle and dwell of a screen's presentation (remembered per screen)."""
+        from controlroom.ui.shell.panels import PANELS, panel_title
+        from controlroom.ui.screens.presentation_dialog import PresentationDialog
+        from controlroom.ui.screens.manager import ScreenLayout
+
+        key = key or self._focused_key()
+        mode = self.presentation(key)
+        titles = {p.id: panel_title(p) for p in PANELS}
+        dialog = PresentationDialog(key, [(p, titles.get(p, p)) for p in self.window.docks], mode.cycle, mode.dwell_s,
+                                    self.window)
+
+        def accepted() -> None:
+            mode.cycle, mode.dwell_s = dialog.chosen(), dialog.dwell.value()
+            layout = self.store.get(key) or ScreenLayout()
+            layout.cycle, layout.dwell_s = list(mode.cycle), mode.dwell_s
+            self.store.put(key, layout)
+            self.store.save()
+            self._record("config.presentation", key, {"cycle": mode.cycle, "dwell_s": mode.dwell_s})
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
+    # -- sign-in ---------------------------------------------------------------------------
+    def ask_sign_in(self, locked_user: str | None = None) -> SignInDialog | None:
+        engine = getattr(self.context.core, "engine", None)
+        if engine is None:
+            return None
+        if self._dialog is not None and self._dialog.isVisible():
+            return self._dialog
+        hint = ""
+        if self.demo:
+            from controlroom.cli.operators import DEMO_ACCOUNTS
+
+            hint = tr("Demo accounts: {accounts}", accounts=", ".join(
+                f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
+        self._dialog = SignInDialog(self.session, database_check(engine, self.config.site.id), self.window, locked_user,
+                                    hint)
+        self._dialog.open()
+        dialog, site_id = self._dialog, self.config.site.id
+
+        def told(n: int) -> None:
+            if n == 0 and dialog.isVisible():
+                dialog.message.setText(tr("No accounts yet. Create the first one with: controlroom operators add NAME --role admin"))
+
+        from controlroom.access.operators import count_active
+
+        run_in_background(lambda: count_active(engine, site_id), told, lambda exc: log.warning("cannot count accounts: %s", exc))
+        return self._dialog
+
+    def _on_locked(self, locked: bool) -> None:
+        if locked and self.session.operator is not None:
+            self.ask_sign_in(self.session.operator.username)
+
+    # -- menus -----------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: str | None = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.window.addAction(action)  # keys work with the menu bar hidden (presentation)
+        return action
+
+    def _build_actions(self) -> None:
+        self.flood_action = self._action(tr("Flood mode"), lambda _c=False: self.flood.toggle(), "F9", checkable=True)
+        self.flood_action.setObjectName("floodAction")
+        self.flood.changed.connect(self.flood_action.setChecked)
+        self.flood.changed.connect(lambda on: self._record("flood_mode.enter" if on else "flood_mode.leave", "console"))
+        self.manager.layout_changed.connect(lambda: self._record("config.screen_layout", "screens.json"))
+        self.presentation_action = self._action(tr("Presentation on this screen"), lambda: self.toggle_presentation(), "F10")
+        self.views_action = self._action(tr("Presentation views…"), lambda: self.choose_presentation_views())
+        sign_in = self._action(tr("Sign in…"), lambda: self.ask_sign_in())
+        lock = self._action(tr("Lock the console"), lambda: self.session.lock("manual"), "Ctrl+L")
+        sign_out = self._action(tr("Sign out"), lambda: (self.session.sign_out(), self.ask_sign_in()))
+        shift = self._action(tr("Shift log and handover…"), lambda: self.open_shift_log())
+        report = self._action(tr("Daily report…"), lambda: self.open_report())
+        menu = self.window.menuBar().addMenu(tr("&Operations"))
+        for action in (self.flood_action, self.presentation_action, self.views_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in (sign_in, lock, sign_out):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(shift)
+        menu.addAction(report)
+        menu.addSeparator()
+        self.screens_menu = menu.addMenu(tr("Panels on screens"))
+        self.screens_menu.aboutToShow.connect(self._fill_screens_menu)
+        themes = menu.addMenu(tr("Theme"))
+        group = QActionGroup(self.window)
+        current = saved_theme()
+        for name, label in THEMES.items():
+            action = QAction(label(), self.window, checkable=True)
+            action.setChecked(name == current)
+            action.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            group.addAction(action)
+            themes.addAction(action)
+        toolbar = QToolBar(tr("Operations"), self.window)
+        toolbar.setObjectName("operationsToolbar")
+        toolbar.setMovable(False)
+        button = QToolButton(toolbar)
+        button.setObjectName("floodButton")
+        button.setDefaultAction(self.flood_action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setStyleSheet(OPERATIONS_QSS)  # on the button alone: the app's sheet is not re-applied
+        toolbar.addWidget(button)
+        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    def _fill_screens_menu(self) -> None:
+        """One submenu per panel with the screens to put it on (the current one checked)."""
+        from controlroom.ui.shell.panels import PANELS, panel_title
+
+        titles = {p.id: panel_title(p) for p in PANELS}
+        self.screens_menu.clear()
+        for number, screen in enumerate(self.manager.screens, 1):
+            header = self.screens_menu.addAction(tr("Screen {n}: {name} ({w}×{h})", n=number, name=screen.key,
+                                                    w=screen.width, h=screen.height))
+            header.setEnabled(False)
+        self.screens_menu.addSeparator()
+        for panel_id in self.window.docks:
+            sub = self.screens_menu.addMenu(titles.get(panel_id, panel_id))
+            current = self.manager.window_of(panel_id)
+            for number, screen in enumerate(self.manager.screens, 1):
+                action = sub.addAction(tr("Screen {n}", n=number))
+                action.setCheckable(True)
+                action.setChecked(screen.key == current)
+                action.triggered.connect(lambda _c=False, p=panel_id, k=screen.key: self.manager.move_panel(p, k))
+
+    def _record(self, action: str, target: str, detail: dict | None = None) -> None:
+        """Operator-visible changes of the room (flood mode, layouts, theme) in the audit log."""
+        if self.audit is not None:
+            actor = self.session.operator.username if self.session.operator is not None else "console"
+            self.audit.record(actor, action, target, detail)
+
+    def set_theme(self, name: str) -> None:
+        apply_named_theme(self.app, name, self.context.ui_scale)
+        self._record("config.theme", "theme", {"theme": name})
+
+    def open_shift_log(self):
+        from controlroom.reports.shift_log import ShiftLog
+        from controlroom.ui.reports.shift_dialog import ShiftDialog
+
+        core = self.context.core
+        log_ = ShiftLog(core.engine, core.storage, core.site_id, self.audit)
+        dialog = ShiftDialog(log_, self.session, ZoneInfo(self.config.site.timezone), self.window)
+        dialog.open()
+        return dialog
+
+    def open_report(self):
+        from controlroom.ui.reports.report_dialog import ReportDialog
+
+        dialog = ReportDialog(self.context.core.engine, self.config, self.window)
+        dialog.open()
+        return dialog
+
+    def start(self) -> None:
+        """After the windows are shown: secondary windows up, sign-in asked.
+        CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots)."""
+        self.manager.show_all()
+        mode = os.environ.get("CONTROLROOM_START_MODE", "")
+        if "flood" in mode:
+            self.flood.enter()
+        if "presentation" in mode and self.manager.main_key:
+            self.presentation(self.manager.main_key).enter()
+        from controlroom.ui.shell.startup_probe import install_probe  # benchmarks/startup.py only
+
+        self.probe = install_probe(self.app, self.window, self.context.bridge)
+        if self._sign_in_wanted and self.probe is None:
+            self.ask_sign_in()
+
+    def close(self) -> None:
+        """Quit: save the operator's layouts (not the presentation or flood arrangement) and
+        remember which screens were presenting, so they present again at the next start."""
+        presenting = [m.screen.key for m in self.presentations.values() if m.active]
+        for mode in self.presentations.values():
+            mode.leave()
+        if self.flood.active:
+            self.flood.leave()
+        self.manager.save()
+        for key in presenting:
+            layout = self.store.get(key)
+            if layout is not None:
+                layout.presentation = True
+        self.manager.close()
+
+
+def install_operations(app: QApplication, window: QMainWindow, context, **kwargs) -> Operations:
+    operations = Operations(app, window, context, **kwargs)
+    context.services["operations"] = operations
+    return operations

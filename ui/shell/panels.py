@@ -1,0 +1,110 @@
+"""The dock panels of the main window, one entry per capability.
+
+Each capability adds ONE `Panel` to `PANELS` (a small edit to this list, nothing else):
+`factory(context, parent) -> QWidget` builds the panel's widget from the AppContext
+(core, bridge, config). `title_source` is the English title; its Vietnamese goes into the
+capability's own catalog, and the i18n test checks it like a `tr("...")` literal.
+`area` is where the dock starts: "center" (the large middle area), "left", "right" or
+"bottom". Operators can move, float, close and re-show every panel (View menu); the
+layout they leave is restored at the next start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Literal
+
+from controlroom.i18n import tr
+
+if TYPE_CHECKING:
+    from PyQt6.QtWidgets import QWidget
+
+    from controlroom.ui.shell.context import AppContext
+
+Area = Literal["center", "left", "right", "bottom"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str  # stable: it names the dock in the saved layout
+    title_source: str
+    factory: Callable[["AppContext", "QWidget"], "QWidget"]
+    area: Area = "center"
+
+
+def panel_title(panel: Panel) -> str:
+    """The panel's title in the UI language (its source text is checked by tests/test_i18n.py)."""
+    return tr(panel.title_source)  # the one allowed non-literal tr(): keys come from PANELS
+
+
+def _readings_table(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.widgets.readings_table import ReadingsTable
+
+    table = ReadingsTable(context.config, context.core.live, parent)
+    context.bridge.readings.connect(table.apply_readings)
+    return table
+
+
+def _device_list(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.widgets.device_list import DeviceList
+
+    devices = DeviceList(context.config, context.core.live, parent)
+    context.bridge.device_status.connect(devices.apply_device_status)
+    context.bridge.speaker_status.connect(devices.apply_speaker_status)
+    return devices
+
+
+def _broadcast_panel(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.broadcast.panel import create_broadcast_panel
+
+    return create_broadcast_panel(context, parent)
+
+
+def _sensor_dashboard(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.sensors.dashboard import create_dashboard_panel
+
+    return create_dashboard_panel(context, parent)
+
+
+def _sensor_graphs(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.sensors.graph_view import create_graph_panel
+
+    return create_graph_panel(context, parent)
+
+
+
+def _map_panel(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.map.panel import create_map_panel
+
+    return create_map_panel(context, parent)
+
+
+def _alert_queue(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.alerts.panel import create_alert_panel
+
+    return create_alert_panel(context, parent)
+
+
+def _flood_duty(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.flood.duty_panel import create_flood_duty_panel
+
+    return create_flood_duty_panel(context, parent)
+
+
+def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
+    from controlroom.ui.cameras.wall_panel import create_camera_wall_panel
+
+    return create_camera_wall_panel(context, parent)
+
+
+PANELS: list[Panel] = [
+    Panel("readings", "Latest readings", _readings_table, "bottom"),
+    Panel("alerts", "Alert queue", _alert_queue, "bottom"),
+    Panel("sensors", "Sensor dashboard", _sensor_dashboard, "center"),
+    Panel("map", "Commune map", _map_panel, "center"),
+    Panel("camera_wall", "Camera wall", _camera_wall, "center"),
+    Panel("graphs", "Sensor graphs", _sensor_graphs, "center"),
+    Panel("devices", "Devices and speakers", _device_list, "right"),
+    Panel("broadcast", "Loudspeaker broadcast", _broadcast_panel, "right"),
+    Panel("flood_duty", "Flood duty", _flood_duty, "right"),
+]
