@@ -72,7 +72,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
     os.environ["CONTROLROOM_DATA_DIR"] = str(workdir / "data")
     from controlroom.broadcast.jobs import DeliveryState, Priority
-    from controlroom.broadcast.setup import start_broadcasting
+    from controlroom.broadcast.broadcasting import start_broadcasting
     from controlroom.core import ControlRoomCore
     from controlroom.access.operators import SYSTEM
     from controlroom.sim.simulator import Simulator

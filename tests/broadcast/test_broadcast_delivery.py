@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from controlroom.broadcast.jobs import DeliveryState, Priority
-from controlroom.broadcast.setup import start_broadcasting
+from controlroom.broadcast.broadcasting import start_broadcasting
 from controlroom.config.schema import ScheduledBroadcastConfig
 from controlroom.core import ControlRoomCore
 from controlroom.access.operators import Operator, PermissionDenied, Role

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from controlroom.broadcast.jobs import DeliveryState, Priority
-from controlroom.broadcast.setup import start_broadcasting
+from controlroom.broadcast.broadcasting import start_broadcasting
 from controlroom.core import ControlRoomCore
 from controlroom.access.operators import Operator, Role
 from controlroom.sim.simulator import Simulator

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from controlroom.access.audit import AuditLog
 from controlroom.broadcast.jobs import Priority
-from controlroom.broadcast.setup import start_broadcasting
+from controlroom.broadcast.broadcasting import start_broadcasting
 from controlroom.core import ControlRoomCore
 from controlroom.flood.bulletins import ACTIVE, CANCELLED, SUPERSEDED, BulletinService
 from controlroom.flood.monitor import FloodRiskMonitor

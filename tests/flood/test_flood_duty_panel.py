@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from PyQt6.QtCore import Qt
 
-from controlroom.broadcast.setup import start_broadcasting
+from controlroom.broadcast.broadcasting import start_broadcasting
 from controlroom.core import ControlRoomCore
 from controlroom.domain import Reading
 from controlroom.access.operators import Operator, Role

@@ -39,7 +39,7 @@ def audit_rows(engine):
 
 
 def test_signed_in_viewer_cannot_broadcast_even_through_the_core(qtbot, ops_context, tmp_path):
-    from controlroom.broadcast.setup import start_broadcasting
+    from controlroom.broadcast.broadcasting import start_broadcasting
 
     core = seeded(ops_context)
     viewer = authenticate(core.engine, core.site_id, "xem", DEMO_ACCOUNTS["xem"][2])

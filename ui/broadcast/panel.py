@@ -263,7 +263,7 @@ def local_operator() -> Operator:
 
 def create_broadcast_panel(context, parent: QWidget) -> QWidget:
     """Panel factory for ui/shell/panels.py: starts broadcasting on the core once per window."""
-    from controlroom.broadcast.setup import start_broadcasting
+    from controlroom.broadcast.broadcasting import start_broadcasting
 
     broadcasting = context.services.get("broadcasting")
     if broadcasting is None:

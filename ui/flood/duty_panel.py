@@ -386,8 +386,8 @@ class FloodDutyPanel(QWidget):
 
 def create_flood_duty_panel(context, parent: QWidget) -> QWidget:
     """Panel factory for ui/shell/panels.py: needs broadcasting (started here if no panel did yet)."""
-    from controlroom.broadcast.setup import start_broadcasting
-    from controlroom.flood.setup import start_flood_duty
+    from controlroom.broadcast.broadcasting import start_broadcasting
+    from controlroom.flood.duty import start_flood_duty
     from controlroom.ui.broadcast.panel import local_operator
 
     broadcasting = context.services.get("broadcasting")
