@@ -304,7 +304,7 @@ def rule_rates(config) -> dict:
 
 
 def main() -> None:
-    from controlroom.config.schema import parse_config
+    from controlroom.config import parse_config
 
     os.environ.setdefault("CONTROLROOM_DATA_DIR", tempfile.mkdtemp(prefix="bench-alerts-data-"))
     config = parse_config(site_toml(), "bench.toml")

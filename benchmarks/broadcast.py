@@ -54,7 +54,7 @@ def broker_roundtrip_ms(port: int, samples: int = 200) -> list[float]:
 
 
 def bench_config(port: int):
-    from controlroom.config.schema import SpeakerConfig, demo_config_path, load_config
+    from controlroom.config import SpeakerConfig, demo_config_path, load_config
 
     config = load_config(demo_config_path())
     villages = config.villages

@@ -157,7 +157,7 @@ def bench(args) -> dict:
     from PyQt6.QtWidgets import QApplication, QGridLayout, QWidget
     from zoneinfo import ZoneInfo
 
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
     from controlroom.cameras.video_reader import StreamReader
     from controlroom.widgets.camera_tile import CameraTile
 

@@ -140,7 +140,7 @@ def main() -> None:
 
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
 
     app = QApplication.instance() or QApplication(sys.argv)
     port = free_port()

@@ -46,7 +46,7 @@ def main() -> int:
     from PyQt6.QtTest import QTest
 
     from controlroom.feeds.broker import _start_mosquitto, mosquitto_binary
-    from controlroom.config.schema import load_config, demo_config_path
+    from controlroom.config import load_config, demo_config_path
     from controlroom.core import ControlRoomCore
     from controlroom.domain import Reading, SpeakerAck
     from controlroom.access.operators import Operator, Role

@@ -27,10 +27,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
-from controlroom.config.schema import demo_config_path, load_config  # noqa: E402
+from controlroom.config import demo_config_path, load_config  # noqa: E402
 from controlroom.storage.db import create_engine_for, migrate  # noqa: E402
 from controlroom.bus import EventBus  # noqa: E402
-from controlroom.config.schema import DatabaseConfig  # noqa: E402
+from controlroom.config import DatabaseConfig  # noqa: E402
 from controlroom.domain import Reading  # noqa: E402
 from controlroom.storage.writer import StorageWriter  # noqa: E402
 from controlroom.storage.queries import read_series  # noqa: E402

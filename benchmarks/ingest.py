@@ -168,7 +168,7 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, r
     from sqlalchemy import text
 
     from controlroom.bus import EventBus
-    from controlroom.config.schema import MetricConfig, SensorConfig, demo_config_path, load_config
+    from controlroom.config import MetricConfig, SensorConfig, demo_config_path, load_config
     from controlroom.feeds.mqtt_feed import MqttFeed
     from controlroom.storage.db import create_engine_for, migrate
     from controlroom.storage.writer import StorageWriter

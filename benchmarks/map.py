@@ -56,7 +56,7 @@ register_map_scheme()
 
 def wide_config():
     """The demo commune with extra cameras so that exactly 200 markers are live."""
-    from controlroom.config.schema import Config, demo_config_path, load_config
+    from controlroom.config import Config, demo_config_path, load_config
 
     base = load_config(demo_config_path())
     raw = base.model_dump(mode="json")

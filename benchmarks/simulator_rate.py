@@ -19,7 +19,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from controlroom.config.schema import demo_config_path, load_config
+from controlroom.config import demo_config_path, load_config
 from controlroom.sim.simulator import Simulator
 from bench_broker import start_broker
 

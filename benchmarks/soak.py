@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from bench_broker import start_broker
-from controlroom.config.schema import demo_config_path
+from controlroom.config import demo_config_path
 
 TIME_SCALE = 60.0
 
@@ -76,7 +76,7 @@ class SecondConsole:
 
     def __init__(self, site: Path, db: Path, every_s: float) -> None:
         from controlroom.alerts.engine import AlertEngine
-        from controlroom.config.schema import load_config
+        from controlroom.config import load_config
         from controlroom.core import ControlRoomCore
 
         config = load_config(site)

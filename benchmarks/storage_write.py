@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.domain import Reading
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.models import readings, rollup_10min, rollup_hour, rollup_minute, series, to_ms

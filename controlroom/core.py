@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.live_state import LiveState
 from controlroom.feeds.mqtt_feed import MqttFeed
 from controlroom.paths import default_database_url

@@ -109,6 +109,6 @@ def data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def demo_config():
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
 
     return load_config(demo_config_path())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.config.schema import demo_config_path
+from controlroom.config import demo_config_path
 
 
 def controlroom_command() -> list[str]:

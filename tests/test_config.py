@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from controlroom.config.schema import ConfigError, load_config, parse_config
+from controlroom.config import ConfigError, load_config, parse_config
 
 MINIMAL = """
 [site]

@@ -25,7 +25,7 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}(?!\})")
 # (file, enclosing function) -> the module-level dict whose VALUES are the source texts, or
 # "PANELS" for panel titles (collected from Panel(...) calls below).
 INDIRECT_TR = {
-    ("controlroom/config/schema.py", "_reason"): "_PYDANTIC_REASONS",
+    ("controlroom/config/loading.py", "_reason"): "_PYDANTIC_REASONS",
     ("ui/shell/panels.py", "panel_title"): "PANELS",
 }
 

@@ -43,7 +43,7 @@ def test_wheel_installs_under_one_name_with_its_data(tmp_path):
     )
     probe = (
         "import controlroom, controlroom.ui, controlroom.widgets;"
-        "from controlroom.config.schema import load_config, demo_config_path;"
+        "from controlroom.config import load_config, demo_config_path;"
         "c = load_config(demo_config_path());"
         "print(controlroom.__file__); print(len(c.cameras))"
     )

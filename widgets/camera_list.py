@@ -9,7 +9,7 @@ from PyQt6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PyQt6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from controlroom.cameras.health import StreamState
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.i18n import tr
 from controlroom.widgets.camera_tile import CAMERA_MIME, STATE_COLOURS, state_label
 

@@ -17,7 +17,7 @@ from PyQt6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from controlroom.cameras.health import StreamHealth, StreamState
-from controlroom.config.schema import CameraConfig
+from controlroom.config import CameraConfig
 from controlroom.i18n import tr
 from controlroom.cameras.stream_urls import redact_url
 from controlroom.cameras.video_reader import Frame

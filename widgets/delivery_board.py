@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import (
 )
 
 from controlroom.broadcast.jobs import RETRYABLE, BroadcastJob, DeliveryState
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.i18n import tr
 
 STATE_COLOURS = {
@@ -120,7 +120,7 @@ if __name__ == "__main__":  # a look at the board with a made-up job
     from PyQt6.QtWidgets import QApplication
 
     from controlroom.broadcast.jobs import Priority
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
 
     app = QApplication(sys.argv)
     config = load_config(demo_config_path())

@@ -16,7 +16,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.domain import DeviceStatus, SpeakerStatus
 from controlroom.i18n import tr
 from controlroom.live_state import LiveState
@@ -169,7 +169,7 @@ if __name__ == "__main__":
 
     from PyQt6.QtWidgets import QApplication
 
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
 
     app = QApplication(sys.argv)
     demo = load_config(demo_config_path())

@@ -20,7 +20,7 @@ import folium
 import xstatic.pkg.leaflet
 from folium.features import DivIcon
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.i18n import tr
 from controlroom.map.model import MapModel
 

@@ -25,7 +25,7 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from controlroom.config.schema import AlarmLevelsConfig, SensorConfig, ThresholdConfig
+from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig
 from controlroom.i18n import tr
 from controlroom.sensors.status import Freshness, SeriesStatus, series_status
 from controlroom.reports.series_csv import ExportSeries
@@ -411,7 +411,7 @@ class SensorPlot(QWidget):
 
 
 def _demo() -> None:  # python -m controlroom.widgets.sensor_plot
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
 
     app = pg.mkQApp()
     config = load_config(demo_config_path())

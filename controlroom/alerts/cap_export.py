@@ -18,7 +18,7 @@ from controlroom.alerts.text import alert_description, alert_title, village_name
 from controlroom.i18n import language
 
 if TYPE_CHECKING:
-    from controlroom.config.schema import Config
+    from controlroom.config import Config
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ET.register_namespace("", CAP_NS)

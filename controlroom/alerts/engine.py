@@ -30,7 +30,7 @@ from controlroom.alerts.rules import compile_rules
 from controlroom.alerts.text import alert_title
 from controlroom.access.audit import AuditLog
 from controlroom.bus import EventBus
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.access.operators import Operator, authorize
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage
 from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker

@@ -13,7 +13,7 @@ from controlroom.alerts.model import Alert, kind_label
 from controlroom.i18n import tr
 
 if TYPE_CHECKING:
-    from controlroom.config.schema import Config
+    from controlroom.config import Config
 
 ROMAN = {1: "I", 2: "II", 3: "III"}
 AQI_BAND_KEYS = ("good", "moderate", "poor", "bad", "very_bad", "hazardous")

@@ -12,7 +12,7 @@ from controlroom.broadcast.service import BroadcastService
 from controlroom.broadcast.programme import ProgrammeStore
 from controlroom.broadcast.schedule import BroadcastScheduler, entry_priority
 from controlroom.broadcast.store import SCHEDULE_PREFIX, DatabaseFiredStore, make_persister
-from controlroom.config.schema import ScheduledBroadcastConfig
+from controlroom.config import ScheduledBroadcastConfig
 from controlroom.access.operators import SYSTEM
 from controlroom.paths import data_dir
 from controlroom.broadcast.tts import TtsUnavailable, wav_duration_s

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, delete, select
 
 from controlroom.access.audit import AuditLog
-from controlroom.config.schema import Config, ScheduledBroadcastConfig
+from controlroom.config import Config, ScheduledBroadcastConfig
 from controlroom.access.operators import Operator, authorize
 from controlroom.storage.models import broadcast_programme
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
 from controlroom.broadcast.jobs import Priority
-from controlroom.config.schema import Config, ScheduledBroadcastConfig
+from controlroom.config import Config, ScheduledBroadcastConfig
 
 log = logging.getLogger(__name__)
 

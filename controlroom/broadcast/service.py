@@ -18,7 +18,7 @@ from typing import Callable
 from controlroom.broadcast.audio_server import AudioServer
 from controlroom.broadcast.jobs import ACTIVE, RETRYABLE, BroadcastJob, Priority
 from controlroom.bus import EventBus
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.domain import SpeakerAck
 from controlroom.i18n import tr
 from controlroom.live_state import LiveState

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
-from controlroom.config.schema import CameraConfig, Config
+from controlroom.config import CameraConfig, Config
 from controlroom.access.operators import SYSTEM, Operator, authorize
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from controlroom.config.schema import CameraConfig, Config
+    from controlroom.config import CameraConfig, Config
 
 Stream = Literal["main", "sub"]
 SYNTHETIC_SCHEME = "synthetic"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from controlroom.config.schema import CameraConfig, Config
+from controlroom.config import CameraConfig, Config
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from controlroom.access.audit import verify_chain
-    from controlroom.config.schema import ConfigError, load_config
+    from controlroom.config import ConfigError, load_config
     from controlroom.paths import default_database_url
     from controlroom.storage.db import create_engine_for, migrate
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from controlroom.config.schema import Config, ConfigError, demo_config_path, load_config
+from controlroom.config import Config, ConfigError, demo_config_path, load_config
 from controlroom.i18n import SUPPORTED_LANGUAGES, set_language, tr
 from controlroom.paths import data_dir
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from controlroom.config.schema import ConfigError, demo_config_path, load_config
+from controlroom.config import ConfigError, demo_config_path, load_config
 from controlroom.i18n import SUPPORTED_LANGUAGES, tr
 from controlroom.map.tile_cache import TileCacheError, default_cache_path, import_mbtiles, parse_zoom_range, prefetch_tiles
 

@@ -82,7 +82,7 @@ def run_operators_command(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from controlroom.access.audit import append_entry
-    from controlroom.config.schema import ConfigError, demo_config_path, load_config
+    from controlroom.config import ConfigError, demo_config_path, load_config
     from controlroom.paths import default_database_url
     from controlroom.storage.db import create_engine_for, migrate
 

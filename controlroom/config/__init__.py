@@ -1,0 +1,35 @@
+"""The commune's configuration: the schema (``schema``, with ``alerts`` and ``flood``
+sections) and reading a file into it (``loading``). Import from here: ``from controlroom.config
+import Config, load_config``."""
+
+from controlroom.config.alerts import AlertsConfig
+from controlroom.config.flood import FloodDutyConfig, RiskBoundary
+from controlroom.config.loading import ConfigError, demo_config_path, load_config, parse_config
+from controlroom.config.schema import (
+    AlarmLevelsConfig,
+    BroadcastConfig,
+    CameraConfig,
+    CameraGroupConfig,
+    Config,
+    DatabaseConfig,
+    MapConfig,
+    MetricConfig,
+    MqttConfig,
+    OnvifCameraConfig,
+    OperationsConfig,
+    ScheduledBroadcastConfig,
+    SensorConfig,
+    SiteConfig,
+    SpeakerConfig,
+    ThresholdConfig,
+    VillageConfig,
+    ZoneConfig,
+)
+
+__all__ = [
+    "AlarmLevelsConfig", "AlertsConfig", "BroadcastConfig", "CameraConfig", "CameraGroupConfig", "Config",
+    "ConfigError", "DatabaseConfig", "FloodDutyConfig", "MapConfig", "MetricConfig", "MqttConfig",
+    "OnvifCameraConfig", "OperationsConfig", "RiskBoundary", "ScheduledBroadcastConfig", "SensorConfig",
+    "SiteConfig", "SpeakerConfig", "ThresholdConfig", "VillageConfig", "ZoneConfig", "demo_config_path",
+    "load_config", "parse_config",
+]

@@ -1,21 +1,18 @@
 """Settings of the flood duty (trực ban phòng chống lũ): risk-level boundaries, bulletins, reports.
 
-Kept apart from ``config.py`` so the duty's legal numbers sit next to their citations; the
+Kept apart from ``config/schema.py`` so the duty's legal numbers sit next to their citations; the
 site config carries one ``[flood]`` table validated by ``FloodDutyConfig``.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from controlroom.config.base import StrictModel
 from controlroom.i18n import tr
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RiskBoundary(_Strict):
+class RiskBoundary(StrictModel):
     """Risk level ``level`` starts at alarm level ``alarm`` (1-3) plus ``offset_m`` metres."""
 
     level: int = Field(ge=1, le=5)
@@ -47,7 +44,7 @@ DEFAULT_TEMPLATE = (
 )
 
 
-class FloodDutyConfig(_Strict):
+class FloodDutyConfig(StrictModel):
     """The flood duty of one commune: ``[flood]`` in the site TOML (all keys optional)."""
 
     risk_area: int = Field(default=4, ge=1, le=4, description="khu vực of the station per QĐ 18/2021 Điều 45")

@@ -1,34 +1,28 @@
 """The commune's configuration, declared once and validated on load (pydantic v2).
 
 A site is one TOML file: the commune, its villages, cameras, sensors, speakers, zones, the
-MQTT link and the database. Nothing about a particular commune lives in code. Loading a
-broken file raises ``ConfigError`` carrying one message per problem, each naming the file,
-the key and what is wrong (in the UI language); the CLI prints them and exits non-zero.
+MQTT link and the database. Nothing about a particular commune lives in code. Reading a file
+and turning validation errors into messages an operator can act on is ``config.loading``.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from controlroom.alerts.rules import AlertsConfig
+from controlroom.config.base import StrictModel
+from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig
 from controlroom.i18n import tr
 
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SiteConfig(_Strict):
+class SiteConfig(StrictModel):
     """The commune (xã) this room serves, named as the current administrative unit."""
 
     id: Identifier = Field(pattern=r"^[a-z0-9_-]+$", description="MQTT topic prefix and row site id")
@@ -54,7 +48,7 @@ class SiteConfig(_Strict):
         return ZoneInfo(self.timezone)
 
 
-class VillageConfig(_Strict):
+class VillageConfig(StrictModel):
     """A village (thôn) with its position and optional outline [(lat, lon), ...]."""
 
     id: Identifier
@@ -65,12 +59,12 @@ class VillageConfig(_Strict):
     low_lying: bool = False  # flood-prone (vùng trũng): pre-selected in flood mode
 
 
-class CameraGroupConfig(_Strict):
+class CameraGroupConfig(StrictModel):
     id: Identifier
     name: str
 
 
-class OnvifCameraConfig(_Strict):
+class OnvifCameraConfig(StrictModel):
     """How to reach a camera's ONVIF services (PTZ, clock check). The password is read from
     the environment variable `password_env` so it never sits in the config file."""
 
@@ -84,7 +78,7 @@ class OnvifCameraConfig(_Strict):
     alarm_presets: dict[str, str] = {}  # alert source (e.g. "sensor/wl_bo") -> preset name
 
 
-class CameraConfig(_Strict):
+class CameraConfig(StrictModel):
     """An IP camera with a main (full) and a sub (tile-size) stream."""
 
     id: Identifier
@@ -100,7 +94,7 @@ class CameraConfig(_Strict):
     onvif: OnvifCameraConfig | None = None
 
 
-class ThresholdConfig(_Strict):
+class ThresholdConfig(StrictModel):
     """Limits of one metric. Units are the metric's own."""
 
     low_low: float | None = None
@@ -111,7 +105,7 @@ class ThresholdConfig(_Strict):
     source: str = ""  # where the numbers come from (decision, standard and column)
 
 
-class MetricConfig(_Strict):
+class MetricConfig(StrictModel):
     unit: str
     label: str = ""
     valid_min: float | None = None  # readings outside [valid_min, valid_max] are rejected
@@ -119,7 +113,7 @@ class MetricConfig(_Strict):
     thresholds: ThresholdConfig | None = None
 
 
-class AlarmLevelsConfig(_Strict):
+class AlarmLevelsConfig(StrictModel):
     """Flood alarm levels (mức báo động) I, II, III of a river station, in metres."""
 
     level_1: float
@@ -137,7 +131,7 @@ class AlarmLevelsConfig(_Strict):
 SensorKind = Literal["air_quality", "water_level", "water_quality", "rain"]
 
 
-class SensorConfig(_Strict):
+class SensorConfig(StrictModel):
     """A sensor station; readings arrive on <site>/sensor/<id>/reading."""
 
     id: Identifier
@@ -156,7 +150,7 @@ class SensorConfig(_Strict):
         return self.device_id or self.id
 
 
-class SpeakerConfig(_Strict):
+class SpeakerConfig(StrictModel):
     """A loudspeaker cluster receiver (cụm loa truyền thanh thông minh)."""
 
     id: Identifier
@@ -166,7 +160,7 @@ class SpeakerConfig(_Strict):
     lon: float = Field(ge=-180, le=180)
 
 
-class ZoneConfig(_Strict):
+class ZoneConfig(StrictModel):
     """A saved set of villages to broadcast to (e.g. low-lying villages)."""
 
     id: Identifier
@@ -174,7 +168,7 @@ class ZoneConfig(_Strict):
     villages: list[Identifier] = Field(min_length=1)
 
 
-class MqttConfig(_Strict):
+class MqttConfig(StrictModel):
     host: str = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)
     tls: bool = False
@@ -200,13 +194,13 @@ class MqttConfig(_Strict):
         return None
 
 
-class DatabaseConfig(_Strict):
+class DatabaseConfig(StrictModel):
     url: str | None = None  # None: SQLite in the user data dir
     raw_retention_days: int = Field(default=35, gt=0)
     minute_rollup_retention_days: int = Field(default=400, gt=0)
 
 
-class ScheduledBroadcastConfig(_Strict):
+class ScheduledBroadcastConfig(StrictModel):
     """A daily programme entry (chương trình phát thanh hằng ngày), e.g. the morning bulletin."""
 
     id: Identifier
@@ -220,7 +214,7 @@ class ScheduledBroadcastConfig(_Strict):
     volume: int = Field(default=70, ge=0, le=100)
 
 
-class BroadcastConfig(_Strict):
+class BroadcastConfig(StrictModel):
     """Loudspeaker broadcasting: where speakers fetch audio, and how long acks may take."""
 
     http_bind: str = "127.0.0.1"  # the interface on the speakers' network
@@ -234,7 +228,7 @@ class BroadcastConfig(_Strict):
     schedule: list[ScheduledBroadcastConfig] = []
 
 
-class MapConfig(_Strict):
+class MapConfig(StrictModel):
     """The basemap: a tile server URL template ({z}/{x}/{y}) and the credit it requires.
 
     Tiles are cached in the data dir as they are viewed, so the map still shows them when the
@@ -249,7 +243,7 @@ class MapConfig(_Strict):
     fetch_timeout_s: float = Field(default=5.0, gt=0)
 
 
-class OperationsConfig(_Strict):
+class OperationsConfig(StrictModel):
     """Console operations: idle lock of the signed-in session, presentation viewing distance."""
 
     idle_lock_s: float = Field(default=900.0, ge=0, description="lock after this long without input; 0 = never")
@@ -257,7 +251,7 @@ class OperationsConfig(_Strict):
     presentation_dwell_s: float = Field(default=20.0, ge=3, description="time each view stays in the presentation cycle")
 
 
-class Config(_Strict):
+class Config(StrictModel):
     site: SiteConfig
     mqtt: MqttConfig = MqttConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -328,97 +322,3 @@ class Config(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; `messages` holds one line per problem."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__("\n".join(messages))
-        self.messages = messages
-
-
-_PYDANTIC_REASONS = {
-    "missing": "required key is missing",
-    "extra_forbidden": "unknown key (check the spelling)",
-    "float_parsing": "must be a number",
-    "float_type": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_type": "must be a whole number",
-    "bool_parsing": "must be true or false",
-    "bool_type": "must be true or false",
-    "string_type": "must be text",
-    "list_type": "must be a list",
-    "dict_type": "must be a table",
-    "literal_error": "must be one of {expected}",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "greater_than": "must be greater than {gt}",
-    "too_short": "must have at least {min_length} item(s)",
-    "string_pattern_mismatch": "may only contain lower-case letters, digits, '_' and '-'",
-    "tuple_type": "must be a pair [latitude, longitude]",
-    "union_tag_invalid": "unknown {discriminator} {tag}; use one of {expected_tags}",
-}
-
-
-def _reason(error: dict) -> str:
-    template = _PYDANTIC_REASONS.get(error["type"])
-    if template is None:
-        message = str(error.get("msg", "invalid value"))
-        return message.removeprefix("Value error, ")
-    context = {k: v for k, v in (error.get("ctx") or {}).items()}
-    return tr(template, **context) if context else tr(template)
-
-
-def _key_path(loc: tuple) -> str:
-    """("cameras", 3, "village") -> "cameras[3].village", the way the TOML reads."""
-    key = ""
-    for part in loc:
-        if isinstance(part, int):
-            key += f"[{part}]"
-        elif not str(part).startswith("function-"):
-            key += ("." if key else "") + str(part)
-    return key
-
-
-def _format_errors(path: str, error: ValidationError) -> list[str]:
-    messages: list[str] = []
-    for item in error.errors():
-        key = _key_path(item["loc"])
-        reason = _reason(item)
-        if item["type"] == "value_error" and not key:  # cross-reference checks: "key: reason" lines
-            for line in reason.splitlines():
-                sub_key, _, sub_reason = line.partition(": ")
-                messages.append(tr("{file}: {key}: {reason}", file=path, key=sub_key, reason=sub_reason))
-        else:
-            messages.append(tr("{file}: {key}: {reason}", file=path, key=key or "(file)", reason=reason))
-    return messages
-
-
-def parse_config(text: str, source: str = "<config>") -> Config:
-    """Parse TOML text into a validated Config, or raise ConfigError."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([tr("{file}: not valid TOML: {reason}", file=source, reason=str(exc))]) from None
-    try:
-        return Config.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc)) from None
-
-
-def load_config(path: str | Path) -> Config:
-    """Read and validate a site file; unreadable files raise ConfigError too."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([tr("{file}: cannot read the file: {reason}", file=str(path), reason=exc.strerror or str(exc))]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([tr("{file}: the file is not UTF-8 text", file=str(path))]) from None
-    return parse_config(text, str(path))
-
-
-def demo_config_path() -> Path:
-    """The bundled demo commune (installed as package data)."""
-    return Path(str(resources.files("controlroom.sites").joinpath("quangtho.toml")))

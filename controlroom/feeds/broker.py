@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.i18n import tr
 
 log = logging.getLogger(__name__)

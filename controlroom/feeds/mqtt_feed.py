@@ -36,7 +36,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.domain import ConnectionState, Reading, Rejected
 from controlroom.i18n import tr
 from controlroom.feeds.buffered_client import PAHO_INTERNALS_OK, BufferedClient

@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.domain import (
     CitizenReport,
     DeviceStatus,

@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 
 from controlroom.broadcast.jobs import Priority
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.flood.text import bulletin_text, repeat_text
 from controlroom.access.operators import SYSTEM, Operator, authorize
 from controlroom.storage.models import audit_log, broadcasts, flood_bulletins, from_ms, to_ms

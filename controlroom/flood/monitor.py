@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.domain import Reading
 from controlroom.flood.risk import StationRisk, station_risk, village_levels, zone_risk
 from controlroom.sensors.water_level import RecentWindow, exceeded_level

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from controlroom.config.schema import AlarmLevelsConfig, Config
+from controlroom.config import AlarmLevelsConfig, Config
 from controlroom.config.flood import RiskBoundary
 
 # Decision 18/2021/QĐ-TTg Điều 4 khoản 3: 1 light blue, 2 light yellow, 3 orange, 4 red, 5 purple.

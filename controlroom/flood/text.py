@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 
 _ROMAN = {1: "I", 2: "II", 3: "III"}
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from controlroom.config.schema import Config, SensorConfig
+from controlroom.config import Config, SensorConfig
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
 from controlroom.i18n import tr
 

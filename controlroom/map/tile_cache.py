@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.i18n import tr
 from controlroom.paths import data_dir
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.storage.models import (alerts, broadcast_deliveries, broadcasts, device_status_history, devices,
                                         rollup_hour, to_ms)
 

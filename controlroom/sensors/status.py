@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from controlroom.config.schema import ThresholdConfig
+from controlroom.config import ThresholdConfig
 
 STALE_FACTOR = 3.0
 

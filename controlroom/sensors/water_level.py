@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from controlroom.config.schema import AlarmLevelsConfig
+from controlroom.config import AlarmLevelsConfig
 
 TREND_WINDOW_S = 3600.0
 MIN_TREND_SPAN_S = 600.0  # a slope over less than 10 minutes of data is noise, not a trend

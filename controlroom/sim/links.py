@@ -23,7 +23,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from controlroom.config.schema import MqttConfig
+from controlroom.config import MqttConfig
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from controlroom.config.schema import Config, MetricConfig, SensorConfig
+from controlroom.config import Config, MetricConfig, SensorConfig
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from controlroom.config.schema import Config, VillageConfig
+from controlroom.config import Config, VillageConfig
 
 # (category, text template). {village} = village name, {depth} cm, {hamlet} a hamlet number,
 # {hhmm} a clock time. Categories are stable English slugs; the UI labels them.

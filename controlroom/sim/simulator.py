@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Callable
 
-from controlroom.config.schema import Config, SensorConfig
+from controlroom.config import Config, SensorConfig
 from controlroom.i18n import tr
 from controlroom.sim.links import DeviceLink, HubLink, LinkSettings, client_suffix, wait_published
 from controlroom.sim.models import FloodScenario, SiteModel

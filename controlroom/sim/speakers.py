@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 
 log = logging.getLogger(__name__)
 

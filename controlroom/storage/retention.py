@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.engine import Connection
 
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.storage.models import readings, rollup_10min, rollup_minute, series, to_ms
 
 log = logging.getLogger(__name__)

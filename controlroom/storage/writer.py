@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.domain import ConnectionState, DeviceStatus, Reading
 from controlroom.storage import ingest_sql, retention
 from controlroom.storage.db import IMMEDIATE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controlroom.config.schema import parse_config
+from controlroom.config import parse_config
 
 SITE = """
 [site]

@@ -9,7 +9,7 @@ import pytest
 from controlroom.alerts.conditions import BandTracker
 from controlroom.alerts.model import Priority
 from controlroom.alerts.rules import compile_rules
-from controlroom.config.schema import ConfigError, parse_config
+from controlroom.config import ConfigError, parse_config
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 

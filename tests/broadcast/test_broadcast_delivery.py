@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from controlroom.broadcast.jobs import DeliveryState, Priority
 from controlroom.broadcast.broadcasting import start_broadcasting
-from controlroom.config.schema import ScheduledBroadcastConfig
+from controlroom.config import ScheduledBroadcastConfig
 from controlroom.core import ControlRoomCore
 from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.sim.simulator import Simulator

@@ -134,6 +134,6 @@ def test_programme_editor_saves_a_day_change_and_refuses_an_operator(console, qt
 
 
 def _entry():
-    from controlroom.config.schema import ScheduledBroadcastConfig
+    from controlroom.config import ScheduledBroadcastConfig
 
     return ScheduledBroadcastConfig(id="noon", title="Bản tin trưa", time="11:30", zone="all", text="Bản tin trưa")

@@ -13,7 +13,7 @@ import pytest
 
 from controlroom.access.audit import AuditLog
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter
 

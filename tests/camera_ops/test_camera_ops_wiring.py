@@ -9,7 +9,7 @@ from PyQt6.QtTest import QTest
 
 import controlroom.cameras.video_backends  # noqa: F401
 from controlroom.cameras.views import ViewStore
-from controlroom.config.schema import OnvifCameraConfig
+from controlroom.config import OnvifCameraConfig
 from controlroom.core import ControlRoomCore
 from controlroom.cameras.evidence import verify_package
 from controlroom.cameras.onvif_client import OnvifCamera

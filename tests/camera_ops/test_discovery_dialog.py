@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from controlroom.config.schema import demo_config_path, load_config
+from controlroom.config import demo_config_path, load_config
 from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 
 

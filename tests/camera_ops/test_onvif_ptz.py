@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 import controlroom.cameras.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
-from controlroom.config.schema import OnvifCameraConfig
+from controlroom.config import OnvifCameraConfig
 from controlroom.domain import RoomAlertMessage
 from controlroom.cameras.onvif_client import OnvifCamera, OnvifError, check_clock
 from controlroom.access.operators import Operator, PermissionDenied, Role

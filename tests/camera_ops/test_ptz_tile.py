@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QApplication
 from PyQt6.QtTest import QTest
 
 import controlroom.cameras.video_backends  # noqa: F401
-from controlroom.config.schema import OnvifCameraConfig
+from controlroom.config import OnvifCameraConfig
 from controlroom.cameras.onvif_client import OnvifCamera
 from controlroom.access.operators import Operator, Role
 from controlroom.cameras.ptz import PtzService

@@ -11,7 +11,7 @@ import pytest
 from controlroom.domain import Reading
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.storage.writer import StorageWriter
 from controlroom.storage.queries import read_series
 from controlroom.ui.shell.background import run_in_background

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from controlroom.config.schema import AlarmLevelsConfig, ThresholdConfig
+from controlroom.config import AlarmLevelsConfig, ThresholdConfig
 from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow
 from controlroom.reports.series_csv import ExportSeries, write_csv
 from controlroom.sensors.water_level import (

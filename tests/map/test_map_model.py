@@ -109,7 +109,7 @@ def test_alert_engine_payload_is_placed_by_its_source_and_leaves_when_normal(dem
 
 
 def test_a_village_without_outline_is_a_named_point(demo_config):
-    from controlroom.config.schema import Config
+    from controlroom.config import Config
 
     raw = demo_config.model_dump(mode="json")
     raw["villages"][0]["outline"] = []

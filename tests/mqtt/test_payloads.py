@@ -30,7 +30,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 @pytest.fixture(scope="module")
 def config():
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
 
     return load_config(demo_config_path())
 

@@ -12,7 +12,7 @@ from controlroom.cameras.views import WallView
 from controlroom.ui.shell.panels import Panel
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter
 

@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.domain import Reading
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from controlroom.bus import EventBus
-from controlroom.config.schema import DatabaseConfig
+from controlroom.config import DatabaseConfig
 from controlroom.domain import ConnectionState, Reading
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.models import readings, rollup_minute

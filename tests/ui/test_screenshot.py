@@ -14,7 +14,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from controlroom.config.schema import demo_config_path
+from controlroom.config import demo_config_path
 
 pytestmark = pytest.mark.timeout(180)
 

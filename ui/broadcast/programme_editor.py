@@ -31,7 +31,7 @@ from PyQt6.QtWidgets import (
 )
 
 from controlroom.broadcast.programme import ProgrammeStore
-from controlroom.config.schema import Config, ScheduledBroadcastConfig
+from controlroom.config import Config, ScheduledBroadcastConfig
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator, PermissionDenied
 

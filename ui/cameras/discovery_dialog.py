@@ -15,7 +15,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                              QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.i18n import tr
 
 

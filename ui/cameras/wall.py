@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import (QComboBox, QGridLayout, QInputDialog, QLabel, QPush
 
 from controlroom.cameras.health import StreamState
 from controlroom.cameras.views import PRESET_LAYOUTS, TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
-from controlroom.config.schema import CameraConfig, Config
+from controlroom.config import CameraConfig, Config
 from controlroom.i18n import tr
 from controlroom.cameras.snapshots import SnapshotService
 from controlroom.ui.cameras.wall_actions import WallOperatorActions

@@ -21,7 +21,7 @@ from PyQt6.QtCore import QByteArray, QObject, pyqtSignal
 from PyQt6.QtWidgets import QMainWindow
 
 from controlroom.cameras.views import WallView, layout_for
-from controlroom.config.schema import Config
+from controlroom.config import Config
 
 log = logging.getLogger(__name__)
 

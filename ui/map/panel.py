@@ -324,7 +324,7 @@ if __name__ == "__main__":  # python -m controlroom.ui.map.panel: the demo commu
     from types import SimpleNamespace
 
     from controlroom.bus import EventBus
-    from controlroom.config.schema import demo_config_path, load_config
+    from controlroom.config import demo_config_path, load_config
     from controlroom.live_state import LiveState
     from controlroom.ui.shell.app import create_application
     from controlroom.ui.shell.bridge import CoreBridge

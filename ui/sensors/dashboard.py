@@ -22,7 +22,7 @@ import numpy as np
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from controlroom.config.schema import Config, SensorConfig
+from controlroom.config import Config, SensorConfig
 from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow

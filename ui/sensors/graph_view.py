@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.reports.series_csv import write_csv

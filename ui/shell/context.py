@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from controlroom.config.schema import Config
+from controlroom.config import Config
 
 log = logging.getLogger(__name__)
 
