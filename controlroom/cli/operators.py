@@ -2,8 +2,7 @@
 accounts (salted scrypt hashes, never the password) — how the first admin is made.
 
 The password is asked twice on the terminal (not echoed) or read from stdin with
-`--password-stdin` (scripts); it never appears on the command line. The demo seeds its own
-accounts (`DEMO_ACCOUNTS`, documented in the README) only when run with --demo.
+`--password-stdin` (scripts); it never appears on the command line.
 """
 
 from __future__ import annotations
@@ -13,23 +12,14 @@ import getpass
 import sys
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from controlroom.i18n import tr
+from controlroom.access.accounts import upsert_operator
 from controlroom.access.operators import Role, operator_row
 from controlroom.storage.models import operators
 
 MIN_PASSWORD = 8
-# Demo only (controlroom --demo): user name -> (display name, role, password). Documented in
-# the README's demo section; a real console creates accounts with `controlroom operators add`.
-DEMO_ACCOUNTS = {
-    "xem": ("Người xem (demo)", Role.VIEWER, "demo-xem-2025"),
-    "vanhanh": ("Nhân viên vận hành (demo)", Role.OPERATOR, "demo-vanhanh-2025"),
-    "trucban": ("Cán bộ trực ban (demo)", Role.DUTY_OFFICER, "demo-trucban-2025"),
-    "quantri": ("Quản trị viên (demo)", Role.ADMIN, "demo-quantri-2025"),
-}
-
-
 def add_operators_parser(sub) -> None:
     parser = sub.add_parser("operators", help=tr("manage operator accounts"), description=tr("manage operator accounts"))
     actions = parser.add_subparsers(dest="operators_command", metavar="ACTION", required=True)
@@ -44,28 +34,6 @@ def add_operators_parser(sub) -> None:
     listing = actions.add_parser("list", help=tr("list operator accounts"), description=tr("list operator accounts"))
     listing.add_argument("--db", metavar="URL", help=tr("database URL (default: SQLite in the data folder)"))
     listing.add_argument("--config", metavar="PATH", help=tr("commune configuration file (TOML)"))
-
-
-def upsert_operator(conn: Connection, row: dict) -> None:
-    existing = conn.execute(select(operators.c.username).where(operators.c.site_id == row["site_id"],
-                                                                operators.c.username == row["username"])).first()
-    if existing is None:
-        conn.execute(operators.insert().values(**row))
-    else:
-        values = {k: v for k, v in row.items() if k not in ("site_id", "username", "created_at")}
-        conn.execute(operators.update().where(operators.c.site_id == row["site_id"],
-                                              operators.c.username == row["username"]).values(**values))
-
-
-def seed_demo_operators(conn: Connection, site_id: str) -> int:
-    """Create the demo accounts that do not exist yet (demo mode only); returns how many."""
-    have = {r.username for r in conn.execute(select(operators.c.username).where(operators.c.site_id == site_id))}
-    made = 0
-    for username, (name, role, password) in DEMO_ACCOUNTS.items():
-        if username not in have:
-            conn.execute(operators.insert().values(**operator_row(site_id, username, name, role, password)))
-            made += 1
-    return made
 
 
 def _read_password(from_stdin: bool) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from controlroom.access.audit import AuditLog, verify_chain
 from controlroom.access.operators import Operator, PermissionDenied, Role, authenticate
-from controlroom.cli.operators import DEMO_ACCOUNTS, seed_demo_operators
+from controlroom.access.accounts import DEMO_ACCOUNTS, seed_demo_operators
 from controlroom.storage.models import audit_log, operators
 from controlroom.ui.access.sign_in import IdleLock, Session, SignInDialog, database_check
 

@@ -80,7 +80,7 @@ class Operations(QObject):
         self._sign_in_wanted = sign_in and getattr(core, "engine", None) is not None
         self.demo = demo
         if demo and getattr(core, "storage", None) is not None:  # documented demo accounts, demo only
-            from controlroom.cli.operators import seed_demo_operators
+            from controlroom.access.accounts import seed_demo_operators
 
             core.storage.execute(lambda conn: seed_demo_operators(conn, core.site_id))
         if saved_theme() != "dark":  # restyling a built window costs ~1.5 s: only when not the default
@@ -151,7 +151,7 @@ class Operations(QObject):
             return self._dialog
         hint = ""
         if self.demo:
-            from controlroom.cli.operators import DEMO_ACCOUNTS
+            from controlroom.access.accounts import DEMO_ACCOUNTS
 
             hint = tr("Demo accounts: {accounts}", accounts=", ".join(
                 f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
