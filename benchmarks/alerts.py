@@ -148,12 +148,10 @@ def broker_roundtrip(port: int, seconds: float, period_s: float = 0.02) -> list[
 
 
 def alert_latency(config, port: int, workdir: Path) -> dict:
-    from controlroom.alerts.engine import AlertEngine
     from controlroom.core import ControlRoomCore
 
     core = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'bench.sqlite3'}", broker_host="127.0.0.1",
-                           broker_port=port, client_id="bench-console")
-    engine = AlertEngine(config, core.bus, feed=core.feed, storage=core.storage)
+                           broker_port=port, client_id="bench-console", data_dir=workdir / "a", monitor_cameras=False)
     published: dict[int, float] = {}
     on_bus: dict[int, float] = {}
     latencies: list[float] = []
@@ -179,12 +177,12 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
             engine_latencies.append((now - on_bus.pop(done)) * 1000)
 
     t_start = time.perf_counter()
-    engine.add_listener(on_snapshot)
     from controlroom.domain import Reading
 
     core.bus.subscribe(Reading, on_reading)
     core.start()
-    engine.start()
+    engine = core.alerts
+    engine.add_listener(on_snapshot)
     deadline = time.monotonic() + 15
     while not core.feed.connected and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -221,7 +219,6 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
     time.sleep(1.0)
     stats = core.feed.stats
     ack_ms = ack_propagation(config, port, workdir, engine)
-    engine.stop()
     core.stop()
     return {"cpu_us": cpu_us_per_reading, "ack_ms": ack_ms, "latencies": latencies, "engine_latencies": engine_latencies, "flips": flips, "ingest_rate": ingest_rate, "load_sent": sent,
             "readings_received": stats.readings, "rejects": sum(stats.rejects.values()), "loaded_rt": loaded_rt,
@@ -230,13 +227,12 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
 
 def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20) -> list[float]:
     """Acknowledge on console A -> shown acknowledged on console B (ms), after the load."""
-    from controlroom.alerts.engine import AlertEngine
     from controlroom.alerts.model import Priority
     from controlroom.core import ControlRoomCore
 
     core_b = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'bench-b.sqlite3'}", broker_host="127.0.0.1",
-                             broker_port=port, client_id="bench-console-b")
-    engine_b = AlertEngine(config, core_b.bus, feed=core_b.feed, storage=core_b.storage)
+                             broker_port=port, client_id="bench-console-b", data_dir=workdir / "b",
+                             monitor_cameras=False)
     acked_at: dict[str, float] = {}
     waiting: dict[str, float] = {}
 
@@ -246,9 +242,9 @@ def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20
             if alert is not None and alert.acked:
                 acked_at[alert_id] = time.perf_counter() - waiting.pop(alert_id)
 
-    engine_b.add_listener(on_b)
     core_b.start()
-    engine_b.start()
+    engine_b = core_b.alerts
+    engine_b.add_listener(on_b)
     try:
         deadline = time.monotonic() + 15
         while not core_b.feed.connected and time.monotonic() < deadline:
@@ -264,7 +260,6 @@ def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20
             while alert_id not in acked_at and time.monotonic() < deadline:
                 time.sleep(0.005)
     finally:
-        engine_b.stop()
         core_b.stop()
     return [v * 1000 for v in acked_at.values()]
 

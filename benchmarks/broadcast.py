@@ -72,7 +72,6 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
     os.environ["CONTROLROOM_DATA_DIR"] = str(workdir / "data")
     from controlroom.broadcast.jobs import DeliveryState, Priority
-    from controlroom.broadcast.broadcasting import start_broadcasting
     from controlroom.core import ControlRoomCore
     from controlroom.access.operators import SYSTEM
     from controlroom.sim.simulator import Simulator
@@ -86,10 +85,10 @@ def main() -> None:
         simulator.start()
         simulator.wait_connected(10)
         core = ControlRoomCore(config, db_url=f"sqlite:///{workdir}/bench.db", broker_host="127.0.0.1",
-                               broker_port=port, client_id="bench-console")
+                               broker_port=port, client_id="bench-console", data_dir=workdir / "data",
+                               monitor_cameras=False)
         core.start()
-        broadcasting = start_broadcasting(core, media_dir=workdir / "media", tick_s=0.05)
-        service = broadcasting.service
+        service = core.broadcast.service
         deadline = time.monotonic() + 10
         while len(service.speaker_statuses()) < SPEAKERS and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -116,7 +115,6 @@ def main() -> None:
             started_s.append(all_started or float("nan"))
             played.append(service.job(job.id).totals().played)
             time.sleep(0.2)
-        broadcasting.stop()
         core.stop()
         simulator.stop()
     finally:

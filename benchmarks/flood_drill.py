@@ -74,7 +74,7 @@ def main() -> int:
                           speaker_speed=30.0, device_outages=False, reports=False, timestamps="wall",
                           speaker_offline_ids=set(), speaker_fault_ids=set())
     core = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'drill.sqlite3'}", broker_host=broker.host,
-                           broker_port=broker.port, client_id=f"drill-{uuid.uuid4().hex[:6]}")
+                           broker_port=broker.port, client_id=f"drill-{uuid.uuid4().hex[:6]}", monitor_cameras=False)
     crossing: dict[str, float] = {}
     acks: dict[str, set[str]] = {}
 
@@ -89,10 +89,11 @@ def main() -> int:
 
     core.bus.subscribe(Reading, on_reading)
     core.bus.subscribe(SpeakerAck, on_ack)
+    bridge = CoreBridge(core.bus, core.live)
     core.start()
-    bridge = CoreBridge(core.bus)
     context = AppContext(config=config, core=core, bridge=bridge, ui_scale=scale)
-    context.services["operator"] = Operator("trucban", "Cán bộ trực ban", Role.DUTY_OFFICER)
+    officer = Operator("trucban", "Cán bộ trực ban", Role.DUTY_OFFICER)
+    context.session.sign_in(officer)
     wanted = {"graphs", "broadcast", "flood_duty", "alerts"} | ({"map"} if args.shots else set())
     window = MainWindow(context, panels=[p for p in PANELS if p.id in wanted])
     window.resize(width, height)
@@ -111,8 +112,8 @@ def main() -> int:
         return False
 
     try:
-        panel = context.services["flood_duty_panel"]
-        service = context.services["broadcasting"].service
+        panel = window.panel_widgets["flood_duty"]
+        service = core.broadcast.service
         low_speakers = set(service.speakers_in(low_villages))
         if not pump_until(lambda: "t" in crossing, 240):
             raise RuntimeError("the river never reached alarm level III")
@@ -148,10 +149,10 @@ def main() -> int:
             panel.tabs.setCurrentIndex(0)
             window.grab().save(str(Path(args.shots) / f"fd_window_{width}.png"))
             panel.grab().save(str(Path(args.shots) / f"fd_panel_{width}.png"))
-            map_panel = context.services.get("map")
+            map_panel = window.panel_widgets.get("map")
             if map_panel is not None:
                 pump_until(lambda: False, 4.0)
-                print("map colouring:", panel.map_result, panel._map_levels, file=sys.stderr)
+                print("map colouring:", map_panel.village_colour_result, file=sys.stderr)
                 map_panel.grab().save(str(Path(args.shots) / f"fd_map_{width}.png"))
             duty_tab, damage_tab = panel.duty_tab, panel.damage_tab
             duty_tab.start_shift()
@@ -170,13 +171,13 @@ def main() -> int:
             pump_until(lambda: False, 0.5)
             panel.grab().save(str(Path(args.shots) / f"fd_damage_{width}.png"))
             panel.tabs.setCurrentIndex(0)
-            graphs = context.services.get("sensor_graphs")
+            graphs = window.panel_widgets.get("graphs")
             if graphs is not None:
                 graphs.grab().save(str(Path(args.shots) / f"fd_flood_picture_{width}.png"))
         # -- baseline: the same bulletin by a direct service call, no UI ------------------
         bulletins = panel.duty.bulletins
         t0 = time.monotonic()
-        direct = bulletins.issue(bulletins.compose(), context.services["operator"])
+        direct = bulletins.issue(bulletins.compose(), officer)
         base_queued = time.monotonic() - t0
         result.update({
             "operator_actions": actions,

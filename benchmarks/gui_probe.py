@@ -55,10 +55,10 @@ class GuiSide:
         from controlroom.widgets.readings_table import ReadingsTable
 
         self.live = LiveState(bus)
-        self.bridge = CoreBridge(bus)
+        self.bridge = CoreBridge(bus, self.live)
         self.table = ReadingsTable(config, self.live)
         self.table.resize(1200, 900)
-        self.bridge.readings.connect(self.table.apply_readings)
+        self.bridge.readings_changed.connect(self.table.apply_changed)
         self.table.show()
         gc.freeze()  # as ui/shell/app.py does once the window is up
         if fixed_columns:  # diagnosis: without the widget's ResizeToContents columns

@@ -28,7 +28,6 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
 
 ROUNDS = int(os.environ.get("MAP_BENCH_ROUNDS", "30"))
 TIMEOUT_S = 60.0
@@ -85,18 +84,20 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    from controlroom.bus import EventBus
+    from controlroom.core import ControlRoomCore
     from controlroom.domain import DeviceStatus, Reading, SpeakerStatus
-    from controlroom.live_state import LiveState
     from controlroom.ui.shell.bridge import CoreBridge
     from controlroom.ui.shell.context import AppContext
     from controlroom.ui.map.panel import MapPanel
 
     app = QApplication(sys.argv[:1])
     config = wide_config()
-    bus = EventBus()
-    core = SimpleNamespace(config=config, bus=bus, live=LiveState(bus))
-    bridge = CoreBridge(bus)
+    workdir = tempfile.mkdtemp(prefix="bench-map-core-")
+    core = ControlRoomCore(config, db_url=f"sqlite:///{workdir}/map.sqlite3", broker_port=_closed_port(),
+                           monitor_cameras=False)  # no broker: the bench feeds the core's bus directly
+    core.start()
+    bus = core.bus
+    bridge = CoreBridge(bus, core.live)
     context = AppContext(config=config, core=core, bridge=bridge)
     window = QMainWindow()
     panel = MapPanel(context, window)
@@ -164,6 +165,7 @@ def main() -> None:
     context.shutdown()
     bridge.close()
     window.close()
+    core.stop()
 
     p50 = statistics.median(many_total)
     base_p50 = statistics.median(one_total)

@@ -75,15 +75,14 @@ class SecondConsole:
     """A second console whose operator acknowledges every alert that needs action, periodically."""
 
     def __init__(self, site: Path, db: Path, every_s: float) -> None:
-        from controlroom.alerts.engine import AlertEngine
         from controlroom.config import load_config
         from controlroom.core import ControlRoomCore
 
         config = load_config(site)
-        self.core = ControlRoomCore(config, db_url=f"sqlite:///{db}", client_id=f"soak-b-{uuid.uuid4().hex[:6]}")
-        self.engine = AlertEngine(config, self.core.bus, feed=self.core.feed, storage=self.core.storage)
+        self.core = ControlRoomCore(config, db_url=f"sqlite:///{db}", client_id=f"soak-b-{uuid.uuid4().hex[:6]}",
+                                    data_dir=db.parent / "console-b", monitor_cameras=False)
         self.core.start()
-        self.engine.start()
+        self.engine = self.core.alerts
         self.acknowledged = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(every_s,), name="soak-operator", daemon=True)
@@ -99,7 +98,6 @@ class SecondConsole:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-        self.engine.stop()
         self.core.stop()
 
 

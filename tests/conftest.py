@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,55 @@ def demo_config():
     from controlroom.config import demo_config_path, load_config
 
     return load_config(demo_config_path())
+
+
+SITES = Path(__file__).with_name("sites")
+
+
+@pytest.fixture
+def second_config():
+    """A second commune whose ids share nothing with the demo's (tests/sites/lagoon_commune.toml)."""
+    from controlroom.config import load_config
+
+    return load_config(SITES / "lagoon_commune.toml")
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: a feed pointed there runs broker-less."""
+    return free_port()
+
+
+@pytest.fixture
+def make_core(tmp_path, data_dir):
+    """Build and start real ControlRoomCores (tmp SQLite, data dir in tmp); all stopped after.
+
+    `broker` is anything with .host/.port (a MosquittoProcess) or None for a broker-less core
+    (its feed keeps retrying a closed loopback port). Cameras are not opened unless asked."""
+    from controlroom.core import ControlRoomCore
+
+    cores = []
+
+    def make(config, *, broker=None, db_url: str | None = None, client_id: str | None = None,
+             monitor_cameras: bool = False, start: bool = True, **options):
+        n = len(cores)
+        host, port = (broker.host, broker.port) if broker is not None else ("127.0.0.1", closed_port())
+        core = ControlRoomCore(config, db_url=db_url or f"sqlite:///{(tmp_path / f'core{n}.sqlite3').as_posix()}",
+                               broker_host=host, broker_port=port, client_id=client_id or f"test-{uuid.uuid4().hex[:8]}",
+                               data_dir=data_dir / f"core{n}", monitor_cameras=monitor_cameras, **options)
+        cores.append(core)
+        if start:
+            core.start()
+        return core
+
+    yield make
+    for core in reversed(cores):
+        core.stop()
+
+
+def wait_until(condition, timeout: float = 10.0, interval: float = 0.02, message: str = "") -> None:
+    """Poll `condition()` until true; fail the test with `message` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(message or f"condition not met within {timeout} s")
+        time.sleep(interval)

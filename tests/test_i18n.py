@@ -159,19 +159,16 @@ def test_catalog_files_do_not_redefine_each_others_keys():
     assert not clashes, "\n".join(clashes)
 
 
-def test_main_window_built_in_vietnamese_asks_for_no_missing_string(qtbot, demo_config, data_dir, tmp_path):
+def test_main_window_built_in_vietnamese_asks_for_no_missing_string(qtbot, demo_config, make_core):
     """Every panel in PANELS, the menus and the status bar, built in Vietnamese, find a
-    translation for each string they show (the core is built but not connected)."""
-    from controlroom.core import ControlRoomCore
-    from controlroom.storage.db import migrate
+    translation for each string they show (a real core with no broker)."""
     from controlroom.ui.shell.bridge import CoreBridge
     from controlroom.ui.shell.context import AppContext
     from controlroom.ui.shell.main_window import MainWindow
 
     i18n.set_language("vi")
-    core = ControlRoomCore(demo_config, db_url=f"sqlite:///{(tmp_path / 'i18n.sqlite3').as_posix()}", client_id="i18n-test")
-    migrate(core.engine)  # panels may read history at start
-    bridge = CoreBridge(core.bus)
+    core = make_core(demo_config)
+    bridge = CoreBridge(core.bus, core.live)
     context = AppContext(config=demo_config, core=core, bridge=bridge, broker_description="127.0.0.1:1883")
     before = i18n.missing()
     try:
@@ -186,4 +183,3 @@ def test_main_window_built_in_vietnamese_asks_for_no_missing_string(qtbot, demo_
     finally:
         context.shutdown()
         bridge.close()
-        core.engine.dispose()

@@ -226,6 +226,16 @@ class MapView(QWidget):
         self.batches_sent += 1
         return seq
 
+    def colour_villages(self, colours: dict[str, str | None], callback: Callable[[object], None]) -> None:
+        """Fill village outlines (id -> colour; None restores the default style). `callback`
+        gets "ok", or why the page could not do it yet."""
+        script = ("(function(c){try{if(!window.crInit||!crInit.villages)return 'no-page';"
+                  "crInit.villages.eachLayer(function(l){var id=l.feature&&l.feature.properties.id;"
+                  "if(!id||!(id in c))return;if(c[id]){l.setStyle({fillColor:c[id],fillOpacity:0.45});}"
+                  "else{crInit.villages.resetStyle(l);}});return 'ok';}catch(e){return String(e);}})"
+                  f"({json.dumps(colours)})")
+        self.run_js(script, callback)
+
     def run_js(self, script: str, callback: Callable[[object], None]) -> None:
         """Evaluate JS in the page (tests, benchmarks); nothing after close_view()."""
         if not sip.isdeleted(self._page):

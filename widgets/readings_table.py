@@ -3,8 +3,9 @@
 One row per metric, in config order: sensor name, metric label, value with unit, local time
 of the reading (the site's zone) and its state. A value older than 3 x the sensor's
 reporting interval is shown as stale (amber), a metric that never reported as "no data":
-the table never shows an old number as if it were current. Fed with reading batches from
-the bridge (GUI thread); a 1 s timer re-ages the rows.
+the table never shows an old number as if it were current. Values are read from the core's
+LiveState (the table keeps no copy); the bridge says which addresses changed each tick
+(``apply_changed``) and a 1 s timer re-ages the rows.
 
 Run `python -m controlroom.widgets.readings_table` to see it with demo data.
 """
@@ -50,13 +51,13 @@ class _Row:
     metric_label: str
     unit: str
     stale_after: timedelta
-    reading: Reading | None = None
-    state: str = NO_DATA
+    state: str = NO_DATA  # as last painted: a change repaints the row
 
 
 class ReadingsModel(QAbstractTableModel):
-    def __init__(self, config: Config, clock: Callable[[], datetime] | None = None, parent=None) -> None:
+    def __init__(self, config: Config, live: LiveState, clock: Callable[[], datetime] | None = None, parent=None) -> None:
         super().__init__(parent)
+        self._live = live
         self._tz = config.site.tz
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._rows: list[_Row] = []
@@ -96,49 +97,47 @@ class ReadingsModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column in (COL_VALUE, COL_TIME, COL_STATE):
-            return STATE_COLOURS[row.state] if row.state != LIVE or column == COL_STATE else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_VALUE, COL_TIME):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_SENSOR, COL_METRIC):
             return row.address
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.UserRole):
+            return None
+        reading = self._live.reading(row.address)  # value and state from the same reading
+        state = self._state(row, reading, self._clock())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column, reading, state)
         if role == Qt.ItemDataRole.UserRole:
-            return row.state
+            return state
+        if column in (COL_VALUE, COL_TIME, COL_STATE):  # foreground
+            return STATE_COLOURS[state] if state != LIVE or column == COL_STATE else None
         return None
 
-    def _display(self, row: _Row, column: int) -> str:
+    def _display(self, row: _Row, column: int, reading: Reading | None, state: str) -> str:
         if column == COL_SENSOR:
             return row.sensor_name
         if column == COL_METRIC:
             return row.metric_label
         if column == COL_STATE:
-            return "● " + self._state_text[row.state]
-        if row.reading is None:
+            return "● " + self._state_text[state]
+        if reading is None:
             return "—"
         if column == COL_VALUE:
-            return format_value(row.reading.value, row.unit)
-        local = row.reading.ts.astimezone(self._tz)
+            return format_value(reading.value, row.unit)
+        local = reading.ts.astimezone(self._tz)
         if local.date() != self._clock().astimezone(self._tz).date():
             return local.strftime("%d/%m %H:%M:%S")
         return local.strftime("%H:%M:%S")
 
     # updates (GUI thread)
-    def apply_readings(self, readings: list[Reading]) -> None:
-        changed: list[int] = []
+    def apply_changed(self, latest: dict[str, Reading]) -> None:
+        """The bridge's tick: these addresses changed (their values are in the live state)."""
         now = self._clock()
-        for reading in readings:
-            position = self._index.get(reading.address)
-            if position is None:  # a metric not in the config: show it rather than drop it
-                self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-                self._add_row(_Row(reading.address, reading.sensor_id, reading.metric, "", timedelta(minutes=3)))
-                self.endInsertRows()
-                position = len(self._rows) - 1
-            row = self._rows[position]
-            if row.reading is None or reading.ts >= row.reading.ts:
-                row.reading = reading
-                row.state = self._state_of(row, now)
+        changed = []
+        for address, reading in latest.items():
+            position = self._index.get(address)
+            if position is not None:
+                self._rows[position].state = self._state(self._rows[position], reading, now)
                 changed.append(position)
         if changed:
             self.dataChanged.emit(self.index(min(changed), COL_VALUE), self.index(max(changed), COL_STATE))
@@ -148,7 +147,7 @@ class ReadingsModel(QAbstractTableModel):
         now = self._clock()
         changed = []
         for position, row in enumerate(self._rows):
-            state = self._state_of(row, now)
+            state = self._state(row, self._live.reading(row.address), now)
             if state != row.state:
                 row.state = state
                 changed.append(position)
@@ -156,10 +155,10 @@ class ReadingsModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(min(changed), COL_VALUE), self.index(max(changed), COL_STATE))
 
     @staticmethod
-    def _state_of(row: _Row, now: datetime) -> str:
-        if row.reading is None:
+    def _state(row: _Row, reading: Reading | None, now: datetime) -> str:
+        if reading is None:
             return NO_DATA
-        return STALE if now - row.reading.ts > row.stale_after else LIVE
+        return STALE if now - reading.ts > row.stale_after else LIVE
 
     def row_of(self, address: str) -> int | None:
         return self._index.get(address)
@@ -172,12 +171,12 @@ class ReadingsModel(QAbstractTableModel):
 
 
 class ReadingsTable(QTableView):
-    """The live readings view; `apply_readings` is connected to CoreBridge.readings."""
+    """The live readings view; `apply_changed` is connected to CoreBridge.readings_changed."""
 
-    def __init__(self, config: Config, live: LiveState | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, config: Config, live: LiveState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("readingsTable")
-        self.model_ = ReadingsModel(config, parent=self)
+        self.model_ = ReadingsModel(config, live, parent=self)
         self.setModel(self.model_)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -188,8 +187,7 @@ class ReadingsTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_SENSOR, QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setDefaultSectionSize(round(self.fontMetrics().height() * 1.5))
-        if live is not None:
-            self.apply_readings(list(live.readings().values()))
+        self.model_.reage()
         # Sized once, then left to the operator: ResizeToContents re-measured every row on each
         # update and held the GUI thread for hundreds of ms during an ingest flood.
         widest_value = self.fontMetrics().horizontalAdvance("-00000,00 µg/m³")
@@ -202,8 +200,8 @@ class ReadingsTable(QTableView):
         self._timer.timeout.connect(self.model_.reage)
         self._timer.start(1000)
 
-    def apply_readings(self, readings: list[Reading]) -> None:
-        self.model_.apply_readings(readings)
+    def apply_changed(self, latest: dict[str, Reading]) -> None:
+        self.model_.apply_changed(latest)
 
 
 if __name__ == "__main__":
@@ -212,16 +210,21 @@ if __name__ == "__main__":
 
     from PyQt6.QtWidgets import QApplication
 
+    from controlroom.bus import EventBus
     from controlroom.config import demo_config_path, load_config
 
     app = QApplication(sys.argv)
     demo = load_config(demo_config_path())
-    table = ReadingsTable(demo)
+    bus = EventBus()
+    live = LiveState(bus)
+    table = ReadingsTable(demo, live)
     addresses = [(s.id, m) for s in demo.sensors for m in s.metrics][:-3]  # the last three stay "no data"
 
     def tick() -> None:
         now = datetime.now(timezone.utc)
-        table.apply_readings([Reading(s, m, now, random.uniform(0, 80)) for s, m in addresses])
+        readings = [Reading(s, m, now, random.uniform(0, 80)) for s, m in addresses]
+        bus.publish_batch(readings)
+        table.apply_changed({r.address: r for r in readings})
 
     feeder = QTimer()
     feeder.timeout.connect(tick)

@@ -1,8 +1,8 @@
 """Risk level banner (cấp độ rủi ro thiên tai): the level in its Decision 18/2021 colour, the
 station and height that set it, and whether it comes from a measurement or a forecast.
 
-Bound to plain values (``show_risk``); the flood panel, presentation mode and the flood
-picture can all place one. Runnable on its own: ``python -m controlroom.widgets.risk_banner``.
+Bound to plain values (``show_risk``), or to the core's flood monitor and a zone
+(``show_zone``); the flood panel, presentation mode and the flood picture can all place one. Runnable on its own: ``python -m controlroom.widgets.risk_banner``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from controlroom.flood.monitor import FloodRiskMonitor
 from controlroom.flood.risk import FORECAST, RISK_COLOURS, RISK_TEXT_COLOURS
+from controlroom.flood.text import vn_number
 from controlroom.i18n import tr
 
 
@@ -56,6 +58,14 @@ class RiskBanner(QWidget):
         self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
                             if station else tr("No water level received yet."))
         self.source.setText(clause)
+
+    def show_zone(self, monitor: FloodRiskMonitor, zone_id: str) -> None:
+        """The zone's risk level now, from the station that sets it (no change while no level)."""
+        state, risk = monitor.governing_station(zone_id), monitor.zone(zone_id)
+        if state is None or risk is None:
+            return
+        height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
+        self.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
 
 
 if __name__ == "__main__":

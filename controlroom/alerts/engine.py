@@ -23,12 +23,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from controlroom.alerts import model as model
+from controlroom.alerts.inbox import AlertInbox
 from controlroom.alerts.kpis import AlertKpis, FloodMonitor
-from controlroom.alerts.model import Alert, AlertEvent, Condition, Priority
+from controlroom.alerts.model import Alert, AlertChanged, AlertEvent, Condition, Priority
 from controlroom.alerts.payload import from_payload, to_payload
 from controlroom.alerts.rules import compile_rules
 from controlroom.alerts.text import alert_title
-from controlroom.access.audit import AuditLog
 from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.access.operators import Operator, authorize
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 UTC = timezone.utc
 TICK_S = 1.0
 MAX_BATCH = 5000
+MAX_QUEUED_READINGS = 200_000  # ~2-4 s of a flat-out flood; a commune sends a few per second
+MAX_QUEUED_ACTIONS = 10_000  # device statuses, reports, shared alerts, operator actions
 HISTORY = 2000  # recent transitions kept in memory for the view
 AQI_EVERY = timedelta(seconds=60)  # re-evaluate VN_AQI at most this often (data time)
 _STOP = object()
@@ -63,16 +65,16 @@ class AlertSnapshot:
 
 class AlertEngine:
     def __init__(self, config: Config, bus: EventBus, *, feed: Any = None, storage: Any = None,
-                 console_id: str | None = None, tick_s: float = TICK_S) -> None:
+                 audit: Any = None, console_id: str | None = None, tick_s: float = TICK_S) -> None:
         self.config = config
         self.site_id = config.site.id
         self.bus = bus
         self.feed = feed
         self.storage = storage
-        self.audit = AuditLog(storage, config.site.id) if storage is not None else None
+        self.audit = audit
         self.console_id = console_id or getattr(feed, "client_id", None) or f"console-{uuid.uuid4().hex[:8]}"
         self.tick_s = tick_s
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._inbox = AlertInbox(MAX_QUEUED_READINGS, MAX_QUEUED_ACTIONS)
         self._alerts: dict[str, Alert] = {}
         self._history: deque[AlertEvent] = deque(maxlen=HISTORY)
         self._aqi_trackers: dict[str, HourlyAqiTracker] = {}
@@ -98,12 +100,14 @@ class AlertEngine:
         before the engine existed (retained status topics are delivered only once)."""
         if self._thread is not None:
             return
-        put = self._queue.put
-        for event_type in (Reading, DeviceStatus, CitizenReport, RoomAlertMessage):
-            self._unsubscribe.append(self.bus.subscribe(event_type, put, batch=lambda run: put(list(run))))  # one item
+        inbox = self._inbox
+        self._unsubscribe.append(self.bus.subscribe(Reading, lambda r: inbox.put_readings([r]),
+                                                    batch=lambda run: inbox.put_readings(list(run))))
+        for event_type in (DeviceStatus, CitizenReport, RoomAlertMessage):
+            self._unsubscribe.append(self.bus.subscribe(event_type, inbox.put, batch=lambda run: inbox.put(list(run))))
         if live is not None:
             for status in live.devices().values():
-                put(status)
+                inbox.put(status)
         self._thread = threading.Thread(target=self._run, name="alert-engine", daemon=True)
         self._thread.start()
 
@@ -112,7 +116,7 @@ class AlertEngine:
             unsubscribe()
         self._unsubscribe.clear()
         if self._thread is not None:
-            self._queue.put(_STOP)
+            self._inbox.put_control(_STOP)
             self._thread.join(timeout)
             self._thread = None
 
@@ -126,6 +130,11 @@ class AlertEngine:
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
+    @property
+    def shed_readings(self) -> int:
+        """Readings not evaluated because the engine was too far behind (still stored)."""
+        return self._inbox.shed_readings
+
     def history(self, alert_id: str | None = None) -> list[AlertEvent]:
         events = list(self._history)
         return [e for e in events if alert_id is None or e.alert_id == alert_id]
@@ -135,7 +144,7 @@ class AlertEngine:
     def acknowledge(self, alert_ids: Iterable[str], operator: "str | Operator", comment: str = "") -> None:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.acknowledge", ids, {"comment": comment})
-        self._queue.put(lambda now: [model.acknowledge(a, operator, comment, now, self.console_id) for a in self._pick(ids)])
+        self._act(lambda now: [model.acknowledge(a, operator, comment, now, self.console_id) for a in self._pick(ids)])
 
     def shelve(self, alert_ids: Iterable[str], operator: "str | Operator", reason: str, duration_s: float) -> None:
         if not reason.strip():
@@ -144,17 +153,17 @@ class AlertEngine:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.shelve", ids, {"reason": reason.strip(),
                                                                    "duration_s": duration.total_seconds()})
-        self._queue.put(lambda now: [model.shelve(a, operator, reason.strip(), duration, now, self.console_id) for a in self._pick(ids)])
+        self._act(lambda now: [model.shelve(a, operator, reason.strip(), duration, now, self.console_id) for a in self._pick(ids)])
 
     def unshelve(self, alert_ids: Iterable[str], operator: "str | Operator") -> None:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.shelve", ids, {"unshelve": True})
-        self._queue.put(lambda now: [model.unshelve(a, operator, now, self.console_id) for a in self._pick(ids)])
+        self._act(lambda now: [model.unshelve(a, operator, now, self.console_id) for a in self._pick(ids)])
 
     def set_in_service(self, alert_ids: Iterable[str], operator: "str | Operator", in_service: bool, reason: str = "") -> None:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.out_of_service", ids, {"in_service": in_service, "reason": reason})
-        self._queue.put(lambda now: [model.set_out_of_service(a, operator, reason, in_service, now, self.console_id)
+        self._act(lambda now: [model.set_out_of_service(a, operator, reason, in_service, now, self.console_id)
                                      for a in self._pick(ids)])
 
     def raise_manual(self, operator: str, text: str, priority: Priority, village: str | None = None,
@@ -175,8 +184,12 @@ class AlertEngine:
                                                 text.strip(), self.console_id))
             return [change]
 
-        self._queue.put(apply)
+        self._act(apply)
         return cond.alert_id
+
+    def _act(self, action: Callable[[datetime], list]) -> None:
+        """Queue an operator's change for the engine thread (EngineBusy if it is far behind)."""
+        self._inbox.put(action, action=True)
 
     def _authorized(self, operator: "str | Operator", action: str, ids: list[str], detail: dict) -> str:
         """The operator's name once their role allows `action` (PermissionDenied otherwise; a
@@ -200,13 +213,13 @@ class AlertEngine:
         running = True
         while running:
             try:
-                first = self._queue.get(timeout=max(0.0, next_tick - time.monotonic()))
+                first = self._inbox.get(timeout=max(0.0, next_tick - time.monotonic()))
                 batch = [first]
             except queue.Empty:
                 batch = []
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(self._inbox.get_nowait())
                 except queue.Empty:
                     break
             changes: list[tuple[Alert, AlertEvent | None, bool]] = []  # (alert, event, publish)
@@ -358,9 +371,14 @@ class AlertEngine:
                 self.flood.annunciated(event.alert_id, mono, new_episode=event.action == "raise")
         self.flood.update(mono)
         latest: dict[str, Alert] = {}
+        changed: dict[str, AlertChanged] = {}
         for alert, _, publish in changes:
-            if publish and self._alerts.get(alert.id) is alert:
+            current = self._alerts.get(alert.id)
+            changed[alert.id] = AlertChanged(current or alert, removed=current is None)
+            if publish and current is alert:
                 latest[alert.id] = alert
+        if changed:
+            self.bus.publish_batch(list(changed.values()))
         if self.feed is not None:
             for alert in latest.values():
                 payload = to_payload(alert, self.site_id)

@@ -246,6 +246,22 @@ class AlertEvent:
     console: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class AlertChanged:
+    """Bus event: an alert as it is now, after a change here or merged from another console.
+
+    The one way the map, the camera wall's alarm call-up and PTZ presets learn of alerts,
+    whether or not the broker is up. `removed` means it left the queue (settled and expired,
+    or cleared by another console)."""
+
+    alert: Alert
+    removed: bool = False
+
+    @property
+    def alert_id(self) -> str:
+        return self.alert.id
+
+
 Change = tuple[Alert, AlertEvent | None]
 
 

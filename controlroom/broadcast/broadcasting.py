@@ -1,4 +1,4 @@
-"""Assemble broadcasting for one console: audio server, service, persistence, programme."""
+"""Broadcasting as the core runs it: audio server, the service, persistence, the daily programme."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controlroom.broadcast.audio_server import AudioServer
-from controlroom.access.audit import AuditLog
 from controlroom.broadcast.service import BroadcastService
 from controlroom.broadcast.programme import ProgrammeStore
 from controlroom.broadcast.schedule import BroadcastScheduler, entry_priority
 from controlroom.broadcast.store import SCHEDULE_PREFIX, DatabaseFiredStore, make_persister
 from controlroom.config import ScheduledBroadcastConfig
 from controlroom.access.operators import SYSTEM
-from controlroom.paths import data_dir
 from controlroom.broadcast.tts import TtsUnavailable, wav_duration_s
 
 log = logging.getLogger(__name__)
@@ -22,6 +20,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Broadcasting:
+    """``core.broadcast``: the service panels drive, and the programme the editor changes."""
+
     service: BroadcastService
     audio: AudioServer
     scheduler: BroadcastScheduler
@@ -33,14 +33,14 @@ class Broadcasting:
 
 
 def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5) -> Broadcasting:
-    """Start the audio server and the broadcast service on a running ControlRoomCore."""
+    """Start the audio server, the broadcast service and the programme on a core's parts."""
     settings = core.config.broadcast
-    media_dir = media_dir or data_dir() / "broadcast-media"
+    media_dir = media_dir or core.data_dir / "broadcast-media"
     audio = AudioServer(media_dir, settings.http_bind, settings.http_port, settings.public_host)
-    audit = AuditLog(core.storage, core.site_id)
+    audit = core.access.audit
     service = BroadcastService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
                                persist=make_persister(core.storage, core.site_id),
-                               audit=audit, engine=core.engine, tick_s=tick_s)
+                               audit=audit, engine=core.engine, clock=core.clock, tick_s=tick_s)
     programme = ProgrammeStore(core.config, core.engine, core.storage, audit)
     programme.load(seeder=SYSTEM)
 

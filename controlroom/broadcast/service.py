@@ -67,7 +67,7 @@ class BroadcastService:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="broadcast-timer", daemon=True)
         self._tick_hooks: list[Callable[[datetime], None]] = []
-        bus.subscribe(SpeakerAck, self._on_ack)
+        self._unsubscribe = bus.subscribe(SpeakerAck, self._on_ack)
 
     # -- targets -------------------------------------------------------------------------
     def speakers_in(self, villages: list[str]) -> list[str]:
@@ -217,6 +217,7 @@ class BroadcastService:
         self._thread.start()
 
     def stop(self) -> None:
+        self._unsubscribe()
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2)

@@ -20,6 +20,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
+from controlroom.alerts.episodes import EpisodeMemory
+from controlroom.alerts.model import AlertChanged
 from controlroom.config import CameraConfig, Config
 from controlroom.access.operators import SYSTEM, Operator, authorize
 
@@ -174,7 +176,7 @@ class PtzService:
         self._workers: dict[str, _CameraWorker] = {}
         self._lock = threading.Lock()
         self._moving: set[str] = set()
-        self._seen_alerts: set[tuple[str, int]] = set()
+        self._alarm_episodes = EpisodeMemory()
 
     def cameras(self) -> list[CameraConfig]:
         return [c for c in self.config.cameras if c.ptz and c.onvif is not None]
@@ -246,23 +248,20 @@ class PtzService:
 
     # --- alarms -------------------------------------------------------------------------------
 
-    def on_room_alert(self, message) -> list[tuple[str, str]]:
-        """Bus callback for RoomAlertMessage: a newly active, unacknowledged alert whose source
-        a camera lists in `onvif.alarm_presets` moves that camera to the preset (once per
-        raise, so a retained re-delivery does not move it again). Returns the (camera,
-        preset) pairs it sent."""
-        state = message.state if isinstance(message.state, dict) else {}
-        if not state.get("active") or state.get("acked"):
+    def on_alert_changed(self, change: AlertChanged) -> list[tuple[str, str]]:
+        """Bus callback: a newly active, unacknowledged alert whose source a camera lists in
+        `onvif.alarm_presets` moves that camera to the preset (once per raise, so a re-delivery
+        does not move it again). Returns the (camera, preset) pairs it sent."""
+        alert = change.alert
+        if change.removed:
+            self._alarm_episodes.forget(alert.id)
             return []
-        key = (str(state.get("id") or message.alert_id), int(state.get("raise_count") or 1))
-        if key in self._seen_alerts:
+        if not alert.active or alert.acked or not self._alarm_episodes.first_time(alert):
             return []
-        self._seen_alerts.add(key)
-        source = str(state.get("source") or "")
         sent = []
         for camera in self.cameras():
             for prefix, preset in camera.onvif.alarm_presets.items():
-                if source == prefix or source.startswith(prefix.rstrip("/") + "/"):
+                if alert.source == prefix or alert.source.startswith(prefix.rstrip("/") + "/"):
                     self.goto_preset(SYSTEM, camera.id, preset)
                     sent.append((camera.id, preset))
                     break

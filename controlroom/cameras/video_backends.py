@@ -4,49 +4,29 @@ Each backend opens one stream and hands back a `FrameSource` whose `read()` bloc
 next BGR frame (numpy HxWx3 uint8) and returns None when the stream failed. Sources are used
 by exactly one reader thread each (controlroom.cameras.video_reader).
 
-Environment set here, BEFORE the first ``import cv2`` (this module must be imported before
-anything else imports cv2; controlroom.cameras.video_reader imports it first):
-- ``OPENCV_FFMPEG_IS_THREAD_SAFE=1``: without it OpenCV takes one process-wide lock around
-  every FFmpeg open, so 41 cameras open one after another and one dead camera (3 s open
-  timeout) delays every other camera's first frame (measured: the last of 41 at ~80 s).
-- ``OPENCV_FFMPEG_CAPTURE_OPTIONS="rtsp_transport;tcp|analyzeduration;500000"``: RTSP over
-  TCP (no lost UDP packets, passes NAT/firewalls), and 0.5 s of stream probing instead of
-  FFmpeg's default 5 s (~1.9 s -> ~0.6 s per open here). An operator's own value wins.
-- FFmpeg's own log is silenced (``OPENCV_FFMPEG_LOGLEVEL=-8``) and OpenCV's limited to errors:
-  FFmpeg prints the URL it fails on, credentials included, straight to stderr; our readers log
-  every failure themselves with the URL redacted.
+OpenCV's environment (thread-safe FFmpeg opens, RTSP options, quiet logs) is set by the
+package, ``controlroom.cameras``, before any module of it imports cv2.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
+import math
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if "cv2" in sys.modules and os.environ.get("OPENCV_FFMPEG_IS_THREAD_SAFE") != "1":
-    logging.getLogger(__name__).warning(
-        "cv2 was imported before controlroom.cameras.video_backends: FFmpeg opens may be serialised"
-    )
-os.environ["OPENCV_FFMPEG_IS_THREAD_SAFE"] = "1"
-os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp|analyzeduration;500000")
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+import cv2
+import numpy as np
 
-import math  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import datetime  # noqa: E402
-from typing import Literal, Protocol  # noqa: E402
-from urllib.parse import parse_qs, unquote, urlsplit  # noqa: E402
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from controlroom.i18n import tr  # noqa: E402
-from controlroom.cameras.stream_urls import SYNTHETIC_SCHEME, redact_url  # noqa: E402
-from controlroom.cameras.text_render import TextRenderer  # noqa: E402
+from controlroom.i18n import tr
+from controlroom.cameras.stream_urls import SYNTHETIC_SCHEME, redact_url
+from controlroom.cameras.text_render import TextRenderer
 
 log = logging.getLogger(__name__)
 

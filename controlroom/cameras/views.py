@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from controlroom.alerts.model import Alert
 from controlroom.config import CameraConfig, Config
 
 log = logging.getLogger(__name__)
@@ -278,25 +279,22 @@ def nearest_cameras(cameras: Iterable[CameraConfig], lat: float, lon: float, rad
     return [cid for d, cid in ranked if d <= radius_m][:limit]
 
 
-def cameras_for_alert(config: Config, alert: dict[str, Any], radius_m: float = 800.0, limit: int = 4) -> list[str]:
+def cameras_for_alert(config: Config, alert: Alert, radius_m: float = 800.0, limit: int = 4) -> list[str]:
     """Camera ids that show an alert's place, nearest first (may be empty).
 
-    `alert` is the shared alert payload (controlroom.alerts.payload.to_payload): a ``camera/<id>``
-    source names the camera; a sensor or device source, or ``detail.lat/lon`` (citizen
-    reports), gives a position; else the alert's village gives its cameras."""
+    A ``camera/<id>`` source (or cameras named in its detail) names the camera; a sensor or
+    device source, or ``detail.lat/lon`` (citizen reports), gives a position; else the
+    alert's village gives its cameras."""
     cameras = {c.id: c for c in config.cameras}
-    source = str(alert.get("source") or "")
-    detail = alert.get("detail") if isinstance(alert.get("detail"), dict) else {}
+    source, detail = alert.source, alert.detail
     named = [c for c in ([detail.get("camera_id")] + list(detail.get("cameras") or [])) if isinstance(c, str) and c in cameras]
     if source.startswith("camera/") and source.split("/")[1] in cameras:
         named.insert(0, source.split("/")[1])
     if named:
         return list(dict.fromkeys(named))[:limit]
     position = None
-    for place in (alert, detail):  # the payload's lat/lon, or the detail's (citizen reports)
-        if isinstance(place.get("lat"), (int, float)) and isinstance(place.get("lon"), (int, float)):
-            position = (float(place["lat"]), float(place["lon"]))
-            break
+    if isinstance(detail.get("lat"), (int, float)) and isinstance(detail.get("lon"), (int, float)):
+        position = (float(detail["lat"]), float(detail["lon"]))
     if position is None and source.startswith(("sensor/", "device/")):
         sensor = config.sensor(source.split("/")[1]) or next(
             (s for s in config.sensors if s.status_device_id == source.split("/")[1]), None)
@@ -306,7 +304,7 @@ def cameras_for_alert(config: Config, alert: dict[str, Any], radius_m: float = 8
         found = nearest_cameras(cameras.values(), position[0], position[1], radius_m, limit)
         if found:
             return found
-    village = alert.get("village")
+    village = alert.village
     if village:
         in_village = [c for c in config.cameras if c.village == village]
         in_village.sort(key=lambda c: {"flood": 0, "gate": 1}.get(c.group, 2))

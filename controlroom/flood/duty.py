@@ -1,39 +1,38 @@
-"""Assemble the flood duty for one console: risk monitor, bulletins, duty log, damage report."""
+"""The flood duty as the core runs it: risk monitor, repeating bulletins, duty log, damage report."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controlroom.access.audit import AuditLog
 from controlroom.flood.bulletins import BulletinService
+from controlroom.flood.damage_report import DamageReports
+from controlroom.flood.duty_log import DutyLog
 from controlroom.flood.monitor import FloodRiskMonitor
 
 
 @dataclass
 class FloodDuty:
+    """``core.flood``: what the flood-duty panel, flood mode and the map bind to."""
+
     monitor: FloodRiskMonitor
     bulletins: BulletinService
-    duty_log: object | None = None
-    damage: object | None = None
+    duty_log: DutyLog
+    damage: DamageReports
+
+    def stop(self) -> None:
+        """Bulletin repeats ride the broadcast timer, which stops with broadcasting."""
+        self.duty_log.close()
+        self.monitor.close()
 
 
-def start_flood_duty(core, broadcasting, clock=None) -> FloodDuty:
-    """Wire the flood duty onto a running core and its Broadcasting (repeats ride its timer)."""
-    audit = AuditLog(core.storage, core.site_id)
-    monitor = FloodRiskMonitor(core.config, core.bus, core.feed)
-    kwargs = {"clock": clock} if clock else {}
-    bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit, **kwargs)
+def start_flood_duty(core, broadcasting) -> FloodDuty:
+    """Wire the flood duty onto a core and its Broadcasting; active bulletins resume repeating."""
+    audit = core.access.audit
+    monitor = FloodRiskMonitor(core.config, core.bus, core.live, core.feed)
+    bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit,
+                                clock=core.clock)
     bulletins.load()
     broadcasting.service.add_tick_hook(bulletins.tick)
-    duty = FloodDuty(monitor, bulletins)
-    try:
-        from controlroom.flood.duty_log import DutyLog
-        duty.duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
-    except ImportError:  # built in the same change; absent only mid-way
-        pass
-    try:
-        from controlroom.flood.damage_report import DamageReports
-        duty.damage = DamageReports(core.config, core.engine, core.storage, audit)
-    except ImportError:
-        pass
-    return duty
+    duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
+    damage = DamageReports(core.config, core.engine, core.storage, audit)
+    return FloodDuty(monitor, bulletins, duty_log, damage)

@@ -65,21 +65,32 @@ def _ts(value) -> datetime:
 
 
 class DutyLog:
+    """The shift log; automatic entries come from the bus (outages, risk levels, alerts).
+
+    Bus callbacks only queue a write on the storage writer: the open shift is looked up
+    inside that write, never on the publishing thread."""
+
     def __init__(self, config, engine: Engine, storage, bus=None, audit=None) -> None:
+        from controlroom.alerts.model import AlertChanged
+        from controlroom.flood.monitor import RiskLevelChanged
+
         self.config = config
         self._engine = engine
         self._storage = storage
         self._site = config.site.id
-        self._alerts_seen: dict[str, tuple[int, bool]] = {}
+        self._alerts_seen: dict[str, tuple[int, bool]] = {}  # alerts in the queue: (raise count, acked)
         self._link_up: dict[str, bool] = {}
+        self._unsubscribe = []
         if bus is not None:
-            bus.subscribe(DeviceStatus, self._on_device)
-            bus.subscribe(ConnectionState, self._on_link)
-            try:
-                from controlroom.flood.monitor import RiskLevelChanged
-                bus.subscribe(RiskLevelChanged, self._on_risk)
-            except ImportError:
-                pass
+            self._unsubscribe = [bus.subscribe(DeviceStatus, self._on_device),
+                                 bus.subscribe(ConnectionState, self._on_link),
+                                 bus.subscribe(RiskLevelChanged, self._on_risk),
+                                 bus.subscribe(AlertChanged, self._on_alert)]
+
+    def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     # -- writing --------------------------------------------------------------------------
     def _append(self, actor: str, action: str, target: str, detail: dict):
@@ -103,9 +114,16 @@ class DutyLog:
         return self._append(operator.username, NOTE, shift.id if shift else "", {"text": text})
 
     def event(self, kind: str, text: str, **detail):
-        """Append an automatic entry (alert, acknowledgement, level change, outage)."""
-        shift = self.current_shift()
-        return self._append("system", EVENT, shift.id if shift else "", {"kind": kind, "text": text, **detail})
+        """Append an automatic entry (alert, acknowledgement, level change, outage) to the
+        shift open when the writer gets to it; never reads the database on the caller's thread."""
+        ts = datetime.now(timezone.utc)
+        entry = {"kind": kind, "text": text, **detail}
+
+        def write(conn):
+            shift = _open_shift(self._shifts(conn))
+            append_entry(conn, self._site, ts, "system", EVENT, shift.id if shift else "", entry)
+
+        return self._storage.execute(write)
 
     def handover(self, outgoing: Operator, incoming: Operator, note: str = "") -> str:
         """Close the open shift with both officers' sign-off and open the incoming one's shift.
@@ -150,27 +168,33 @@ class DutyLog:
                                     old=change.old_level, new=change.new_level, basis=change.basis),
                    sensor=change.sensor_id, level=change.new_level)
 
-    def on_alerts(self, snapshot) -> None:
-        """AlertEngine listener: log new alerts and acknowledgements (engine thread)."""
+    def _on_alert(self, change) -> None:
+        """AlertChanged (engine thread): log new alerts and acknowledgements."""
         from controlroom.alerts.text import alert_title
-        for alert in snapshot.alerts:
-            seen = self._alerts_seen.get(alert.id)
-            if seen is None or alert.raise_count > seen[0]:
-                if alert.active:
-                    self.event("alert", tr("Alert: {title}", title=alert_title(alert)), alert=alert.id)
-            if alert.acked and (seen is None or not seen[1]) and alert.acked_by:
-                self.event("ack", tr("{who} acknowledged: {title}", who=alert.acked_by, title=alert_title(alert)),
-                           alert=alert.id)
-            self._alerts_seen[alert.id] = (alert.raise_count, alert.acked)
+
+        alert = change.alert
+        if change.removed:
+            self._alerts_seen.pop(alert.id, None)
+            return
+        seen = self._alerts_seen.get(alert.id)
+        if (seen is None or alert.raise_count > seen[0]) and alert.active:
+            self.event("alert", tr("Alert: {title}", title=alert_title(alert)), alert=alert.id)
+        if alert.acked and (seen is None or not seen[1]) and alert.acked_by:
+            self.event("ack", tr("{who} acknowledged: {title}", who=alert.acked_by, title=alert_title(alert)),
+                       alert=alert.id)
+        self._alerts_seen[alert.id] = (alert.raise_count, alert.acked)
 
     # -- reading --------------------------------------------------------------------------
     def shifts(self) -> list[Shift]:
         with self._engine.connect() as conn:
-            rows = conn.execute(select(audit_log.c.seq, audit_log.c.ts, audit_log.c.action, audit_log.c.target,
-                                       audit_log.c.detail)
-                                .where((audit_log.c.site_id == self._site)
-                                       & audit_log.c.action.in_([SHIFT_START, HANDOVER]))
-                                .order_by(audit_log.c.seq)).all()
+            return self._shifts(conn)
+
+    def _shifts(self, conn) -> list[Shift]:
+        rows = conn.execute(select(audit_log.c.seq, audit_log.c.ts, audit_log.c.action, audit_log.c.target,
+                                   audit_log.c.detail)
+                            .where((audit_log.c.site_id == self._site)
+                                   & audit_log.c.action.in_([SHIFT_START, HANDOVER]))
+                            .order_by(audit_log.c.seq)).all()
         shifts: dict[str, Shift] = {}
         for row in rows:
             detail = row.detail or {}
@@ -184,8 +208,7 @@ class DutyLog:
         return list(shifts.values())
 
     def current_shift(self) -> Shift | None:
-        open_ = [s for s in self.shifts() if not s.signed_off]
-        return open_[-1] if open_ else None
+        return _open_shift(self.shifts())
 
     def entries(self, shift: Shift) -> list[DutyEntry]:
         """Every audit row from the shift's start to its handover (or now)."""
@@ -210,6 +233,11 @@ class DutyLog:
         if through != handover["through_hash"]:
             return False, tr("The signed-off entries were changed after the handover.")
         return True, ""
+
+
+def _open_shift(shifts: list[Shift]) -> Shift | None:
+    open_ = [s for s in shifts if not s.signed_off]
+    return open_[-1] if open_ else None
 
 
 def entry_text(entry: DutyEntry) -> str:

@@ -1,7 +1,8 @@
 """Live flood risk per river station: readings and forecasts in, level changes out on the bus.
 
-Runs on the publisher's thread (MQTT network thread for readings); keeps only the latest
-height, a bounded recent window for the trend and the latest forecast per station. A change
+Runs on the publisher's thread (MQTT network thread for readings); the latest height comes
+from the core's LiveState (the one holder of latest values), the monitor keeps a bounded
+recent window for the trend and the latest forecast per station. A change
 of a station's risk level is published as ``RiskLevelChanged`` (the duty log, the flood panel
 and the map listen). Forecasts arrive over MQTT on ``<site>/flood/forecast/<sensor_id>``
 (``{"level": 4.9, "ts": …, "source": "…"}``) or from the officer through ``set_forecast``.
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.domain import Reading
+from controlroom.live_state import LiveState
 from controlroom.flood.risk import StationRisk, station_risk, village_levels, zone_risk
 from controlroom.sensors.water_level import RecentWindow, exceeded_level
 
@@ -52,19 +54,26 @@ class StationState:
 
 
 class FloodRiskMonitor:
-    def __init__(self, config: Config, bus: EventBus, feed=None, trend_window_s: float = 3600.0) -> None:
+    def __init__(self, config: Config, bus: EventBus, live: LiveState, feed=None, trend_window_s: float = 3600.0) -> None:
         self.config = config
         self._bus = bus
+        self._live = live
         self._lock = threading.Lock()
         self._stations = {s.id: s for s in config.sensors if s.kind == "water_level" and s.alarm_levels}
         self._windows = {sid: RecentWindow(trend_window_s, max_points=2000) for sid in self._stations}
-        self._latest: dict[str, tuple[datetime, float]] = {}
         self._forecast: dict[str, tuple[float, datetime, str]] = {}
         self._risk: dict[str, StationRisk] = {}
         self.rejected_forecasts = 0
-        bus.subscribe(Reading, self._on_reading)
+        self._unsubscribe = bus.subscribe(Reading, self._on_reading)
         if feed is not None:
             feed.subscribe_extra(FORECAST_TOPIC, self._on_forecast_message)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    def _latest(self, sensor_id: str) -> tuple[datetime, float] | None:
+        reading = self._live.reading(f"sensor/{sensor_id}/level")
+        return None if reading is None else (reading.ts, reading.value)
 
     # -- inputs ---------------------------------------------------------------------------
     def _on_reading(self, reading: Reading) -> None:
@@ -72,9 +81,6 @@ class FloodRiskMonitor:
             return
         with self._lock:
             self._windows[reading.sensor_id].add(reading.ts.timestamp(), reading.value)
-            latest = self._latest.get(reading.sensor_id)
-            if latest is None or reading.ts >= latest[0]:
-                self._latest[reading.sensor_id] = (reading.ts, reading.value)
         self._recompute(reading.sensor_id, reading.ts)
 
     def set_forecast(self, sensor_id: str, level_m: float | None, source: str = "officer",
@@ -103,8 +109,8 @@ class FloodRiskMonitor:
     # -- state ----------------------------------------------------------------------------
     def _recompute(self, sensor_id: str, ts: datetime) -> None:
         sensor = self._stations[sensor_id]
+        measured = self._latest(sensor_id)
         with self._lock:
-            measured = self._latest.get(sensor_id)
             forecast = self._forecast.get(sensor_id)
             risk = station_risk(sensor_id, sensor.alarm_levels, self.config.flood.risk_boundaries,
                                 measured[1] if measured else None,
@@ -121,8 +127,8 @@ class FloodRiskMonitor:
 
     def station(self, sensor_id: str) -> StationState:
         sensor = self._stations[sensor_id]
+        latest = self._latest(sensor_id)
         with self._lock:
-            latest = self._latest.get(sensor_id)
             trend = self._windows[sensor_id].trend_cm_per_h()
             risk = self._risk.get(sensor_id) or station_risk(sensor_id, sensor.alarm_levels,
                                                               self.config.flood.risk_boundaries, None)

@@ -4,7 +4,9 @@ Pure (no Qt, no I/O): the map widget sends these dicts to the page's JS layer, w
 markers by their stable ``id`` (``camera/<id>``, ``sensor/<id>``, ``speaker/<id>``,
 ``alert/<id>``, ``report/<id>``, the PyDM-style addresses used everywhere else).
 ``MapModel.apply_*`` return the marker dict only when what the operator sees changed, so a
-stream of equal readings sends nothing to the page.
+stream of equal readings sends nothing to the page. Sensor values are read from the core's
+LiveState (the model keeps no copy); alerts arrive as typed ``Alert`` objects from the core's
+one alert path (``AlertChanged``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from controlroom.config import Config, SensorConfig
-from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
+from controlroom.alerts.model import Alert, AlertState
+from controlroom.alerts.text import alert_title
+from controlroom.domain import CitizenReport, DeviceStatus, Reading, SpeakerStatus
+from controlroom.live_state import LiveState
 from controlroom.i18n import tr
 
 Marker = dict[str, Any]
@@ -146,12 +151,12 @@ class _Place:
 class MapModel:
     """Current map state of one site; GUI-thread owned (fed by the Qt bridge's signals)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, live: LiveState) -> None:
         self.config = config
+        self._live = live
         self._markers: dict[str, Marker] = {}
         self._online: dict[str, bool] = {}  # device id -> online
         self._speaker_state: dict[str, str] = {}
-        self._values: dict[str, dict[str, float]] = {s.id: {} for s in config.sensors}
         self._sensor_by_device = {s.status_device_id: s for s in config.sensors}
         self._cameras = {c.id: c for c in config.cameras}
         self._speakers = {s.id: s for s in config.speakers}
@@ -247,62 +252,47 @@ class MapModel:
             self._online[status.speaker_id] = True
         return self._changed(self._speaker_marker(status.speaker_id))
 
-    def apply_readings(self, readings: list[Reading]) -> list[Marker]:
-        """A batch of readings: at most one marker per sensor that changed."""
-        touched: set[str] = set()
-        for reading in readings:
-            values = self._values.get(reading.sensor_id)
-            if values is not None:
-                values[reading.metric] = reading.value
-                touched.add(reading.sensor_id)
+    def apply_changed(self, latest: dict[str, Reading]) -> list[Marker]:
+        """The bridge's changed addresses: at most one marker per sensor that changed."""
         changed = []
-        for sensor_id in touched:
+        for sensor_id in {address.split("/", 2)[1] for address in latest if address.startswith("sensor/")}:
             sensor = self.config.sensor(sensor_id)
             if sensor is not None and (m := self._changed(self._sensor_marker(sensor))) is not None:
                 changed.append(m)
         return changed
 
-    def apply_alert(self, message: RoomAlertMessage) -> tuple[Marker | None, str | None]:
-        """(marker to add or update, marker id to remove) for a shared alert state."""
-        marker_id = f"alert/{message.alert_id}"
-        state = message.state if isinstance(message.state, dict) else {}
-        status = str(state.get("state") or state.get("status") or "active").lower()
+    def apply_alert(self, alert: Alert, removed: bool = False) -> tuple[Marker | None, str | None]:
+        """(marker to add or update, marker id to remove) for an alert as it is now."""
+        marker_id = f"alert/{alert.id}"
         # normal (cleared), shelved and out-of-service alerts leave the map (ISA-18.2 states)
-        if status in _ALERT_GONE or state.get("active") is False and state.get("acked") is True:
+        if removed or alert.state in _ALERT_GONE:
             return None, marker_id if self._markers.pop(marker_id, None) is not None else None
-        place = self._alert_place(state)
+        place = self._alert_place(alert)
         if place is None:
             return None, None
-        priority = _int_or(state.get("priority", state.get("severity")), 1)
-        priority = max(0, min(3, priority))
-        detail = state.get("detail") if isinstance(state.get("detail"), dict) else {}
-        title = str(state.get("title") or detail.get("name") or state.get("source") or message.alert_id)
-        if state.get("kind"):
-            title = f"{title} ({state['kind']})"
+        priority = max(0, min(3, int(alert.priority) - 1))  # 0-3, low..critical (the payload's scale)
         marker = {
             "id": marker_id,
             "layer": "alerts",
             "lat": place[0],
             "lon": place[1],
-            "state": status,
+            "state": alert.state.value,
             "color": ALERT_COLOURS[priority],
             "pulse": priority,
-            "tip": [tr("Alert: {title}", title=title), tr("Priority {p}", p=priority), _alert_status_label(status)],
+            "tip": [tr("Alert: {title}", title=alert_title(alert)), tr("Priority {p}", p=priority),
+                    _alert_status_label(alert.state)],
         }
         return self._changed(marker), None
 
-    def _alert_place(self, state: dict) -> tuple[float, float] | None:
-        lat, lon = state.get("lat"), state.get("lon")
+    def _alert_place(self, alert: Alert) -> tuple[float, float] | None:
+        lat, lon = alert.detail.get("lat"), alert.detail.get("lon")
         if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
             return float(lat), float(lon)
-        for key in ("address", "source", "sensor_id", "device_id", "camera_id", "speaker_id", "village"):
-            value = state.get(key)
-            if isinstance(value, str) and value:
-                parts = value.split("/")
-                place = self.place_of(f"{parts[0]}/{parts[1]}" if len(parts) >= 2 else value)
-                if place is not None:
-                    return place
-        return None
+        parts = alert.source.split("/")
+        place = self.place_of(f"{parts[0]}/{parts[1]}" if len(parts) >= 2 else alert.source)
+        if place is None and alert.village:
+            place = self.place_of(alert.village)
+        return place
 
     def apply_report(self, report: CitizenReport) -> tuple[Marker | None, str | None]:
         """A citizen report with a position: (marker, oldest report id dropped if over the cap)."""
@@ -342,8 +332,12 @@ class MapModel:
             "tip": [tr("Camera: {name}", name=camera.name), state_label(state), tr("Click to open in the video wall")],
         }
 
+    def _values(self, sensor: SensorConfig) -> dict[str, float]:
+        readings = ((m, self._live.reading(f"sensor/{sensor.id}/{m}")) for m in sensor.metrics)
+        return {m: r.value for m, r in readings if r is not None}
+
     def _sensor_marker(self, sensor: SensorConfig) -> Marker:
-        values = self._values.get(sensor.id, {})
+        values = self._values(sensor)
         if self._online.get(sensor.status_device_id) is False:
             state, colour = "offline", GREY
         else:
@@ -381,20 +375,12 @@ class MapModel:
         }
 
 
-def _int_or(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
+_ALERT_GONE = (AlertState.NORMAL, AlertState.SHELVED, AlertState.OUT_OF_SERVICE)
 
 
-_ALERT_GONE = ("normal", "cleared", "resolved", "closed", "deleted", "shelved", "out_of_service")
-
-
-def _alert_status_label(status: str) -> str:
+def _alert_status_label(state: AlertState) -> str:
     return {
-        "active": tr("alert active"),
-        "unacknowledged": tr("alert not yet acknowledged"),
-        "returned_unacknowledged": tr("back to normal, not yet acknowledged"),
-        "acknowledged": tr("alert acknowledged"),
-    }.get(status, status)
+        AlertState.UNACKNOWLEDGED: tr("alert not yet acknowledged"),
+        AlertState.RETURNED_UNACKNOWLEDGED: tr("back to normal, not yet acknowledged"),
+        AlertState.ACKNOWLEDGED: tr("alert acknowledged"),
+    }.get(state, state.value)

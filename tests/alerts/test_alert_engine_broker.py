@@ -15,9 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
-from controlroom.alerts.engine import AlertEngine
 from controlroom.alerts.model import AlertState, Priority
-from controlroom.core import ControlRoomCore
 from controlroom.access.audit import verify_chain
 from controlroom.storage.models import alert_events, alerts, audit_log
 
@@ -35,22 +33,16 @@ def wait_until(predicate, timeout: float = TIMEOUT, what: str = "condition"):
 
 
 class Console:
-    """One ControlRoomCore with its own AlertEngine, client id and SQLite file."""
+    """One ControlRoomCore (its alert engine is ``core.alerts``) with its client id and SQLite file."""
 
-    def __init__(self, config, broker, tmp_path, name: str, db_url: str | None = None):
-        self.core = ControlRoomCore(config, db_url=db_url or f"sqlite:///{tmp_path / (name + '.sqlite3')}",
-                                    broker_host=broker.host, broker_port=broker.port, client_id=f"console-{name}")
-        self.engine = AlertEngine(config, self.core.bus, feed=self.core.feed, storage=self.core.storage)
-        self.core.start()
-        self.engine.start()
+    def __init__(self, make_core, config, broker, tmp_path, name: str, db_url: str | None = None):
+        self.core = make_core(config, broker=broker, db_url=db_url or f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+                              client_id=f"console-{name}")
+        self.engine = self.core.alerts
         wait_until(lambda: self.core.feed.connected, what=f"{name} connected")
 
     def alert(self, alert_id: str):
         return self.engine.snapshot().get(alert_id)
-
-    def stop(self):
-        self.engine.stop()
-        self.core.stop()
 
 
 @pytest.fixture
@@ -64,17 +56,11 @@ def publisher(mqtt_broker):
 
 
 @pytest.fixture
-def consoles(site_config, mqtt_broker, tmp_path, data_dir):
-    made: list[Console] = []
-
+def consoles(site_config, mqtt_broker, tmp_path, make_core):
     def make(name: str, db_url: str | None = None) -> Console:
-        console = Console(site_config, mqtt_broker, tmp_path, name, db_url)
-        made.append(console)
-        return console
+        return Console(make_core, site_config, mqtt_broker, tmp_path, name, db_url)
 
-    yield make
-    for console in made:
-        console.stop()
+    return make
 
 
 def send(client, sensor: str, value: float, ts: float | None = None):

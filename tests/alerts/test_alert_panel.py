@@ -6,34 +6,25 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from controlroom.alerts.engine import AlertEngine
 from controlroom.alerts.model import AlertState
-from controlroom.bus import EventBus
 from controlroom.domain import CitizenReport, Reading
 from controlroom.ui.shell.context import AppContext
 
 
-class _Core:
-    """Only the bus: the panel talks to the engine, the engine to the bus (no broker needed here)."""
-
-    def __init__(self) -> None:
-        self.bus = EventBus()
-
-
 @pytest.fixture
-def panel_and_engine(qtbot, site_config, data_dir):
+def panel_and_engine(qtbot, site_config, make_core):
+    """The queue on a real core (no broker needed: readings go on the core's bus, as the feed's do)."""
     from controlroom.ui.alerts.panel import AlertPanel
+    from controlroom.ui.shell.bridge import CoreBridge
 
-    core = _Core()
-    engine = AlertEngine(site_config, core.bus, console_id="test")
-    engine.start()
-    context = AppContext(config=site_config, core=core, bridge=None)
-    context.services["operator_name"] = "Nguyễn Văn An"
-    panel = AlertPanel(context, engine, sound=False)
+    core = make_core(site_config)
+    bridge = CoreBridge(core.bus, core.live)
+    context = AppContext(config=site_config, core=core, bridge=bridge)
+    panel = AlertPanel(context, core.alerts, sound=False)
     qtbot.addWidget(panel)
     panel.resize(1400, 600)
-    yield panel, engine, core.bus
-    engine.stop()
+    yield panel, core.alerts, core.bus
+    bridge.close()
 
 
 def _report(i: int, village_lat: float = 16.5) -> CitizenReport:

@@ -14,20 +14,19 @@ from pathlib import Path
 import pytest
 
 from controlroom.alerts.model import Priority
-from controlroom.core import ControlRoomCore
 from controlroom.sim.simulator import Simulator
 from controlroom.ui.shell.context import AppContext
 
 
 @pytest.mark.slow
-def test_simulated_flood_gives_a_short_grouped_queue_with_the_worst_on_top(qtbot, demo_config, mqtt_broker, tmp_path, data_dir):
-    from controlroom.ui.alerts.panel import AlertPanel, ensure_alert_engine
+def test_simulated_flood_gives_a_short_grouped_queue_with_the_worst_on_top(qtbot, demo_config, mqtt_broker, make_core):
+    from controlroom.ui.alerts.panel import AlertPanel
+    from controlroom.ui.shell.bridge import CoreBridge
 
-    core = ControlRoomCore(demo_config, db_url=f"sqlite:///{tmp_path / 'c.sqlite3'}", broker_host=mqtt_broker.host,
-                           broker_port=mqtt_broker.port, client_id="flood-console")
-    core.start()
-    context = AppContext(config=demo_config, core=core, bridge=None)
-    engine = ensure_alert_engine(context)
+    core = make_core(demo_config, broker=mqtt_broker, client_id="flood-console")
+    bridge = CoreBridge(core.bus, core.live)
+    context = AppContext(config=demo_config, core=core, bridge=bridge)
+    engine = core.alerts
     simulator = Simulator(demo_config, mqtt_broker.host, mqtt_broker.port, seed=3, time_scale=600, timestamps="wall")
     try:
         panel = AlertPanel(context, engine, sound=False)
@@ -50,4 +49,4 @@ def test_simulated_flood_gives_a_short_grouped_queue_with_the_worst_on_top(qtbot
     finally:
         simulator.stop()
         context.shutdown()
-        core.stop()
+        bridge.close()

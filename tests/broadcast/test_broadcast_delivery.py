@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from controlroom.broadcast.jobs import DeliveryState, Priority
-from controlroom.broadcast.broadcasting import start_broadcasting
 from controlroom.config import ScheduledBroadcastConfig
-from controlroom.core import ControlRoomCore
 from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.sim.simulator import Simulator
 from controlroom.storage.models import broadcasts
@@ -76,22 +74,20 @@ def site(demo_config, mqtt_broker, tmp_path, data_dir):
     return demo_config.model_copy(update={"broadcast": broadcast, "mqtt": mqtt_cfg})
 
 
-def start_console(config, broker, db_url, tmp_path):
-    core = ControlRoomCore(config, db_url=db_url, broker_host=broker.host, broker_port=broker.port,
-                           client_id=f"console-{uuid.uuid4().hex[:6]}")
-    core.start()
-    wait_until(lambda: core.feed.connected)
-    return core, start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.1)
+def start_console(make_core, config, broker, db_url):
+    """A console's core; its broadcasting (``core.broadcast``) runs with it."""
+    core = make_core(config, broker=broker, db_url=db_url)
+    return core, core.broadcast
 
 
-def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_broker, tmp_path):
+def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_broker, tmp_path, make_core):
     offline = next(s.id for s in site.speakers if s.village == "phuoc_yen")
     simulator = Simulator(site, mqtt_broker.host, mqtt_broker.port, seed=1, speaker_speed=20.0, device_outages=False,
                           reports=False, speaker_offline_ids={offline}, speaker_fault_ids=set())
     simulator.start()
     assert simulator.wait_connected(10)
     spy = CommandSpy(mqtt_broker.host, mqtt_broker.port, site.topic_prefix)
-    core, broadcasting = start_console(site, mqtt_broker, f"sqlite:///{tmp_path}/a.db", tmp_path)
+    core, broadcasting = start_console(make_core, site, mqtt_broker, f"sqlite:///{tmp_path}/a.db")
     try:
         service = broadcasting.service
         wait_until(lambda: len(service.speaker_statuses()) == len(site.speakers))
@@ -108,7 +104,6 @@ def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_bro
         wait_until(lambda: spy.speakers() == set(targets), timeout=5)
     finally:
         spy.close()
-        broadcasting.stop()
         core.stop()
         simulator.stop()
     with core.engine.connect() as conn:
@@ -116,12 +111,12 @@ def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_bro
     assert row["state"] == "finished" and row["detail"]["played"] == len(targets) - 1
 
 
-def test_emergency_preempts_a_routine_broadcast_on_the_same_speakers(site, mqtt_broker, tmp_path):
+def test_emergency_preempts_a_routine_broadcast_on_the_same_speakers(site, mqtt_broker, tmp_path, make_core):
     simulator = Simulator(site, mqtt_broker.host, mqtt_broker.port, seed=2, speaker_speed=2.0, device_outages=False,
                           reports=False, speaker_offline_ids=set(), speaker_fault_ids=set())
     simulator.start()
     assert simulator.wait_connected(10)
-    core, broadcasting = start_console(site, mqtt_broker, f"sqlite:///{tmp_path}/b.db", tmp_path)
+    core, broadcasting = start_console(make_core, site, mqtt_broker, f"sqlite:///{tmp_path}/b.db")
     try:
         service = broadcasting.service
         wait_until(lambda: len(service.speaker_statuses()) == len(site.speakers))
@@ -138,26 +133,24 @@ def test_emergency_preempts_a_routine_broadcast_on_the_same_speakers(site, mqtt_
         assert all(emergency.id in d.detail for d in routine_deliveries)
         assert set(service.retry(routine.id, DUTY_OFFICER)) == set(targets)  # one click sends it again
     finally:
-        broadcasting.stop()
         core.stop()
         simulator.stop()
 
 
-def test_schedule_fires_once_and_not_again_after_a_restart(site, mqtt_broker, tmp_path):
+def test_schedule_fires_once_and_not_again_after_a_restart(site, mqtt_broker, tmp_path, make_core):
     now_local = datetime.now(timezone.utc).astimezone(site.site.tz)
     entry = ScheduledBroadcastConfig(id="bulletin", title="Bản tin thử", time=now_local.strftime("%H:%M"),
                                      zone="low_lying", text="Bản tin thử nghiệm")
     site = site.model_copy(update={"broadcast": site.broadcast.model_copy(update={"schedule": [entry]})})
     db_url = f"sqlite:///{tmp_path}/c.db"
-    core, broadcasting = start_console(site, mqtt_broker, db_url, tmp_path)
+    core, broadcasting = start_console(make_core, site, mqtt_broker, db_url)
     try:
         wait_until(lambda: any(j.id.startswith("sched:bulletin@") for j in broadcasting.service.jobs()))
         time.sleep(0.5)  # more ticks inside the same minute
         assert len(broadcasting.service.jobs()) == 1
     finally:
-        broadcasting.stop()
         core.stop()
-    core, broadcasting = start_console(site, mqtt_broker, db_url, tmp_path)
+    core, broadcasting = start_console(make_core, site, mqtt_broker, db_url)
     try:
         time.sleep(1.0)  # ten ticks of the restarted timer
         assert broadcasting.service.jobs() == []
@@ -165,12 +158,11 @@ def test_schedule_fires_once_and_not_again_after_a_restart(site, mqtt_broker, tm
             fired = conn.execute(select(broadcasts.c.id)).scalars().all()
         assert len(fired) == 1 and fired[0].startswith("sched:bulletin@")
     finally:
-        broadcasting.stop()
         core.stop()
 
 
-def test_roles_are_enforced_by_the_service_itself(site, mqtt_broker, tmp_path):
-    core, broadcasting = start_console(site, mqtt_broker, f"sqlite:///{tmp_path}/d.db", tmp_path)
+def test_roles_are_enforced_by_the_service_itself(site, mqtt_broker, tmp_path, make_core):
+    core, broadcasting = start_console(make_core, site, mqtt_broker, f"sqlite:///{tmp_path}/d.db")
     try:
         service = broadcasting.service
         clip = silence_wav(tmp_path / "x.wav", 1.0)
@@ -192,5 +184,4 @@ def test_roles_are_enforced_by_the_service_itself(site, mqtt_broker, tmp_path):
         assert ("vanhanh", "broadcast.start") in actions
         assert verify_chain(core.engine).ok
     finally:
-        broadcasting.stop()
         core.stop()

@@ -7,8 +7,6 @@ import uuid
 import pytest
 
 from controlroom.broadcast.jobs import DeliveryState, Priority
-from controlroom.broadcast.broadcasting import start_broadcasting
-from controlroom.core import ControlRoomCore
 from controlroom.access.operators import Operator, Role
 from controlroom.sim.simulator import Simulator
 from controlroom.ui.shell.bridge import CoreBridge
@@ -16,7 +14,7 @@ from controlroom.ui.broadcast.panel import BroadcastPanel
 
 
 @pytest.fixture
-def console(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
+def console(demo_config, mqtt_broker, make_core, qtbot):
     broadcast = demo_config.broadcast.model_copy(update={"start_timeout_s": 3.0, "finish_margin_s": 5.0, "schedule": []})
     mqtt_cfg = demo_config.mqtt.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:8]}"})
     config = demo_config.model_copy(update={"broadcast": broadcast, "mqtt": mqtt_cfg})
@@ -24,13 +22,11 @@ def console(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
     simulator = Simulator(config, mqtt_broker.host, mqtt_broker.port, seed=3, speaker_speed=20.0, device_outages=False,
                           reports=False, speaker_offline_ids=set(offline), speaker_fault_ids=set())
     simulator.start()
-    core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path}/p.db", broker_host=mqtt_broker.host,
-                           broker_port=mqtt_broker.port, client_id=f"console-{uuid.uuid4().hex[:6]}")
-    core.start()
-    broadcasting = start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.1)
-    bridge = CoreBridge(core.bus)
-    panel = BroadcastPanel(broadcasting.service, Operator("trucban", "Trực ban", Role.DUTY_OFFICER),
-                           programme=broadcasting.programme)
+    core = make_core(config, broker=mqtt_broker)
+    broadcasting = core.broadcast
+    bridge = CoreBridge(core.bus, core.live)
+    officer = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
+    panel = BroadcastPanel(broadcasting.service, lambda: officer, programme=broadcasting.programme)
     bridge.speaker_status.connect(panel.apply_speaker_status)
     bridge.other_event.connect(panel.apply_event)
     qtbot.addWidget(panel)
@@ -38,8 +34,6 @@ def console(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
     panel.show()
     yield panel, config, offline[0]
     bridge.close()
-    broadcasting.stop()
-    core.stop()
     simulator.stop()
 
 

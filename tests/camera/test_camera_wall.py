@@ -3,6 +3,8 @@ drop, saved views restored at start, tours, snapshots and replay from the wall, 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import cv2
 import pytest
 from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt
@@ -10,7 +12,7 @@ from PyQt6.QtGui import QDropEvent
 
 from controlroom.cameras.health import StreamState
 from controlroom.cameras.views import Tour, ViewStore, WallView
-from controlroom.domain import RoomAlertMessage
+from controlroom.alerts.model import Alert, AlertChanged, Priority
 from controlroom.cameras.stream_urls import with_demo_streams
 from controlroom.ui.cameras.wall import CameraWall
 from controlroom.cameras.video_reader import ReaderPool
@@ -151,14 +153,18 @@ def test_alert_near_cameras_pops_the_nearest_camera_into_the_alarm_tile(qtbot, m
     config = with_demo_streams(demo_config)
     wall = make_wall(config, WallView("v", "2x2", ["cam20", "cam21", "cam22", "cam23"]))
     sensor = next(s for s in config.sensors if s.kind == "water_level")
-    state = {"id": "a1", "source": f"sensor/{sensor.id}/level", "kind": "alarm_level", "active": True, "acked": False,
-             "raise_count": 1, "village": sensor.village, "detail": {"name": sensor.name}, "priority": 2, "priority_name": "high"}
-    wall.on_room_alert(RoomAlertMessage("a0", dict(state, id="a0", priority=0, priority_name="low"), None))  # routine: no pop-up
+    now = datetime.now(timezone.utc)
+
+    def alert(alert_id: str, priority: Priority, acked: bool = False) -> Alert:
+        return Alert(alert_id, f"sensor/{sensor.id}/level", "level_2", "alarm_level", priority, sensor.village, True,
+                     acked, now, now, detail={"name": sensor.name})
+
+    wall.on_alert_changed(AlertChanged(alert("a0", Priority.LOW)))  # routine: no pop-up
     assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
-    wall.on_room_alert(RoomAlertMessage("a1", state, None))
+    wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH)))
     nearest = min(config.cameras, key=lambda c: (c.lat - sensor.lat) ** 2 + (c.lon - sensor.lon) ** 2)
     assert wall.camera_in(0).id == nearest.id
     assert wall.tiles[0].alarm_text
-    wall.on_room_alert(RoomAlertMessage("a1", dict(state, acked=True), None))  # no second pop-up
+    wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH, acked=True)))  # no second pop-up
     wall.clear_alarm()
     assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from controlroom.alerts.model import Alert, Priority
 from controlroom.cameras.views import (PRESET_LAYOUTS, Tour, ViewStore, WallView, cameras_for_alert, layout,
                                       layout_for)
 from controlroom.cameras.stream_urls import demo_stream_url, redact_url, with_demo_streams
@@ -52,14 +54,21 @@ def test_views_and_tours_survive_a_restart_and_a_broken_file_is_set_aside(tmp_pa
     assert path.with_suffix(".broken").exists()
 
 
+def _alert(source: str, village: str | None = None, detail: dict | None = None) -> Alert:
+    now = datetime.now(timezone.utc)
+    return Alert("a", source, "c", "manual", Priority.HIGH, village, True, False, now, now, detail=detail or {})
+
+
 def test_cameras_for_alerts_by_camera_position_and_village(demo_config):
-    assert cameras_for_alert(demo_config, {"source": "camera/cam07"}) == ["cam07"]
+    assert cameras_for_alert(demo_config, _alert("camera/cam07")) == ["cam07"]
     cam = demo_config.cameras[10]
-    near = cameras_for_alert(demo_config, {"source": "report/r1", "detail": {"lat": cam.lat, "lon": cam.lon}})
+    near = cameras_for_alert(demo_config, _alert("report/r1", detail={"lat": cam.lat, "lon": cam.lon}))
     assert near[0] == cam.id
-    by_village = cameras_for_alert(demo_config, {"source": "x", "village": "niem_pho"})
+    sensor = demo_config.sensors[0]
+    assert cameras_for_alert(demo_config, _alert(f"sensor/{sensor.id}/level"))  # placed at the sensor
+    by_village = cameras_for_alert(demo_config, _alert("x", village="niem_pho"))
     assert by_village and all(demo_config.cameras[[c.id for c in demo_config.cameras].index(i)].village == "niem_pho" for i in by_village)
-    assert cameras_for_alert(demo_config, {"source": "x"}) == []
+    assert cameras_for_alert(demo_config, _alert("x")) == []
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -101,13 +110,3 @@ def test_camera_source_switch_keeps_tests_off_the_example_cameras(demo_config, m
     assert camera_source_config(demo_config).cameras == []
     monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "config")
     assert camera_source_config(demo_config) is demo_config
-
-
-def test_alert_payload_priority_and_position_are_read_as_the_alert_engine_writes_them(demo_config):
-    from controlroom.ui.cameras.wall_actions import alert_priority
-
-    assert [alert_priority({"priority": n}) for n in range(4)] == [1, 2, 3, 4]
-    assert alert_priority({"priority_name": "critical", "priority": 0}) == 4
-    assert alert_priority({}) == 3
-    cam = demo_config.cameras[30]
-    assert cameras_for_alert(demo_config, {"source": "x", "lat": cam.lat, "lon": cam.lon})[0] == cam.id

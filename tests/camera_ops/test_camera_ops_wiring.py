@@ -10,18 +10,17 @@ from PyQt6.QtTest import QTest
 import controlroom.cameras.video_backends  # noqa: F401
 from controlroom.cameras.views import ViewStore
 from controlroom.config import OnvifCameraConfig
-from controlroom.core import ControlRoomCore
 from controlroom.cameras.evidence import verify_package
 from controlroom.cameras.onvif_client import OnvifCamera
 from controlroom.access.operators import Operator, Role
 from controlroom.ui.cameras.ops import install_camera_ops
 from controlroom.ui.cameras.wall import CameraWall
+from controlroom.ui.shell.bridge import CoreBridge
 from controlroom.ui.shell.context import AppContext
 from controlroom.ui.cameras.evidence_dialog import EvidenceDialog
-from controlroom.cameras.video_reader import ReaderPool
 
 
-def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, monkeypatch, qtbot, tmp_path, data_dir):
+def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, monkeypatch, qtbot, tmp_path, make_core):
     monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "config")
     monkeypatch.setenv("CR_TEST_CAM_PASSWORD", peer.password)
     client = OnvifCamera(peer.host, peer.onvif_port, peer.user, peer.password)
@@ -33,15 +32,14 @@ def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, 
         "onvif": OnvifCameraConfig(host=peer.host, port=peer.onvif_port, user=peer.user,
                                    password_env="CR_TEST_CAM_PASSWORD", home_after_s=0)})
     config = demo_config.model_copy(update={"cameras": [camera]})
-    core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path}/w.db", broker_host=mqtt_broker.host,
-                           broker_port=mqtt_broker.port, client_id="console-w")
-    core.start()
-    context = AppContext(config, core, None)
-    context.services["operator"] = Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER)
-    pool = ReaderPool()
-    wall = CameraWall(config, pool, ViewStore(tmp_path / "views.json"), keep_all_open=True)
+    core = make_core(config, broker=mqtt_broker, client_id="console-w", monitor_cameras=True)
+    bridge = CoreBridge(core.bus, core.live)
+    context = AppContext(config, core, bridge)
+    context.session.sign_in(Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER))
+    pool = core.cameras.pool
+    wall = CameraWall(core.cameras.config, pool, ViewStore(tmp_path / "views.json"))
     qtbot.addWidget(wall)
-    ops = install_camera_ops(context, wall, pool)
+    ops = install_camera_ops(context, wall)
     wall.resize(1280, 800)
     wall.show()
     try:
@@ -54,8 +52,9 @@ def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, 
         QTest.keyRelease(wall.max_tile, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda: not client.status(token).moving, timeout=30000)
 
-        qtbot.waitUntil(lambda: (ops.status_subscriber.latest().get(camera.id) is not None
-                                 and ops.status_subscriber.latest()[camera.id].state == "live"), timeout=60000)
+        status = core.cameras.status
+        qtbot.waitUntil(lambda: (status.latest().get(camera.id) is not None
+                                 and status.latest()[camera.id].state == "live"), timeout=60000)
 
         qtbot.waitUntil(lambda: pool.get(camera.id, "main") is not None
                         and pool.get(camera.id, "main").latest_full() is not None, timeout=60000)
@@ -71,6 +70,6 @@ def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, 
     finally:
         context.shutdown()
         wall.close_wall()
-        pool.close(timeout_s=5)
+        bridge.close()
         core.stop()
         client.close()

@@ -52,36 +52,29 @@ def retained_messages(broker, topic: str, count: int, timeout: float = 30.0) -> 
     return got
 
 
-def test_camera_status_is_retained_on_the_broker_and_reaches_a_second_core(peer, mqtt_broker, demo_config, tmp_path, qtbot):
-    reader = StreamReader("cam01", sub_uri(peer)).start()
-    first = ControlRoomCore(demo_config, db_url=f"sqlite:///{tmp_path}/a.db", broker_host=mqtt_broker.host,
-                            broker_port=mqtt_broker.port, client_id="console-a")
-    second = ControlRoomCore(demo_config, db_url=f"sqlite:///{tmp_path}/b.db", broker_host=mqtt_broker.host,
-                             broker_port=mqtt_broker.port, client_id="console-b")
+def test_camera_status_is_retained_on_the_broker_and_reaches_a_second_core(peer, mqtt_broker, demo_config, make_core,
+                                                                          monkeypatch, qtbot):
+    """Console A's core watches the camera and publishes its health; console B's core hears it."""
+    monkeypatch.setenv("CONTROLROOM_CAMERA_SOURCE", "config")
+    camera = demo_config.cameras[0].model_copy(update={"main_url": sub_uri(peer), "sub_url": sub_uri(peer),
+                                                       "onvif": None, "ptz": False})
+    config = demo_config.model_copy(update={"cameras": [camera]})
+    second = make_core(config, broker=mqtt_broker, client_id="console-b", start=False)
     received: list[CameraStatusReport] = []
     second.bus.subscribe(CameraStatusReport, received.append)
-    subscriber = CameraStatusSubscriber(second.feed, second.bus)
-    first.start()
     second.start()
-    publisher = CameraStatusMqttPublisher(first.feed, lambda: [("cam01", reader.health_snapshot())], "console-a",
-                                          interval_s=0.2).start()
-    try:
-        qtbot.waitUntil(lambda: subscriber.latest().get("cam01") is not None
-                        and subscriber.latest()["cam01"].state == "live", timeout=60000)
-        report = subscriber.latest()["cam01"]
-        assert (report.width, report.height) == (320, 180)
-        assert report.fps > 0 and report.console == "console-a"
-        assert any(r.camera_id == "cam01" for r in received)
-        retained = retained_messages(mqtt_broker, f"{first.feed.prefix}/camera/+/status", 1)
-        is_retained, payload = retained[f"{first.feed.prefix}/camera/cam01/status"]
-        assert is_retained and payload["state"] == "live" and payload["reconnects"] == 0
-        assert set(payload) >= {"state", "fps", "frame_age_s", "width", "height", "reconnects", "ts"}
-    finally:
-        publisher.stop()
-        reader.stop()
-        first.stop()
-        second.stop()
-        reader.join(15)
+    first = make_core(config, broker=mqtt_broker, client_id="console-a", monitor_cameras=True)
+    subscriber = second.cameras.status
+    qtbot.waitUntil(lambda: subscriber.latest().get(camera.id) is not None
+                    and subscriber.latest()[camera.id].state == "live", timeout=60000)
+    report = subscriber.latest()[camera.id]
+    assert (report.width, report.height) == (320, 180)
+    assert report.fps > 0 and report.console == "console-a"
+    assert any(r.camera_id == camera.id for r in received)
+    retained = retained_messages(mqtt_broker, f"{first.feed.prefix}/camera/+/status", 1)
+    is_retained, payload = retained[f"{first.feed.prefix}/camera/{camera.id}/status"]
+    assert is_retained and payload["state"] == "live" and payload["reconnects"] == 0
+    assert set(payload) >= {"state", "fps", "frame_age_s", "width", "height", "reconnects", "ts"}
 
 
 def test_a_frozen_stream_shows_stalled_with_the_frame_age_until_frames_flow_again(make_peer, qtbot, tmp_path, demo_config):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
 import controlroom.cameras.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
 from controlroom.config import OnvifCameraConfig
-from controlroom.domain import RoomAlertMessage
+from controlroom.alerts.model import Alert, AlertChanged, Priority
 from controlroom.cameras.onvif_client import OnvifCamera, OnvifError, check_clock
 from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.cameras.ptz import PtzService
@@ -116,10 +117,11 @@ def test_ptz_moves_and_presets_reach_the_camera_and_are_audited(peer, client, de
 
         client.goto_home(profile)
         wait_until(lambda: abs(client.status(profile).pan) < 0.01)
-        alert = {"id": "a1", "active": True, "acked": False, "source": "sensor/wl_test/level", "raise_count": 1}
-        assert service.on_room_alert(RoomAlertMessage("a1", alert, None)) == [(camera_id, "bridge")]
+        raised = Alert("a1", "sensor/wl_test/level", "high", "threshold", Priority.HIGH, None, True, False,
+                       datetime.now(timezone.utc), datetime.now(timezone.utc))
+        assert service.on_alert_changed(AlertChanged(raised)) == [(camera_id, "bridge")]
         wait_until(lambda: abs(client.status(profile).pan - saved.pan) < 0.01)
-        assert service.on_room_alert(RoomAlertMessage("a1", alert, None)) == []  # a re-delivery does not move it again
+        assert service.on_alert_changed(AlertChanged(raised)) == []  # a re-delivery does not move it again
     finally:
         service.close()
     audit.record("x", "flush").result(timeout=10)

@@ -11,39 +11,39 @@ from controlroom.cameras.stream_urls import with_demo_streams
 from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 from controlroom.ui.cameras.ops import install_camera_ops
 from controlroom.ui.cameras.wall import CameraWall
+from controlroom.ui.shell.bridge import CoreBridge
 from controlroom.ui.shell.context import AppContext
-from controlroom.cameras.video_reader import ReaderPool
 
 
-def _wall_with_ops(qtbot, demo_config, tmp_path, config_path):
+def _wall_with_ops(qtbot, make_core, demo_config, tmp_path, config_path):
     config = with_demo_streams(demo_config)  # no ONVIF hosts to reach
-    context = AppContext(config, None, None, config_path=config_path)
-    pool = ReaderPool()
-    wall = CameraWall(config, pool, ViewStore(tmp_path / "views.json"))
+    core = make_core(config)
+    context = AppContext(config, core, CoreBridge(core.bus, core.live), config_path=config_path)
+    wall = CameraWall(core.cameras.config, core.cameras.pool, ViewStore(tmp_path / "views.json"))
     qtbot.addWidget(wall)
-    install_camera_ops(context, wall, pool)
-    return context, wall, pool
+    install_camera_ops(context, wall)
+    return context, wall
 
 
 def _button(wall, text):
     return next((b for b in wall.findChildren(QPushButton) if b.text() == text), None)
 
 
-def test_add_camera_is_for_an_administrator_and_opens_discovery(qtbot, demo_config, tmp_path):
+def test_add_camera_is_for_an_administrator_and_opens_discovery(qtbot, make_core, demo_config, tmp_path):
     config_file = tmp_path / "commune.toml"
     config_file.write_text("# the commune's config\n", encoding="utf-8")
-    context, wall, pool = _wall_with_ops(qtbot, demo_config, tmp_path, config_file)
+    context, wall = _wall_with_ops(qtbot, make_core, demo_config, tmp_path, config_file)
     try:
         assert _button(wall, "Chứng cứ…") is not None
         add = _button(wall, "Thêm camera…")
         assert add is not None
 
-        context.services["operator"] = Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER)
+        context.session.sign_in(Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER))
         add.click()
         assert wall.findChild(CameraDiscoveryDialog) is None
         assert "Chỉ quản trị viên" in wall.message.text()
 
-        context.services["operator"] = Operator("quantri", "Trần Thị Bình", Role.ADMIN)
+        context.session.sign_in(Operator("quantri", "Trần Thị Bình", Role.ADMIN))
         add.click()
         dialog = wall.findChild(CameraDiscoveryDialog)
         assert dialog is not None and dialog.config_path == config_file
@@ -51,15 +51,15 @@ def test_add_camera_is_for_an_administrator_and_opens_discovery(qtbot, demo_conf
     finally:
         context.shutdown()
         wall.close_wall()
-        pool.close(timeout_s=5)
+        context.bridge.close()
 
 
-def test_the_bundled_demo_config_offers_no_add_camera(qtbot, demo_config, tmp_path):
-    context, wall, pool = _wall_with_ops(qtbot, demo_config, tmp_path, None)
+def test_the_bundled_demo_config_offers_no_add_camera(qtbot, make_core, demo_config, tmp_path):
+    context, wall = _wall_with_ops(qtbot, make_core, demo_config, tmp_path, None)
     try:
         assert _button(wall, "Thêm camera…") is None
         assert _button(wall, "Chứng cứ…") is not None
     finally:
         context.shutdown()
         wall.close_wall()
-        pool.close(timeout_s=5)
+        context.bridge.close()

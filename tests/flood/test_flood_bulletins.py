@@ -11,12 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from controlroom.access.audit import AuditLog
 from controlroom.broadcast.jobs import Priority
-from controlroom.broadcast.broadcasting import start_broadcasting
-from controlroom.core import ControlRoomCore
-from controlroom.flood.bulletins import ACTIVE, CANCELLED, SUPERSEDED, BulletinService
-from controlroom.flood.monitor import FloodRiskMonitor
+from controlroom.flood.bulletins import ACTIVE, CANCELLED, SUPERSEDED
 from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.storage.models import broadcasts, flood_bulletins
 
@@ -58,24 +54,18 @@ def wav(tmp_path):
 
 
 class Console:
-    """One run of the app's core + broadcasting + bulletins on a shared database."""
+    """One run of the app's core (its broadcasting and bulletins) on a shared database."""
 
-    def __init__(self, config, broker, db_url, tmp_path, clock):
-        self.core = ControlRoomCore(config, db_url=db_url, broker_host=broker.host, broker_port=broker.port,
-                                    client_id=f"console-{uuid.uuid4().hex[:6]}")
-        self.core.start()
-        self.broadcasting = start_broadcasting(self.core, media_dir=tmp_path / "media", tick_s=3600)
-        self.monitor = FloodRiskMonitor(config, self.core.bus)
-        self.bulletins = BulletinService(config, self.core.engine, self.core.storage, self.broadcasting.service,
-                                         self.monitor, AuditLog(self.core.storage, self.core.site_id), clock=clock)
-        self.bulletins.load()
+    def __init__(self, make_core, config, broker, db_url, clock):
+        self.core = make_core(config, broker=broker, db_url=db_url, clock=clock)
+        self.broadcasting = self.core.broadcast
+        self.bulletins = self.core.flood.bulletins
 
     def jobs(self) -> set[str]:
         return {j.id for j in self.broadcasting.service.jobs()}
 
     def stop(self):
         self.core.storage.flush()
-        self.broadcasting.stop()
         self.core.stop()
 
 
@@ -84,9 +74,9 @@ def stored_jobs(engine) -> list[str]:
         return [r.id for r in conn.execute(select(broadcasts.c.id).where(broadcasts.c.id.like("flb-%")))]
 
 
-def test_bulletin_repeats_at_its_interval_until_superseded(site, mqtt_broker, tmp_path, wav):
+def test_bulletin_repeats_at_its_interval_until_superseded(site, mqtt_broker, tmp_path, wav, make_core):
     clock = Clock(T0)
-    console = Console(site, mqtt_broker, f"sqlite:///{tmp_path}/a.db", tmp_path, clock)
+    console = Console(make_core, site, mqtt_broker, f"sqlite:///{tmp_path}/a.db", clock)
     try:
         draft = console.bulletins.compose()
         assert set(draft.villages) == {v.id for v in site.villages if v.low_lying}
@@ -120,10 +110,10 @@ def test_bulletin_repeats_at_its_interval_until_superseded(site, mqtt_broker, tm
         console.stop()
 
 
-def test_restart_neither_drops_nor_doubles_a_repeat(site, mqtt_broker, tmp_path, wav):
+def test_restart_neither_drops_nor_doubles_a_repeat(site, mqtt_broker, tmp_path, wav, make_core):
     db = f"sqlite:///{tmp_path}/r.db"
     clock = Clock(T0)
-    first = Console(site, mqtt_broker, db, tmp_path, clock)
+    first = Console(make_core, site, mqtt_broker, db, clock)
     try:
         bulletin = first.bulletins.issue(first.bulletins.compose(), OFFICER, audio=wav)
         wait_until(lambda: stored_jobs(first.core.engine) == [bulletin.job_id(0)])
@@ -131,7 +121,7 @@ def test_restart_neither_drops_nor_doubles_a_repeat(site, mqtt_broker, tmp_path,
         first.stop()
 
     # Down for 3 h 10 min: slots 1, 2, 3 were missed -> exactly one catch-up repeat, then the next slot.
-    second = Console(site, mqtt_broker, db, tmp_path, clock)
+    second = Console(make_core, site, mqtt_broker, db, clock)
     try:
         assert [b.state for b in second.bulletins.bulletins()] == [ACTIVE]
         assert second.jobs() == set()  # nothing re-sent on load: r0 went out before the restart
@@ -144,7 +134,7 @@ def test_restart_neither_drops_nor_doubles_a_repeat(site, mqtt_broker, tmp_path,
         second.stop()
 
     # A third run at the same moment does not send repeat 1 again.
-    third = Console(site, mqtt_broker, db, tmp_path, clock)
+    third = Console(make_core, site, mqtt_broker, db, clock)
     try:
         third.bulletins.tick(T0 + timedelta(hours=3, minutes=12))
         assert third.jobs() == set()
@@ -153,7 +143,7 @@ def test_restart_neither_drops_nor_doubles_a_repeat(site, mqtt_broker, tmp_path,
             conn.execute(update(flood_bulletins).values(repeats_done=2, next_due_at=T0 + timedelta(hours=5)))
     finally:
         third.stop()
-    fourth = Console(site, mqtt_broker, db, tmp_path, clock)
+    fourth = Console(make_core, site, mqtt_broker, db, clock)
     try:
         assert fourth.jobs() == {bulletin.job_id(2)}
         fourth.bulletins.tick(T0 + timedelta(hours=4, minutes=30))

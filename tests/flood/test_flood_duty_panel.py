@@ -9,8 +9,6 @@ from datetime import datetime, timezone
 import pytest
 from PyQt6.QtCore import Qt
 
-from controlroom.broadcast.broadcasting import start_broadcasting
-from controlroom.core import ControlRoomCore
 from controlroom.domain import Reading
 from controlroom.access.operators import Operator, Role
 from controlroom.ui.shell.bridge import CoreBridge
@@ -21,26 +19,21 @@ OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
 
 
 @pytest.fixture
-def panel(demo_config, mqtt_broker, tmp_path, data_dir, qtbot):
+def panel(demo_config, mqtt_broker, make_core, qtbot):
     mqtt_cfg = demo_config.mqtt.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:8]}"})
     broadcast = demo_config.broadcast.model_copy(update={"schedule": []})
     config = demo_config.model_copy(update={"mqtt": mqtt_cfg, "broadcast": broadcast})
-    core = ControlRoomCore(config, db_url=f"sqlite:///{tmp_path}/f.db", broker_host=mqtt_broker.host,
-                           broker_port=mqtt_broker.port, client_id=f"console-{uuid.uuid4().hex[:6]}")
-    core.start()
-    bridge = CoreBridge(core.bus)
+    core = make_core(config, broker=mqtt_broker)
+    bridge = CoreBridge(core.bus, core.live)
     context = AppContext(config=config, core=core, bridge=bridge)
-    context.services["broadcasting"] = start_broadcasting(core, media_dir=tmp_path / "media", tick_s=0.2)
-    context.services["operator"] = OFFICER
+    context.session.sign_in(OFFICER)
     widget = create_flood_duty_panel(context, None)
     qtbot.addWidget(widget)
     widget.resize(1200, 900)
     widget.show()
     yield widget, core, config
     context.shutdown()
-    context.services["broadcasting"].stop()
     bridge.close()
-    core.stop()
 
 
 def test_f8_then_enter_warns_every_low_lying_village(panel, qtbot):

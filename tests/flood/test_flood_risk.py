@@ -6,6 +6,7 @@ import pytest
 
 from controlroom.bus import EventBus
 from controlroom.domain import Reading
+from controlroom.live_state import LiveState
 from controlroom.config.flood import FloodDutyConfig
 from controlroom.flood.monitor import FloodRiskMonitor, RiskLevelChanged
 from controlroom.flood.risk import FORECAST, MEASURED, RISK_COLOURS, boundary_height, risk_level
@@ -47,7 +48,7 @@ def test_simulated_hydrograph_moves_the_risk_level_at_the_configured_boundaries(
     bus = EventBus()
     changes: list[RiskLevelChanged] = []
     bus.subscribe(RiskLevelChanged, changes.append)
-    monitor = FloodRiskMonitor(demo_config, bus)
+    monitor = FloodRiskMonitor(demo_config, bus, LiveState(bus))
     heights = {}
     for minute in range(0, 12 * 60, 2):
         ts = start + timedelta(minutes=minute)
@@ -68,7 +69,7 @@ def test_simulated_hydrograph_moves_the_risk_level_at_the_configured_boundaries(
 
 def test_forecast_sets_the_level_and_says_so(demo_config, station):
     bus = EventBus()
-    monitor = FloodRiskMonitor(demo_config, bus)
+    monitor = FloodRiskMonitor(demo_config, bus, LiveState(bus))
     now = datetime.now(timezone.utc)
     bus.publish(Reading(station.id, "level", now, 2.0))
     assert monitor.risks()[station.id].level == 2 and monitor.risks()[station.id].basis == MEASURED
@@ -80,7 +81,7 @@ def test_forecast_sets_the_level_and_says_so(demo_config, station):
 
 
 def test_bad_forecast_message_is_counted_not_raised(demo_config, station):
-    monitor = FloodRiskMonitor(demo_config, EventBus())
+    monitor = FloodRiskMonitor(demo_config, EventBus(), LiveState(EventBus()))
     monitor._on_forecast_message(f"quangtho/flood/forecast/{station.id}", b"{not json")
     monitor._on_forecast_message("quangtho/flood/forecast/nope", b'{"level": 3}')
     assert monitor.rejected_forecasts == 2

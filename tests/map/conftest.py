@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import socket
-from types import SimpleNamespace
 
 import pytest
 
@@ -35,16 +34,13 @@ def offline_tiles(monkeypatch):
 
 
 @pytest.fixture
-def map_context(demo_config, data_dir, offline_tiles, qapp):
-    """A real bus, live state and Qt bridge (no broker or database needed for the map)."""
-    from controlroom.bus import EventBus
-    from controlroom.live_state import LiveState
+def map_context(demo_config, offline_tiles, qapp, make_core):
+    """A real core with no broker (the map needs its bus, live state and duties, not a link)."""
     from controlroom.ui.shell.bridge import CoreBridge
     from controlroom.ui.shell.context import AppContext
 
-    bus = EventBus()
-    core = SimpleNamespace(config=demo_config, bus=bus, live=LiveState(bus))
-    bridge = CoreBridge(bus, interval_ms=20)
+    core = make_core(demo_config)
+    bridge = CoreBridge(core.bus, core.live, interval_ms=20)
     context = AppContext(config=demo_config, core=core, bridge=bridge)
     yield context
     context.shutdown()

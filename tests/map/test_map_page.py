@@ -9,7 +9,7 @@ import pytest
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
-from controlroom.domain import DeviceStatus, Reading, RoomAlertMessage
+from controlroom.domain import DeviceStatus, Reading
 from controlroom.map.tile_cache import TileCache
 
 from .tiles_server import png_bytes
@@ -110,13 +110,15 @@ def test_clicks_on_sensor_speaker_and_village_reach_their_signals(qtbot, map_pan
     assert speakers.args == [[s.id for s in demo_config.speakers if s.village == village.id]]
 
 
-def test_selecting_an_alert_pans_the_map_to_it(qtbot, map_panel, map_context, demo_config):
+def test_an_alert_of_the_core_is_drawn_and_selecting_it_pans_the_map(qtbot, map_panel, map_context, demo_config):
     sensor = demo_config.sensor("wl_phuoc_yen")
-    map_context.core.bus.publish(
-        RoomAlertMessage("al-7", {"sensor_id": sensor.id, "priority": 3, "state": "active", "title": "Mực nước vượt BĐ III"}, datetime.now(timezone.utc))
-    )
-    js_until(qtbot, map_panel, "crLive.count('alerts')", lambda n: n == 1)
-    assert map_panel.focus_alert("al-7")
+    core = map_context.core
+    core.bus.publish(Reading(sensor.id, "level", datetime.now(timezone.utc), sensor.alarm_levels.level_3 + 0.3))
+    qtbot.waitUntil(lambda: any(a.source.startswith(f"sensor/{sensor.id}/") for a in core.alerts.snapshot().alerts),
+                    timeout=WAIT_MS)
+    alert = next(a for a in core.alerts.snapshot().alerts if a.source.startswith(f"sensor/{sensor.id}/"))
+    js_until(qtbot, map_panel, f"crLive.ids().includes('alert/{alert.id}')", lambda found: found is True)
+    assert map_context.navigator.focus_alert(alert.id)
     js_until(qtbot, map_panel, "crLive.center()", lambda c: abs(c[0] - sensor.lat) < 1e-3 and abs(c[1] - sensor.lon) < 1e-3)
     assert js(qtbot, map_panel, "document.querySelector('.cr-alerts.cr-pulse-3') !== null") is True
 
@@ -167,27 +169,14 @@ def test_a_device_status_over_mqtt_reaches_the_marker(qtbot, map_panel, map_cont
         feed.stop()
 
 
-class _Recorder:
-    """Stands in for another panel's public methods (graphs, broadcast): records the calls."""
-
-    def __init__(self):
-        self.calls = []
-
-    def show_sensor(self, sensor_id, metric=None):
-        self.calls.append(("show_sensor", sensor_id))
-
-    def select_speaker(self, speaker_id):
-        self.calls.append(("select_speaker", speaker_id))
-
-    def select_village(self, village_id):
-        self.calls.append(("select_village", village_id))
-
-
-def test_map_clicks_drive_the_graph_and_broadcast_panels(qtbot, map_context, demo_config):
+def test_map_clicks_reach_the_panels_that_show_them(qtbot, map_context, demo_config):
     from controlroom.ui.map.panel import MapPanel
 
-    graphs, broadcast = _Recorder(), _Recorder()
-    map_context.services.update(sensor_graphs=graphs, broadcast_panel=broadcast)
+    calls = []
+    navigator = map_context.navigator
+    navigator.provide("sensor", lambda sensor_id, metric=None: calls.append(("sensor", sensor_id)))
+    navigator.provide("speaker", lambda speaker_id: calls.append(("speaker", speaker_id)))
+    navigator.provide("village", lambda village_id: calls.append(("village", village_id)))
     panel = MapPanel(map_context)
     qtbot.addWidget(panel)
     panel.show()
@@ -195,7 +184,6 @@ def test_map_clicks_drive_the_graph_and_broadcast_panels(qtbot, map_context, dem
     speaker = demo_config.speakers[5].id
     js(qtbot, panel, f"crLive.click('sensor/wl_la_van') || crLive.click('speaker/{speaker}') || 1")
     js(qtbot, panel, "crInit.villages.getLayers()[1].fire('click') && 1")
-    qtbot.waitUntil(lambda: len(graphs.calls) == 1 and len(broadcast.calls) == 2, timeout=WAIT_MS)
-    assert graphs.calls == [("show_sensor", "wl_la_van")]
-    assert broadcast.calls == [("select_speaker", speaker), ("select_village", demo_config.villages[1].id)]
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=WAIT_MS)
+    assert calls == [("sensor", "wl_la_van"), ("speaker", speaker), ("village", demo_config.villages[1].id)]
     panel.shutdown()

@@ -34,24 +34,17 @@ def writer(engine, demo_config):
 
 
 @pytest.fixture
-def ops_context(qapp, demo_config, mqtt_broker, data_dir, tmp_path):
+def ops_context(qapp, demo_config, mqtt_broker, make_core):
     """An AppContext around a started ControlRoomCore (private Mosquitto, tmp SQLite)."""
-    import uuid
-
-    from controlroom.core import ControlRoomCore
     from controlroom.ui.shell.bridge import CoreBridge
     from controlroom.ui.shell.context import AppContext
 
-    core = ControlRoomCore(demo_config, db_url=f"sqlite:///{(tmp_path / 'core.sqlite3').as_posix()}",
-                           broker_host=mqtt_broker.host, broker_port=mqtt_broker.port,
-                           client_id=f"ops-test-{uuid.uuid4().hex[:8]}")
-    bridge = CoreBridge(core.bus)
+    core = make_core(demo_config, broker=mqtt_broker)
+    bridge = CoreBridge(core.bus, core.live)
     context = AppContext(config=demo_config, core=core, bridge=bridge)
-    core.start()
     yield context
     context.shutdown()
     bridge.close()
-    core.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from controlroom.access.audit import AuditLog, verify_chain
 from controlroom.access.operators import Operator, PermissionDenied, Role, authenticate
 from controlroom.access.accounts import DEMO_ACCOUNTS, seed_demo_operators
 from controlroom.storage.models import audit_log, operators
-from controlroom.ui.access.sign_in import IdleLock, Session, SignInDialog, database_check
+from controlroom.ui.access.sign_in import IdleLock, SignInDialog
 
 
 def silence(path, seconds=1.0, rate=8000):
@@ -39,31 +39,25 @@ def audit_rows(engine):
 
 
 def test_signed_in_viewer_cannot_broadcast_even_through_the_core(qtbot, ops_context, tmp_path):
-    from controlroom.broadcast.broadcasting import start_broadcasting
-
     core = seeded(ops_context)
-    viewer = authenticate(core.engine, core.site_id, "xem", DEMO_ACCOUNTS["xem"][2])
+    viewer = core.access.authenticate("xem", DEMO_ACCOUNTS["xem"][2])
     assert viewer is not None and viewer.role is Role.VIEWER
-    session = Session(ops_context, AuditLog(core.storage, core.site_id))
+    session = ops_context.session
     session.sign_in(viewer)
-    assert ops_context.services["operator"] is viewer
-    broadcasting = start_broadcasting(core)
-    try:
-        service = broadcasting.service
-        with pytest.raises(PermissionDenied):
-            service.start_job(title="Cảnh báo", audio_path=silence(tmp_path / "s.wav"), duration_s=1,
-                              targets=service.speakers_in(["la_van_ha"]), operator=ops_context.services["operator"])
-        assert service.jobs() == []
-    finally:
-        broadcasting.stop()
+    assert core.access.session.acting_operator() is viewer
+    service = core.broadcast.service
+    with pytest.raises(PermissionDenied):
+        service.start_job(title="Cảnh báo", audio_path=silence(tmp_path / "s.wav"), duration_s=1,
+                          targets=service.speakers_in(["la_van_ha"]), operator=session.acting_operator())
+    assert service.jobs() == []
     core.storage.flush()
     assert ("xem", "operator.sign_in") in [(r.actor, r.action) for r in audit_rows(core.engine)]
 
 
 def test_sign_in_dialog_checks_in_the_background_and_audits_failures(qtbot, ops_context):
     core = seeded(ops_context)
-    session = Session(ops_context, AuditLog(core.storage, core.site_id))
-    dialog = SignInDialog(session, database_check(core.engine, core.site_id))
+    session = ops_context.session
+    dialog = SignInDialog(session, core.access.authenticate)
     qtbot.addWidget(dialog)
     dialog.username.setText("trucban")
     dialog.password.setText("wrong-password")
@@ -74,7 +68,7 @@ def test_sign_in_dialog_checks_in_the_background_and_audits_failures(qtbot, ops_
     with qtbot.waitSignal(session.changed, timeout=20_000):
         dialog.submit()
     assert session.operator.role is Role.DUTY_OFFICER
-    assert ops_context.services["operator_name"] == "trucban"
+    assert core.access.session.operator.username == "trucban"
     core.storage.flush()
     actions = [(r.actor, r.action) for r in audit_rows(core.engine)]
     assert ("trucban", "operator.sign_in_failed") in actions and ("trucban", "operator.sign_in") in actions
@@ -82,7 +76,7 @@ def test_sign_in_dialog_checks_in_the_background_and_audits_failures(qtbot, ops_
 
 def test_idle_lock_locks_after_the_configured_time(qtbot, ops_context):
     now = [1000.0]
-    session = Session(ops_context)
+    session = ops_context.session
     session.sign_in(Operator("vanhanh", "Vận hành", Role.OPERATOR))
     idle = IdleLock(session, timeout_s=300, clock=lambda: now[0])
     now[0] += 299
@@ -145,19 +139,15 @@ def test_alert_acknowledge_and_shelve_check_the_role_in_the_engine_and_are_audit
     from controlroom.alerts.engine import AlertEngine
 
     core = ops_context.core
-    engine = AlertEngine(core.config, core.bus, storage=core.storage)
-    engine.start()
-    try:
-        viewer = Operator("xem", "Người xem", Role.VIEWER)
-        with pytest.raises(PermissionDenied):
-            engine.acknowledge(["sensor.wl_phu_oc.level.high"], viewer)
-        with pytest.raises(PermissionDenied):
-            engine.shelve(["sensor.wl_phu_oc.level.high"], viewer, "bảo trì", 600)
-        operator = Operator("vanhanh", "Vận hành", Role.OPERATOR)
-        engine.acknowledge(["sensor.wl_phu_oc.level.high"], operator, "đã xem camera")
-        engine.shelve(["sensor.wl_phu_oc.level.high"], operator, "bảo trì", 600)
-    finally:
-        engine.stop()
+    engine = core.alerts
+    viewer = Operator("xem", "Người xem", Role.VIEWER)
+    with pytest.raises(PermissionDenied):
+        engine.acknowledge(["sensor.wl_phu_oc.level.high"], viewer)
+    with pytest.raises(PermissionDenied):
+        engine.shelve(["sensor.wl_phu_oc.level.high"], viewer, "bảo trì", 600)
+    operator = Operator("vanhanh", "Vận hành", Role.OPERATOR)
+    engine.acknowledge(["sensor.wl_phu_oc.level.high"], operator, "đã xem camera")
+    engine.shelve(["sensor.wl_phu_oc.level.high"], operator, "bảo trì", 600)
     core.storage.flush()
     actions = [(r.actor, r.action) for r in audit_rows(core.engine)]
     assert ("vanhanh", "alert.acknowledge") in actions and ("vanhanh", "alert.shelve") in actions

@@ -1,5 +1,5 @@
-"""The bridge and the shell's own widgets, without a broker: events from worker threads
-reach the GUI thread in batches; old values are shown as stale, never as current."""
+"""The bridge and the shell's own widgets, without a broker: events from worker threads reach
+the GUI thread once per tick, per changed address; old values are shown as stale, never as current."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PyQt6.QtCore import QThread
 
 from controlroom.bus import EventBus
 from controlroom.domain import ConnectionState, DeviceStatus, Reading, SpeakerStatus
+from controlroom.live_state import LiveState
 from controlroom.ui.shell.bridge import CoreBridge
 from controlroom.widgets.device_list import DeviceList
 from controlroom.widgets.readings_table import LIVE, NO_DATA, STALE, ReadingsModel, format_value
@@ -17,47 +18,98 @@ from controlroom.widgets.readings_table import LIVE, NO_DATA, STALE, ReadingsMod
 UTC = timezone.utc
 
 
-def test_bridge_delivers_events_from_a_worker_thread_on_the_gui_thread_in_batches(qtbot):
+def test_bridge_hands_the_gui_the_latest_value_per_changed_address_not_every_reading(qtbot):
     bus = EventBus()
-    bridge = CoreBridge(bus)
-    batches: list[tuple[int, bool]] = []
+    live = LiveState(bus)
+    bridge = CoreBridge(bus, live)
+    ticks: list[tuple[dict, bool]] = []
     statuses: list[tuple[object, bool]] = []
+    bound: list[float] = []
     gui_thread = QThread.currentThread()
-    bridge.readings.connect(lambda batch: batches.append((len(batch), QThread.currentThread() is gui_thread)))
+    bridge.readings_changed.connect(lambda latest: ticks.append((dict(latest), QThread.currentThread() is gui_thread)))
     bridge.connection_state.connect(lambda state: statuses.append((state, QThread.currentThread() is gui_thread)))
+    bridge.bind("sensor/aq_office/pm25", lambda reading: bound.append(reading.value))
     now = datetime.now(UTC)
 
     def worker() -> None:
         for i in range(5000):
-            bus.publish(Reading("aq_office", "pm25", now + timedelta(milliseconds=i), float(i)))
+            bus.publish_batch([Reading("aq_office", "pm25", now + timedelta(milliseconds=i), float(i)),
+                               Reading("aq_office", "pm10", now + timedelta(milliseconds=i), float(i))])
         bus.publish(ConnectionState("broker", True, "ok"))
 
     thread = threading.Thread(target=worker, name="test-publisher")
     thread.start()
     thread.join(timeout=30)
-    qtbot.waitUntil(lambda: sum(n for n, _ in batches) == 5000 and len(statuses) == 1, timeout=20_000)
-    assert all(on_gui for _, on_gui in batches) and all(on_gui for _, on_gui in statuses)
-    assert len(batches) < 5000  # batched, not one signal per reading
+    qtbot.waitUntil(lambda: bool(bound) and bound[-1] == 4999.0 and len(statuses) == 1, timeout=20_000)
+    assert all(on_gui for _, on_gui in ticks) and all(on_gui for _, on_gui in statuses)
+    delivered = sum(len(latest) for latest, _ in ticks)
+    assert delivered <= 2 * len(ticks) < 5000  # one value per changed address per tick, not one per reading
+    assert len(bound) == len([1 for latest, _ in ticks if "sensor/aq_office/pm25" in latest])
     assert statuses[0][0] == ConnectionState("broker", True, "ok")
     bridge.close()
-    bus.publish(Reading("aq_office", "pm25", now, 1.0))
+    bus.publish(ConnectionState("broker", False, "gone"))
     assert bridge.backlog() == 0  # detached: nothing queues up after close
+
+
+def test_a_watched_series_gets_every_point_or_is_told_of_the_gap(qtbot):
+    from controlroom.live_state import SERIES_POINTS
+
+    bus = EventBus()
+    bridge = CoreBridge(bus, LiveState(bus), interval_ms=60_000)  # drained by hand below
+    got: list[tuple[int, bool]] = []
+    unbind = bridge.bind_series("sensor/aq_office/pm10", lambda points, gap: got.append((len(points), gap)))
+    t0 = datetime.now(UTC)
+    bus.publish_batch([Reading("aq_office", "pm10", t0 + timedelta(seconds=i), 1.0) for i in range(500)])
+    bus.publish_batch([Reading("aq_office", "pm25", t0 + timedelta(seconds=i), 1.0) for i in range(500)])  # not watched
+    bridge.drain()
+    assert got == [(500, False)]
+    bus.publish_batch([Reading("aq_office", "pm10", t0 + timedelta(hours=1, seconds=i), 1.0)
+                       for i in range(SERIES_POINTS + 10)])
+    bridge.drain()
+    assert got[-1] == (SERIES_POINTS, True)  # the newest points, and word that older ones were cut
+    unbind()
+    bus.publish(Reading("aq_office", "pm10", t0 + timedelta(hours=2), 1.0))
+    bridge.drain()
+    assert len(got) == 2
+    bridge.close()
+
+
+def test_bridge_keeps_only_the_latest_status_per_device_between_ticks(qtbot):
+    bus = EventBus()
+    bridge = CoreBridge(bus, LiveState(bus), interval_ms=60_000)  # drained by hand below
+    seen: list[DeviceStatus] = []
+    bridge.device_status.connect(seen.append)
+    t0 = datetime.now(UTC)
+    for i in range(1000):
+        bus.publish(DeviceStatus("aq_office", i % 2 == 0, t0 + timedelta(seconds=i)))
+    bus.publish(DeviceStatus("wl_phu_oc", True, t0))
+    assert bridge.backlog() == 2
+    bridge.drain()
+    assert [(s.device_id, s.online) for s in seen] == [("aq_office", False), ("wl_phu_oc", True)]
+    bridge.close()
 
 
 def test_readings_model_marks_values_stale_after_three_intervals(demo_config):
     clock = {"now": datetime(2026, 11, 25, 3, 0, tzinfo=UTC)}
-    model = ReadingsModel(demo_config, clock=lambda: clock["now"])
+    bus = EventBus()
+    live = LiveState(bus)
+    model = ReadingsModel(demo_config, live, clock=lambda: clock["now"])
     address = "sensor/aq_office/pm25"
     row = model.row_of(address)
     assert model.index(row, 4).data(256) == NO_DATA  # Qt.UserRole
-    model.apply_readings([Reading("aq_office", "pm25", clock["now"], 41.2)])
+
+    def arrive(reading: Reading) -> None:
+        bus.publish(reading)
+        model.apply_changed({reading.address: reading})
+
+    arrive(Reading("aq_office", "pm25", clock["now"], 41.2))
     assert model.index(row, 4).data(256) == LIVE
     assert model.index(row, 3).data() == "10:00:00"  # Asia/Ho_Chi_Minh, UTC+7
     clock["now"] += timedelta(seconds=3 * 60 + 1)  # interval_s = 60 in the demo
     model.reage()
     assert model.index(row, 4).data(256) == STALE
     assert model.index(row, 2).data() == "41.2 µg/m³"  # still shown, but marked
-    model.apply_readings([Reading("aq_office", "pm25", clock["now"] - timedelta(hours=1), 99.0)])
+    arrive(Reading("aq_office", "pm25", clock["now"] - timedelta(hours=1), 99.0))
     assert model.index(row, 2).data() == "41.2 µg/m³"  # an older reading never replaces a newer one
     assert model.counts()[STALE] == 1
 

@@ -1,9 +1,7 @@
 """Sign-in (đăng nhập), the operator session and the idle lock.
 
-`Session` holds the signed-in `Operator` and puts it where the panels look for it
-(`context.services["operator"]`, and the alert panel's `operator_name`), tells panels that
-carry an `operator` attribute, and records sign-in, failed sign-in, lock and sign-out in
-the audit log. Password checking (scrypt, ~50 ms by design) runs off the GUI thread.
+`Session` shows the core's operator session (who is signed in, recorded in the audit log by
+the core) as Qt signals. Password checking (scrypt, ~50 ms by design) runs off the GUI thread.
 `IdleLock` watches the application's input events and locks the session after
 `timeout_s` without any; the sign-in dialog then asks again (the same operator or another).
 """
@@ -11,14 +9,15 @@ the audit log. Password checking (scrypt, ~50 ms by design) runs off the GUI thr
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Callable
 
 from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QApplication, QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                              QWidget)
 
 from controlroom.i18n import tr
-from controlroom.access.operators import Operator, authenticate
+from controlroom.access.operators import Operator
+from controlroom.access.session import OperatorSession
 from controlroom.ui.shell.background import run_in_background
 
 log = logging.getLogger(__name__)
@@ -28,55 +27,51 @@ INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.
 
 
 class Session(QObject):
-    """The console's signed-in operator (None while nobody is, or while locked)."""
+    """The console's session (``core.access.session``) as Qt signals, for the sign-in dialog,
+    the idle lock and views that follow who is signed in."""
 
     changed = pyqtSignal(object)  # Operator | None
     locked_changed = pyqtSignal(bool)
 
-    def __init__(self, context, audit=None, parent: QObject | None = None) -> None:
+    def __init__(self, session: OperatorSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.context = context
-        self.audit = audit  # controlroom.access.audit.AuditLog or None (tests without storage)
-        self.operator: Operator | None = None
-        self.locked = False
+        self.core_session = session
+        self._remove = session.add_listener(self._on_change)  # called on the GUI thread (sign-in is)
 
-    def _record(self, actor: str, action: str, detail: dict | None = None) -> None:
-        if self.audit is not None:
-            self.audit.record(actor, action, "console", detail)
+    @property
+    def operator(self) -> Operator | None:
+        return self.core_session.operator
+
+    @property
+    def locked(self) -> bool:
+        return self.core_session.locked
+
+    def acting_operator(self) -> Operator:
+        return self.core_session.acting_operator()
 
     def sign_in(self, operator: Operator) -> None:
-        self.operator = operator
-        self.locked = False
-        self.context.services["operator"] = operator
-        self.context.services["operator_name"] = operator.username
-        for panel in self._panels():
-            if isinstance(getattr(panel, "operator", None), Operator):
-                panel.operator = operator
-        self._record(operator.username, "operator.sign_in", {"role": operator.role.name.lower()})
-        self.changed.emit(operator)
-        self.locked_changed.emit(False)
+        self.core_session.sign_in(operator)
 
     def sign_in_failed(self, username: str) -> None:
-        self._record(username or "?", "operator.sign_in_failed")
+        self.core_session.sign_in_failed(username)
 
     def lock(self, reason: str = "idle") -> None:
-        if self.operator is None or self.locked:
-            return
-        self.locked = True
-        self._record(self.operator.username, "operator.lock", {"reason": reason})
-        self.locked_changed.emit(True)
+        self.core_session.lock(reason)
 
     def sign_out(self) -> None:
-        if self.operator is None:
-            return
-        self._record(self.operator.username, "operator.sign_out")
-        self.operator = None
-        self.context.services.pop("operator", None)
-        self.context.services.pop("operator_name", None)
-        self.changed.emit(None)
+        self.core_session.sign_out()
 
-    def _panels(self) -> list[Any]:
-        return [v for k, v in self.context.services.items() if k.endswith("_panel")]
+    def _on_change(self, operator: Operator | None, locked: bool) -> None:
+        if locked:
+            self.locked_changed.emit(True)
+        elif operator is None:  # signed out
+            self.changed.emit(None)
+        else:  # signed in (again)
+            self.changed.emit(operator)
+            self.locked_changed.emit(False)
+
+    def close(self) -> None:
+        self._remove()
 
 
 class SignInDialog(QDialog):
@@ -149,10 +144,6 @@ class SignInDialog(QDialog):
     def reject(self) -> None:  # Escape does not get past a locked console
         if self.session.operator is not None and not self.session.locked:
             super().reject()
-
-
-def database_check(engine, site_id: str) -> Callable[[str, str], Operator | None]:
-    return lambda username, password: authenticate(engine, site_id, username, password)
 
 
 class IdleLock(QObject):

@@ -46,7 +46,6 @@ from controlroom.ui.flood.flood_mode import is_flood_alert
 from controlroom.paths import data_dir
 from controlroom.ui.alerts.dialogs import AcknowledgeDialog, ManualAlertDialog, ShelveDialog
 from controlroom.ui.shell.background import run_in_background
-from controlroom.ui.shell.docks import bring_to_front
 from controlroom.widgets.alarm_sound import AlarmSound
 from controlroom.widgets.alert_table import AlertTable
 from controlroom.widgets.flow_layout import FlowLayout
@@ -57,7 +56,7 @@ SOON_MS = 30
 
 
 class AlertPanel(QWidget):
-    alertSelected = pyqtSignal(str)  # the map pans to it (ui/map_panel connects this)
+    alertSelected = pyqtSignal(str)  # one alert selected (the map pans to it through the navigator)
     _engineChanged = pyqtSignal()  # emitted on the engine thread, delivered queued on the GUI thread
 
     def __init__(self, context, engine: AlertEngine, parent: QWidget | None = None, sound: bool = True) -> None:
@@ -70,6 +69,7 @@ class AlertPanel(QWidget):
         self._silenced: set[tuple] = set()
         self._history_id: str | None = None
         self._stored_history: list[dict] = []
+        self._typed_name = ""  # the name typed in the last dialog, on a console nobody signed in to
         self.ringing = False
         self.min_sound_priority = Priority.parse(self.config.alerts.sound_min_priority)
         villages = {v.id: v.name for v in self.config.villages}
@@ -233,11 +233,12 @@ class AlertPanel(QWidget):
         """The operator selected rows: tell the map, and load the alert's recorded history."""
         if len(ids) == 1:
             self.alertSelected.emit(ids[0])
+            self.context.navigator.focus_alert(ids[0])
         alert_id = ids[0] if ids else None
         if alert_id != self._history_id:
             self._history_id, self._stored_history = alert_id, []
-            engine = getattr(self.context.core, "engine", None)
-            if alert_id is not None and engine is not None:
+            engine = self.context.core.engine
+            if alert_id is not None:
                 from controlroom.alerts.store import load_history
 
                 site_id = self.config.site.id
@@ -276,11 +277,12 @@ class AlertPanel(QWidget):
     # -- operator actions ------------------------------------------------------------------
 
     def operator_name(self) -> str:
-        return str(self.context.services.get("operator_name") or "")
+        operator = self.context.session.operator
+        return operator.username if operator is not None else self._typed_name
 
     def _actor(self, typed: str):
         """The signed-in Operator (the engine checks their role and audits), else the typed name."""
-        return self.context.services.get("operator") or typed
+        return self.context.session.operator or typed
 
     def _allowed(self, call) -> bool:
         try:
@@ -291,7 +293,7 @@ class AlertPanel(QWidget):
         return True
 
     def _remember(self, name: str) -> None:
-        self.context.services["operator_name"] = name.strip()
+        self._typed_name = name.strip()
 
     def _selected_or_say(self) -> list[str]:
         ids = self.table.selected_ids()
@@ -377,26 +379,18 @@ class AlertPanel(QWidget):
         alert = self._snapshot.get(alert_id) if self._snapshot else None
         if alert is None:
             return
-        services = self.context.services
+        navigator = self.context.navigator
         parts = alert.source.split("/")
         opened = []
-        if parts[0] == "camera" and len(parts) > 1 and services.get("camera_wall") is not None:
-            from controlroom.ui.cameras.wall import open_camera
-
-            open_camera(services["camera_wall"], parts[1])
-            bring_to_front(services["camera_wall"])
+        if parts[0] == "camera" and len(parts) > 1 and navigator.open_camera(parts[1]):
             opened.append(tr("camera"))
         sensor_id = parts[1] if parts[0] == "sensor" and len(parts) > 1 else None
         if parts[0] == "device" and len(parts) > 1:
             sensor_id = next((s.id for s in self.config.sensors if s.status_device_id == parts[1]), None)
-        graphs = services.get("sensor_graphs")
-        if sensor_id and graphs is not None and hasattr(graphs, "show_sensor"):
-            graphs.show_sensor(sensor_id, parts[2] if parts[0] == "sensor" and len(parts) > 2 else None)
-            bring_to_front(graphs)
+        metric = parts[2] if parts[0] == "sensor" and len(parts) > 2 else None
+        if sensor_id and navigator.show_sensor(sensor_id, metric):
             opened.append(tr("graph"))
-        map_panel = services.get("map")
-        if map_panel is not None and hasattr(map_panel, "focus_alert") and map_panel.focus_alert(alert.id):
-            bring_to_front(map_panel)
+        if navigator.focus_alert(alert.id, bring_forward=True):
             opened.append(tr("map"))
         self.status.setText(tr("Opened: {what}", what=", ".join(opened)) if opened else
                             tr("No view for {source} is open.", source=alert.source))
@@ -422,23 +416,6 @@ def _listen_while_alive(engine: AlertEngine, panel: AlertPanel) -> None:
     remove = engine.add_listener(notify)
 
 
-def ensure_alert_engine(context) -> AlertEngine:
-    """The console's one AlertEngine (context.services["alert_engine"]), started on first use."""
-    engine = context.services.get("alert_engine")
-    if engine is None:
-        core = context.core
-        engine = AlertEngine(context.config, core.bus, feed=getattr(core, "feed", None), storage=getattr(core, "storage", None))
-        engine.start(live=getattr(core, "live", None))
-        feed = getattr(core, "feed", None)
-        if feed is not None and feed.connected:
-            feed.subscribe_extra("room/alert/+")  # the broker resends retained alerts missed before we subscribed
-        context.services["alert_engine"] = engine
-        context.on_shutdown(engine.stop)
-    return engine
-
-
 def create_alert_panel(context, parent: QWidget) -> AlertPanel:
-    """Panel factory (ui.panels)."""
-    panel = AlertPanel(context, ensure_alert_engine(context), parent)
-    context.services["alerts"] = panel
-    return panel
+    """Panel factory (ui.panels): the queue of the core's alert engine."""
+    return AlertPanel(context, context.core.alerts, parent)

@@ -6,10 +6,10 @@ The map and flood mode drive it through `select_speaker`, `select_village` and
 
 from __future__ import annotations
 
-import getpass
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
@@ -34,8 +34,9 @@ from controlroom.broadcast.programme import ProgrammeStore
 from controlroom.broadcast.store import broadcast_log_csv
 from controlroom.domain import SpeakerStatus
 from controlroom.i18n import tr
-from controlroom.access.operators import Operator, PermissionDenied, Role
+from controlroom.access.operators import Operator, PermissionDenied
 from controlroom.ui.shell.background import run_in_background
+from controlroom.ui.shell.docks import bring_to_front
 from controlroom.ui.broadcast.compose import BroadcastRequest, ComposeDialog
 from controlroom.ui.broadcast.programme_editor import ProgrammeEditor
 from controlroom.widgets.delivery_board import DeliveryBoard
@@ -51,12 +52,13 @@ def speaker_state_label(state: str) -> str:
 
 
 class BroadcastPanel(QWidget):
-    def __init__(self, service: BroadcastService, operator: Operator, parent: QWidget | None = None,
-                 programme: ProgrammeStore | None = None) -> None:
+    def __init__(self, service: BroadcastService, acting_operator: Callable[[], Operator],
+                 parent: QWidget | None = None, programme: ProgrammeStore | None = None) -> None:
+        """`acting_operator()` says who a broadcast is started by (the session's operator)."""
         super().__init__(parent)
         self.service = service
         self.programme = programme
-        self.operator = operator
+        self._acting_operator = acting_operator
         config = service.config
         self._preset_zone: str | None = None
         self._preset_villages: list[str] = []
@@ -127,6 +129,10 @@ class BroadcastPanel(QWidget):
         layout.addWidget(splitter)
         for status in service.speaker_statuses().values():
             self.apply_speaker_status(status)
+
+    @property
+    def operator(self) -> Operator:
+        return self._acting_operator()
 
     # -- inputs from the bridge ----------------------------------------------------------
     def apply_speaker_status(self, status: SpeakerStatus) -> None:
@@ -255,24 +261,13 @@ class BroadcastPanel(QWidget):
                 self.board.show_job(job)
 
 
-def local_operator() -> Operator:
-    """The console's user until sign-in exists: the OS account, as duty officer."""
-    user = getpass.getuser()
-    return Operator(user, user, Role.DUTY_OFFICER)
-
-
 def create_broadcast_panel(context, parent: QWidget) -> QWidget:
-    """Panel factory for ui/shell/panels.py: starts broadcasting on the core once per window."""
-    from controlroom.broadcast.broadcasting import start_broadcasting
-
-    broadcasting = context.services.get("broadcasting")
-    if broadcasting is None:
-        broadcasting = start_broadcasting(context.core)
-        context.services["broadcasting"] = broadcasting
-        context.on_shutdown(broadcasting.stop)
-    operator = context.services.get("operator") or local_operator()
-    panel = BroadcastPanel(broadcasting.service, operator, parent, programme=broadcasting.programme)
+    """Panel factory for ui/panels.py: the core's broadcasting, acted on by the session's operator."""
+    broadcasting = context.core.broadcast
+    panel = BroadcastPanel(broadcasting.service, context.session.acting_operator, parent,
+                           programme=broadcasting.programme)
     context.bridge.speaker_status.connect(panel.apply_speaker_status)
     context.bridge.other_event.connect(panel.apply_event)
-    context.services["broadcast_panel"] = panel
+    context.navigator.provide("speaker", lambda speaker_id: (panel.select_speaker(speaker_id), bring_to_front(panel)))
+    context.navigator.provide("village", lambda village_id: (panel.select_village(village_id), bring_to_front(panel)))
     return panel

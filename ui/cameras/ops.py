@@ -1,61 +1,41 @@
-"""Camera operations wired into the running camera wall: PTZ on the maximised tile, evidence
+"""Camera operations on the running camera wall: PTZ controls on the maximised tile, evidence
 export (a toolbar button and Ctrl+E), adding an ONVIF camera to the commune's config (an
-administrator, from the toolbar), camera health on MQTT, alarm presets, and the ONVIF clock check.
+administrator, from the toolbar), and the cameras' notices (PTZ failures, camera clocks) on
+the wall's message line.
 
-`install_camera_ops(context, wall, pool)` is called once by the wall panel's factory. It
-publishes ``context.services["ptz"]`` and ``context.services["camera_status"]``. Everything
-that talks to the network runs on core threads (PTZ workers, ``camera-status-mqtt``,
-``onvif-clock-check``); this module only connects signals and builds widgets.
+`install_camera_ops(context, wall)` is called once by the wall panel's factory. The duties
+behind it (PTZ workers, alarm presets, health on MQTT, clock checks) belong to
+``core.cameras``; this module only connects signals and builds widgets.
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
-import threading
 from datetime import datetime, timezone
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 
 from controlroom.i18n import tr
-from controlroom.access.operators import Operator, Role
+from controlroom.access.operators import Operator
 
 log = logging.getLogger(__name__)
-
-CLOCK_CHECK_INTERVAL_S = 3600.0
-
-
-def current_operator(context) -> Operator:
-    """The signed-in operator; before sign-in exists, the OS account as duty officer."""
-    operator = context.services.get("operator")
-    if isinstance(operator, Operator):
-        return operator
-    user = getpass.getuser()
-    return Operator(user, user, Role.DUTY_OFFICER)
-
 
 class _Messages(QObject):
     text = pyqtSignal(str)
 
 
 class CameraOps:
-    def __init__(self, context, wall, pool) -> None:
-        from controlroom.access.audit import AuditLog
-        from controlroom.cameras.ptz import PtzService
-
-        self.context, self.wall, self.pool = context, wall, pool
-        core = context.core
-        self.config = wall.config
-        if not self._real_cameras():  # synthetic/demo streams: never reach for the example cameras' ONVIF hosts
-            self.config = self.config.model_copy(update={"cameras": [
-                c.model_copy(update={"onvif": None}) for c in self.config.cameras]})
-        storage = getattr(core, "storage", None)
-        self.audit = AuditLog(storage, self.config.site.id) if storage is not None else None
+    def __init__(self, context, wall) -> None:
+        self.context, self.wall = context, wall
+        cameras = context.core.cameras
+        self.pool = cameras.pool
+        self.ptz = cameras.ptz
+        self.config = cameras.config
+        self.audit = context.core.access.audit
         self.messages = _Messages()
         self.messages.text.connect(wall._show_message)  # the wall's own message line
-        self.ptz = PtzService(self.config, self.audit, on_error=lambda cam, text: self.messages.text.emit(text))
-        context.services["ptz"] = self.ptz
+        self._remove_notices = cameras.add_notice_listener(self.messages.text.emit)  # any thread: queued
         self._ptz_controller = None
         self._ptz_camera = None
         self._timer = QTimer(wall, interval=400, timeout=self._follow_max_tile)
@@ -66,42 +46,9 @@ class CameraOps:
         if context.config_path is not None:  # the bundled demo config is not edited
             wall.add_toolbar_button(tr("Add camera…"), self.add_camera,
                                     tr("Find an ONVIF camera on the network and add it to the configuration"))
-        self.status_publisher = None
-        self.status_subscriber = None
-        feed = getattr(core, "feed", None)
-        bus = getattr(core, "bus", None)
-        if feed is not None:
-            from controlroom.cameras.status_mqtt import CameraStatusMqttPublisher, CameraStatusSubscriber
 
-            def health():
-                return [(r.camera_id, r.health_snapshot()) for r in pool.readers() if r.stream == "sub"]
-
-            self.status_publisher = CameraStatusMqttPublisher(feed, health, feed.client_id).start()
-            self.status_subscriber = CameraStatusSubscriber(feed, bus)
-            context.services["camera_status"] = self.status_subscriber
-        self._unsubscribe_alerts = None
-        if bus is not None:
-            from controlroom.domain import RoomAlertMessage
-
-            self._unsubscribe_alerts = bus.subscribe(RoomAlertMessage, self._on_room_alert)
-        self._stop = threading.Event()
-        self._clock_thread = threading.Thread(target=self._check_clocks_every, args=(CLOCK_CHECK_INTERVAL_S,),
-                                              name="onvif-clock-check", daemon=True)
-        self._clock_thread.start()
-
-    @staticmethod
-    def _real_cameras() -> bool:
-        import os
-
-        from controlroom.cameras.stream_urls import CAMERA_SOURCE_ENV
-
-        return os.environ.get(CAMERA_SOURCE_ENV, "config").strip().lower() == "config"
-
-    def _on_room_alert(self, message) -> None:  # bus thread: PtzService only queues
-        try:
-            self.ptz.on_room_alert(message)
-        except LookupError as exc:
-            log.warning("alarm preset not sent: %s", exc)
+    def _operator(self) -> Operator:
+        return self.context.session.acting_operator()
 
     # --- PTZ on the maximised tile ------------------------------------------------------------
 
@@ -120,7 +67,7 @@ class CameraOps:
         if camera_id is not None:
             from controlroom.widgets.ptz_controls import PtzTileController
 
-            self._ptz_controller = PtzTileController(tile, self.ptz, camera_id, lambda: current_operator(self.context))
+            self._ptz_controller = PtzTileController(tile, self.ptz, camera_id, self._operator)
 
     # --- evidence -----------------------------------------------------------------------------
 
@@ -157,7 +104,7 @@ class CameraOps:
             except ReplayError as exc:
                 raise LookupError(str(exc)) from exc
 
-        dialog = EvidenceDialog(camera.id, camera.name, current_operator(self.context), self.config.site.tz,
+        dialog = EvidenceDialog(camera.id, camera.name, self._operator(), self.config.site.tz,
                                 self.config.site.id, snapshot, clip if replay is not None else None,
                                 data_dir() / "evidence_exports", audit=self.audit, parent=self.wall)
         dialog.resize(760, 520)
@@ -169,7 +116,7 @@ class CameraOps:
         """The discovery dialog, for an administrator: it appends to the commune's config file."""
         from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 
-        operator = current_operator(self.context)
+        operator = self._operator()
         if not operator.may("config.change"):
             self.wall._show_message(tr("Only an administrator can add cameras (signed in: {name}, {role})",
                                        name=operator.display_name, role=operator.role.label))
@@ -179,54 +126,15 @@ class CameraOps:
         dialog.open()
 
     def _record_camera_added(self, operator: Operator, camera_id: str, result) -> None:
-        if self.audit is not None and not isinstance(result, BaseException):  # a failed write says so in the dialog
+        if not isinstance(result, BaseException):  # a failed write says so in the dialog
             self.audit.record(operator.username, "config.camera_added", str(result), {"camera_id": camera_id})
 
-    # --- clocks -------------------------------------------------------------------------------
-
-    def _check_clocks_every(self, interval_s: float) -> None:
-        """At start, then every `interval_s`: a camera clock drifts slowly, not once."""
-        while True:
-            self._check_clocks()
-            if self._stop.wait(interval_s):
-                return
-
-    def _check_clocks(self) -> None:
-        from controlroom.cameras.onvif_client import OnvifError, check_clock, onvif_available
-        from controlroom.cameras.ptz import default_camera_factory
-
-        cameras = [c for c in self.config.cameras if c.onvif is not None]
-        if not cameras or not onvif_available():
-            return
-        for camera in cameras:
-            if self._stop.is_set():
-                return
-            client = None
-            try:
-                client = default_camera_factory(camera)
-                result = check_clock(client, camera.onvif.max_clock_drift_s)
-                if result.drifting:
-                    log.warning("%s", result.message(camera.name))
-                    self.messages.text.emit(result.message(camera.name))
-            except OnvifError as exc:
-                log.info("clock check of %s skipped: %s", camera.id, exc)
-            finally:
-                if client is not None:
-                    client.close()
-
     def close(self) -> None:
-        self._stop.set()
-        if self._unsubscribe_alerts is not None:  # no alarm presets queued to a closed PtzService
-            self._unsubscribe_alerts()
-            self._unsubscribe_alerts = None
+        self._remove_notices()
         self._timer.stop()
-        if self.status_publisher is not None:
-            self.status_publisher.stop()
-        self.ptz.close()
-        self._clock_thread.join(timeout=1.0)  # an ONVIF call in flight may hold it longer; it is a daemon
 
 
-def install_camera_ops(context, wall, pool) -> CameraOps:
-    ops = CameraOps(context, wall, pool)
+def install_camera_ops(context, wall) -> CameraOps:
+    ops = CameraOps(context, wall)
     context.on_shutdown(ops.close)
     return ops

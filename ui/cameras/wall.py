@@ -18,6 +18,7 @@ from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QGridLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
                              QSplitter, QStackedLayout, QVBoxLayout, QWidget)
 
+from controlroom.alerts.episodes import EpisodeMemory
 from controlroom.cameras.health import StreamState
 from controlroom.cameras.views import PRESET_LAYOUTS, TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
 from controlroom.config import CameraConfig, Config
@@ -49,7 +50,7 @@ class CameraWall(WallOperatorActions, QWidget):
 
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
                  snapshots: SnapshotService | None = None, export_dir: Path | None = None,
-                 operator: str | Callable[[], str] = "", keep_all_open: bool = False, show_list: bool = True,
+                 operator: str | Callable[[], str] = "", show_list: bool = True,
                  alarm_tile: int = 0, alarm_min_priority: int = 3, ui_scale: float = 1.0,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,10 +63,9 @@ class CameraWall(WallOperatorActions, QWidget):
         self.cameras = {c.id: c for c in config.cameras}
         self.villages = {v.id: v.name for v in config.villages}
         self._tile_readers: dict[int, StreamReader] = {}
-        self._base: dict[str, StreamReader] = {}
         self._tours: dict[int, tuple[Tour, float]] = {}
         self._alarm: tuple[str | None, float] | None = None  # (previous cell of the alarm tile, since)
-        self._seen_alerts: set[tuple[str, int]] = set()
+        self._alarm_episodes = EpisodeMemory()
         self._max_reader: StreamReader | None = None
         self._max_index: int | None = None
         self.selected = 0
@@ -75,9 +75,6 @@ class CameraWall(WallOperatorActions, QWidget):
         self._results.message.connect(self._show_message)
         self._build()
         self.camera_list.setVisible(show_list)
-        if keep_all_open:  # every camera monitored and replay-buffered, shown or not
-            for camera in config.cameras:
-                self._base[camera.id] = pool.acquire(camera.id, camera.sub_url, camera.backend, "sub")
         self.apply_view(views.current(screen) or default_view(config))
         self._frame_timer = QTimer(self)
         self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -438,6 +435,3 @@ class CameraWall(WallOperatorActions, QWidget):
         self.restore()
         for index in list(self._tile_readers):
             self._set_reader(index, None)
-        for reader in self._base.values():
-            self.pool.release(reader)
-        self._base.clear()

@@ -11,43 +11,16 @@ import time
 from concurrent.futures import Future
 from datetime import datetime, timezone
 
+from controlroom.alerts.model import AlertChanged
+from controlroom.alerts.text import alert_title
 from controlroom.cameras.views import cameras_for_alert
 from controlroom.i18n import tr
 from controlroom.cameras.replay_buffer import ReplayError, export_mp4_async
 
-POPUP_PRIORITIES = {"low": 1, "medium": 2, "high": 3, "critical": 4}
-
-
-def alert_priority(state: dict) -> int:
-    """1 (low) .. 4 (critical) from the shared payload: ``priority_name``, else ``priority``
-    0-3 (the map's scale); high when absent or unreadable."""
-    name = state.get("priority_name")
-    if isinstance(name, str) and name in POPUP_PRIORITIES:
-        return POPUP_PRIORITIES[name]
-    number = state.get("priority")
-    if isinstance(number, int) and not isinstance(number, bool) and 0 <= number <= 3:
-        return number + 1
-    if isinstance(number, str) and number in POPUP_PRIORITIES:
-        return POPUP_PRIORITIES[number]
-    return 3
-
-
-def alarm_caption(alert_id: str, state: dict) -> str:
-    """The alert's short title in the UI language (as the alert queue shows it)."""
-    from controlroom.alerts.payload import from_payload
-    from controlroom.alerts.text import alert_title
-
-    try:
-        return alert_title(from_payload(alert_id, state))
-    except (ValueError, KeyError, TypeError):
-        detail = state.get("detail") if isinstance(state.get("detail"), dict) else {}
-        return str(detail.get("name") or state.get("source") or alert_id)
-
-
 class WallOperatorActions:
     """Needs from the wall: cameras, pool, snapshots, export_dir, tz, operator, tiles, view,
     alarm_tile, alarm_min_priority, _tile_readers, _max_reader, _max_index, _alarm,
-    _seen_alerts, _results, assign(), restore(), camera_in(), _show_message()."""
+    _alarm_episodes, _results, assign(), restore(), camera_in(), _show_message()."""
 
     def snapshot(self, index: int) -> Future | None:
         camera = self.camera_in(index)
@@ -107,18 +80,17 @@ class WallOperatorActions:
         for tile in self.tiles:
             tile.set_alarm("")
 
-    def on_room_alert(self, message) -> None:
-        """Bridge slot for RoomAlertMessage: a newly raised, unacknowledged alert of at least
-        `alarm_min_priority` that names a camera or a place near cameras pops it up."""
-        state = message.state if isinstance(message.state, dict) else {}
-        if not state.get("active") or state.get("acked") or state.get("kind") == "camera_offline":
+    def on_alert_changed(self, change: AlertChanged) -> None:
+        """Bridge slot: a newly raised, unacknowledged alert of at least `alarm_min_priority`
+        that names a camera or a place near cameras pops it up (once per raise)."""
+        alert = change.alert
+        if change.removed:
+            self._alarm_episodes.forget(alert.id)
             return
-        if alert_priority(state) < self.alarm_min_priority:
+        if not alert.active or alert.acked or alert.kind == "camera_offline" or alert.priority < self.alarm_min_priority:
             return
-        key = (str(state.get("id") or message.alert_id), int(state.get("raise_count") or 1))
-        if key in self._seen_alerts:
+        if not self._alarm_episodes.first_time(alert):
             return
-        self._seen_alerts.add(key)
-        cameras = cameras_for_alert(self.config, state)
+        cameras = cameras_for_alert(self.config, alert)
         if cameras:
-            self.show_alarm(cameras, alarm_caption(message.alert_id, state))
+            self.show_alarm(cameras, alert_title(alert))

@@ -1,21 +1,14 @@
-"""The camera wall as a main-window panel: wiring the wall to the running app.
-
-Readers for every camera (health and replay for all, shown or not), views in the data dir,
-snapshots recorded through the storage writer, camera online/offline on the bus (for the map,
-the device history and the camera-offline alert rule), alarms from the bridge, camera clicks
-from the map. Published as ``context.services["camera_wall"]``.
-"""
+"""The camera wall as a main-window panel: the wall on the core's cameras (``core.cameras``:
+readers, snapshots, PTZ), saved views in the data dir, alarm call-ups from the core's alert
+path, and "show this camera" requests from the other panels (the navigator)."""
 
 from __future__ import annotations
-
-import getpass
 
 from PyQt6.QtWidgets import QWidget
 
 from controlroom.cameras.views import ViewStore
-from controlroom.cameras.snapshots import SnapshotService
 from controlroom.ui.cameras.wall import CameraWall
-from controlroom.cameras.video_reader import HealthMonitor, ReaderPool
+from controlroom.ui.shell.docks import bring_to_front
 
 
 def open_camera(wall: CameraWall, camera_id: str) -> None:
@@ -29,38 +22,24 @@ def open_camera(wall: CameraWall, camera_id: str) -> None:
 
 
 def create_camera_wall_panel(context, parent: QWidget) -> CameraWall:
-    """Panel factory (ui.panels): readers for every camera, views in the data dir, snapshots
-    recorded through the storage writer, alarms from the bridge, camera clicks from the map."""
-    from controlroom.paths import data_dir
-    from controlroom.cameras.stream_urls import camera_source_config
+    """Panel factory (ui.panels)."""
+    from controlroom.ui.cameras.ops import install_camera_ops  # PTZ controls, evidence (Ctrl+E), adding cameras
 
-    folder = data_dir()
-    config = camera_source_config(context.config)
-    pool = ReaderPool()
+    cameras = context.core.cameras
+    folder = context.core.data_dir
     views = ViewStore(folder / "camera_views.json")
-    core = context.core
-    writer = getattr(core, "storage", None)
-    snapshots = SnapshotService(folder / "snapshots", config.site.id, config.site.tz, writer)
-    def operator() -> str:  # whoever is signed in when the snapshot is taken
-        return str(context.services.get("operator_name") or getpass.getuser())
-    wall = CameraWall(config, pool, views, screen="main", snapshots=snapshots, export_dir=folder / "replays",
-                      operator=operator, keep_all_open=True, ui_scale=context.ui_scale, parent=parent)
-    context.bridge.room_alert.connect(wall.on_room_alert)
-    map_panel = context.services.get("map")
-    if map_panel is not None and hasattr(map_panel, "cameraRequested"):
-        map_panel.cameraRequested.connect(lambda camera_id: open_camera(wall, camera_id))
-    context.services["camera_wall"] = wall
-    from controlroom.ui.cameras.ops import install_camera_ops  # PTZ, evidence (Ctrl+E), camera health on MQTT
 
-    install_camera_ops(context, wall, pool)
-    monitor = HealthMonitor(pool, core.bus).start() if getattr(core, "bus", None) is not None else None
+    def operator() -> str:  # whoever is acting when the snapshot is taken
+        return context.session.acting_operator().username
+
+    wall = CameraWall(cameras.config, cameras.pool, views, screen="main", snapshots=cameras.snapshots,
+                      export_dir=folder / "replays", operator=operator, ui_scale=context.ui_scale, parent=parent)
+    context.bridge.alert_changed.connect(wall.on_alert_changed)
+    context.navigator.provide("camera", lambda camera_id: (open_camera(wall, camera_id), bring_to_front(wall)))
+    install_camera_ops(context, wall)
 
     def shutdown() -> None:
-        if monitor is not None:
-            monitor.stop()
         wall.close_wall()
-        pool.close(timeout_s=2.0)
-        snapshots.close()
         views.flush()
 
     context.on_shutdown(shutdown)

@@ -4,8 +4,8 @@ F8 (anywhere in the app) opens a warning bulletin pre-filled from the live stati
 Enter issues it: two operator actions from "the river is over alarm level III" to "the
 warning is queued on every low-lying village's speakers". Service calls that write or
 synthesise speech run on one named worker thread; results come back through a signal.
-Published as ``context.services["flood_duty"]`` (the FloodDuty) and
-``context.services["flood_duty_panel"]``.
+The panel drives ``core.flood`` (a FloodDuty the core set up); the map and the graphs show
+the risk levels themselves.
 """
 
 from __future__ import annotations
@@ -161,11 +161,7 @@ class FloodDutyPanel(QWidget):
         self._timer.setObjectName("flood-duty-refresh")
         self._timer.timeout.connect(self.refresh)
         self._timer.start(1000)
-        self._map_levels: dict[str, int] | None = None
         self._ticks = 0
-        self.map_result = None
-        self.graph_banner: RiskBanner | None = None
-        self._alerts_attached = False
         self.refresh()
 
     # -- operator -------------------------------------------------------------------------
@@ -191,14 +187,8 @@ class FloodDutyPanel(QWidget):
     # -- risk -----------------------------------------------------------------------------
     def refresh(self) -> None:
         monitor = self.duty.monitor
+        self.banner.show_zone(monitor, self.config.flood.bulletin_zone)
         state = monitor.governing_station(self.config.flood.bulletin_zone)
-        risk = monitor.zone(self.config.flood.bulletin_zone)
-        self._attach_graph_banner()
-        if state is not None and risk is not None:
-            height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
-            for banner in (self.banner, self.graph_banner):
-                if banner is not None:
-                    banner.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
         lines = []
         for s in monitor.stations():
             if s.height_m is None:
@@ -216,51 +206,12 @@ class FloodDutyPanel(QWidget):
             self.forecast.blockSignals(True)
             self.forecast.setValue(state.height_m)  # a starting point for the officer's forecast
             self.forecast.blockSignals(False)
-        self._colour_map(monitor.village_levels())
-        self._attach_alerts()
         self._ticks += 1
-        if self._ticks % 30 == 1 and self.duty.damage is not None:
+        if self._ticks % 30 == 1:
             self.worker.run(self.damage_tab.check_reminder, self._show_reminder)
         if self._dirty[0]:
             self._dirty[0] = False
             self._fill_bulletins()
-
-    def _colour_map(self, levels: dict[str, int]) -> None:
-        """Villages filled with their risk level's colour (Decision 18/2021 Điều 4)."""
-        from controlroom.flood.risk import RISK_COLOURS
-        map_panel = self.context.services.get("map")
-        view = getattr(map_panel, "view", None)
-        if view is None or not view.is_ready or levels == self._map_levels:
-            return
-        self._map_levels = dict(levels)
-        colours = {v: (RISK_COLOURS[n] if n else None) for v, n in levels.items()}
-        import json
-        script = ("(function(c){try{if(!window.crInit||!crInit.villages)return 'no-page';"
-                  "crInit.villages.eachLayer(function(l){var id=l.feature&&l.feature.properties.id;"
-                  "if(!id||!(id in c))return;if(c[id]){l.setStyle({fillColor:c[id],fillOpacity:0.45});}"
-                  "else{crInit.villages.resetStyle(l);}});return 'ok';}catch(e){return String(e);}})"
-                  f"({json.dumps(colours)})")
-        view.run_js(script, self._map_applied)
-
-    def _map_applied(self, result) -> None:
-        self.map_result = result
-        if result != "ok":  # the page was not ready for it: try again at the next refresh
-            self._map_levels = None
-
-    def _attach_graph_banner(self) -> None:
-        """The flood picture (graph panel, also shown in presentation mode) carries the banner too."""
-        graphs = self.context.services.get("sensor_graphs")
-        if self.graph_banner is not None or graphs is None or graphs.layout() is None:
-            return
-        self.graph_banner = RiskBanner(graphs, self._scale)
-        graphs.layout().insertWidget(0, self.graph_banner)
-
-    def _attach_alerts(self) -> None:
-        """Alerts and acknowledgements go into the duty log once the alert engine exists."""
-        engine = self.context.services.get("alert_engine")
-        if engine is not None and not self._alerts_attached and self.duty.duty_log is not None:
-            engine.add_listener(self.duty.duty_log.on_alerts)
-            self._alerts_attached = True
 
     def _show_reminder(self, due) -> None:
         if not due:
@@ -385,21 +336,7 @@ class FloodDutyPanel(QWidget):
 
 
 def create_flood_duty_panel(context, parent: QWidget) -> QWidget:
-    """Panel factory for ui/shell/panels.py: needs broadcasting (started here if no panel did yet)."""
-    from controlroom.broadcast.broadcasting import start_broadcasting
-    from controlroom.flood.duty import start_flood_duty
-    from controlroom.ui.broadcast.panel import local_operator
-
-    broadcasting = context.services.get("broadcasting")
-    if broadcasting is None:
-        broadcasting = start_broadcasting(context.core)
-        context.services["broadcasting"] = broadcasting
-        context.on_shutdown(broadcasting.stop)
-    duty = context.services.get("flood_duty")
-    if duty is None:
-        duty = start_flood_duty(context.core, broadcasting)
-        context.services["flood_duty"] = duty
-    panel = FloodDutyPanel(context, duty, lambda: context.services.get("operator") or local_operator(), parent)
-    context.services["flood_duty_panel"] = panel
+    """Panel factory for ui/panels.py: the core's flood duty, acted on by the session's operator."""
+    panel = FloodDutyPanel(context, context.core.flood, context.session.acting_operator, parent)
     context.on_shutdown(panel.shutdown)
     return panel

@@ -1,19 +1,12 @@
-"""The map panel: the commune map wired to the core bridge and to the other panels.
+"""The map panel: the commune map wired to the core bridge and, through the navigator, to the
+other panels.
 
-Signals other panels connect to (the panel is also published as ``context.services["map"]``):
-
-- ``cameraRequested(camera_id)``: a camera marker was clicked; open it in the video wall.
-- ``sensorRequested(sensor_id)``: a sensor marker was clicked; open its graph.
-- ``speakerSelected(speaker_id)``: a loudspeaker marker was clicked; select it for broadcast.
-- ``villageSelected(village_id)`` and ``villageSpeakersSelected([speaker_id, ...])``: a village
-  outline was clicked; select its loudspeakers.
-- ``alertClicked(alert_id)``, ``reportClicked(report_id)``: an alert / citizen report marker.
-- ``basemapStatusChanged(status)``: "online" | "cached" | "offline".
-
-Slots other panels call: ``focus_alert(alert_id)`` (the alert queue pans the map to an alert),
-``focus_marker(marker_id)``, ``select_speakers([ids])``. If a service registered as
-``context.services["alerts"]`` has an ``alertSelected(str)`` signal, it is connected to
-``focus_alert`` automatically once the window is up.
+Clicks go where the operator expects: a camera marker opens the camera on the wall, a sensor
+its graph, a speaker or a village outline selects it for broadcast (``context.navigator``).
+The panel serves ``navigator.focus_alert`` (the alert queue pans the map to an alert). It
+follows the core: sensor values from the live state, alerts from the one alert path
+(``AlertChanged``), village colours from the flood duty's risk levels. Signals
+(``cameraRequested``, ``villageSpeakersSelected`` …) say the same for anyone listening.
 
 The map loads in the background: the page is composed on a worker thread after the window is
 on screen, and the web view is created only then. Nothing here blocks app start-up.
@@ -29,7 +22,8 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage, SpeakerStatus
+from controlroom.alerts.model import AlertChanged
+from controlroom.domain import CitizenReport, DeviceStatus, Reading, SpeakerStatus
 from controlroom.i18n import tr
 from controlroom.map.model import MapModel, Marker
 from controlroom.paths import data_dir
@@ -72,7 +66,10 @@ class MapPanel(QWidget):
         self.setObjectName("mapPanel")
         self.context = context
         self.config = context.config
-        self.model = MapModel(self.config)
+        self.model = MapModel(self.config, context.core.live)
+        self._flood = context.core.flood.monitor
+        self._village_levels: dict[str, int] | None = None
+        self.village_colour_result = None
         self.view = None  # MapView, created once the page is built
         self.provider: TileProvider | None = None
         self.error: str | None = None
@@ -96,12 +93,19 @@ class MapPanel(QWidget):
 
         self._seed_from_live_state()
         bridge = context.bridge
-        bridge.readings.connect(self.apply_readings)
+        bridge.readings_changed.connect(self.apply_changed)
         bridge.device_status.connect(self.apply_device_status)
         bridge.speaker_status.connect(self.apply_speaker_status)
-        bridge.room_alert.connect(self.apply_room_alert)
+        bridge.alert_changed.connect(self.apply_alert_changed)
         bridge.citizen_report.connect(self.apply_citizen_report)
-        context.services["map"] = self
+        self._risk_timer = QTimer(self, interval=1000, timeout=self._colour_villages)
+        self._risk_timer.start()
+        navigator = context.navigator
+        navigator.provide("alert", self._focus_alert_request)
+        self.cameraRequested.connect(navigator.open_camera)
+        self.sensorRequested.connect(navigator.show_sensor)
+        self.speakerSelected.connect(navigator.select_speaker)
+        self.villageSelected.connect(navigator.select_village)
         context.on_shutdown(self.shutdown)
         QTimer.singleShot(0, self._start)  # runs once the event loop turns: after the window is shown
 
@@ -110,7 +114,6 @@ class MapPanel(QWidget):
     def _start(self) -> None:
         if self._closed:
             return
-        self._connect_other_services()
         config, model, page_dir, cache_path = self.config, self.model, self._page_dir, self._cache_path
 
         def build() -> tuple[str, TileCache]:
@@ -147,7 +150,7 @@ class MapPanel(QWidget):
 
         self.provider = TileProvider(cache, tile_url_template(self.config), self.config.map.fetch_timeout_s)
         view = MapView(self.provider, self.model.markers, self)
-        view.view.setZoomFactor(max(1.0, float(getattr(self.context, "ui_scale", 1.0))))
+        view.view.setZoomFactor(max(1.0, self.context.ui_scale))
         view.markerClicked.connect(self._on_marker_clicked)
         view.villageClicked.connect(self._on_village_clicked)
         view.basemapStatusChanged.connect(self._on_basemap_status)
@@ -167,44 +170,24 @@ class MapPanel(QWidget):
         self.error = str(exc) or type(exc).__name__
         self._placeholder.setText(tr("The map could not start: {reason}", reason=self.error))
 
-    def _connect_other_services(self) -> None:
-        """Wire clicks to the panels that exist (they are all built by now), each only once."""
-        services = self.context.services
-        signal = getattr(services.get("alerts"), "alertSelected", None)
-        if signal is not None:
-            signal.connect(self.focus_alert)
-        wall = services.get("camera_wall")
-        if wall is not None and self.receivers(self.cameraRequested) == 0:  # the wall may have connected itself
-            open_camera = _camera_opener()
-            if open_camera is not None:
-                self.cameraRequested.connect(lambda camera_id: (open_camera(wall, camera_id), bring_to_front(wall)))
-        graphs = services.get("sensor_graphs")
-        if graphs is not None and hasattr(graphs, "show_sensor") and self.receivers(self.sensorRequested) == 0:
-            self.sensorRequested.connect(lambda sensor_id: (graphs.show_sensor(sensor_id), bring_to_front(graphs)))
-        broadcast = services.get("broadcast_panel")
-        if broadcast is not None and hasattr(broadcast, "select_speaker") and self.receivers(self.speakerSelected) == 0:
-            self.speakerSelected.connect(lambda speaker_id: (broadcast.select_speaker(speaker_id), bring_to_front(broadcast)))
-        if broadcast is not None and hasattr(broadcast, "select_village") and self.receivers(self.villageSelected) == 0:
-            self.villageSelected.connect(lambda village_id: (broadcast.select_village(village_id), bring_to_front(broadcast)))
-
     # -- core -> map --------------------------------------------------------------------
 
     def _seed_from_live_state(self) -> None:
-        live = getattr(self.context.core, "live", None)
-        if live is None:
-            return
+        live = self.context.core.live
         for status in live.devices().values():
             self.model.apply_device_status(status)
         for status in live.speakers().values():
             self.model.apply_speaker_status(status)
-        self.model.apply_readings(list(live.readings().values()))
+        self.model.apply_changed(live.readings())
+        for alert in self.context.core.alerts.snapshot().alerts:
+            self.model.apply_alert(alert)
 
     def _queue(self, markers: list[Marker]) -> None:
         if markers and self.view is not None:
             self.view.queue_markers(markers)
 
-    def apply_readings(self, readings: list[Reading]) -> None:
-        self._queue(self.model.apply_readings(readings))
+    def apply_changed(self, latest: dict[str, Reading]) -> None:
+        self._queue(self.model.apply_changed(latest))
 
     def apply_device_status(self, status: DeviceStatus) -> None:
         self._queue(self.model.apply_device_status(status))
@@ -213,11 +196,27 @@ class MapPanel(QWidget):
         marker = self.model.apply_speaker_status(status)
         self._queue([marker] if marker else [])
 
-    def apply_room_alert(self, message: RoomAlertMessage) -> None:
-        marker, removed = self.model.apply_alert(message)
+    def apply_alert_changed(self, change: AlertChanged) -> None:
+        marker, removed = self.model.apply_alert(change.alert, change.removed)
         self._queue([marker] if marker else [])
         if removed and self.view is not None:
             self.view.remove_markers([removed])
+
+    def _colour_villages(self) -> None:
+        """Villages filled with their flood risk level's colour (Decision 18/2021 Điều 4)."""
+        from controlroom.flood.risk import RISK_COLOURS
+
+        levels = self._flood.village_levels()
+        view = self.view
+        if view is None or not view.is_ready or levels == self._village_levels:
+            return
+        self._village_levels = dict(levels)
+        view.colour_villages({v: (RISK_COLOURS[n] if n else None) for v, n in levels.items()}, self._villages_coloured)
+
+    def _villages_coloured(self, result) -> None:
+        self.village_colour_result = result
+        if result != "ok":  # the page was not ready for it: try again at the next refresh
+            self._village_levels = None
 
     def apply_citizen_report(self, report: CitizenReport) -> None:
         marker, dropped = self.model.apply_report(report)
@@ -278,6 +277,12 @@ class MapPanel(QWidget):
         """Pan to an alert's place and make its marker blink (the alert queue calls this)."""
         return self.focus_marker(f"alert/{alert_id}")
 
+    def _focus_alert_request(self, alert_id: str, bring_forward: bool = False) -> bool:
+        found = self.focus_alert(alert_id)
+        if found and bring_forward:
+            bring_to_front(self)
+        return found
+
     def select_speakers(self, speaker_ids: list[str]) -> None:
         if self.view is not None:
             self.view.select([f"speaker/{s}" for s in speaker_ids])
@@ -291,6 +296,7 @@ class MapPanel(QWidget):
     def shutdown(self) -> None:
         """Stop the tile workers and release the page (app quit)."""
         self._closed = True
+        self._risk_timer.stop()
         if self.view is not None:
             self.view.close_view()
         if self.provider is not None:
@@ -299,41 +305,28 @@ class MapPanel(QWidget):
             self.provider = None
 
 
-def _camera_opener():
-    """The camera wall's `open_camera(wall, id)`, wherever that panel keeps it (None if absent)."""
-    import importlib
-
-    for module in ("controlroom.ui.cameras.wall_panel", "controlroom.ui.cameras.wall"):
-        try:
-            opener = getattr(importlib.import_module(module), "open_camera", None)
-        except ImportError:
-            continue
-        if opener is not None:
-            return opener
-    log.warning("no open_camera() found: camera clicks on the map reach only cameraRequested listeners")
-    return None
-
-
 def create_map_panel(context, parent: QWidget) -> QWidget:
     """PANELS factory."""
     return MapPanel(context, parent)
 
 
-if __name__ == "__main__":  # python -m controlroom.ui.map.panel: the demo commune's map, no broker
+if __name__ == "__main__":  # python -m controlroom.ui.map.panel: the demo commune's map, no broker needed
     import sys
-    from types import SimpleNamespace
+    import tempfile
+    from pathlib import Path
 
-    from controlroom.bus import EventBus
     from controlroom.config import demo_config_path, load_config
-    from controlroom.live_state import LiveState
+    from controlroom.core import ControlRoomCore
     from controlroom.ui.shell.app import create_application
     from controlroom.ui.shell.bridge import CoreBridge
     from controlroom.ui.shell.context import AppContext
 
     app = create_application()
     demo = load_config(demo_config_path())
-    demo_bus = EventBus()
-    demo_context = AppContext(config=demo, core=SimpleNamespace(bus=demo_bus, live=LiveState(demo_bus)), bridge=CoreBridge(demo_bus))
+    folder = Path(tempfile.mkdtemp(prefix="controlroom-map-"))
+    demo_core = ControlRoomCore(demo, db_url=f"sqlite:///{folder / 'map.db'}", data_dir=folder, monitor_cameras=False)
+    demo_core.start()
+    demo_context = AppContext(config=demo, core=demo_core, bridge=CoreBridge(demo_core.bus, demo_core.live))
     demo_panel = MapPanel(demo_context)
     demo_panel.resize(1280, 800)
     demo_panel.show()
@@ -341,4 +334,5 @@ if __name__ == "__main__":  # python -m controlroom.ui.map.panel: the demo commu
     demo_panel.villageSpeakersSelected.connect(lambda ids: print("speakers", ids))
     code = app.exec()
     demo_context.shutdown()
+    demo_core.stop()
     sys.exit(code)

@@ -5,9 +5,9 @@ VN_AQI tile of the air station, then each water-quality and air metric. The grid
 to the width it gets (1 column on a narrow dock, many on a 65-inch display). A click on a
 tile emits ``open_graph(sensor_id, metric)``.
 
-Live readings arrive in batches from the Qt bridge (GUI thread) and only update small
-bounded windows; a timer re-checks freshness so a silent sensor turns grey with the time of
-its last value. History for trends, rain sums and the AQI NowCast is loaded once at start
+Live points of the series the tiles show arrive from the Qt bridge each tick (GUI thread)
+and only update small bounded windows; a timer re-checks freshness so a silent sensor turns
+grey with the time of its last value. History for trends, rain sums and the AQI NowCast is loaded once at start
 through ``history`` (a callable run in a worker), never on the GUI thread.
 """
 
@@ -172,8 +172,15 @@ class SensorDashboard(QWidget):
 
         run(work, done)
 
+    def addresses(self) -> list[str]:
+        """Every series the tiles draw on: their own, and the AQI station's pollutants."""
+        wanted = list(self.series)
+        for sensor_id in self.aqi_trackers:
+            wanted += [f"sensor/{sensor_id}/{p}" for p in POLLUTANTS if p in self.config.sensor(sensor_id).metrics]
+        return list(dict.fromkeys(wanted))
+
     def apply_readings(self, batch: list[Reading]) -> None:
-        """A bridge batch (GUI thread): update windows, then the touched tiles once."""
+        """New points (GUI thread): update windows, then the touched tiles once."""
         touched: set[str] = set()
         for r in batch:
             address = r.address
@@ -267,14 +274,13 @@ class SensorDashboard(QWidget):
 
 
 def create_dashboard_panel(context, parent: QWidget) -> SensorDashboard:
-    """Panel factory: tiles fed by the bridge, seeded from storage in a worker; a click opens
-    the graph panel (or a graph window when that panel is not part of the layout)."""
+    """Panel factory: tiles fed with their series' points by the bridge, seeded from storage
+    in a worker; a click opens the sensor's graph (a graph window when no graph panel is up)."""
     from controlroom.storage.queries import read_series
     from controlroom.ui.shell.background import run_in_background
 
     config = context.config
     dashboard = SensorDashboard(config, parent, ui_scale=context.ui_scale)
-    context.bridge.readings.connect(dashboard.apply_readings)
     engine, site_id = context.core.engine, config.site.id
 
     def history(sensor_id: str, metric: str, start: float, end: float):
@@ -282,22 +288,21 @@ def create_dashboard_panel(context, parent: QWidget) -> SensorDashboard:
         return series.ts, series.value
 
     dashboard.load_history(history, lambda work, done: run_in_background(work, done))
-    dashboard.apply_readings(list(context.core.live.readings().values()))
+    for address in dashboard.addresses():
+        context.bridge.bind_series(address, lambda points, _gap: dashboard.apply_readings(points))
+    windows: list[QWidget] = []
 
     def open_graph(sensor_id: str, metric: str) -> None:
-        view = context.services.get("sensor_graphs")
-        if view is None:
-            from controlroom.ui.sensors.graph_view import create_graph_panel
+        if context.navigator.show_sensor(sensor_id, metric):
+            return
+        from controlroom.ui.sensors.graph_view import GraphView, engine_reader
 
-            view = create_graph_panel(context, None)
-            view.resize(1280, 800)
+        view = GraphView(config, engine_reader(engine, site_id), run_in_background, None, ui_scale=context.ui_scale,
+                         bind_series=context.bridge.bind_series)
+        view.resize(1280, 800)
         view.show_sensor(sensor_id, metric)
-        dock = view.parentWidget()
-        while dock is not None and not hasattr(dock, "setFloating"):
-            dock = dock.parentWidget()
-        target = dock or view
-        target.show()
-        target.raise_()
+        view.show()
+        windows[:] = [view]  # one graph window at a time, kept alive here
 
     dashboard.open_graph.connect(open_graph)
     return dashboard

@@ -43,6 +43,7 @@ FLOOD_PICTURE = "__flood__"
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
 
 # reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
+BindSeries = Callable[[str, Callable[[list[Reading], bool], None]], Callable[[], None]]
 Reader = Callable[[str, str, float, float, str], object]
 Runner = Callable[[Callable[[], object], Callable[[object], None], Callable[[Exception], None]], None]
 
@@ -78,8 +79,11 @@ class GraphView(QWidget):
 
     def __init__(self, config: Config, reader: Reader, run: Runner, parent: QWidget | None = None,
                  *, now_fn: Callable[[], float] = time.time, force_resolution: str | None = None,
-                 ui_scale: float = 1.0) -> None:
+                 ui_scale: float = 1.0, bind_series: BindSeries | None = None) -> None:
+        """`bind_series(address, callback)` (the bridge's) feeds the shown plots live points."""
         super().__init__(parent)
+        self._bind_series = bind_series
+        self._unbind_live: list[Callable[[], None]] = []
         self.ui_scale = ui_scale
         self.config = config
         self.tz = config.site.tz
@@ -178,6 +182,7 @@ class GraphView(QWidget):
                 plot.plot_item.setXLink(self.plots[0].plot_item)
             self._plots_layout.addWidget(plot)
             self.plots.append(plot)
+        self._bind_live()
         self.set_range(self.range_key)
 
     def set_range(self, key: str) -> None:
@@ -281,17 +286,31 @@ class GraphView(QWidget):
         self.load(x0, x1, follow=False, fetch=(x0 - span / 2, min(x1 + span / 2, self._now() + 60)), move=False)
 
     # --- live -----------------------------------------------------------------------------
+    def _bind_live(self) -> None:
+        """Live points for exactly the series on screen (the bridge keeps none for the rest)."""
+        for unbind in self._unbind_live:
+            unbind()
+        self._unbind_live = []
+        if self._bind_series is not None:
+            self._unbind_live = [self._bind_series(p.spec.address, self._appender(p)) for p in self.plots]
+
+    def _appender(self, plot: SensorPlot) -> Callable[[list[Reading], bool], None]:
+        def append(points: list[Reading], gap: bool) -> None:
+            if gap and plot.follow_live:  # more arrived than a tick keeps: read that stretch again
+                self.set_range(self.range_key)
+                return
+            plot.append(np.array([r.ts.timestamp() for r in points]), np.array([r.value for r in points]))
+        return append
+
     def apply_readings(self, batch: list[Reading]) -> None:
-        """Bridge batch (GUI thread): append to the plots showing these series; no query."""
+        """Append readings to the plots showing their series (GUI thread; no query)."""
         wanted = {p.spec.address: p for p in self.plots}
-        grouped: dict[str, tuple[list[float], list[float]]] = {}
+        grouped: dict[str, list[Reading]] = {}
         for r in batch:
             if r.address in wanted:
-                ts, values = grouped.setdefault(r.address, ([], []))
-                ts.append(r.ts.timestamp())
-                values.append(r.value)
-        for address, (ts, values) in grouped.items():
-            wanted[address].append(np.array(ts), np.array(values))
+                grouped.setdefault(r.address, []).append(r)
+        for address, points in grouped.items():
+            self._appender(wanted[address])(points, False)
 
     def _scroll_live(self) -> None:
         if self.plots and self.plots[0].follow_live:
@@ -348,13 +367,24 @@ def resolution_label(resolution: str) -> str:
 
 
 def create_graph_panel(context, parent: QWidget) -> GraphView:
-    """Panel factory: the graph view bound to the core's database and the bridge's readings."""
+    """Panel factory: the graph view on the core's database, live points from the bridge, the
+    flood risk banner of the core's flood duty above the flood picture."""
     from controlroom.ui.shell.background import run_in_background
+    from controlroom.ui.shell.docks import bring_to_front
+    from controlroom.widgets.risk_banner import RiskBanner
 
-    view = GraphView(context.config, engine_reader(context.core.engine, context.config.site.id),
-                     run_in_background, parent, ui_scale=context.ui_scale)
-    context.bridge.readings.connect(view.apply_readings)
-    context.services["sensor_graphs"] = view
+    config = context.config
+    view = GraphView(config, engine_reader(context.core.engine, config.site.id), run_in_background, parent,
+                     ui_scale=context.ui_scale, bind_series=context.bridge.bind_series)
     if context.config.sensors:
         view.show_flood_picture()
+    banner = RiskBanner(view, context.ui_scale)
+    view.layout().insertWidget(0, banner)
+    banner.setVisible(bool(context.core.flood.monitor.stations()))
+    monitor, zone = context.core.flood.monitor, config.flood.bulletin_zone
+    timer = QTimer(view, interval=1000, timeout=lambda: banner.show_zone(monitor, zone))
+    timer.start()
+    banner.show_zone(monitor, zone)
+    context.navigator.provide("sensor", lambda sensor_id, metric=None: (view.show_sensor(sensor_id, metric),
+                                                                       bring_to_front(view)))
     return view

@@ -137,7 +137,7 @@ class ScreenshotTaker:
         self.saved: bool | None = None
         self._have_readings = False
         self._ready_checks = list(ready_checks)
-        bridge.readings.connect(self._on_readings)
+        bridge.readings_changed.connect(self._on_readings)
         self._poll = QTimer()
         self._poll.timeout.connect(self._check)
         QTimer.singleShot(round(delay_s * 1000), lambda: self._poll.start(250))
@@ -195,20 +195,22 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
     app = create_application()
     scale = ui_scale(app)
     apply_theme(app, scale)
+    wake = _quit_on_stop_signals(app)
     core = backend.core
-    bridge = CoreBridge(core.bus)
-    context = AppContext(
-        config=backend.config,
-        core=core,
-        bridge=bridge,
-        broker_description=broker_text(backend)[0],
-        broker_detail=broker_text(backend)[1],
-        ui_scale=scale,
-        config_path=backend.config_path,
-    )
+    bridge = CoreBridge(core.bus, core.live)  # on the bus before the core starts: no early event missed
+    context = None
     window = None
     try:
         backend.start()
+        context = AppContext(
+            config=backend.config,
+            core=core,
+            bridge=bridge,
+            broker_description=broker_text(backend)[0],
+            broker_detail=broker_text(backend)[1],
+            ui_scale=scale,
+            config_path=backend.config_path,
+        )
         window = MainWindow(context)
         if not window.restored or screenshot:
             _initial_geometry(window, app)
@@ -220,18 +222,6 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         # out of the collector's full passes, which otherwise held the GUI up to ~150 ms during an ingest
         # flood (benchmarks/ingest.py --rate 20000: GUI max 116-155 ms -> 58-91 ms).
         gc.freeze()
-        # Python handles Ctrl+C only when it runs: wake it twice a second
-        def quit_on_signal(signum, _frame) -> None:
-            log.info("signal %s: quitting", signum)
-            # exit(), not quit(): Qt 6 lets open windows veto quit(), and the sign-in dialog
-            # and the other screens' windows refuse to close (the app then ran on after SIGTERM)
-            app.exit(0)
-
-        signal.signal(signal.SIGINT, quit_on_signal)
-        signal.signal(signal.SIGTERM, quit_on_signal)
-        wake = QTimer()
-        wake.timeout.connect(lambda: None)
-        wake.start(500)
         delay = default_screenshot_delay if screenshot_delay is None else screenshot_delay
         taker = ScreenshotTaker(app, window, bridge, screenshot, delay, context.ready_checks) if screenshot else None
         code = app.exec()
@@ -240,7 +230,8 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         return code
     finally:
         started = time.monotonic()
-        context.shutdown()
+        if context is not None:
+            context.shutdown()
         bridge.close()
         log.info("panels shut down in %.2f s", time.monotonic() - started)
         if window is not None:
@@ -249,6 +240,25 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             window.hide()
             window.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def _quit_on_stop_signals(app: QApplication) -> QTimer:
+    """SIGINT/SIGTERM end the event loop cleanly, even when they come during start-up (the
+    exit is posted, so it takes effect once exec() runs). Python sees a signal only when it
+    runs: the returned timer wakes it twice a second; keep it alive."""
+
+    def quit_on_signal(signum, _frame) -> None:
+        log.info("signal %s: quitting", signum)
+        # exit(), not quit(): Qt 6 lets open windows veto quit(), and the sign-in dialog
+        # and the other screens' windows refuse to close (the app then ran on after SIGTERM)
+        QTimer.singleShot(0, lambda: app.exit(0))
+
+    signal.signal(signal.SIGINT, quit_on_signal)
+    signal.signal(signal.SIGTERM, quit_on_signal)
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(500)
+    return wake
 
 
 def broker_text(backend) -> tuple[str, str]:

@@ -23,13 +23,10 @@ from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.flood.flood_mode import FloodMode
 from controlroom.ui.screens.presentation import PresentationMode
 from controlroom.ui.screens.manager import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, qt_screens
-from controlroom.ui.access.sign_in import IdleLock, Session, SignInDialog, database_check
+from controlroom.ui.access.sign_in import IdleLock, SignInDialog
 from controlroom.ui.shell.themes import OPERATIONS_QSS, THEMES, apply_named_theme, saved_theme
 
 log = logging.getLogger(__name__)
-
-DEFAULT_IDLE_LOCK_S = 15 * 60
-
 
 def idle_lock_seconds(config) -> float:
     """CONTROLROOM_IDLE_LOCK_S overrides the config's `operations.idle_lock_s` (0 = never)."""
@@ -39,8 +36,7 @@ def idle_lock_seconds(config) -> float:
             return max(0.0, float(override))
         except ValueError:
             log.warning("CONTROLROOM_IDLE_LOCK_S=%r is not a number; ignored", override)
-    operations = getattr(config, "operations", None)
-    return float(getattr(operations, "idle_lock_s", DEFAULT_IDLE_LOCK_S))
+    return float(config.operations.idle_lock_s)
 
 
 class Operations(QObject):
@@ -57,16 +53,10 @@ class Operations(QObject):
         self.manager.install_shortcuts(window)
         self.presentations: dict[str, PresentationMode] = {}
         self.flood = FloodMode(self.config, lambda: list(self.manager.windows.values()),
-                               lambda: getattr(window, "panel_widgets", {}), self)
+                               lambda: window.panel_widgets, self)
         core = context.core
-        audit = None
-        if getattr(core, "storage", None) is not None:
-            from controlroom.access.audit import AuditLog
-
-            audit = AuditLog(core.storage, core.site_id)
-        self.audit = audit
-        self.session = Session(context, audit, self)
-        context.services["session"] = self.session
+        self.audit = core.access.audit
+        self.session = context.session
         self.idle = IdleLock(self.session, idle_lock_seconds(self.config), self)
         self.idle.install(app)
         self.session.locked_changed.connect(self._on_locked)
@@ -77,9 +67,9 @@ class Operations(QObject):
             layout = self.store.get(screen.key)
             if layout is not None and layout.presentation:
                 self.presentation(screen.key).enter()
-        self._sign_in_wanted = sign_in and getattr(core, "engine", None) is not None
+        self._sign_in_wanted = sign_in
         self.demo = demo
-        if demo and getattr(core, "storage", None) is not None:  # documented demo accounts, demo only
+        if demo:  # documented demo accounts, demo only
             from controlroom.access.accounts import seed_demo_operators
 
             core.storage.execute(lambda conn: seed_demo_operators(conn, core.site_id))
@@ -92,11 +82,11 @@ class Operations(QObject):
         if mode is None:
             screen = next(s for s in self.manager.screens if s.key == key)
             layout = self.store.get(key)
-            settings = getattr(self.config, "operations", None)
-            dwell = layout.dwell_s if layout and layout.cycle else getattr(settings, "presentation_dwell_s", 20.0)
+            settings = self.config.operations
+            dwell = layout.dwell_s if layout and layout.cycle else settings.presentation_dwell_s
             mode = PresentationMode(self.manager.windows[key], screen, self.window.docks,
                                     layout.cycle if layout else [], dwell,
-                                    getattr(settings, "presentation_distance_m", 5.0))
+                                    settings.presentation_distance_m)
             mode.changed.connect(lambda on, k=key: self._remember_presentation(k, on))
             self.presentations[key] = mode
         return mode
@@ -143,10 +133,8 @@ class Operations(QObject):
         return dialog
 
     # -- sign-in ---------------------------------------------------------------------------
-    def ask_sign_in(self, locked_user: str | None = None) -> SignInDialog | None:
-        engine = getattr(self.context.core, "engine", None)
-        if engine is None:
-            return None
+    def ask_sign_in(self, locked_user: str | None = None) -> SignInDialog:
+        access = self.context.core.access
         if self._dialog is not None and self._dialog.isVisible():
             return self._dialog
         hint = ""
@@ -155,18 +143,15 @@ class Operations(QObject):
 
             hint = tr("Demo accounts: {accounts}", accounts=", ".join(
                 f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
-        self._dialog = SignInDialog(self.session, database_check(engine, self.config.site.id), self.window, locked_user,
-                                    hint)
+        self._dialog = SignInDialog(self.session, access.authenticate, self.window, locked_user, hint)
         self._dialog.open()
-        dialog, site_id = self._dialog, self.config.site.id
+        dialog = self._dialog
 
         def told(n: int) -> None:
             if n == 0 and dialog.isVisible():
                 dialog.message.setText(tr("No accounts yet. Create the first one with: controlroom operators add NAME --role admin"))
 
-        from controlroom.access.operators import count_active
-
-        run_in_background(lambda: count_active(engine, site_id), told, lambda exc: log.warning("cannot count accounts: %s", exc))
+        run_in_background(access.count_accounts, told, lambda exc: log.warning("cannot count accounts: %s", exc))
         return self._dialog
 
     def _on_locked(self, locked: bool) -> None:
@@ -252,9 +237,8 @@ class Operations(QObject):
 
     def _record(self, action: str, target: str, detail: dict | None = None) -> None:
         """Operator-visible changes of the room (flood mode, layouts, theme) in the audit log."""
-        if self.audit is not None:
-            actor = self.session.operator.username if self.session.operator is not None else "console"
-            self.audit.record(actor, action, target, detail)
+        actor = self.session.operator.username if self.session.operator is not None else "console"
+        self.audit.record(actor, action, target, detail)
 
     def set_theme(self, name: str) -> None:
         apply_named_theme(self.app, name, self.context.ui_scale)
@@ -309,6 +293,4 @@ class Operations(QObject):
 
 
 def install_operations(app: QApplication, window: QMainWindow, context, **kwargs) -> Operations:
-    operations = Operations(app, window, context, **kwargs)
-    context.services["operations"] = operations
-    return operations
+    return Operations(app, window, context, **kwargs)

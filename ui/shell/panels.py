@@ -1,8 +1,9 @@
 """The dock panels of the main window, one entry per capability.
 
 Each capability adds ONE `Panel` to `PANELS` (a small edit to this list, nothing else):
-`factory(context, parent) -> QWidget` builds the panel's widget from the AppContext
-(core, bridge, config). `title_source` is the English title; its Vietnamese goes into the
+`factory(context, parent) -> QWidget` builds the panel's widget from the AppContext: typed
+handles to the core's services (``context.core.alerts`` …), the bridge, the session and the
+navigator. A factory never builds a service: the core set them up before any window. `title_source` is the English title; its Vietnamese goes into the
 capability's own catalog, and the i18n test checks it like a `tr("...")` literal.
 `area` is where the dock starts: "center" (the large middle area), "left", "right" or
 "bottom". Operators can move, float, close and re-show every panel (View menu); the
@@ -41,7 +42,7 @@ def _readings_table(context: "AppContext", parent: "QWidget") -> "QWidget":
     from controlroom.widgets.readings_table import ReadingsTable
 
     table = ReadingsTable(context.config, context.core.live, parent)
-    context.bridge.readings.connect(table.apply_readings)
+    context.bridge.readings_changed.connect(table.apply_changed)
     return table
 
 
@@ -70,7 +71,6 @@ def _sensor_graphs(context: "AppContext", parent: "QWidget") -> "QWidget":
     from controlroom.ui.sensors.graph_view import create_graph_panel
 
     return create_graph_panel(context, parent)
-
 
 
 def _map_panel(context: "AppContext", parent: "QWidget") -> "QWidget":

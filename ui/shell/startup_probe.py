@@ -27,7 +27,7 @@ class StartupProbe(QObject):
         self.app, self.window, self.path, self.t0 = app, window, path, t0
         self.result: dict[str, float | None] = {"first_frame_s": None, "first_reading_s": None,
                                                 "window_shown_s": time.time() - t0}
-        bridge.readings.connect(self._on_readings)
+        bridge.readings_changed.connect(self._on_readings)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._poll)
         self._timer.start(5)

@@ -35,28 +35,19 @@ class CoreStats:
     dropped: Counter = field(default_factory=Counter)
 
 
-def _number(value: object, default: float = 0.0) -> float:
-    return float(value) if isinstance(value, (int, float)) else default
-
-
 def read_core_stats(core, now: datetime | None = None) -> CoreStats:
     """Read the core's counters (plain attribute reads under the core's own locks)."""
     now = now or datetime.now(timezone.utc)
     stats = CoreStats()
-    feed = core.feed
-    stats.broker_connected = bool(getattr(feed, "connected", False))
-    feed_stats = getattr(feed, "stats", None)
-    if feed_stats is not None:
-        stats.rate = _number(getattr(feed_stats, "rate", 0.0))
-        rejects = getattr(feed_stats, "rejects", None)  # Counter of dropped payloads by reason
-        if isinstance(rejects, dict):
-            stats.dropped = Counter({str(k): int(v) for k, v in rejects.items() if v})
-    writer_stats = getattr(core.storage, "stats", None)
-    if writer_stats is not None:
-        stats.database_ok = getattr(writer_stats, "database_connected", None) is not False
-        stats.database_detail = str(getattr(writer_stats, "last_error", None) or "")
-        stats.rows_written = int(getattr(writer_stats, "rows_written", 0))
-        stats.write_queue = int(getattr(writer_stats, "queue_depth", 0))
+    feed_stats = core.feed.stats
+    stats.broker_connected = feed_stats.connected
+    stats.rate = feed_stats.rate
+    stats.dropped = Counter({str(k): int(v) for k, v in feed_stats.rejects.items() if v})
+    writer_stats = core.storage.stats
+    stats.database_ok = writer_stats.database_connected is not False
+    stats.database_detail = writer_stats.last_error or ""
+    stats.rows_written = writer_stats.rows_written
+    stats.write_queue = writer_stats.queue_depth
     for sensor in core.config.sensors:
         last = core.live.last_reading_time(sensor.id)
         if last is not None and now - last <= timedelta(seconds=STALE_FACTOR * sensor.interval_s):

@@ -1,0 +1,112 @@
+"""The cameras' duties, owned by the core: every camera watched, its health shared, PTZ moved
+to alarm presets, snapshots recorded, camera clocks checked.
+
+``core.cameras`` holds the ReaderPool the wall's tiles draw from. With `monitor_all` each
+camera's sub stream is open from start-up (health for the map, the camera-offline alert and
+MQTT; instant replay), whether or not a window shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+from controlroom.alerts.model import AlertChanged
+from controlroom.cameras.ptz import PtzService
+from controlroom.cameras.snapshots import SnapshotService
+from controlroom.cameras.status_mqtt import CameraStatusMqttPublisher, CameraStatusSubscriber
+from controlroom.cameras.stream_urls import camera_source_config
+from controlroom.cameras.video_reader import HealthMonitor, ReaderPool
+
+log = logging.getLogger(__name__)
+
+CLOCK_CHECK_INTERVAL_S = 3600.0
+Notice = Callable[[str], None]
+
+
+class CameraService:
+    def __init__(self, core, *, monitor_all: bool = True) -> None:
+        self.config = camera_source_config(core.config)  # synthetic or none in demos and tests
+        self._bus = core.bus
+        self._notices: list[Notice] = []
+        self.pool = ReaderPool()
+        for camera in self.config.cameras if monitor_all else ():
+            self.pool.acquire(camera.id, camera.sub_url, camera.backend, "sub")  # held until stop()
+        self.monitor = HealthMonitor(self.pool, core.bus).start()
+        self.snapshots = SnapshotService(core.data_dir / "snapshots", self.config.site.id, self.config.site.tz,
+                                         core.storage)
+        self.ptz = PtzService(self.config, core.access.audit, on_error=lambda _camera, text: self.notify(text))
+        self._unsubscribe = core.bus.subscribe(AlertChanged, self._on_alert_changed)
+        self.status_publisher = CameraStatusMqttPublisher(core.feed, self._health, core.feed.client_id).start()
+        self.status = CameraStatusSubscriber(core.feed, core.bus)
+        self._stop = threading.Event()
+        self._clock_thread = threading.Thread(target=self._check_clocks_every, args=(CLOCK_CHECK_INTERVAL_S,),
+                                              name="onvif-clock-check", daemon=True)
+        self._clock_thread.start()
+
+    # -- notices for the operator --------------------------------------------------------
+
+    def add_notice_listener(self, listener: Notice) -> Callable[[], None]:
+        """`listener(text)` for what the operator should read (PTZ failures, camera clocks),
+        on the thread that found it."""
+        self._notices.append(listener)
+        return lambda: self._notices.remove(listener) if listener in self._notices else None
+
+    def notify(self, text: str) -> None:
+        for listener in list(self._notices):
+            try:
+                listener(text)
+            except Exception:  # a closed view must not stop the next one hearing it
+                log.exception("camera notice listener %r failed", listener)
+
+    # -- duties ---------------------------------------------------------------------------
+
+    def _health(self):
+        return [(r.camera_id, r.health_snapshot()) for r in self.pool.readers() if r.stream == "sub"]
+
+    def _on_alert_changed(self, change: AlertChanged) -> None:  # engine thread: PtzService only queues
+        try:
+            self.ptz.on_alert_changed(change)
+        except LookupError as exc:
+            log.warning("alarm preset not sent: %s", exc)
+
+    def _check_clocks_every(self, interval_s: float) -> None:
+        """At start, then every `interval_s`: a camera clock drifts slowly, not once."""
+        while True:
+            self._check_clocks()
+            if self._stop.wait(interval_s):
+                return
+
+    def _check_clocks(self) -> None:
+        from controlroom.cameras.onvif_client import OnvifError, check_clock, onvif_available
+        from controlroom.cameras.ptz import default_camera_factory
+
+        cameras = [c for c in self.config.cameras if c.onvif is not None]
+        if not cameras or not onvif_available():
+            return
+        for camera in cameras:
+            if self._stop.is_set():
+                return
+            client = None
+            try:
+                client = default_camera_factory(camera)
+                result = check_clock(client, camera.onvif.max_clock_drift_s)
+                if result.drifting:
+                    log.warning("%s", result.message(camera.name))
+                    self.notify(result.message(camera.name))
+            except OnvifError as exc:
+                log.info("clock check of %s skipped: %s", camera.id, exc)
+            finally:
+                if client is not None:
+                    client.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._unsubscribe()  # no alarm presets queued to a closed PtzService
+        self.status_publisher.stop()
+        self.monitor.stop()
+        self.ptz.close()
+        self.pool.close(timeout_s=2.0)
+        self.snapshots.close()
+        self._clock_thread.join(timeout=1.0)  # an ONVIF call in flight may hold it longer; it is a daemon
