@@ -73,6 +73,7 @@ class ControlRoomCore:
         self.storage = StorageWriter(self.engine, self.bus, site_id=self.site_id, database=config.database)
         link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
         self.feed = MqttFeed(config, self.bus, client_id=client_id, **link)
+        self.feed.acknowledge_after(self.storage)  # a reading leaves the broker's care once stored
         self._running: list = []  # services set up, stopped in reverse
         self._started = False
 

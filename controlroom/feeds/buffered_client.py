@@ -54,14 +54,14 @@ class BufferedClient(mqtt.Client):
         return self._rbuf[start:self._rpos]
 
     def _handle_publish(self) -> mqtt.MQTTErrorCode:
-        """Fast path for the common PUBLISH: MQTT 5 without properties (or 3.1.1), QoS 0/1,
-        automatic ack. Same message and ack as paho's, minus its per-message Properties
+        """Fast path for the common PUBLISH: MQTT 5 without properties (or 3.1.1), QoS 0/1;
+        with ``manual_ack`` the application sends the PUBACK (``ack()``). Same message and ack as paho's, minus its per-message Properties
         tables, debug-log formatting and MQTTMessageInfo (a Condition; ``message.info`` is
         None on received messages). Anything else goes to paho's own handler."""
         packet = self._in_packet["packet"]
         header = self._in_packet["command"]
         qos = (header & 0x06) >> 1
-        if qos > 1 or self._manual_ack or len(packet) < 2:
+        if qos > 1 or len(packet) < 2:
             return super()._handle_publish()
         topic_end = 2 + ((packet[0] << 8) | packet[1])
         position = topic_end + 2 if qos else topic_end
@@ -90,7 +90,7 @@ class BufferedClient(mqtt.Client):
         else:
             message.properties = None
         self._handle_on_message(message)
-        if qos == 0:
+        if qos == 0 or self._manual_ack:
             return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
         return self._send_puback(mid)
 

@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -54,6 +54,7 @@ SUBSCRIPTIONS = (
     "room/alert/+",
 )
 RECEIVE_MAXIMUM = 500  # QoS-1 messages the broker may have in flight to us (MQTT 5)
+ACKED_RECEIVE_MAXIMUM = 65_535  # MQTT 5's largest: messages that may wait for the database
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 30
 LOG_BURST_S = 60.0  # a reject reason is logged at most once per minute, with a count
@@ -182,6 +183,14 @@ class MqttFeed:
         self._pending_received = 0
         self._pending_readings = 0
         self._pending_duplicates = 0
+        # acknowledgement after storage (acknowledge_after): mids read since the last flush, then
+        # (writer position, connection number, mids) waiting for the writer to pass that position
+        self._writer = None
+        self._receive_maximum = RECEIVE_MAXIMUM
+        self._connection_number = 0
+        self._unacked: list[int] = []
+        self._ack_lock = threading.Lock()
+        self._awaiting: deque[tuple[int, int, list[int]]] = deque()
         self._client = self._make_client(username, password, config.mqtt.tls if tls is None else tls)
         self._batched = isinstance(self._client, BufferedClient)
         if self._batched:
@@ -217,6 +226,19 @@ class MqttFeed:
         client.on_message = self._on_message
         return client
 
+    def acknowledge_after(self, writer) -> None:
+        """Acknowledge each QoS-1 message only once `writer` (the StorageWriter) committed what
+        it carried; call before start(). MQTT 5 only: a 3.1.1 broker (the embedded demo one)
+        has no Receive Maximum to bound the wait, so there messages are acknowledged on arrival."""
+        if self.protocol != "v5":
+            log.info("MQTT 3.1.1: messages are acknowledged on arrival, not after storage")
+            return
+        self._writer = writer
+        self._receive_maximum = ACKED_RECEIVE_MAXIMUM
+        self._client.manual_ack_set(True)
+        writer.inbox_bounded_by_broker = True
+        writer.add_commit_listener(self._acknowledge_through)
+
     def start(self) -> None:
         """Connect in the background; paho keeps retrying with capped backoff."""
         if self._started:
@@ -229,7 +251,7 @@ class MqttFeed:
         if self.protocol == "v5":
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = self.config.mqtt.session_expiry_s
-            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+            properties.ReceiveMaximum = self._receive_maximum
             self._client.connect_async(
                 self.host, self.port, keepalive=self.config.mqtt.keepalive_s,
                 clean_start=False, properties=properties,
@@ -308,11 +330,14 @@ class MqttFeed:
 
     def _guarded(self, callback: MessageCallback) -> Callable:
         def on_message(client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+            self._note_unacked(message)
             try:
                 callback(message.topic, message.payload)
             except Exception:  # an extra subscriber's bug must not end the network thread
                 self.parser.rejects["internal_error"] += 1
                 log.exception("extra subscriber %r failed", callback)
+            if not self._batched:
+                self._flush()
 
         return on_message
 
@@ -323,6 +348,7 @@ class MqttFeed:
             if reason_code.is_failure:
                 self._set_connected(False, tr("broker refused the connection: {reason}", reason=str(reason_code)))
                 return
+            self._connection_number += 1  # acks still waiting belong to the lost connection
             topics = [(f"{self.prefix}/{suffix}", 1) for suffix in SUBSCRIPTIONS]
             topics += [(topic, 1) for topic in self._extra]
             self._subscribe_mid = client.subscribe(topics)[1]
@@ -366,6 +392,7 @@ class MqttFeed:
             self.bus.publish(state)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        self._note_unacked(message)
         try:
             self._handle(message)
         except Exception:  # a bug here is counted and logged; the network thread lives on
@@ -403,6 +430,32 @@ class MqttFeed:
         if not self._batched:
             self._flush()
 
+    def _await_storage(self) -> None:
+        """The messages read since the last flush are acknowledged once the writer has committed
+        everything queued so far (at once if it already has)."""
+        mids, self._unacked = self._unacked, []
+        position = self._writer.events_accepted
+        with self._ack_lock:
+            self._awaiting.append((position, self._connection_number, mids))
+        self._acknowledge_through(self._writer.events_done)
+
+    def _acknowledge_through(self, done: int) -> None:
+        """Writer thread (after a commit) or network thread: PUBACK, in arrival order, every
+        message whose events are now stored."""
+        with self._ack_lock:
+            while self._awaiting and self._awaiting[0][0] <= done:
+                _position, connection, mids = self._awaiting.popleft()
+                if connection != self._connection_number:
+                    continue  # the broker resends what a lost connection did not acknowledge
+                for mid in mids:
+                    self._client.ack(mid, 1)
+
+    @property
+    def awaiting_storage(self) -> int:
+        """Messages received but not yet acknowledged because their readings are not stored."""
+        with self._ack_lock:
+            return sum(len(mids) for _, _, mids in self._awaiting) + len(self._unacked)
+
     def _on_packets_read(self) -> None:
         try:
             self._flush()
@@ -410,14 +463,22 @@ class MqttFeed:
             self.parser.rejects["internal_error"] += 1
             self._burst_log.warn("internal_error", "failed to publish MQTT events", exc_info=True)
 
+    def _note_unacked(self, message: mqtt.MQTTMessage) -> None:
+        if self._writer is not None and message.qos == 1:
+            self._unacked.append(message.mid)
+
     def _flush(self) -> None:
         """Publish the events of every message read since the last flush as ONE bus batch
         (network thread; paho's loop calls it after each read burst), then count them."""
+        if self._unacked and not self._pending_received:  # only extra subscriptions' messages
+            self._await_storage()
         received = self._pending_received
         if not received:
             return
         events, self._pending = self._pending, []
         self.bus.publish_batch(events)
+        if self._unacked:
+            self._await_storage()
         readings, duplicates = self._pending_readings, self._pending_duplicates
         self._pending_received = self._pending_readings = self._pending_duplicates = 0
         with self._lock:

@@ -6,11 +6,22 @@ it in one transaction per chunk: readings (duplicates ignored), rollups and the 
 (see ``ingest_sql``), device status. Any other write (alerts, broadcasts, audit, snapshots)
 goes through ``execute(fn)`` so it runs on this same thread, never on the GUI thread.
 
-Nothing is dropped: a full inbox blocks the producer (backpressure reaches the broker, which
-holds QoS 1 messages), and a database error (PostgreSQL down, SQLite locked, disk full) keeps
-the batch and retries it with backoff while ``ConnectionState("database", False, …)`` is
-on the bus; ``True`` follows on recovery. Only ``stop()`` with the database still down after
-its timeout gives up, and says how many rows it could not save.
+Nothing is dropped, and storage never holds up live alerting:
+
+- When the MQTT feed acknowledges each message only after the writer committed what it
+  carried (``feed.acknowledge_after(writer)``, MQTT 5), the broker's in-flight window
+  (Receive Maximum) bounds the inbox and the feed is never made to wait: during a database
+  outage readings keep reaching the alert engine until that window is full, and every
+  unacknowledged message stays with the broker's persistent session.
+- Other producers (a feed without manual acks, benchmarks) wait while the inbox holds
+  ``capacity`` events.
+- Jobs (``execute``: alerts, audit, broadcasts) are bounded by ``max_jobs``; past it a job is
+  refused at once with ``StorageBusy`` on its Future (the caller counts and says so).
+
+A database error (PostgreSQL down, SQLite locked, disk full) keeps the batch and retries it
+with backoff while ``ConnectionState("database", False, …)`` is on the bus; ``True`` follows
+on recovery. Only ``stop()`` with the database still down after its timeout gives up, and
+says how many rows it could not save (their messages were never acknowledged).
 """
 
 from __future__ import annotations
@@ -65,6 +76,10 @@ class _GaveUp(Exception):
     """The database stayed unreachable past stop()'s deadline."""
 
 
+class StorageBusy(RuntimeError):
+    """Too many storage jobs wait (the database is down or far behind); the job was not queued."""
+
+
 def _is_transient(exc: BaseException) -> bool:
     """Errors worth retrying: the database is down, busy, locked, full or the link broke."""
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -86,6 +101,7 @@ class StorageWriter:
         flush_interval_s: float = 0.2,
         max_transaction_rows: int = 5000,
         capacity: int = 50_000,
+        max_jobs: int = 10_000,
         retention_interval_s: float = 600.0,
         retention_chunk: int = 5000,
     ) -> None:
@@ -97,6 +113,8 @@ class StorageWriter:
         self.flush_interval_s = flush_interval_s
         self.max_transaction_rows = max_transaction_rows
         self.capacity = capacity
+        self.max_jobs = max_jobs
+        self.inbox_bounded_by_broker = False  # set by a feed that acknowledges after commit
         self.retention_interval_s = retention_interval_s
         self.retention_chunk = retention_chunk
 
@@ -108,6 +126,9 @@ class StorageWriter:
         self._jobs: deque[_Job] = deque()
         self._enqueued = 0
         self._processed = 0
+        self._events_accepted = 0  # events ever taken into the inbox
+        self._events_done = 0  # of those, committed (or refused for good: a NaN is never storable)
+        self._commit_listeners: list[Callable[[int], None]] = []
         self._stopping = False
         self._give_up_at: float | None = None
         self._retry_wakeup = threading.Event()
@@ -171,14 +192,20 @@ class StorageWriter:
 
     # --- producers (any thread) ---------------------------------------------------------
 
+    def _wait_for_room(self) -> None:
+        """Hold a producer while the inbox is full (lock held); never when the broker bounds it."""
+        if self.inbox_bounded_by_broker or len(self._events) < self.capacity or self._stopping:
+            return
+        self._producer_waits += 1
+        while len(self._events) >= self.capacity and not self._stopping:
+            self._not_full.wait(1.0)
+
     def _enqueue(self, event: Reading | DeviceStatus) -> None:
         """Bus callback: append, or wait while the inbox is full (never drop)."""
         with self._lock:
-            if len(self._events) >= self.capacity and not self._stopping:
-                self._producer_waits += 1
-                while len(self._events) >= self.capacity and not self._stopping:
-                    self._not_full.wait(1.0)
+            self._wait_for_room()
             self._events.append(event)
+            self._events_accepted += 1
             self._enqueued += 1
             if len(self._events) == self.batch_rows:
                 self._wake.notify()
@@ -189,12 +216,10 @@ class StorageWriter:
         """Bus batch callback: the whole batch under one lock (the inbox may overshoot its
         capacity by one batch; a batch is bounded by the feed's Receive Maximum)."""
         with self._lock:
-            if len(self._events) >= self.capacity and not self._stopping:
-                self._producer_waits += 1
-                while len(self._events) >= self.capacity and not self._stopping:
-                    self._not_full.wait(1.0)
+            self._wait_for_room()
             before = len(self._events)
             self._events.extend(events)
+            self._events_accepted += len(events)
             self._enqueued += len(events)
             if before < self.batch_rows <= len(self._events):
                 self._wake.notify()
@@ -211,10 +236,30 @@ class StorageWriter:
                 log.warning("storage job %r refused: the writer is stopped", fn)
                 job.future.set_exception(RuntimeError("StorageWriter is stopped"))
                 return job.future
+            if len(self._jobs) >= self.max_jobs:
+                self._job_errors += 1
+                job.future.set_exception(StorageBusy(f"{len(self._jobs)} storage jobs are waiting"))
+                return job.future
             self._jobs.append(job)
             self._enqueued += 1
             self._wake.notify()
         return job.future
+
+    @property
+    def events_accepted(self) -> int:
+        """How many events the inbox has taken so far (a position in its FIFO)."""
+        with self._lock:
+            return self._events_accepted
+
+    @property
+    def events_done(self) -> int:
+        """How many of the accepted events are committed (or refused for good)."""
+        return self._events_done
+
+    def add_commit_listener(self, listener: Callable[[int], None]) -> None:
+        """`listener(done)` on the writer thread after each batch: the first `done` events
+        accepted are now committed (or refused for good). A feed acknowledges with it."""
+        self._commit_listeners.append(listener)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued before this call is committed (tests, shutdown)."""
@@ -278,9 +323,12 @@ class StorageWriter:
                 jobs, self._jobs = self._jobs, deque()
                 stopping = self._stopping
                 self._not_full.notify_all()
+            written = False
             try:
                 if events:
                     self._write_events(events)
+                    written = True
+                    self._committed(len(events))
                 for job in jobs:
                     self._run_job(job)
             except _GaveUp:
@@ -289,6 +337,8 @@ class StorageWriter:
             except Exception:  # a bug here must not end all persistence: say it loudly, go on
                 self._last_error = "writer: unexpected error (see log)"
                 log.exception("storage writer failed on a batch of %d events", len(events))
+                if events and not written:  # lost to the bug (logged): the feed must not stall behind them
+                    self._committed(len(events))
             with self._lock:
                 self._processed += len(events) + len(jobs)
                 self._done.notify_all()
@@ -296,6 +346,14 @@ class StorageWriter:
                     return
             if not stopping:
                 self._retention_tick()
+
+    def _committed(self, count: int) -> None:
+        self._events_done += count
+        for listener in self._commit_listeners:
+            try:
+                listener(self._events_done)
+            except Exception:  # an acknowledgement problem must not stop storage
+                log.exception("commit listener %r failed", listener)
 
     def _give_up(self, events_in_hand: int, jobs: deque) -> None:
         with self._lock:
