@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from controlroom.access.operators import Role, operator_row
 from controlroom.storage.models import operators
+from controlroom.storage.upsert import upsert
 
 # Demo only (controlroom --demo): user name -> (display name, role, password). Documented in
 # the README's demo section; a real console creates accounts with `controlroom operators add`.
@@ -23,14 +24,7 @@ DEMO_ACCOUNTS = {
 
 def upsert_operator(conn: Connection, row: dict) -> None:
     """Insert the account, or update every column but its identity and creation time."""
-    existing = conn.execute(select(operators.c.username).where(operators.c.site_id == row["site_id"],
-                                                                operators.c.username == row["username"])).first()
-    if existing is None:
-        conn.execute(operators.insert().values(**row))
-    else:
-        values = {k: v for k, v in row.items() if k not in ("site_id", "username", "created_at")}
-        conn.execute(operators.update().where(operators.c.site_id == row["site_id"],
-                                              operators.c.username == row["username"]).values(**values))
+    upsert(conn, operators, [row], ["site_id", "username"], keep=("created_at",))
 
 
 def seed_demo_operators(conn: Connection, site_id: str) -> int:

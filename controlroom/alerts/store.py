@@ -16,18 +16,11 @@ from controlroom.alerts.payload import to_payload
 from controlroom.alerts.text import alert_description, alert_title
 from controlroom.access.audit import append_entry
 from controlroom.storage.models import alert_events, alerts
+from controlroom.storage.upsert import upsert
 
 # Acknowledge / shelve / out of service are audited by AlertEngine._authorized when requested
 # (with the role check); a manual alert is audited here, with the transition that creates it.
 OPERATOR_ACTIONS = frozenset({"raise"})
-
-
-def _insert_for(connection: Connection):
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def alert_row(alert: Alert, site_id: str) -> dict:
@@ -43,12 +36,7 @@ def alert_row(alert: Alert, site_id: str) -> dict:
 
 def write_alerts(connection: Connection, site_id: str, changed: Sequence[Alert], events: Sequence[AlertEvent]) -> None:
     """Upsert the changed alerts, then append their events (same transaction)."""
-    if changed:
-        insert = _insert_for(connection)
-        rows = [alert_row(a, site_id) for a in changed]
-        statement = insert(alerts).values(rows)
-        updatable = {c: statement.excluded[c] for c in rows[0] if c not in ("site_id", "id")}
-        connection.execute(statement.on_conflict_do_update(index_elements=["site_id", "id"], set_=updatable))
+    upsert(connection, alerts, [alert_row(a, site_id) for a in changed], ["site_id", "id"])
     for event in events:  # manual alerts also go into the hash-chained audit log (nhật ký thao tác)
         if event.action in OPERATOR_ACTIONS and event.actor != SYSTEM:
             append_entry(connection, site_id, event.ts, event.actor[:64], f"alert.{event.action}", event.alert_id,

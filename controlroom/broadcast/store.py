@@ -13,22 +13,13 @@ import io
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from controlroom.broadcast.jobs import BroadcastJob, Priority
 from controlroom.i18n import tr
 from controlroom.storage.models import broadcast_deliveries, broadcasts
+from controlroom.storage.upsert import upsert
 
 SCHEDULE_PREFIX = "sched:"
-
-
-def _upsert(conn: Connection, table, rows: list[dict], keys: list[str]) -> None:
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    update = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=update), rows)
 
 
 def job_rows(site_id: str, job: BroadcastJob) -> tuple[dict, list[dict]]:
@@ -52,8 +43,8 @@ def job_rows(site_id: str, job: BroadcastJob) -> tuple[dict, list[dict]]:
 
 
 def save_job(conn: Connection, site_id: str, job_row: dict, delivery_rows: list[dict]) -> None:
-    _upsert(conn, broadcasts, [job_row], ["site_id", "id"])
-    _upsert(conn, broadcast_deliveries, delivery_rows, ["site_id", "broadcast_id", "speaker_id"])
+    upsert(conn, broadcasts, [job_row], ["site_id", "id"])
+    upsert(conn, broadcast_deliveries, delivery_rows, ["site_id", "broadcast_id", "speaker_id"])
 
 
 def make_persister(storage, site_id: str):

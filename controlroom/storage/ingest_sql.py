@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from sqlalchemy import Table, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from controlroom.storage.upsert import dialect_insert
 from controlroom.storage.models import (
     ROLLUP_TABLES,
     device_status_history,
@@ -40,15 +40,6 @@ _PG_INSERT = (
     "%(ts_ms)s::bigint[], %(value)s::float8[]) "
     "ON CONFLICT DO NOTHING RETURNING site_id, sensor_id, metric, ts_ms, value"
 )
-
-
-def _insert(connection: Connection, table: Table):
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    raise NotImplementedError(f"storage supports SQLite and PostgreSQL, not {dialect}")
 
 
 def _least(connection: Connection):
@@ -119,7 +110,7 @@ def _insert_unnest(connection: Connection, rows: list[ReadingRow]) -> list[Readi
 def _insert_returning(connection: Connection, rows: list[ReadingRow]) -> list[ReadingRow]:
     c = readings.c
     stmt = (
-        _insert(connection, readings)
+        dialect_insert(connection, readings)
         .on_conflict_do_nothing(index_elements=[c.site_id, c.sensor_id, c.metric, c.ts_ms])
         .returning(c.site_id, c.sensor_id, c.metric, c.ts_ms, c.value)
     )
@@ -175,7 +166,7 @@ def _coarsen(aggs: dict[tuple, list], width_ms: int) -> dict[tuple, list]:
 
 def _rollup_upsert(connection: Connection, table: Table):
     least, greatest = _least(connection)
-    stmt = _insert(connection, table)
+    stmt = dialect_insert(connection, table)
     x, c = stmt.excluded, table.c
     return stmt.on_conflict_do_update(
         index_elements=[c.site_id, c.sensor_id, c.metric, c.bucket_ms],
@@ -214,7 +205,7 @@ def _update_series(connection: Connection, inserted: Iterable[ReadingRow]) -> No
 
 def _series_upsert(connection: Connection):
     least, greatest = _least(connection)
-    stmt = _insert(connection, series)
+    stmt = dialect_insert(connection, series)
     x, c = stmt.excluded, series.c
     return stmt.on_conflict_do_update(
         index_elements=[c.site_id, c.sensor_id, c.metric],
@@ -237,7 +228,7 @@ def write_device_status(connection: Connection, site_id: str, device_id: str, on
     if current is not None and ts_ms < to_ms(current.updated_at):
         return False
     changed = current is None or bool(current.online) != online
-    stmt = _insert(connection, devices)
+    stmt = dialect_insert(connection, devices)
     x = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[c.site_id, c.device_id],
