@@ -90,7 +90,7 @@ def main() -> None:
     from controlroom.ui.shell.context import AppContext
     from controlroom.ui.map.panel import MapPanel
 
-    app = QApplication(sys.argv[:1])
+    app = QApplication(sys.argv[:1])  # noqa: F841 - lives for the run
     config = wide_config()
     workdir = tempfile.mkdtemp(prefix="bench-map-core-")
     core = ControlRoomCore(config, db_url=f"sqlite:///{workdir}/map.sqlite3", broker_port=_closed_port(),

@@ -158,10 +158,14 @@ def make_core(tmp_path, data_dir):
         core.stop()
 
 
-def wait_until(condition, timeout: float = 10.0, interval: float = 0.02, message: str = "") -> None:
-    """Poll `condition()` until true; fail the test with `message` after `timeout` seconds."""
+def wait_until(condition, timeout: float = 30.0, interval: float = 0.02, message: str = "condition"):
+    """Poll `condition()` until it is truthy and return that value; fail after `timeout` seconds
+    (generous by default: the machines are shared and slow)."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        value = condition()
+        if value:
+            return value
         if time.monotonic() > deadline:
-            pytest.fail(message or f"condition not met within {timeout} s")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
         time.sleep(interval)

@@ -30,7 +30,7 @@ from controlroom.broadcast.jobs import Priority
 from controlroom.config import Config
 from controlroom.flood.text import bulletin_text, repeat_text
 from controlroom.access.operators import SYSTEM, Operator, authorize
-from controlroom.storage.models import audit_log, broadcasts, flood_bulletins, from_ms, to_ms
+from controlroom.storage.models import audit_log, broadcasts, flood_bulletins, from_ms
 
 log = logging.getLogger(__name__)
 

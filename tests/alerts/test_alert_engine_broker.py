@@ -19,17 +19,9 @@ from controlroom.alerts.model import AlertState, Priority
 from controlroom.access.audit import verify_chain
 from controlroom.storage.models import alert_events, alerts, audit_log
 
+from ..conftest import wait_until
+
 TIMEOUT = 30.0
-
-
-def wait_until(predicate, timeout: float = TIMEOUT, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Console:
@@ -39,7 +31,7 @@ class Console:
         self.core = make_core(config, broker=broker, db_url=db_url or f"sqlite:///{tmp_path / (name + '.sqlite3')}",
                               client_id=f"console-{name}")
         self.engine = self.core.alerts
-        wait_until(lambda: self.core.feed.connected, what=f"{name} connected")
+        wait_until(lambda: self.core.feed.connected, message=f"{name} connected")
 
     def alert(self, alert_id: str):
         return self.engine.snapshot().get(alert_id)
@@ -73,9 +65,9 @@ def test_threshold_crossing_published_by_a_client_raises_an_alert(consoles, publ
     now = time.time()
     send(publisher, "wl1", 1.0, now - 1)  # distinct timestamps: the feed drops (sensor, ts) duplicates
     send(publisher, "wl1", 3.2, now)
-    alert = wait_until(lambda: a.alert("sensor.wl1.level.alarm_level"), what="alarm level alert")
+    alert = wait_until(lambda: a.alert("sensor.wl1.level.alarm_level"), message="alarm level alert")
     assert alert.state is AlertState.UNACKNOWLEDGED and alert.band == 2 and alert.value == pytest.approx(3.2)
-    rows = wait_until(lambda: _rows(a), what="alert stored")
+    rows = wait_until(lambda: _rows(a), message="alert stored")
     assert rows[0].state == "unacknowledged" and rows[0].source == "sensor/wl1/level"
 
 
@@ -95,7 +87,7 @@ def test_chattering_input_around_the_limit_raises_one_alert_not_many(consoles, p
                           json.dumps({"ts": int((start + i) * 1000), "values": {"ph": value}}), qos=1).wait_for_publish(10)
     publisher.publish("testsite/sensor/pond/reading",
                       json.dumps({"ts": int((start + 20) * 1000), "values": {"ph": 7.5}}), qos=1).wait_for_publish(10)
-    alert = wait_until(lambda: (x := a.alert("sensor.pond.ph.high")) and not x.active and x, what="alert returned")
+    alert = wait_until(lambda: (x := a.alert("sensor.pond.ph.high")) and not x.active and x, message="alert returned")
     assert alert.raise_count == 1 and alert.state is AlertState.RETURNED_UNACKNOWLEDGED
     raises = [e for e in a.engine.history("sensor.pond.ph.high") if e.action == "raise"]
     assert len(raises) == 1
@@ -106,13 +98,13 @@ def test_acknowledgement_on_console_a_appears_on_console_b(consoles, publisher):
     a, b = consoles("a"), consoles("b")
     send(publisher, "wl1", 4.8)
     alert_id = "sensor.wl1.level.alarm_level"
-    wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), what="alert on both consoles")
+    wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), message="alert on both consoles")
     a.engine.acknowledge([alert_id], "Nguyễn Văn An", "đã báo trưởng thôn")
-    seen = wait_until(lambda: (x := b.alert(alert_id)) and x.state is AlertState.ACKNOWLEDGED and x, what="ack on B")
+    seen = wait_until(lambda: (x := b.alert(alert_id)) and x.state is AlertState.ACKNOWLEDGED and x, message="ack on B")
     assert seen.acked_by == "Nguyễn Văn An" and seen.ack_comment == "đã báo trưởng thôn"
     # and the other way: B shelves, A shows it shelved with B's reason
     b.engine.shelve([alert_id], "Trần Thị Bình", "đang kiểm tra thước đo", 900)
-    shelved = wait_until(lambda: (x := a.alert(alert_id)) and x.state is AlertState.SHELVED and x, what="shelve on A")
+    shelved = wait_until(lambda: (x := a.alert(alert_id)) and x.state is AlertState.SHELVED and x, message="shelve on A")
     assert shelved.shelve_reason == "đang kiểm tra thước đo"
     a.core.storage.flush(10)
     with a.core.engine.connect() as connection:
@@ -128,11 +120,11 @@ def test_a_console_started_later_gets_the_queue_from_retained_state(consoles, pu
     a = consoles("a")
     send(publisher, "wl1", 3.5)
     alert_id = "sensor.wl1.level.alarm_level"
-    wait_until(lambda: a.alert(alert_id), what="alert on A")
+    wait_until(lambda: a.alert(alert_id), message="alert on A")
     a.engine.acknowledge([alert_id], "An", "")
-    wait_until(lambda: a.alert(alert_id).acked, what="ack on A")
+    wait_until(lambda: a.alert(alert_id).acked, message="ack on A")
     late = consoles("late")
-    seen = wait_until(lambda: (x := late.alert(alert_id)) and x.acked and x, what="retained alert on the late console")
+    seen = wait_until(lambda: (x := late.alert(alert_id)) and x.acked and x, message="retained alert on the late console")
     assert seen.state is AlertState.ACKNOWLEDGED
 
 
@@ -142,12 +134,12 @@ def test_device_last_will_and_citizen_report_raise_alerts(consoles, publisher, s
     report = {"ts": datetime.now(timezone.utc).isoformat(), "category": "flooding", "text": "Nước ngập đường",
               "lat": 16.6, "lon": 107.6, "photo_url": None, "reporter": "Lê Văn C"}
     publisher.publish("testsite/report/r-1", json.dumps(report), qos=1).wait_for_publish(10)
-    alert = wait_until(lambda: a.alert("report.r-1.report"), what="report alert")
+    alert = wait_until(lambda: a.alert("report.r-1.report"), message="report alert")
     assert alert.village == "v2" and alert.detail["text"] == "Nước ngập đường"
-    offline = wait_until(lambda: a.alert("device.pond.offline"), what="device offline alert")
+    offline = wait_until(lambda: a.alert("device.pond.offline"), message="device offline alert")
     assert offline.kind == "device_offline" and offline.village == "v2"
     manual = a.engine.raise_manual("An", "Sạt lở bờ sông", Priority.CRITICAL, "v1")
-    assert wait_until(lambda: a.alert(manual), what="manual alert").state is AlertState.UNACKNOWLEDGED
+    assert wait_until(lambda: a.alert(manual), message="manual alert").state is AlertState.UNACKNOWLEDGED
     a.core.storage.flush(10)
     with a.core.engine.connect() as connection:
         audit = {(r.actor, r.action, r.target) for r in connection.execute(select(audit_log))}
@@ -175,9 +167,9 @@ def test_two_consoles_sharing_one_postgresql_store_one_row_per_alert(consoles, p
     b = consoles("b", shared_postgres)
     send(publisher, "wl1", 3.6)
     alert_id = "sensor.wl1.level.alarm_level"
-    wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), what="alert on both consoles")
+    wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), message="alert on both consoles")
     a.engine.acknowledge([alert_id], "An", "")
-    wait_until(lambda: b.alert(alert_id).acked, what="ack on B")
+    wait_until(lambda: b.alert(alert_id).acked, message="ack on B")
     for console in (a, b):
         console.core.storage.flush(10)
     with a.core.engine.connect() as connection:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,15 +11,7 @@ from controlroom.alerts.model import AlertState, Priority
 from controlroom.bus import EventBus
 from controlroom.domain import DeviceStatus, Reading
 
-
-def wait_until(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
+from ..conftest import wait_until
 
 
 @pytest.fixture

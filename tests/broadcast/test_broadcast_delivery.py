@@ -19,17 +19,10 @@ from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.sim.simulator import Simulator
 from controlroom.storage.models import broadcasts
 
+from ..conftest import wait_until
+
 VILLAGES = ["la_van_ha", "phuoc_yen"]
 DUTY_OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
-
-
-def wait_until(condition, timeout=30.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def silence_wav(path, seconds: float, rate: int = 8000):

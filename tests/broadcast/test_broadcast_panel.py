@@ -86,7 +86,7 @@ def test_broadcast_log_exports_as_csv_excel_reads(console, qtbot, tmp_path):
     target = tmp_path / "log.csv"
     qtbot.waitUntil(lambda: _flushed(panel), timeout=10_000)
     panel.export_log(target, days=1)
-    qtbot.waitUntil(target.exists, timeout=10_000)
+    qtbot.waitUntil(lambda: str(target) in panel.status_label.text(), timeout=10_000)  # written and closed
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
     lines = raw.decode("utf-8-sig").splitlines()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import cv2
 import pytest
-from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QDropEvent
 
 from controlroom.cameras.health import StreamState

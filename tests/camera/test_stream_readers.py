@@ -12,14 +12,7 @@ import pytest
 from controlroom.cameras.health import StreamState
 from controlroom.cameras.video_reader import StreamReader
 
-
-def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+from ..conftest import wait_until
 
 
 def test_reader_goes_live_with_resolution_fps_and_only_the_latest_frame(rtsp_server):

@@ -9,14 +9,11 @@ import threading
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
-import pytest
 from hypothesis import given, strategies as st
 
 import controlroom.cameras.video_backends  # noqa: F401  sets OPENCV_FFMPEG_* before cv2 opens
 from controlroom.cameras.health import StreamState
-from controlroom.cameras.status_mqtt import (CameraStatusMqttPublisher, CameraStatusReport, CameraStatusSubscriber,
-                                            StatusParseError, parse_status)
-from controlroom.core import ControlRoomCore
+from controlroom.cameras.status_mqtt import (CameraStatusReport, StatusParseError, parse_status)
 from controlroom.cameras.onvif_client import OnvifCamera
 from controlroom.cameras.video_reader import StreamReader
 

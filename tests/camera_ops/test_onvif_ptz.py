@@ -16,19 +16,11 @@ from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.cameras.ptz import PtzService
 from controlroom.storage.models import audit_log
 
+from ..conftest import wait_until
+
 
 OPERATOR = Operator("vanhanh", "Trần Thị Bình", Role.OPERATOR)
 VIEWER = Operator("xem", "Khách xem", Role.VIEWER)
-
-
-def wait_until(predicate, timeout=30.0, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import wave
-from datetime import datetime, timezone
 from pathlib import Path
 
 import paho.mqtt.client as mqtt

@@ -3,7 +3,6 @@ of the console neither drops nor doubles a repeat (real broker, real SQLite)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 import wave
 from datetime import datetime, timedelta, timezone
@@ -16,17 +15,10 @@ from controlroom.flood.bulletins import ACTIVE, CANCELLED, SUPERSEDED
 from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.storage.models import broadcasts, flood_bulletins
 
+from ..conftest import wait_until
+
 OFFICER = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
-
-
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 class Clock:

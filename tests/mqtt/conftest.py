@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import threading
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -14,15 +13,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-
-def wait_until(condition, timeout: float = 60.0, interval: float = 0.05, message: str = "condition") -> None:
-    """Poll `condition` until true (generous timeouts: the machine is shared and slow)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+from ..conftest import wait_until
 
 
 class Collector:

@@ -136,7 +136,6 @@ def test_first_admin_from_the_cli_has_a_salted_hash_and_no_plain_text(tmp_path, 
 
 
 def test_alert_acknowledge_and_shelve_check_the_role_in_the_engine_and_are_audited(ops_context):
-    from controlroom.alerts.engine import AlertEngine
 
     core = ops_context.core
     engine = core.alerts

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 import threading
-import time
 import uuid
 import wave
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -14,15 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import paho.mqtt.client as mqtt
 import pytest
 
-
-def wait_until(condition, timeout: float = 60.0, interval: float = 0.05, message: str = "condition") -> None:
-    """Poll `condition` until true (generous timeouts: the machine is shared and slow)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+from ..conftest import wait_until  # noqa: F401  (the simulator tests import it from here)
 
 
 class Listener:

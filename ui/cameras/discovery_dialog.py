@@ -8,7 +8,6 @@ names an environment variable (``password_env``) that holds it.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from PyQt6.QtCore import pyqtSignal
@@ -17,18 +16,7 @@ from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBo
 
 from controlroom.config import Config
 from controlroom.i18n import tr
-
-
-def _in_thread(name: str, fn, done) -> None:
-    def run() -> None:
-        try:
-            result = fn()
-        except Exception as exc:  # noqa: BLE001 — handed to the GUI through `done`, shown there
-            done(exc)
-            return
-        done(result)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
+from controlroom.ui.shell.background import run_in_background
 
 
 class CameraDiscoveryDialog(QDialog):
@@ -126,7 +114,7 @@ class CameraDiscoveryDialog(QDialog):
 
         self.search.setEnabled(False)
         self.status.setText(tr("Searching the network for ONVIF cameras…"))
-        _in_thread("onvif-discovery", lambda: discover(3.0), self.found.emit)
+        run_in_background(lambda: discover(3.0), self.found.emit, self.found.emit, thread_name="onvif-discovery")
 
     def _show_found(self, result) -> None:
         self.search.setEnabled(True)
@@ -158,7 +146,8 @@ class CameraDiscoveryDialog(QDialog):
             return
         self.read.setEnabled(False)
         self.status.setText(tr("Reading the camera…"))
-        _in_thread("onvif-describe", lambda: describe(host, port, user, password), self.described.emit)
+        run_in_background(lambda: describe(host, port, user, password), self.described.emit, self.described.emit,
+                          thread_name="onvif-describe")
 
     def _show_description(self, result) -> None:
         self.read.setEnabled(True)
@@ -205,7 +194,7 @@ class CameraDiscoveryDialog(QDialog):
             return path
 
         self.add.setEnabled(False)
-        _in_thread("camera-config-append", append, self.saved.emit)
+        run_in_background(append, self.saved.emit, self.saved.emit, thread_name="camera-config-append")
 
     def _show_saved(self, result) -> None:
         if isinstance(result, BaseException):

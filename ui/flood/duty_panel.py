@@ -11,7 +11,6 @@ the risk levels themselves.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
@@ -23,6 +22,7 @@ from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLay
 from controlroom.flood.bulletins import ACTIVE, BulletinDraft
 from controlroom.flood.text import vn_number
 from controlroom.i18n import tr
+from controlroom.ui.shell.background import SerialWorker
 from controlroom.widgets.flow_layout import FlowLayout
 from controlroom.widgets.risk_banner import RiskBanner
 
@@ -31,32 +31,6 @@ log = logging.getLogger(__name__)
 def state_label(state: str) -> str:
     return {"active": tr("Active (repeating)"), "superseded": tr("Superseded"),
             "cancelled": tr("Cancelled")}.get(state, state)
-
-
-class Worker:
-    """One named thread for the panel's slow calls; `done` is delivered on the GUI thread."""
-
-    def __init__(self, signal) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flood-duty")
-        self._signal = signal
-        self.closed = False
-
-    def run(self, fn: Callable, on_done: Callable | None = None) -> None:
-        if self.closed:  # the app is quitting: late refreshes are dropped
-            return
-        def job():
-            try:
-                result, error = fn(), None
-            except Exception as exc:  # reported to the officer by on_done / the panel, and logged
-                log.exception("flood duty call failed")
-                result, error = None, exc
-            self._signal.emit(on_done, result, error)
-
-        self._pool.submit(job)
-
-    def stop(self) -> None:
-        self.closed = True
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class ComposeDialog(QDialog):
@@ -101,7 +75,6 @@ class ComposeDialog(QDialog):
 
 
 class FloodDutyPanel(QWidget):
-    done = pyqtSignal(object, object, object)  # on_done, result, error
     issued = pyqtSignal(str)  # bulletin id, once its broadcast is queued
 
     def __init__(self, context, duty, operator_source: Callable, parent: QWidget | None = None) -> None:
@@ -110,8 +83,7 @@ class FloodDutyPanel(QWidget):
         self.duty = duty
         self.config = context.config
         self._operator = operator_source
-        self.worker = Worker(self.done)
-        self.done.connect(self._on_done)
+        self.worker = SerialWorker("flood-duty", on_error=self.report_error)
         scale = context.ui_scale
         self._scale = scale
         self._names = {v.id: v.name for v in self.config.villages}
@@ -175,14 +147,6 @@ class FloodDutyPanel(QWidget):
         """A line at the bottom of the panel (not a modal box: the officer keeps working)."""
         self.status.setText(text)
         self.status.setStyleSheet("color: white; background: #c62828; padding: 4px;" if error else "padding: 4px;")
-
-    def _on_done(self, on_done, result, error) -> None:
-        if self.worker.closed:
-            return
-        if error is not None:
-            self.report_error(error)
-        elif on_done is not None:
-            on_done(result)
 
     # -- risk -----------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -154,7 +154,7 @@ class DutyLogTab(QWidget):
         path = data_dir() / "reports" / f"so-truc-ban-{shift.id}.pdf"
 
         def build():
-            from controlroom.ui.reports.damage_pdf import html_to_pdf
+            from controlroom.ui.reports.pdf import SERIF, html_to_pdf
             tz = config.site.tz
             rows = "".join(f"<tr><td>{e.ts.astimezone(tz):%H:%M:%S %d/%m}</td><td>{escape(entry_text(e))}</td>"
                            f"<td>{escape(e.actor)}</td></tr>" for e in self.log.entries(shift))
@@ -165,7 +165,7 @@ class DutyLogTab(QWidget):
                     f"{shift.ended_at.astimezone(tz).strftime('%H:%M %d/%m/%Y') if shift.ended_at else '…'}</p>"
                     f"<table border='1' cellspacing='0' cellpadding='3' width='100%'>{rows}</table>"
                     f"<p><i>{escape(tr('Audit chain verified.') if ok else reason)}</i></p>")
-            return html_to_pdf(html, path, "Sổ trực ban")
+            return html_to_pdf(html, path, "Sổ trực ban", fonts=SERIF, margins_mm=(15, 12, 12, 12))
 
         self.panel.worker.run(build, lambda p: self.panel.notify(tr("Saved {path}", path=str(p))))
 

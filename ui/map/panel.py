@@ -15,12 +15,11 @@ on screen, and the web view is created only then. Nothing here blocks app start-
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from controlroom.alerts.model import AlertChanged
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, SpeakerStatus
@@ -28,6 +27,7 @@ from controlroom.i18n import tr
 from controlroom.map.model import MapModel, Marker
 from controlroom.paths import data_dir
 from controlroom.map.tile_cache import TileCache, TileProvider, default_cache_path, tile_url_template
+from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.shell.docks import bring_to_front
 
 log = logging.getLogger(__name__)
@@ -40,13 +40,6 @@ def basemap_text(status: str) -> str:
         "offline": tr("Basemap offline"),
         "stored": tr("Basemap: stored tiles"),
     }.get(status, tr("Basemap: loading"))
-
-
-class _BuildRelay(QObject):
-    """Carries the built page from the build thread to the GUI thread (queued signals)."""
-
-    done = pyqtSignal(object)
-    failed = pyqtSignal(object)
 
 
 class MapPanel(QWidget):
@@ -122,23 +115,10 @@ class MapPanel(QWidget):
             cache = TileCache(cache_path)
             return str(write_page(config, model, page_dir)), cache
 
-        # an own short-lived thread: the global pool has as few threads as cores and other
-        # panels' work there could delay the map by seconds on a 2-core PC
+        # a thread of its own: the global pool has as few threads as cores and other panels'
+        # work there could delay the map by seconds on a 2-core PC; a failure is shown, not hung on
         self._build_started = time.monotonic()
-        relay = _BuildRelay(self)
-        relay.done.connect(self._create_view)
-        relay.failed.connect(self._failed)
-
-        def run() -> None:
-            try:
-                result = build()
-            except Exception as exc:  # thread boundary: the panel shows why instead of loading forever
-                log.exception("map page could not be built")
-                relay.failed.emit(exc)
-            else:
-                relay.done.emit(result)
-
-        threading.Thread(target=run, name="map-page-build", daemon=True).start()
+        run_in_background(build, self._create_view, self._failed, thread_name="map-page-build")
 
     def _create_view(self, result: tuple[str, TileCache]) -> None:
         page, cache = result

@@ -1,23 +1,17 @@
-"""The daily report as PDF, laid out with Qt's QTextDocument and written by QPdfWriter, so
-the fonts the app already uses (with Vietnamese diacritics) are embedded on every system.
-
-QTextDocument and QPdfWriter paint without widgets and may run off the GUI thread (the
-report dialog builds in a worker)."""
+"""The daily report as PDF (through the one PDF writer, ``ui.reports.pdf``); may run off the
+GUI thread (the report dialog builds in a worker)."""
 
 from __future__ import annotations
 
 from html import escape
 from pathlib import Path
 
-from PyQt6.QtCore import QMarginsF, QSizeF
-from PyQt6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
-
 from controlroom.alerts.model import kind_label
 from controlroom.reports.daily import DailyReport
 from controlroom.i18n import tr
 from controlroom.reports.daily_xlsx import report_title
+from controlroom.ui.reports.pdf import html_to_pdf
 
-FONT_FAMILIES = ["Noto Sans", "DejaVu Sans", "Segoe UI", "Arial"]
 CSS = """
 body { font-size: 10pt; color: #111; }
 h1 { font-size: 16pt; color: #1f3a5f; margin-bottom: 2pt; }
@@ -82,21 +76,5 @@ def report_html(report: DailyReport) -> str:
 
 
 def write_pdf(report: DailyReport, path: Path) -> Path:
-    """A4 portrait, 15 mm margins, 150 dpi layout."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-    writer.setResolution(150)
-    writer.setTitle(report_title(report))
-    writer.setCreator("controlroom")
-    document = QTextDocument()
-    font = QFont()
-    font.setFamilies(FONT_FAMILIES)
-    font.setPointSizeF(10)
-    document.setDefaultFont(font)
-    document.setHtml(report_html(report))
-    rect = writer.pageLayout().paintRectPixels(writer.resolution())
-    document.setPageSize(QSizeF(rect.width(), rect.height()))
-    document.print(writer)
-    return path
+    """A4 portrait, 15 mm margins."""
+    return html_to_pdf(report_html(report), path, report_title(report))

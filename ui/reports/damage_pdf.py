@@ -1,19 +1,16 @@
-"""The quick damage report (báo cáo nhanh) and the duty log as PDF: QTextDocument laid out,
-QPdfWriter written, fonts with Vietnamese diacritics embedded. Safe off the GUI thread."""
+"""The quick damage report (báo cáo nhanh) as PDF (through the one PDF writer,
+``ui.reports.pdf``), in the serif face of administrative documents. Safe off the GUI thread."""
 
 from __future__ import annotations
 
 from html import escape
 from pathlib import Path
 
-from PyQt6.QtCore import QMarginsF, QSizeF
-from PyQt6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
-
 from controlroom.flood.damage_indicators import GROUPS
 from controlroom.flood.damage_report import QuickReport, indicator_rows
 from controlroom.reports.damage_xlsx import report_heading, report_subject, situation_lines
+from controlroom.ui.reports.pdf import SERIF, html_to_pdf
 
-FONT_FAMILIES = ["Noto Serif", "DejaVu Serif", "Times New Roman", "DejaVu Sans"]
 CSS = """
 body { font-size: 10pt; color: #000; }
 td.hdr { text-align: center; font-size: 10pt; }
@@ -71,28 +68,6 @@ def damage_html(report: QuickReport) -> str:
     return f"<html><head><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
 
 
-def html_to_pdf(html: str, path: Path, title: str, landscape: bool = False) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(15, 12, 12, 12), QPageLayout.Unit.Millimeter)
-    writer.setResolution(150)
-    writer.setTitle(title)
-    writer.setCreator("controlroom")
-    document = QTextDocument()
-    font = QFont()
-    font.setFamilies(FONT_FAMILIES)
-    font.setPointSizeF(10)
-    document.setDefaultFont(font)
-    document.setHtml(html)
-    rect = writer.pageLayout().paintRectPixels(writer.resolution())
-    document.setPageSize(QSizeF(rect.width(), rect.height()))
-    document.print(writer)
-    return path
-
-
 def write_damage_pdf(report: QuickReport, path: Path) -> Path:
     return html_to_pdf(damage_html(report), path, report_heading(report) + " — " + report_subject(report),
-                       landscape=len(report.villages) > 5)
+                       fonts=SERIF, landscape=len(report.villages) > 5, margins_mm=(15, 12, 12, 12))

@@ -3,27 +3,18 @@ thread with a progress bar, then show where the files are."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PyQt6.QtCore import QDate, QObject, QUrl, pyqtSignal
+from PyQt6.QtCore import QDate, QUrl
 from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (QDateEdit, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                              QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from controlroom.i18n import tr
 from controlroom.paths import data_dir
-
-log = logging.getLogger(__name__)
-
-
-class _Progress(QObject):
-    step = pyqtSignal(int, str)
-    done = pyqtSignal(object)  # list[Path]
-    failed = pyqtSignal(str)
+from controlroom.ui.shell.background import BackgroundJob, run_in_background
 
 
 def step_label(step: str) -> str:
@@ -56,7 +47,6 @@ class ReportDialog(QDialog):
         self.setWindowTitle(tr("Daily report"))
         self.engine, self.config = engine, config
         self.files: list[Path] = []
-        self._thread: threading.Thread | None = None
         today = datetime.now(ZoneInfo(config.site.timezone)).date()
         self.day = QDateEdit(QDate(today.year, today.month, today.day))
         self.day.setCalendarPopup(True)
@@ -90,10 +80,7 @@ class ReportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self._relay = _Progress(self)
-        self._relay.step.connect(self._on_step)
-        self._relay.done.connect(self._on_done)
-        self._relay.failed.connect(self._on_failed)
+        self._job: BackgroundJob | None = None
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, tr("Folder"), self.folder.text())
@@ -101,28 +88,21 @@ class ReportDialog(QDialog):
             self.folder.setText(chosen)
 
     def build(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if not self.build_button.isEnabled():  # one report at a time
             return
         qdate = self.day.date()
         day = date(qdate.year(), qdate.month(), qdate.day())
         folder = Path(self.folder.text()).expanduser()
         self.build_button.setEnabled(False)
         self.progress.setValue(0)
-        relay = self._relay
-
-        def work() -> None:
-            try:
-                relay.done.emit(build_files(self.engine, self.config, day, folder, relay.step.emit))
-            except Exception as exc:  # a failed report is said in the dialog; details in the log
-                log.exception("daily report failed")
-                relay.failed.emit(str(exc) or type(exc).__name__)
-
-        self._thread = threading.Thread(target=work, name="daily-report", daemon=True)
-        self._thread.start()
+        engine, config = self.engine, self.config
+        self._job = run_in_background(lambda progress: build_files(engine, config, day, folder, progress),
+                                      self._on_done, self._on_failed, thread_name="daily-report",
+                                      on_progress=self._on_step)
 
     def wait(self, timeout_s: float = 60.0) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+        if self._job is not None:
+            self._job.wait(timeout_s)
 
     def _on_step(self, percent: int, step: str) -> None:
         self.progress.setValue(percent)
@@ -134,6 +114,6 @@ class ReportDialog(QDialog):
         self.open_button.setEnabled(True)
         self.status.setText(tr("Saved: {files}", files=", ".join(str(f) for f in files)))
 
-    def _on_failed(self, reason: str) -> None:
+    def _on_failed(self, exc: Exception) -> None:
         self.build_button.setEnabled(True)
-        self.status.setText(tr("The report could not be built: {reason}", reason=reason))
+        self.status.setText(tr("The report could not be built: {reason}", reason=str(exc) or type(exc).__name__))

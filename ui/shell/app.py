@@ -195,7 +195,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
     app = create_application()
     scale = ui_scale(app)
     apply_theme(app, scale)
-    wake = _quit_on_stop_signals(app)
+    stop_signals = _quit_on_stop_signals(app)
     core = backend.core
     bridge = CoreBridge(core.bus, core.live)  # on the bus before the core starts: no early event missed
     context = None
@@ -229,6 +229,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             save_window(window)
         return code
     finally:
+        stop_signals.stop()
         started = time.monotonic()
         if context is not None:
             context.shutdown()
