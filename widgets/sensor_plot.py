@@ -405,10 +405,6 @@ class SensorPlot(QWidget):
                             self._value.copy(), None if self._vmin is None else self._vmin.copy(),
                             None if self._vmax is None else self._vmax.copy())
 
-    def render_image(self):
-        """The plot as a QImage (GUI thread); saving it to disk belongs in a worker."""
-        return self.grab().toImage()
-
 
 def _demo() -> None:  # python -m controlroom.widgets.sensor_plot
     from controlroom.config import demo_config_path, load_config

@@ -62,10 +62,6 @@ class RuleSet:
         yield from self.cameras.values()
         yield from self.aqi.values()
 
-    @property
-    def rule_count(self) -> int:
-        return sum(len(d) for d in self.by_metric.values()) + len(self.stale) + len(self.devices) + len(self.cameras) + len(self.aqi)
-
 
 def _p(name: str) -> Priority:
     return Priority.parse(name)

@@ -11,7 +11,7 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from controlroom.alerts.model import SYSTEM, Alert, AlertEvent, AlertState
+from controlroom.alerts.model import SYSTEM, Alert, AlertEvent
 from controlroom.alerts.payload import to_payload
 from controlroom.alerts.text import alert_description, alert_title
 from controlroom.access.audit import append_entry
@@ -58,8 +58,3 @@ def load_history(engine: Engine, site_id: str, alert_id: str, limit: int = 200) 
         return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def states_open(engine: Engine, site_id: str) -> list[dict]:
-    """Alerts the database holds as not normal (diagnostics, restart checks)."""
-    query = select(alerts).where(alerts.c.site_id == site_id, alerts.c.state != AlertState.NORMAL.value)
-    with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]

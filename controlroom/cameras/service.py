@@ -13,6 +13,7 @@ import threading
 from typing import Callable
 
 from controlroom.alerts.model import AlertChanged
+from controlroom.cameras.onvif_client import stop_loop
 from controlroom.cameras.ptz import PtzService
 from controlroom.cameras.snapshots import SnapshotService
 from controlroom.cameras.status_mqtt import CameraStatusMqttPublisher, CameraStatusSubscriber
@@ -110,3 +111,4 @@ class CameraService:
         self.pool.close(timeout_s=2.0)
         self.snapshots.close()
         self._clock_thread.join(timeout=1.0)  # an ONVIF call in flight may hold it longer; it is a daemon
+        stop_loop()  # the ONVIF clients' event-loop thread, if any camera was asked anything

@@ -196,14 +196,6 @@ class ViewStore:
             self._data["screens"].setdefault(screen, {"current": None, "views": {}})["current"] = name
         self._schedule_save()
 
-    def delete_view(self, screen: str, name: str) -> None:
-        with self._lock:
-            entry = self._data["screens"].get(screen)
-            if entry and name in entry["views"]:
-                del entry["views"][name]
-                if entry.get("current") == name:
-                    entry["current"] = None
-        self._schedule_save()
 
     # --- tours ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select
 
 from controlroom.flood.damage_indicators import BY_CODE, INDICATORS
 from controlroom.i18n import tr
@@ -110,19 +110,6 @@ class DamageReports:
         self._record(operator, "damage.event_opened", event_id, {"hazard": row["hazard"], **detail})
         return event_id
 
-    def update_event(self, operator: Operator, event_id: str, **detail) -> None:
-        event = self.event(event_id)
-        merged = {**event.detail, **detail}
-        self._storage.execute(lambda conn: conn.execute(update(damage_events).where(
-            (damage_events.c.site_id == self._site) & (damage_events.c.id == event_id)).values(detail=merged))
-        ).result(timeout=30)
-        self._record(operator, "damage.event_updated", event_id, detail)
-
-    def close_event(self, operator: Operator, event_id: str, ended_at: datetime) -> None:
-        self._storage.execute(lambda conn: conn.execute(update(damage_events).where(
-            (damage_events.c.site_id == self._site) & (damage_events.c.id == event_id)).values(ended_at=ended_at))
-        ).result(timeout=30)
-        self._record(operator, "damage.event_closed", event_id, {})
 
     def events(self) -> list[DisasterEvent]:
         with self._engine.connect() as conn:

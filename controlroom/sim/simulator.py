@@ -160,8 +160,6 @@ class Simulator:
             return 0.0
         return (time.monotonic() - self._mono0) * self.time_scale
 
-    def sim_now(self) -> datetime:
-        return self.model.time_at(self.sim_seconds())
 
     def _stamp(self, t_s: float) -> datetime:
         if self.timestamps == "wall":

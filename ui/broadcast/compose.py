@@ -210,10 +210,6 @@ class ComposeDialog(QDialog):
             self.file_label.setText(self._file.name)
             self.file_radio.setChecked(True)
 
-    def set_file(self, path: Path) -> None:
-        self._file = Path(path)
-        self.file_label.setText(self._file.name)
-        self.file_radio.setChecked(True)
 
     def _toggle_recording(self) -> None:
         if self._recorder.recording:

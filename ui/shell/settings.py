@@ -39,7 +39,3 @@ def restore_window(window: QMainWindow, settings: QSettings | None = None, key: 
     return window.restoreState(state, LAYOUT_VERSION)
 
 
-def forget_window(settings: QSettings | None = None, key: str = "main") -> None:
-    settings = settings or open_settings()
-    settings.remove(key)
-    settings.sync()
