@@ -1,0 +1,2 @@
+"""The console (Qt), grouped like the core: shell, screens, access, alerts, broadcast, cameras,
+flood, map, sensors, reports."""

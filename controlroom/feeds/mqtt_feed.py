@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -39,8 +39,11 @@ from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.domain import ConnectionState, Reading, Rejected
 from controlroom.i18n import tr
+from controlroom.feeds.acks import AcksAfterStorage
+from controlroom.feeds.burst_log import BurstLog
 from controlroom.feeds.buffered_client import PAHO_INTERNALS_OK, BufferedClient
 from controlroom.feeds.payloads import PayloadParser
+from controlroom.feeds.redelivery import RecentReadings
 
 log = logging.getLogger(__name__)
 
@@ -86,54 +89,6 @@ class FeedStats:
         return sum(self.rejects.values())
 
 
-class _RecentReadings:
-    """Bounded memory of recently seen readings, to drop QoS-1 redeliveries cheaply.
-
-    Keyed per message by (sensor, ts) -> metrics seen, so an aware datetime (slow to hash)
-    is hashed once per message rather than once per value. Two generations of dicts: when
-    the current one is full it becomes the previous one and the oldest is forgotten."""
-
-    def __init__(self, generation_size: int) -> None:
-        self._size = generation_size
-        self._current: dict[tuple, set[str]] = {}
-        self._previous: dict[tuple, set[str]] = {}
-
-    def metrics_seen(self, sensor_id: str, ts: datetime) -> set[str]:
-        """The (mutable) set of metrics already seen for this sensor at this time."""
-        key = (sensor_id, ts)
-        seen = self._current.get(key)
-        if seen is None:
-            seen = self._previous.get(key)
-            if seen is None:
-                seen = set()
-            current = self._current
-            current[key] = seen
-            if len(current) >= self._size:
-                self._previous = current
-                self._current = {}
-        return seen
-
-
-class _BurstLog:
-    """Log a recurring problem once, then at most once per period with a count."""
-
-    def __init__(self, period_s: float) -> None:
-        self._period = period_s
-        self._last: dict[str, float] = {}
-        self._suppressed: Counter[str] = Counter()
-
-    def warn(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
-        now = time.monotonic()
-        last = self._last.get(key)
-        if last is not None and now - last < self._period:
-            self._suppressed[key] += 1
-            return
-        self._last[key] = now
-        more = self._suppressed.pop(key, 0)
-        suffix = f" (+{more} more since last report)" if more else ""
-        log.warning(message + suffix, *args, exc_info=exc_info)
-
-
 class MqttFeed:
     """Subscribes the site's topics and publishes parsed events on the bus."""
 
@@ -175,22 +130,16 @@ class MqttFeed:
         self._rate = 0.0
         self._window_start = time.monotonic()
         self._window_count = 0
-        self._recent = _RecentReadings(DEDUP_GENERATION)
-        self._burst_log = _BurstLog(LOG_BURST_S)
+        self._recent = RecentReadings(DEDUP_GENERATION)
+        self._burst_log = BurstLog(LOG_BURST_S)
         self._setup_error: str | None = None
         # events and counts of the messages read since the last _flush() (network thread only)
         self._pending: list = []
         self._pending_received = 0
         self._pending_readings = 0
         self._pending_duplicates = 0
-        # acknowledgement after storage (acknowledge_after): mids read since the last flush, then
-        # (writer position, connection number, mids) waiting for the writer to pass that position
-        self._writer = None
+        self._acks: AcksAfterStorage | None = None  # set by acknowledge_after()
         self._receive_maximum = RECEIVE_MAXIMUM
-        self._connection_number = 0
-        self._unacked: list[int] = []
-        self._ack_lock = threading.Lock()
-        self._awaiting: deque[tuple[int, int, list[int]]] = deque()
         self._client = self._make_client(username, password, config.mqtt.tls if tls is None else tls)
         self._batched = isinstance(self._client, BufferedClient)
         if self._batched:
@@ -233,11 +182,9 @@ class MqttFeed:
         if self.protocol != "v5":
             log.info("MQTT 3.1.1: messages are acknowledged on arrival, not after storage")
             return
-        self._writer = writer
         self._receive_maximum = ACKED_RECEIVE_MAXIMUM
         self._client.manual_ack_set(True)
-        writer.inbox_bounded_by_broker = True
-        writer.add_commit_listener(self._acknowledge_through)
+        self._acks = AcksAfterStorage(writer, lambda mid: self._client.ack(mid, 1))
 
     def start(self) -> None:
         """Connect in the background; paho keeps retrying with capped backoff."""
@@ -348,7 +295,8 @@ class MqttFeed:
             if reason_code.is_failure:
                 self._set_connected(False, tr("broker refused the connection: {reason}", reason=str(reason_code)))
                 return
-            self._connection_number += 1  # acks still waiting belong to the lost connection
+            if self._acks is not None:
+                self._acks.new_connection()
             topics = [(f"{self.prefix}/{suffix}", 1) for suffix in SUBSCRIPTIONS]
             topics += [(topic, 1) for topic in self._extra]
             self._subscribe_mid = client.subscribe(topics)[1]
@@ -430,31 +378,10 @@ class MqttFeed:
         if not self._batched:
             self._flush()
 
-    def _await_storage(self) -> None:
-        """The messages read since the last flush are acknowledged once the writer has committed
-        everything queued so far (at once if it already has)."""
-        mids, self._unacked = self._unacked, []
-        position = self._writer.events_accepted
-        with self._ack_lock:
-            self._awaiting.append((position, self._connection_number, mids))
-        self._acknowledge_through(self._writer.events_done)
-
-    def _acknowledge_through(self, done: int) -> None:
-        """Writer thread (after a commit) or network thread: PUBACK, in arrival order, every
-        message whose events are now stored."""
-        with self._ack_lock:
-            while self._awaiting and self._awaiting[0][0] <= done:
-                _position, connection, mids = self._awaiting.popleft()
-                if connection != self._connection_number:
-                    continue  # the broker resends what a lost connection did not acknowledge
-                for mid in mids:
-                    self._client.ack(mid, 1)
-
     @property
     def awaiting_storage(self) -> int:
         """Messages received but not yet acknowledged because their readings are not stored."""
-        with self._ack_lock:
-            return sum(len(mids) for _, _, mids in self._awaiting) + len(self._unacked)
+        return self._acks.waiting if self._acks is not None else 0
 
     def _on_packets_read(self) -> None:
         try:
@@ -464,21 +391,20 @@ class MqttFeed:
             self._burst_log.warn("internal_error", "failed to publish MQTT events", exc_info=True)
 
     def _note_unacked(self, message: mqtt.MQTTMessage) -> None:
-        if self._writer is not None and message.qos == 1:
-            self._unacked.append(message.mid)
+        if self._acks is not None and message.qos == 1:
+            self._acks.note(message.mid)
 
     def _flush(self) -> None:
         """Publish the events of every message read since the last flush as ONE bus batch
         (network thread; paho's loop calls it after each read burst), then count them."""
-        if self._unacked and not self._pending_received:  # only extra subscriptions' messages
-            self._await_storage()
         received = self._pending_received
+        if received:
+            events, self._pending = self._pending, []
+            self.bus.publish_batch(events)
+        if self._acks is not None:
+            self._acks.queued()  # after the events are in the writer's inbox
         if not received:
             return
-        events, self._pending = self._pending, []
-        self.bus.publish_batch(events)
-        if self._unacked:
-            self._await_storage()
         readings, duplicates = self._pending_readings, self._pending_duplicates
         self._pending_received = self._pending_readings = self._pending_duplicates = 0
         with self._lock:

@@ -1,0 +1,1 @@
+"""Sensor figures without Qt: VN_AQI, live/stale status and limits, water levels and rain."""

@@ -1,0 +1,1 @@
+"""The demo simulator: the commune's sensors, devices, loudspeakers and citizen reports over MQTT."""

@@ -1,0 +1,2 @@
+"""Storage: the schema and migrations, the one writer thread, reads for graphs and reports,
+retention."""

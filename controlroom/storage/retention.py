@@ -10,11 +10,15 @@ Only this site's rows are touched (a province database holds other communes too)
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from controlroom.config import DatabaseConfig
 from controlroom.storage.models import readings, rollup_10min, rollup_minute, series, to_ms
@@ -51,6 +55,61 @@ def retention_pass(
     return deleted
 
 
+class RetentionSchedule:
+    """When the writer thread runs retention: a pass every `interval_s` (the first soon after
+    start), one chunk per `step()` between batches so ingest always comes first, and a pass on
+    request (`request()`; its Future gets the rows deleted per table)."""
+
+    def __init__(self, transact: Transact, site_id: str, database: DatabaseConfig, interval_s: float, chunk: int) -> None:
+        self._transact, self._site_id, self._database = transact, site_id, database
+        self.interval_s, self.chunk = interval_s, chunk
+        self.deleted = 0
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+        self._futures: list[Future] = []
+        self._pass: Iterator[None] | None = None
+        self._next = time.monotonic() + min(30.0, interval_s)
+
+    @property
+    def running(self) -> bool:
+        return self._pass is not None
+
+    def request(self) -> Future:
+        future: Future = Future()
+        with self._lock:
+            self._futures.append(future)
+            self._next = 0.0
+        return future
+
+    def abort(self) -> None:
+        """The writer is stopping with the database down: drop the pass in progress."""
+        self._pass = None
+
+    def step(self, busy: bool) -> None:
+        """One chunk of the pass due now, unless ingest is `busy` (writer thread)."""
+        if self._pass is None:
+            if time.monotonic() < self._next:
+                return
+            self._pass = retention_pass(self._transact, self._site_id, self._database, self.chunk, self._count)
+        if busy:
+            return
+        try:
+            next(self._pass)
+        except StopIteration as done:
+            self._pass = None
+            self._next = time.monotonic() + self.interval_s
+            with self._lock:
+                futures, self._futures = self._futures, []
+            for future in futures:
+                future.set_result(done.value)
+        except DBAPIError as exc:
+            self._pass = None
+            self._next = time.monotonic() + self.interval_s
+            self.last_error = f"retention: {exc.orig}"
+            log.error("retention pass failed, next try in %.0f s: %s", self.interval_s, exc.orig)
+
+    def _count(self, n: int) -> None:
+        self.deleted += n
 
 
 def series_keys(connection: Connection, site_id: str) -> list[tuple[str, str]]:

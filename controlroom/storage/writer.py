@@ -36,13 +36,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from controlroom.bus import EventBus
 from controlroom.config import DatabaseConfig
-from controlroom.domain import ConnectionState, DeviceStatus, Reading
+from controlroom.domain import DeviceStatus, Reading
 from controlroom.storage import ingest_sql, retention
-from controlroom.storage.db import IMMEDIATE
+from controlroom.storage.transactions import GaveUp, RetryingTransactions
 from controlroom.storage.models import to_ms
 
 log = logging.getLogger(__name__)
@@ -72,19 +72,8 @@ class _Job:
         self.future: Future = Future()
 
 
-class _GaveUp(Exception):
-    """The database stayed unreachable past stop()'s deadline."""
-
-
 class StorageBusy(RuntimeError):
     """Too many storage jobs wait (the database is down or far behind); the job was not queued."""
-
-
-def _is_transient(exc: BaseException) -> bool:
-    """Errors worth retrying: the database is down, busy, locked, full or the link broke."""
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 class StorageWriter:
@@ -115,8 +104,6 @@ class StorageWriter:
         self.capacity = capacity
         self.max_jobs = max_jobs
         self.inbox_bounded_by_broker = False  # set by a feed that acknowledges after commit
-        self.retention_interval_s = retention_interval_s
-        self.retention_chunk = retention_chunk
 
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -130,8 +117,8 @@ class StorageWriter:
         self._events_done = 0  # of those, committed (or refused for good: a NaN is never storable)
         self._commit_listeners: list[Callable[[int], None]] = []
         self._stopping = False
-        self._give_up_at: float | None = None
-        self._retry_wakeup = threading.Event()
+        self._transactions = RetryingTransactions(engine, bus)
+        self._transact = self._transactions.run
         self._thread: threading.Thread | None = None
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -141,14 +128,11 @@ class StorageWriter:
         self._batches = 0
         self._jobs_run = 0
         self._job_errors = 0
-        self._retention_deleted = 0
         self._producer_waits = 0
-        self._db_connected: bool | None = None
         self._last_error: str | None = None
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=256)
-        self._retention_futures: list[Future] = []
-        self._retention_pass = None  # generator while a pass is running
-        self._next_retention = 0.0
+        self._retention = retention.RetentionSchedule(self._transact, site_id, database, retention_interval_s,
+                                                      retention_chunk)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -156,9 +140,7 @@ class StorageWriter:
         if self._thread is not None:
             raise RuntimeError("StorageWriter already started")
         self._stopping = False
-        self._give_up_at = None
-        self._retry_wakeup = threading.Event()
-        self._next_retention = time.monotonic() + min(30.0, self.retention_interval_s)
+        self._transactions.reset()
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
         self._unsubscribe = [
@@ -177,10 +159,9 @@ class StorageWriter:
             return
         with self._lock:
             self._stopping = True
-            self._give_up_at = time.monotonic() + timeout
             self._wake.notify_all()
             self._not_full.notify_all()
-        self._retry_wakeup.set()
+        self._transactions.give_up_after(timeout)
         thread.join(timeout + 5.0)
         if thread.is_alive():
             log.error("storage writer did not stop within %.0f s", timeout + 5.0)
@@ -276,10 +257,8 @@ class StorageWriter:
 
     def request_retention(self) -> Future:
         """Start a retention pass soon; the Future gets the rows deleted per table."""
-        future: Future = Future()
+        future = self._retention.request()
         with self._lock:
-            self._retention_futures.append(future)
-            self._next_retention = 0.0
             self._wake.notify()
         return future
 
@@ -300,10 +279,10 @@ class StorageWriter:
             write_rate=rate,
             jobs_run=self._jobs_run,
             job_errors=self._job_errors,
-            retention_deleted=self._retention_deleted,
+            retention_deleted=self._retention.deleted,
             producer_waits=self._producer_waits,
-            database_connected=self._db_connected,
-            last_error=self._last_error,
+            database_connected=self._transactions.connected,
+            last_error=self._last_error or self._transactions.last_error,
         )
 
     # --- the writer thread ----------------------------------------------------------------
@@ -312,7 +291,7 @@ class StorageWriter:
         while True:
             with self._lock:
                 # while a retention pass runs, do not idle: one chunk per loop, ingest first
-                idle = 0.0 if self._retention_pass is not None else self.flush_interval_s
+                idle = 0.0 if self._retention.running else self.flush_interval_s
                 deadline = time.monotonic() + idle
                 while not self._stopping and not self._jobs and len(self._events) < self.batch_rows:
                     remaining = deadline - time.monotonic()
@@ -331,7 +310,7 @@ class StorageWriter:
                     self._committed(len(events))
                 for job in jobs:
                     self._run_job(job)
-            except _GaveUp:
+            except GaveUp:
                 self._give_up(len(events), jobs)
                 return
             except Exception:  # a bug here must not end all persistence: say it loudly, go on
@@ -368,46 +347,8 @@ class StorageWriter:
                 job.future.set_exception(RuntimeError("database unavailable at shutdown"))
         log.error(
             "storage writer stopped with the database unavailable: %d events and %d jobs not saved (%s)",
-            unsaved, len(jobs), self._last_error,
+            unsaved, len(jobs), self._last_error or self._transactions.last_error,
         )
-
-    def _transact(self, work: Callable[[Connection], Any], what: str) -> Any:
-        """Run `work` in one transaction; retry transient errors with backoff until it
-        commits (raises _GaveUp only once stop()'s deadline has passed)."""
-        delay = 0.2
-        while True:
-            try:
-                with self.engine.connect() as connection:
-                    connection.execution_options(**IMMEDIATE)
-                    with connection.begin():
-                        result = work(connection)
-                self._set_connected(True, "")
-                return result
-            except DBAPIError as exc:
-                if not _is_transient(exc):
-                    raise
-                first_line = (str(exc.orig).strip().splitlines() or [""])[0]
-                detail = f"{what}: {type(exc.orig).__name__}: {first_line}"
-                self._last_error = detail
-                self._set_connected(False, detail)
-                give_up_at = self._give_up_at
-                if give_up_at is not None:  # stopping: retry until the deadline, then give up
-                    if time.monotonic() >= give_up_at:
-                        raise _GaveUp() from exc
-                    time.sleep(min(delay, max(give_up_at - time.monotonic(), 0.0)))
-                else:
-                    self._retry_wakeup.wait(delay)  # stop() cuts the wait short
-                delay = min(delay * 2, 5.0)
-
-    def _set_connected(self, connected: bool, detail: str) -> None:
-        if self._db_connected == connected:
-            return
-        self._db_connected = connected
-        if connected:
-            log.info("database reachable")
-        else:
-            log.warning("database unavailable, retrying: %s", detail)
-        self.bus.publish(ConnectionState("database", connected, detail))
 
     def _write_events(self, events: deque) -> None:
         rows: list[tuple] = []
@@ -469,7 +410,7 @@ class StorageWriter:
             return
         try:
             result = self._transact(job.fn, getattr(job.fn, "__name__", "job"))
-        except _GaveUp:
+        except GaveUp:
             raise
         except Exception as exc:  # a caller's bug must not kill the writer: count, log, report
             self._job_errors += 1
@@ -482,34 +423,13 @@ class StorageWriter:
 
     # --- retention ------------------------------------------------------------------------
 
-    def _count_deleted(self, n: int) -> None:
-        self._retention_deleted += n
-
     def _retention_tick(self) -> None:
-        """Do one small chunk of retention between batches, so ingest always comes first."""
-        if self._retention_pass is None:
-            if time.monotonic() < self._next_retention:
-                return
-            self._retention_pass = retention.retention_pass(
-                self._transact, self.site_id, self.database, self.retention_chunk, self._count_deleted
-            )
+        """One small chunk of retention between batches, so ingest always comes first."""
         with self._lock:
-            busy = len(self._events) >= self.batch_rows or self._jobs
-        if busy:
-            return
+            busy = len(self._events) >= self.batch_rows or bool(self._jobs)
         try:
-            next(self._retention_pass)
-        except StopIteration as done:
-            self._retention_pass = None
-            self._next_retention = time.monotonic() + self.retention_interval_s
-            with self._lock:
-                futures, self._retention_futures = self._retention_futures, []
-            for future in futures:
-                future.set_result(done.value)
-        except _GaveUp:
-            self._retention_pass = None
-        except DBAPIError as exc:
-            self._retention_pass = None
-            self._next_retention = time.monotonic() + self.retention_interval_s
-            self._last_error = f"retention: {exc.orig}"
-            log.error("retention pass failed, next try in %.0f s: %s", self.retention_interval_s, exc.orig)
+            self._retention.step(busy)
+        except GaveUp:
+            self._retention.abort()
+        if self._retention.last_error:
+            self._last_error, self._retention.last_error = self._retention.last_error, None

@@ -1,0 +1,1 @@
+"""Sign-in, the session as Qt signals, the idle lock."""

@@ -1,0 +1,1 @@
+"""The alert queue panel and its dialogs."""

@@ -1,0 +1,1 @@
+"""The broadcast panel, the compose dialog, the programme editor, the microphone recorder."""

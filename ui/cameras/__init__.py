@@ -1,0 +1,1 @@
+"""The camera wall panel and its operations (PTZ controls, evidence, adding cameras)."""

@@ -1,0 +1,1 @@
+"""The flood duty panel and flood mode."""

@@ -1,0 +1,1 @@
+"""Report dialogs and the PDF writer."""

@@ -1,0 +1,1 @@
+"""One window per screen, and presentation mode for the large displays."""

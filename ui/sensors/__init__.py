@@ -1,0 +1,1 @@
+"""The sensor dashboard and the graph view."""
