@@ -1,13 +1,29 @@
-"""The console's Qt side for the ingest benchmark, and a probe of how late the GUI event loop runs.
+"""GUI latency of the real console during a flat-out ingest flood, against the same run's idle.
 
-LatencyProbe is a 10 ms QTimer on the GUI thread: each tick's lateness is one sample. GuiSide puts
-the real CoreBridge and ReadingsTable (shown, painted) and LiveState on the core's bus.
+The whole console in one process, offscreen at 1920x1080: the demo commune's core (feed with
+acknowledgement after storage, writer on SQLite, alert engine, broadcasting, flood duty, 41
+synthetic cameras) and the main window with every panel (map, camera wall, graphs, dashboard,
+readings, alert queue, devices, broadcast, flood duty). A probe QTimer every 10 ms on the GUI
+thread records how late it fires. First the idle console (baseline), then publisher processes
+flood the demo's own sensors as fast as they can, until every reading is stored.
+
+Prints one JSON line last. Run: python benchmarks/gui_probe.py [--messages N] [--idle-s S]
+`LatencyProbe`, `GuiSide`, `run_gui_until` and `idle_gui_latency` serve benchmarks/ingest.py too.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
+import json
+import multiprocessing as mp
+import os
+import socket
+import sys
+import tempfile
 import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 
 class LatencyProbe:
@@ -47,7 +63,7 @@ class LatencyProbe:
 
 
 class GuiSide:
-    """The console's Qt side on the core's bus: bridge -> ReadingsTable, plus LiveState."""
+    """The console's Qt side on a bus (ingest benchmark): bridge -> ReadingsTable, plus LiveState."""
 
     def __init__(self, config, bus, fixed_columns: bool = False) -> None:
         from controlroom.live_state import LiveState
@@ -95,3 +111,144 @@ def idle_gui_latency(seconds: float = 1.0) -> dict:
     run_gui_until(lambda: time.monotonic() >= end, seconds + 5)
     probe.stop()
     return probe.summary()
+
+
+# -- the flood: the demo commune's own sensors, every metric, flat out ----------------------------
+
+def demo_messages(config, count: int, base_ms: int) -> list[tuple[str, bytes]]:
+    """`count` readings messages round-robin over the site's sensors (all metrics, values inside
+    each metric's valid range, one millisecond apart per sensor: no duplicates)."""
+    sensors = config.sensors
+    messages = []
+    for k in range(count):
+        sensor = sensors[k % len(sensors)]
+        values = {m: round(spec.valid_min + (spec.valid_max - spec.valid_min) * (0.1 + 0.3 * ((k * 7 + j) % 10) / 10), 3)
+                  for j, (m, spec) in enumerate(sensor.metrics.items())}
+        payload = json.dumps({"ts": base_ms + k // len(sensors), "values": values}).encode()
+        messages.append((f"{config.topic_prefix}/sensor/{sensor.id}/reading", payload))
+    return messages
+
+
+def publisher_process(port: int, messages: list[tuple[str, bytes]], go, done) -> None:
+    """Publish QoS-1 as fast as the broker acknowledges, after `go`; report how many."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"gui-probe-pub-{os.getpid()}", protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    go.wait()
+    last = None
+    for topic, payload in messages:
+        last = client.publish(topic, payload, qos=1)
+    while len(client._out_messages) > 0:  # noqa: SLF001 - paho has no public "all acked"
+        time.sleep(0.01)
+    if last is not None:
+        last.wait_for_publish(60)
+    client.disconnect()
+    client.loop_stop()
+    done.put(len(messages))
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=30_000, help="readings messages in the flood")
+    parser.add_argument("--processes", type=int, default=2, help="publisher processes")
+    parser.add_argument("--idle-s", type=float, default=10.0, help="seconds of the idle baseline")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="gui-probe-"))
+    os.environ.update(QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(workdir / "data"),
+                      CONTROLROOM_CAMERA_SOURCE="synthetic",
+                      CONTROLROOM_TILE_URL=f"http://127.0.0.1:{_closed_port()}/{{z}}/{{x}}/{{y}}.png")
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_broker import start_broker
+
+    from controlroom.config import demo_config_path, load_config
+    from controlroom.core import ControlRoomCore
+    from controlroom.ui.shell.app import apply_theme, create_application
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
+    from controlroom.ui.shell.main_window import MainWindow
+
+    broker, port = start_broker(workdir)
+    config = load_config(demo_config_path())
+    config = config.model_copy(update={"mqtt": config.mqtt.model_copy(update={"port": port}),
+                                       "broadcast": config.broadcast.model_copy(update={"schedule": []})})
+    app = create_application()
+    apply_theme(app)
+    core = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'console.sqlite3'}", broker_port=port,
+                           client_id="gui-probe-console", data_dir=workdir / "data")
+    bridge = CoreBridge(core.bus, core.live)
+    core.start()
+    context = AppContext(config=config, core=core, bridge=bridge)
+    window = MainWindow(context)
+    window.resize(1920, 1080)
+    window.show()
+    try:
+        map_panel = window.panel_widgets["map"]
+        run_gui_until(lambda: core.feed.connected and map_panel.view is not None and map_panel.view.is_ready, 120)
+        run_gui_until(lambda: False, 5.0)  # cameras open, first frames painted, first ticks done
+        gc.freeze()  # as the app does once its window is up
+        idle = idle_gui_latency(args.idle_s)
+
+        base_ms = int((datetime.now(timezone.utc) - timedelta(hours=2)).timestamp() * 1000)
+        messages = demo_messages(config, args.messages, base_ms)
+        expected = sum(len(json.loads(p)["values"]) for _, p in messages)
+        ctx = mp.get_context("spawn")
+        go, done = ctx.Event(), ctx.Queue()
+        share = len(messages) // args.processes + 1
+        procs = [ctx.Process(target=publisher_process, args=(port, messages[i * share:(i + 1) * share], go, done),
+                             name=f"gui-probe-publisher-{i}") for i in range(args.processes)]
+        for proc in procs:
+            proc.start()
+        run_gui_until(lambda: False, 2.0)  # the spawned interpreters import and connect
+        rows0 = core.storage.stats.rows_written
+        probe = LatencyProbe()
+        probe.start()
+        t0 = time.monotonic()
+        go.set()
+        run_gui_until(lambda: core.storage.stats.rows_written - rows0 >= expected, 600)
+        seconds = time.monotonic() - t0
+        probe.stop()
+        for proc in procs:
+            proc.join(60)
+        stored = core.storage.stats.rows_written - rows0
+        flood = probe.summary()
+    finally:
+        window.close()
+        context.shutdown()
+        bridge.close()
+        core.stop()
+        broker.terminate()
+        broker.wait(10)
+    print(json.dumps({
+        "name": "gui_probe",
+        "panels": len(window.panel_widgets),
+        "gui_latency_ms_p99": round(flood["p99"], 1),
+        "gui_latency_ms_p50": round(flood["p50"], 1),
+        "gui_latency_ms_max": round(flood["max"], 1),
+        "baseline_idle_gui_latency_ms_p99": round(idle["p99"], 1),
+        "baseline_idle_gui_latency_ms_max": round(idle["max"], 1),
+        "ratio": round(flood["p99"] / idle["p99"], 2) if idle["p99"] else None,
+        "readings": expected,
+        "stored": stored,
+        "lost": expected - stored,
+        "readings_per_s": round(stored / seconds),
+        "seconds": round(seconds, 2),
+        "alert_engine_shed_readings": core.alerts.shed_readings,
+        "samples": flood["samples"],
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }))
+
+
+if __name__ == "__main__":
+    main()

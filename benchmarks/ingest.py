@@ -185,6 +185,7 @@ def run_ours(port: int, args, sensors: list[str], base_ms: int, workdir: Path, r
     writer = StorageWriter(engine, bus, site_id=config.site.id, database=config.database)
     writer.start()
     feed = MqttFeed(config, bus, host="127.0.0.1", port=port, client_id=f"bench-console-{round_no}")
+    feed.acknowledge_after(writer)  # as the core runs it: a message is acknowledged once stored
     feed.start()
     if not feed.wait_subscribed(30):
         raise SystemExit("feed did not subscribe")

@@ -68,8 +68,8 @@ def test_wall_gets_ptz_evidence_and_mqtt_health(peer, demo_config, mqtt_broker, 
         assert verify_package(dialog.package.folder).ok
         dialog.close()
     finally:
+        client.close()  # before the core ends the ONVIF event loop the client also runs on
         context.shutdown()
         wall.close_wall()
         bridge.close()
         core.stop()
-        client.close()
