@@ -90,6 +90,39 @@ class GuiSide:
         self.table.deleteLater()
 
 
+class StackSampler:
+    """Diagnosis (--profile): samples the GUI thread's Python stack every 5 ms from a thread of
+    its own; `top()` names the frames it was found in most (GIL waits show as the last frame)."""
+
+    def __init__(self) -> None:
+        import collections
+        import threading
+
+        self._target = threading.main_thread().ident
+        self._counts: collections.Counter = collections.Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gui-stack-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            frame = sys._current_frames().get(self._target)
+            stack = []
+            while frame is not None and len(stack) < 12:
+                stack.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}")
+                frame = frame.f_back
+            self._counts[" < ".join(stack[:6])] += 1
+
+    def top(self, n: int = 15) -> list[tuple[int, str]]:
+        return [(count, stack) for stack, count in self._counts.most_common(n)]
+
+
 def run_gui_until(condition, timeout_s: float) -> None:
     """Run the Qt event loop (main thread) until `condition()` holds, polled every 50 ms."""
     from PyQt6.QtCore import QEventLoop, QTimer
@@ -129,8 +162,9 @@ def demo_messages(config, count: int, base_ms: int) -> list[tuple[str, bytes]]:
     return messages
 
 
-def publisher_process(port: int, messages: list[tuple[str, bytes]], go, done) -> None:
-    """Publish QoS-1 as fast as the broker acknowledges, after `go`; report how many."""
+def publisher_process(port: int, messages: list[tuple[str, bytes]], go, done, messages_per_s: float = 0.0) -> None:
+    """Publish QoS-1 after `go`, as fast as the broker acknowledges (or paced to
+    `messages_per_s`); report how many."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
@@ -140,7 +174,12 @@ def publisher_process(port: int, messages: list[tuple[str, bytes]], go, done) ->
     client.loop_start()
     go.wait()
     last = None
-    for topic, payload in messages:
+    start = time.monotonic()
+    for k, (topic, payload) in enumerate(messages):
+        if messages_per_s and k % 20 == 0:
+            ahead = start + k / messages_per_s - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
         last = client.publish(topic, payload, qos=1)
     while len(client._out_messages) > 0:  # noqa: SLF001 - paho has no public "all acked"
         time.sleep(0.01)
@@ -162,6 +201,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=30_000, help="readings messages in the flood")
     parser.add_argument("--processes", type=int, default=2, help="publisher processes")
     parser.add_argument("--idle-s", type=float, default=10.0, help="seconds of the idle baseline")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="readings/s offered in total (0: flat out, as fast as the publishers can)")
+    parser.add_argument("--profile", action="store_true", help="diagnosis: print where the GUI thread was, to stderr")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="gui-probe-"))
     os.environ.update(QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(workdir / "data"),
@@ -202,22 +244,43 @@ def main() -> None:
         base_ms = int((datetime.now(timezone.utc) - timedelta(hours=2)).timestamp() * 1000)
         messages = demo_messages(config, args.messages, base_ms)
         expected = sum(len(json.loads(p)["values"]) for _, p in messages)
+        per_process_rate = args.rate * len(messages) / expected / args.processes if args.rate else 0.0
         ctx = mp.get_context("spawn")
         go, done = ctx.Event(), ctx.Queue()
         share = len(messages) // args.processes + 1
-        procs = [ctx.Process(target=publisher_process, args=(port, messages[i * share:(i + 1) * share], go, done),
+        procs = [ctx.Process(target=publisher_process, args=(port, messages[i * share:(i + 1) * share], go, done,
+                                                                  per_process_rate),
                              name=f"gui-probe-publisher-{i}") for i in range(args.processes)]
         for proc in procs:
             proc.start()
         run_gui_until(lambda: False, 2.0)  # the spawned interpreters import and connect
         rows0 = core.storage.stats.rows_written
         probe = LatencyProbe()
+        sampler = StackSampler() if args.profile else None
+        gc_pauses: list[tuple[int, float]] = []
+        if sampler is not None:
+            sampler.start()
+            gc_started = [0.0]
+
+            def on_gc(phase, info) -> None:
+                if phase == "start":
+                    gc_started[0] = time.perf_counter()
+                else:
+                    gc_pauses.append((info["generation"], (time.perf_counter() - gc_started[0]) * 1000))
+
+            gc.callbacks.append(on_gc)
         probe.start()
         t0 = time.monotonic()
         go.set()
         run_gui_until(lambda: core.storage.stats.rows_written - rows0 >= expected, 600)
         seconds = time.monotonic() - t0
         probe.stop()
+        if sampler is not None:
+            sampler.stop()
+            for count, stack in sampler.top():
+                print(f"{count:6d}  {stack}", file=sys.stderr)
+            long_gc = sorted(gc_pauses, key=lambda p: -p[1])[:5]
+            print(f"garbage collections: {len(gc_pauses)}, longest (generation, ms): {long_gc}", file=sys.stderr)
         for proc in procs:
             proc.join(60)
         stored = core.storage.stats.rows_written - rows0
@@ -238,6 +301,7 @@ def main() -> None:
         "baseline_idle_gui_latency_ms_p99": round(idle["p99"], 1),
         "baseline_idle_gui_latency_ms_max": round(idle["max"], 1),
         "ratio": round(flood["p99"] / idle["p99"], 2) if idle["p99"] else None,
+        "offered_readings_per_s": args.rate or None,  # None: flat out
         "readings": expected,
         "stored": stored,
         "lost": expected - stored,

@@ -85,7 +85,7 @@ class AqiTile(TileFrame):
             self.advice_label.setText(stale_note)
             self.sensitive_label.setText("")
             self.set_state("no_data")
-            self._colour_text("#ffffff")
+            self.colour_text("#ffffff")
             return
         band = result.band
         general, sensitive = band_advice(band)
@@ -97,12 +97,8 @@ class AqiTile(TileFrame):
         self.advice_label.setText(general + (f"\n{stale_note}" if stale_note else ""))
         self.sensitive_label.setText(tr("Sensitive groups: {advice}", advice=sensitive))
         self.set_state(band.key, band.hex)
-        self._colour_text(text_colour(band))
+        self.colour_text(text_colour(band))
         self.fit_labels()
-
-    def _colour_text(self, colour: str) -> None:
-        for label, _share, _bold in self._scaled:
-            label.setStyleSheet(f"color:{colour};background:transparent;")
 
 
 def _demo() -> None:  # python -m controlroom.widgets.aqi_tile

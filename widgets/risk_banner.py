@@ -42,14 +42,15 @@ class RiskBanner(QWidget):
         self.show_risk(0, "", None, "", "")
 
     def show_risk(self, level: int, station: str, height_text: str | None, basis: str, clause: str) -> None:
+        if level != self.level:  # re-polishing style sheets is costly: only when the level changes
+            bg, fg = RISK_COLOURS.get(level, "#9e9e9e"), RISK_TEXT_COLOURS.get(level, "#ffffff")
+            s = self._scale
+            self.setStyleSheet(f"#riskBanner {{ background: {bg}; border-radius: {round(6 * s)}px; }}"
+                               f"#riskBanner QLabel {{ color: {fg}; background: transparent; }}")
+            self.title.setStyleSheet(f"font-size: {round(22 * s)}px; font-weight: bold;")
+            self.detail.setStyleSheet(f"font-size: {round(15 * s)}px;")
+            self.source.setStyleSheet(f"font-size: {round(11 * s)}px;")
         self.level = level
-        bg, fg = RISK_COLOURS.get(level, "#9e9e9e"), RISK_TEXT_COLOURS.get(level, "#ffffff")
-        s = self._scale
-        self.setStyleSheet(f"#riskBanner {{ background: {bg}; border-radius: {round(6 * s)}px; }}"
-                           f"#riskBanner QLabel {{ color: {fg}; background: transparent; }}")
-        self.title.setStyleSheet(f"font-size: {round(22 * s)}px; font-weight: bold;")
-        self.detail.setStyleSheet(f"font-size: {round(15 * s)}px;")
-        self.source.setStyleSheet(f"font-size: {round(11 * s)}px;")
         if level > 0:
             self.title.setText(tr("Flood risk level {n} — {name}", n=level, name=risk_name(level)))
         else:

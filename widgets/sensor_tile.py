@@ -69,7 +69,17 @@ class TileFrame(QFrame):
     def set_state(self, state: str, colour: str | None = None) -> None:
         self.state = state
         colour = colour or STATUS_COLOURS.get(state, STATUS_COLOURS["no_data"])
-        self.setStyleSheet(f"TileFrame{{background:{colour};border-radius:8px;border:1px solid #000000;}}")
+        if colour != getattr(self, "_colour", None):  # re-polishing a style sheet is costly: only on a change
+            self._colour = colour
+            self.setStyleSheet(f"TileFrame{{background:{colour};border-radius:8px;border:1px solid #000000;}}")
+
+    def colour_text(self, colour: str) -> None:
+        """The colour of the tile's scaled labels (set only when it changes)."""
+        if colour == getattr(self, "_text_colour", None):
+            return
+        self._text_colour = colour
+        for label, _share, _bold in self._scaled:
+            label.setStyleSheet(f"color:{colour};background:transparent;")
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -65,8 +65,7 @@ class WaterLevelTile(TileFrame):
         else:
             self.set_state(f"level_{exceeded}", LEVEL_COLOURS[exceeded])
             colour = LEVEL_TEXT[exceeded]
-        for label, _share, _bold in self._scaled:
-            label.setStyleSheet(f"color:{colour};background:transparent;")
+        self.colour_text(colour)
         self.fit_labels()
 
 

@@ -81,6 +81,6 @@ def test_deadlines_first_within_24_hours_then_daily_at_17(demo_config, reports):
     assert number == 2 and due.astimezone(tz).strftime("%d %H:%M") == "21 17:00"
     due, number = report_deadlines(START, START + timedelta(hours=50), tz)
     assert number == 3 and due.astimezone(tz).strftime("%d %H:%M") == "22 17:00"
-    event = reports.open_event(OFFICER, "Lũ", START)
+    reports.open_event(OFFICER, "Lũ", START)
     assert reports.reminder(START + timedelta(hours=23, minutes=30))[0][2] == 1
     assert reports.reminder(START + timedelta(hours=2)) == []

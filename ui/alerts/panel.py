@@ -12,6 +12,7 @@ the sensor graph, the place on the map.
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 
 from PyQt6 import sip
@@ -164,6 +165,7 @@ class AlertPanel(QWidget):
         self._soon.setSingleShot(True)
         self._soon.setInterval(SOON_MS)
         self._soon.timeout.connect(self.pull)
+        self._change_posted = threading.Event()
         self._engineChanged.connect(self._schedule_pull)  # a bound slot: disconnected when the panel goes
         _listen_while_alive(engine, self)
         self.pull()
@@ -177,6 +179,7 @@ class AlertPanel(QWidget):
             self._refresh(snapshot)
 
     def _schedule_pull(self) -> None:
+        self._change_posted.clear()
         if not self._soon.isActive():
             self._soon.start()
 
@@ -407,7 +410,9 @@ def _listen_while_alive(engine: AlertEngine, panel: AlertPanel) -> None:
         alive = ref()
         try:
             if alive is not None and not sip.isdeleted(alive):
-                alive._engineChanged.emit()
+                if not alive._change_posted.is_set():  # one queued event at a time, however fast the engine goes
+                    alive._change_posted.set()
+                    alive._engineChanged.emit()
                 return
         except RuntimeError:  # deleted between the check and the emit
             pass

@@ -43,6 +43,7 @@ FLOOD_PICTURE = "__flood__"
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
 
 # reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
+GAP_RELOAD_S = 5.0  # during a backlog flush the graph re-reads storage at most this often
 BindSeries = Callable[[str, Callable[[list[Reading], bool], None]], Callable[[], None]]
 Reader = Callable[[str, str, float, float, str], object]
 Runner = Callable[[Callable[[], object], Callable[[object], None], Callable[[Exception], None]], None]
@@ -84,6 +85,7 @@ class GraphView(QWidget):
         super().__init__(parent)
         self._bind_series = bind_series
         self._unbind_live: list[Callable[[], None]] = []
+        self._gap_reloaded = -GAP_RELOAD_S
         self.ui_scale = ui_scale
         self.config = config
         self.tz = config.site.tz
@@ -296,8 +298,11 @@ class GraphView(QWidget):
 
     def _appender(self, plot: SensorPlot) -> Callable[[list[Reading], bool], None]:
         def append(points: list[Reading], gap: bool) -> None:
-            if gap and plot.follow_live:  # more arrived than a tick keeps: read that stretch again
-                self.set_range(self.range_key)
+            if gap and plot.follow_live:  # a backlog flush: read that stretch from storage, not point by point
+                now = time.monotonic()
+                if now - self._gap_reloaded > GAP_RELOAD_S:
+                    self._gap_reloaded = now
+                    self.set_range(self.range_key)
                 return
             plot.append(np.array([r.ts.timestamp() for r in points]), np.array([r.value for r in points]))
         return append
