@@ -12,6 +12,7 @@ layout they leave is restored at the next start.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Literal
 
@@ -55,56 +56,21 @@ def _device_list(context: "AppContext", parent: "QWidget") -> "QWidget":
     return devices
 
 
-def _broadcast_panel(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.broadcast.panel import create_broadcast_panel
-
-    return create_broadcast_panel(context, parent)
-
-
-def _sensor_dashboard(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.sensors.dashboard import create_dashboard_panel
-
-    return create_dashboard_panel(context, parent)
-
-
-def _sensor_graphs(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.sensors.graph_view import create_graph_panel
-
-    return create_graph_panel(context, parent)
-
-
-def _map_panel(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.map.panel import create_map_panel
-
-    return create_map_panel(context, parent)
-
-
-def _alert_queue(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.alerts.panel import create_alert_panel
-
-    return create_alert_panel(context, parent)
-
-
-def _flood_duty(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.flood.duty_panel import create_flood_duty_panel
-
-    return create_flood_duty_panel(context, parent)
-
-
-def _camera_wall(context: "AppContext", parent: "QWidget") -> "QWidget":
-    from controlroom.ui.cameras.wall_panel import create_camera_wall_panel
-
-    return create_camera_wall_panel(context, parent)
+def _lazy(module: str, factory: str) -> Callable[["AppContext", "QWidget"], "QWidget"]:
+    """A panel factory that imports its module only when the panel is built (fast start-up)."""
+    def build(context: "AppContext", parent: "QWidget") -> "QWidget":
+        return getattr(importlib.import_module(module), factory)(context, parent)
+    return build
 
 
 PANELS: list[Panel] = [
     Panel("readings", "Latest readings", _readings_table, "bottom"),
-    Panel("alerts", "Alert queue", _alert_queue, "bottom"),
-    Panel("sensors", "Sensor dashboard", _sensor_dashboard, "center"),
-    Panel("map", "Commune map", _map_panel, "center"),
-    Panel("camera_wall", "Camera wall", _camera_wall, "center"),
-    Panel("graphs", "Sensor graphs", _sensor_graphs, "center"),
+    Panel("alerts", "Alert queue", _lazy("controlroom.ui.alerts.panel", "create_alert_panel"), "bottom"),
+    Panel("sensors", "Sensor dashboard", _lazy("controlroom.ui.sensors.dashboard", "create_dashboard_panel"), "center"),
+    Panel("map", "Commune map", _lazy("controlroom.ui.map.panel", "create_map_panel"), "center"),
+    Panel("camera_wall", "Camera wall", _lazy("controlroom.ui.cameras.wall_panel", "create_camera_wall_panel"), "center"),
+    Panel("graphs", "Sensor graphs", _lazy("controlroom.ui.sensors.graph_view", "create_graph_panel"), "center"),
     Panel("devices", "Devices and speakers", _device_list, "right"),
-    Panel("broadcast", "Loudspeaker broadcast", _broadcast_panel, "right"),
-    Panel("flood_duty", "Flood duty", _flood_duty, "right"),
+    Panel("broadcast", "Loudspeaker broadcast", _lazy("controlroom.ui.broadcast.panel", "create_broadcast_panel"), "right"),
+    Panel("flood_duty", "Flood duty", _lazy("controlroom.ui.flood.duty_panel", "create_flood_duty_panel"), "right"),
 ]
