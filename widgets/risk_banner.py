@@ -7,7 +7,7 @@ Bound to plain values (``show_risk``), or to the core's flood monitor and a zone
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from controlroom.flood.monitor import FloodRiskMonitor
@@ -67,6 +67,17 @@ class RiskBanner(QWidget):
             return
         height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
         self.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
+
+    def follow_zone(self, monitor: FloodRiskMonitor, zone_id: str, interval_ms: int = 1000) -> None:
+        """Show the zone's risk now and again every `interval_ms` (a timer the banner owns)."""
+        self._zone = (monitor, zone_id)
+        self._zone_timer = QTimer(self, interval=interval_ms)
+        self._zone_timer.timeout.connect(self._refresh_zone)  # a bound slot: gone with the banner
+        self._zone_timer.start()
+        self._refresh_zone()
+
+    def _refresh_zone(self) -> None:
+        self.show_zone(*self._zone)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from PyQt6 import sip
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -104,7 +105,7 @@ class GraphView(QWidget):
         self.sensor_box.addItem(tr("Flood picture: all water levels and rain"), FLOOD_PICTURE)
         for sensor in config.sensors:
             self.sensor_box.addItem(sensor.name, sensor.id)
-        self.sensor_box.currentIndexChanged.connect(lambda _i: self.show_sensor(self.sensor_box.currentData()))
+        self.sensor_box.currentIndexChanged.connect(self._sensor_chosen)
         bar = QHBoxLayout()
         bar.addWidget(self.sensor_box, 1)
         self.range_buttons: dict[str, QPushButton] = {}
@@ -238,8 +239,14 @@ class GraphView(QWidget):
 
         self._run(work, lambda result: self._apply(generation, plots, start, end, result, first), self._failed)
 
+    def _sensor_chosen(self, index: int) -> None:
+        if index >= 0 and not sip.isdeleted(self.sensor_box):  # -1 while the box is torn down
+            self.show_sensor(self.sensor_box.itemData(index))
+
     def _apply(self, generation: int, plots: list[SensorPlot], start: float, end: float, result: object,
                first: bool = True) -> None:
+        if sip.isdeleted(self) or any(sip.isdeleted(p) for p in plots):
+            return  # the view closed while storage was read: nothing to draw into
         if generation != self.generation or not isinstance(result, list) or len(result) != len(plots):
             return  # the operator moved on; a newer load is coming
         if any(p not in self.plots for p in plots):
@@ -387,9 +394,7 @@ def create_graph_panel(context, parent: QWidget) -> GraphView:
     view.layout().insertWidget(0, banner)
     banner.setVisible(bool(context.core.flood.monitor.stations()))
     monitor, zone = context.core.flood.monitor, config.flood.bulletin_zone
-    timer = QTimer(view, interval=1000, timeout=lambda: banner.show_zone(monitor, zone))
-    timer.start()
-    banner.show_zone(monitor, zone)
+    banner.follow_zone(monitor, zone)
     context.navigator.provide("sensor", lambda sensor_id, metric=None: (view.show_sensor(sensor_id, metric),
                                                                        bring_to_front(view)))
     return view
