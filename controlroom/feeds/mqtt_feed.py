@@ -175,6 +175,12 @@ class MqttFeed:
         client.on_message = self._on_message
         return client
 
+    def announce_as(self, topic_suffix: str) -> None:
+        """Say "online"/"offline" (retained, and as the Last Will) on `<prefix>/<topic_suffix>`
+        instead of as a device: the service's presence. Call before start()."""
+        self.status_topic = f"{self.prefix}/{topic_suffix}"
+        self._client.will_set(self.status_topic, "offline", qos=1, retain=True)
+
     def acknowledge_after(self, writer) -> None:
         """Acknowledge each QoS-1 message only once `writer` (the StorageWriter) committed what
         it carried; call before start(). MQTT 5 only: a 3.1.1 broker (the embedded demo one)
