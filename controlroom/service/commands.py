@@ -1,0 +1,250 @@
+"""The command channel: operators' actions reach the service as MQTT requests, each carrying
+the operator's session; the service checks the role, acts, audits, and answers.
+
+Request, QoS 1 on ``<site>/room/service/command``::
+
+    {"id": "<correlation id>", "reply_to": "room/service/reply/<console>", "sent_at": <epoch ms>,
+     "session": "<token from sign_in>", "op": "alert.acknowledge", "args": {...}}
+
+Answer, QoS 1 on ``<site>/<reply_to>`` (always under ``room/service/reply/``)::
+
+    {"id": "<same>", "ok": true, "result": {...}}   or   {"id": …, "ok": false, "error": "<code>", "message": "<words>"}
+
+Correlation travels in the JSON body, not in MQTT 5 properties, so the same channel works on
+the embedded MQTT 3.1.1 demo broker. A request older than MAX_AGE_S (one held by the broker
+while the service was down) is refused, never acted on late. Every refusal is audited
+(``command.refused``) and changes nothing. Requests are handled in order on one worker
+thread (a sign-in checks a password: ~50 ms by design); at most MAX_PENDING wait, past that
+a request is answered "busy" at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable
+
+from controlroom.access.operators import Operator, PermissionDenied, authorize
+from controlroom.alerts.inbox import EngineBusy
+from controlroom.alerts.model import Priority
+from controlroom.i18n import tr
+from controlroom.service.sessions import SessionTokens
+
+if TYPE_CHECKING:
+    from controlroom.core import ControlRoomCore
+
+log = logging.getLogger(__name__)
+
+COMMAND_TOPIC = "room/service/command"
+REPLY_PREFIX = "room/service/reply/"
+MAX_AGE_S = 120.0  # generous for PCs whose clocks drift apart; far shorter than a service restart
+MAX_PENDING = 200
+
+
+class Refused(Exception):
+    """A request the service will not act on: `code` for programs, the message for operators."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    reply_to: str
+    sent_at: datetime
+    session: object
+    op: str
+    args: dict
+
+
+Handler = Callable[[Operator, dict], dict | None]
+
+
+class CommandChannel:
+    def __init__(self, core: "ControlRoomCore", sessions: SessionTokens | None = None) -> None:
+        """Subscribes at once (before the core's feed connects); handles requests after start()."""
+        self._core = core
+        self.sessions = sessions or SessionTokens()
+        self._queue: queue.Queue[Request | None] = queue.Queue(MAX_PENDING)
+        self._thread: threading.Thread | None = None
+        self.handled = 0
+        self.refused = 0
+        self._ops: dict[str, tuple[str, Handler]] = {
+            "alert.acknowledge": ("alert.acknowledge", self._acknowledge),
+            "alert.shelve": ("alert.shelve", self._shelve),
+            "alert.raise": ("alert.raise", self._raise),
+            "bulletin.issue": ("broadcast.emergency", self._issue_bulletin),
+            "bulletin.cancel": ("broadcast.emergency", self._cancel_bulletin),
+        }
+        core.feed.subscribe_extra(COMMAND_TOPIC, self._on_message)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="command-channel", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        try:
+            self._queue.put(None, timeout=5)
+        except queue.Full:
+            pass
+        self._thread.join(10)
+        self._thread = None
+
+    # -- network thread: parse, queue ---------------------------------------------------------
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        try:
+            request = _parse(payload)
+        except Refused as exc:
+            log.warning("command refused before parsing: %s", exc)
+            self._audit_refusal("?", "?", exc.code, "")
+            return  # no valid reply_to: nobody to answer
+        try:
+            self._queue.put_nowait(request)
+        except queue.Full:
+            self._refuse(request, "?", Refused("busy", tr("The service is busy; try again in a moment.")))
+
+    # -- worker thread: authorize, act, answer ------------------------------------------------
+
+    def _run(self) -> None:
+        while (request := self._queue.get()) is not None:
+            try:
+                self._handle(request)
+            except Exception:  # one bad command must not end the channel
+                log.exception("command %s failed unexpectedly", request.op)
+
+    def _handle(self, request: Request) -> None:
+        now = datetime.now(timezone.utc)
+        operator = None if request.op == "sign_in" else self.sessions.operator(request.session, now)
+        actor = operator.username if operator is not None else "?"  # who to name in a refusal's audit
+        try:
+            if (now - request.sent_at).total_seconds() > MAX_AGE_S:
+                raise Refused("stale", tr("The command arrived too late and was not carried out; send it again."))
+            if request.op == "sign_in":
+                try:
+                    self._answer(request, self._sign_in(request.args, now))
+                except Refused as exc:  # audited as operator.sign_in_failed already
+                    self._refuse(request, actor, exc, audit=False)
+                return
+            if operator is None:
+                raise Refused("no_session", tr("Not signed in, or the session has expired: sign in again."))
+            actor = operator.username
+            if request.op == "sign_out":
+                self.sessions.revoke(str(request.session))
+                self._core.access.audit.record(actor, "operator.sign_out", "command channel")
+                self._answer(request, {})
+                return
+            if request.op not in self._ops:
+                raise Refused("unknown_op", tr("Unknown command: {op}", op=request.op))
+            permission, handler = self._ops[request.op]
+            try:
+                authorize(operator, permission)
+                result = handler(operator, request.args)
+            except PermissionDenied as exc:
+                raise Refused("denied", str(exc)) from exc
+            except EngineBusy as exc:
+                raise Refused("busy", tr("The service is busy; try again in a moment.")) from exc
+            except (KeyError, TypeError, ValueError) as exc:
+                raise Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc))) from exc
+            self.handled += 1
+            self._answer(request, result or {})
+        except Refused as exc:
+            self._refuse(request, actor, exc)
+        except Exception as exc:
+            log.exception("command %s failed", request.op)
+            self._refuse(request, actor, Refused("failed", tr("The service could not carry out the command: {reason}",
+                                                             reason=str(exc) or type(exc).__name__)))
+
+    def _sign_in(self, args: dict, now: datetime) -> dict:
+        username, password = str(args.get("username", "")), str(args.get("password", ""))
+        operator = self._core.access.authenticate(username, password)
+        if operator is None:
+            self._core.access.audit.record(username or "?", "operator.sign_in_failed", "command channel")
+            raise Refused("denied", tr("Wrong user name or password."))
+        grant = self.sessions.grant(operator, now)
+        self._core.access.audit.record(operator.username, "operator.sign_in", "command channel",
+                                       {"role": operator.role.name.lower()})
+        return {"session": grant.token, "expires_at": grant.expires_at.isoformat(),
+                "operator": {"username": operator.username, "display_name": operator.display_name,
+                             "role": operator.role.name.lower()}}
+
+    # -- the operations ---------------------------------------------------------------------
+
+    def _acknowledge(self, operator: Operator, args: dict) -> None:
+        self._core.alerts.acknowledge(_ids(args), operator, str(args.get("comment", "")))
+
+    def _shelve(self, operator: Operator, args: dict) -> None:
+        self._core.alerts.shelve(_ids(args), operator, str(args["reason"]), float(args["duration_s"]))
+
+    def _raise(self, operator: Operator, args: dict) -> dict:
+        priority = Priority[str(args.get("priority", "HIGH")).upper()]
+        village = args.get("village")
+        if village is not None and village not in {v.id for v in self._core.config.villages}:
+            raise ValueError(f"no village {village!r} in this commune")
+        return {"alert_id": self._core.alerts.raise_manual(operator.username, str(args["text"]), priority, village)}
+
+    def _issue_bulletin(self, operator: Operator, args: dict) -> dict:
+        bulletins = self._core.flood.bulletins
+        bulletin = bulletins.issue(bulletins.compose(args.get("zone")), operator)
+        return {"bulletin_id": bulletin.id, "next_due_at": bulletin.next_due_at.isoformat()}
+
+    def _cancel_bulletin(self, operator: Operator, args: dict) -> None:
+        self._core.flood.bulletins.cancel(str(args["bulletin_id"]), operator, str(args.get("reason", "")))
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def _answer(self, request: Request, result: dict) -> None:
+        self._publish(request, {"id": request.id, "ok": True, "result": result})
+
+    def _refuse(self, request: Request, actor: str, exc: Refused, audit: bool = True) -> None:
+        self.refused += 1
+        if audit:
+            self._audit_refusal(actor, request.op, exc.code, request.reply_to)
+        self._publish(request, {"id": request.id, "ok": False, "error": exc.code, "message": str(exc)})
+
+    def _publish(self, request: Request, body: dict) -> None:
+        self._core.feed.publish(request.reply_to, body, qos=1)
+
+    def _audit_refusal(self, actor: str, op: str, code: str, reply_to: str) -> None:
+        console = reply_to.removeprefix(REPLY_PREFIX)
+        self._core.access.audit.record(actor, "command.refused", op[:64], {"reason": code, "console": console[:64]})
+
+
+def _parse(payload: bytes) -> Request:
+    try:
+        body = json.loads(payload)
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        reply_to = str(body["reply_to"])
+        if not reply_to.startswith(REPLY_PREFIX) or any(c in reply_to for c in "+#") or len(reply_to) > 160:
+            raise ValueError("reply_to must be a topic under room/service/reply/")
+        args = body.get("args") or {}
+        if not isinstance(args, dict):
+            raise ValueError("args must be an object")
+        sent_at = datetime.fromtimestamp(float(body["sent_at"]) / 1000.0, timezone.utc)
+        return Request(str(body["id"])[:64], reply_to, sent_at, body.get("session"), str(body["op"])[:64], args)
+    except (KeyError, TypeError, ValueError, OverflowError, UnicodeDecodeError) as exc:
+        raise Refused("malformed", f"malformed command: {exc}") from exc
+
+
+def _ids(args: dict) -> list[str]:
+    ids = args["ids"]
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise ValueError("ids must be a non-empty list of alert ids")
+    return ids
+
+
+def request_body(op: str, args: dict[str, Any] | None, session: str | None, reply_to: str, request_id: str) -> bytes:
+    """A request as a console (or a test's raw client) sends it."""
+    import time
+
+    return json.dumps({"id": request_id, "reply_to": reply_to, "sent_at": int(time.time() * 1000),
+                       "session": session, "op": op, "args": args or {}}, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,54 @@
+"""One site's service: the core with every duty (cameras watched), presence and health on
+MQTT, and the command channel. Started and stopped in a safe order."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+from pathlib import Path
+
+from controlroom.config import Config
+from controlroom.core import ControlRoomCore
+from controlroom.service.commands import CommandChannel
+from controlroom.service.health import HealthPublisher
+
+log = logging.getLogger(__name__)
+
+
+def service_client_id(config: Config) -> str:
+    """The service's own MQTT session, apart from any console's on the same PC."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"controlroom-service-{config.site.id}-{socket.gethostname()}")[:64]
+
+
+class ControlRoomService:
+    def __init__(self, config: Config, *, db_url: str | None = None, feed_options: dict | None = None,
+                 data_dir: Path | None = None, client_id: str | None = None, monitor_cameras: bool = True,
+                 health_interval_s: float | None = None) -> None:
+        self.config = config
+        self.core = ControlRoomCore(config, db_url=db_url, feed_options=feed_options, data_dir=data_dir,
+                                    client_id=client_id or service_client_id(config), monitor_cameras=monitor_cameras)
+        options = {} if health_interval_s is None else {"interval_s": health_interval_s}
+        self.health = HealthPublisher(self.core, **options)  # before start: the Last Will is set at connect
+        self.commands = CommandChannel(self.core)
+        self._started = False
+
+    def start(self) -> None:
+        self.core.start()
+        self._started = True
+        self.commands.start()
+        self.health.start()
+        log.info("service for %s started (database %s)", self.config.site.id, self.core.db_url.split("@")[-1])
+
+    def stop(self) -> None:
+        """Commands first (no new actions), then the last health report, then the core."""
+        if not self._started:
+            return
+        self._started = False
+        for name, stop in (("command channel", self.commands.stop), ("health", self.health.stop),
+                           ("core", self.core.stop)):
+            try:
+                stop()
+            except Exception:  # keep stopping the rest; the log says what failed
+                log.exception("stopping the %s failed", name)
+        log.info("service for %s stopped", self.config.site.id)

@@ -1,0 +1,87 @@
+"""The command channel: the service acts only for a signed-in operator whose role allows the
+action; every refusal is audited and changes nothing; an accepted action reaches every console
+through the retained alert topic."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from controlroom.access.accounts import upsert_operator
+from controlroom.access.operators import Operator, Role, operator_row
+from controlroom.service.runner import ControlRoomService
+from controlroom.storage.models import audit_log
+
+from ..conftest import wait_until
+
+
+def _refusals(engine, site_id: str) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit_log.c.actor, audit_log.c.target, audit_log.c.detail).where(
+            audit_log.c.site_id == site_id, audit_log.c.action == "command.refused").order_by(audit_log.c.seq))
+        return [(r.actor, r.target, (r.detail or {}).get("reason")) for r in rows]
+
+
+def test_commands_need_a_live_session_with_the_role_and_refusals_are_audited(second_config, mqtt_broker, tmp_path,
+                                                                             data_dir, raw_client):
+    site = second_config.site.id
+    service = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
+                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
+                                 data_dir=data_dir, monitor_cameras=False, health_interval_s=0.5)
+    service.start()  # migrates the database; the accounts go in right after
+    try:
+        with service.core.engine.begin() as conn:
+            upsert_operator(conn, operator_row(site, "xem_vh", "Người xem VH", Role.VIEWER, "mat-khau-xem"))
+            upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
+        assert service.core.feed.wait_subscribed(30)
+        client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+        pond = second_config.sensor("ao_tom_1")
+        client.client.publish(f"{second_config.topic_prefix}/sensor/{pond.id}/reading",
+                              json.dumps({"values": {"do": 2.1}}), qos=1).wait_for_publish(10)
+        alert = wait_until(lambda: next((a for a in service.core.alerts.snapshot().alerts
+                                         if a.source == f"sensor/{pond.id}/do" and a.active), None),
+                           30, message="no low-oxygen alert")
+
+        viewer = client.ask("sign_in", {"username": "xem_vh", "password": "mat-khau-xem"})
+        operator = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mat-khau-vh"})
+        assert viewer["ok"] and operator["ok"] and operator["result"]["operator"]["role"] == "operator"
+        wrong_password = client.ask("sign_in", {"username": "vanhanh_vh", "password": "doan-bua"})
+        assert not wrong_password["ok"] and wrong_password["error"] == "denied"
+
+        expired = service.commands.sessions.grant(Operator("vanhanh_vh", "Vận hành VH", Role.OPERATOR),
+                                                  datetime.now(timezone.utc) - timedelta(hours=13)).token
+        ack = {"ids": [alert.id], "comment": "thử"}
+        ten_minutes_ago = int((time.time() - 600) * 1000)
+        answers = [
+            client.ask("alert.acknowledge", ack, viewer["result"]["session"]),
+            client.ask("alert.acknowledge", ack, None),
+            client.ask("alert.acknowledge", ack, expired),
+            client.ask("alert.acknowledge", ack, "gia-mao-" + "x" * 24),
+            client.ask("alert.acknowledge", ack, operator["result"]["session"], sent_at_ms=ten_minutes_ago),
+            client.ask("broker.shutdown", {}, operator["result"]["session"]),
+        ]
+        assert [a["error"] for a in answers] == ["denied", "no_session", "no_session", "no_session", "stale",
+                                                 "unknown_op"]
+        assert all(not a["ok"] and a["message"] for a in answers)
+        assert "Người xem VH" in answers[0]["message"]  # the operator is told who may not do what, in Vietnamese
+        refusals = wait_until(lambda: r if len(r := _refusals(service.core.engine, site)) >= 6 else None, 30,
+                              message="refusals not audited")
+        assert [(actor, reason) for actor, _op, reason in refusals] == [
+            ("xem_vh", "denied"), ("?", "no_session"), ("?", "no_session"), ("?", "no_session"),
+            ("vanhanh_vh", "stale"), ("vanhanh_vh", "unknown_op")]
+
+        before_accepted = datetime.now(timezone.utc)
+        accepted = client.ask("alert.acknowledge", ack, operator["result"]["session"])
+        assert accepted["ok"], accepted
+        wait_until(lambda: next(a for a in service.core.alerts.snapshot().alerts if a.id == alert.id).acked, 30,
+                   message="the acknowledgement was not applied")
+        retained = wait_until(lambda: (p := client.topic(f"room/alert/{alert.id}")) and json.loads(p).get("acked")
+                              and json.loads(p), 30, message="other consoles never saw the acknowledgement")
+        assert retained["acked_by"] == "vanhanh_vh"
+        # acknowledged by the accepted command, not earlier by one of the refused ones
+        assert datetime.fromisoformat(retained["acked_at"]) >= before_accepted - timedelta(seconds=1)
+    finally:
+        service.stop()
