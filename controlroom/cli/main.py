@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from controlroom.cli.serve import LOG_NAME as SERVE_LOG
 from controlroom.config import Config, ConfigError, demo_config_path, load_config
 from controlroom.i18n import SUPPORTED_LANGUAGES, set_language, tr
 from controlroom.paths import data_dir
@@ -33,17 +34,17 @@ DEFAULT_SCREENSHOT_DELAY_S = 6.0
 DEFAULT_TIME_SCALE = 60.0  # one simulated minute per second: a flood plays out in minutes
 
 
-def log_file() -> Path:
-    return data_dir() / "controlroom.log"
+def log_file(name: str = "controlroom.log") -> Path:
+    return data_dir() / name
 
 
-def _setup_logging() -> None:
+def _setup_logging(name: str = "controlroom.log") -> None:
     """Everything goes to a rotating log file in the data dir; only warnings from our own
     code reach the terminal, the operator sees one-line messages instead."""
     root = logging.getLogger()
     if any(getattr(h, "_controlroom", False) for h in root.handlers):
         return
-    handler = logging.handlers.RotatingFileHandler(log_file(), maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(log_file(name), maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     handler._controlroom = True  # type: ignore[attr-defined]
     root.addHandler(handler)
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     from controlroom.cli.evidence import add_evidence_parser  # `controlroom evidence verify|export-key`
 
     add_evidence_parser(sub)
+    from controlroom.cli.serve import add_serve_parser  # `controlroom serve` (headless)
+
+    add_serve_parser(sub)
     return parser
 
 
@@ -278,11 +282,15 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "lang", None):
         set_language(args.lang)
     try:
-        _setup_logging()
+        _setup_logging(SERVE_LOG if args.command == "serve" else "controlroom.log")
     except OSError as exc:  # read-only data dir: run without a log file rather than not at all
         print(tr("Cannot write the log file: {reason}", reason=str(exc)), file=sys.stderr)
     if args.command == "simulate":
         return run_simulator(args)
+    if args.command == "serve":
+        from controlroom.cli.serve import run_serve
+
+        return run_serve(args)
     if args.command == "map":
         from controlroom.cli.map import run_map_command
 
