@@ -22,6 +22,7 @@ from controlroom.feeds.mqtt_feed import MqttFeed
 from controlroom.live_state import LiveState
 from controlroom.paths import data_dir as default_data_dir
 from controlroom.paths import default_database_url
+from controlroom.service.watch import ServiceWatch
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter
 
@@ -74,6 +75,7 @@ class ControlRoomCore:
         link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
         self.feed = MqttFeed(config, self.bus, client_id=client_id, **link)
         self.feed.acknowledge_after(self.storage)  # a reading leaves the broker's care once stored
+        self.service_watch = ServiceWatch(self.feed)  # the site's service, as its retained topics say
         self._running: list = []  # services set up, stopped in reverse
         self._started = False
 

@@ -1,4 +1,5 @@
-"""The main window's status bar: broker link, database, feeds, message rate, dropped payloads.
+"""The main window's status bar: the site's service, broker link, database, feeds, message
+rate, dropped payloads.
 
 Updated by a 1 s timer that only reads counters the core keeps (no blocking call, no I/O on
 the GUI thread), plus ConnectionState events from the bridge for immediate link changes.
@@ -67,6 +68,7 @@ class ControlRoomStatusBar(QStatusBar):
         self._broker_text = context.broker_description
         self._broker_detail = context.broker_detail
         self._ever_connected = False
+        self.service_label = self._label("service")
         self.broker_label = self._label("broker")
         self.database_label = self._label("database")
         self.feeds_label = self._label("feeds")
@@ -99,6 +101,7 @@ class ControlRoomStatusBar(QStatusBar):
     def refresh(self) -> None:
         self.stats = read_core_stats(self._core)
         self._ever_connected |= self.stats.broker_connected
+        self._show_service(datetime.now(timezone.utc))
         self._show_broker()
         self._show_database()
         s = self.stats
@@ -115,6 +118,30 @@ class ControlRoomStatusBar(QStatusBar):
             self.dropped_label.setToolTip(tr("Dropped payloads by reason:") + "\n" + reasons)
         else:
             self.dropped_label.setToolTip(tr("No payload has been dropped."))
+
+    def _show_service(self, now: datetime) -> None:
+        """Whether the site's service is up, as its retained presence and health say."""
+        status = self._core.service_watch.status
+        health, since = status.health, status.since()
+        when = _clock(since) if since else "?"
+        if status.presence == "unknown":
+            text, level = tr("Service: none (this console runs the duties)"), "ok"
+        elif status.presence == "offline":
+            text, level = tr("Service: DOWN (last heard {when})", when=when), "error"
+        elif status.silent(now):
+            text, level = tr("Service: not reporting (since {when})", when=_clock(status.seen_at)), "warn"
+        elif health.get("database") == "down":
+            text, level = tr("Service: up, its database is DOWN"), "error"
+        elif health.get("ingest_backlog"):
+            text, level = tr("Service: up since {when}, {n} readings waiting", when=when, n=health["ingest_backlog"]), "warn"
+        else:
+            text, level = tr("Service: up since {when}", when=when), "ok"
+        self.service_label.setText(text)
+        self._set_level(self.service_label, level)
+        self.service_label.setToolTip(tr("Host {host}, process {pid}: {rate} readings/s stored, {open} alerts open",
+                                         host=health.get("host", "?"), pid=health.get("pid", "?"),
+                                         rate=health.get("readings_per_s", "?"), open=health.get("alerts_open", "?"))
+                                      if health else tr("No service has announced itself for this commune."))
 
     def _show_broker(self) -> None:
         where = self._broker_text
@@ -148,3 +175,11 @@ class ControlRoomStatusBar(QStatusBar):
             label.setProperty("level", level)
             label.style().unpolish(label)
             label.style().polish(label)
+
+
+def _clock(moment: datetime | None) -> str:
+    """Local wall-clock time, with the date when it is not today."""
+    if moment is None:
+        return "?"
+    local = moment.astimezone()
+    return local.strftime("%H:%M" if local.date() == datetime.now().astimezone().date() else "%H:%M %d/%m")
