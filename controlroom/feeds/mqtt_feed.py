@@ -303,6 +303,7 @@ class MqttFeed:
                 return
             if self._acks is not None:
                 self._acks.new_connection()
+            _send_at_once(client)
             topics = [(f"{self.prefix}/{suffix}", 1) for suffix in SUBSCRIPTIONS]
             topics += [(topic, 1) for topic in self._extra]
             self._subscribe_mid = client.subscribe(topics)[1]
@@ -424,3 +425,14 @@ class MqttFeed:
                 self._rate = instant if self._rate == 0.0 else 0.5 * self._rate + 0.5 * instant
                 self._window_start += elapsed
                 self._window_count = 0
+
+
+def _send_at_once(client: mqtt.Client) -> None:
+    """TCP_NODELAY: paho leaves Nagle on, so a publish right after another (a command's answer,
+    then the alert it changed) waited ~40 ms for the first one's TCP acknowledgement."""
+    sock = client.socket()
+    try:
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError) as exc:  # a TLS or WebSocket wrapper without the option
+        log.debug("TCP_NODELAY not set: %s", exc)

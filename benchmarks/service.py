@@ -1,0 +1,248 @@
+"""The site's service as its own process: ingest against a bare subscriber, and the command
+round trip against a bare MQTT relay.
+
+Starts a private Mosquitto, then a ControlRoomService (every duty, cameras not opened) in a
+spawned child process, with the demo commune plus 100 benchmark air-quality sensors and an
+SQLite file.
+  1. Ingest: a bare paho subscriber that only counts (ingest.py's baseline; run before the
+     service starts and after it stops, so the service does not ingest its flood), and the same
+     flat-out flood of multi-metric QoS-1 readings into the service, timed until every reading is
+     a row in its database (counted by this process). Best of each. lost = published - stored.
+  2. Command round trip: console A (a raw MQTT client) acknowledges an alert through the command
+     channel; the time until console B (another client) sees the retained alert acknowledged.
+     Baseline: the same two clients relaying one plain message A -> broker -> B.
+Prints one JSON line last. Run: .venv/bin/python benchmarks/service.py [--messages N] [--commands N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import queue
+import socket
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from bench_broker import start_broker
+from ingest import METRICS, PREFIX, Flood, run_baseline, sensor_ids
+from sqlalchemy import create_engine, text
+
+OPERATOR = ("bench_operator", "mat-khau-bench")
+
+
+def bench_config(sensors: list[str]):
+    from controlroom.config import MetricConfig, SensorConfig, demo_config_path, load_config
+
+    demo = load_config(demo_config_path())
+    metrics = {m: MetricConfig(unit="µg/m³", valid_min=0, valid_max=5000) for m in METRICS}
+    extra = [SensorConfig(id=s, name=s, kind="air_quality", lat=16.53, lon=107.53, metrics=metrics) for s in sensors]
+    return demo.model_copy(update={"sensors": [*demo.sensors, *extra]})
+
+
+def service_process(sensors: list[str], db_url: str, port: int, data_dir: str, ready, stop) -> None:
+    from controlroom.service.runner import ControlRoomService
+
+    service = ControlRoomService(bench_config(sensors), db_url=db_url, feed_options={"host": "127.0.0.1", "port": port},
+                                 data_dir=Path(data_dir), monitor_cameras=False)
+    service.start()
+    service.core.feed.wait_subscribed(60)
+    ready.set()
+    stop.wait()
+    service.stop()
+
+
+class Console:
+    """A raw MQTT client standing in for a console: sends commands, watches retained topics."""
+
+    def __init__(self, port: int, name: str) -> None:
+        self.reply_to = f"room/service/reply/{name}"
+        self.replies: queue.Queue = queue.Queue()
+        self.seen: queue.Queue = queue.Queue()  # (monotonic time, topic, payload)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{name}-{uuid.uuid4().hex[:6]}",
+                                  protocol=mqtt.MQTTv5)
+        self.client.on_message = self._on_message
+        subscribed = mp.Event()
+        self.client.on_subscribe = lambda *a: subscribed.set()
+        self.client.connect("127.0.0.1", port)
+        # as the console's feed does: no Nagle wait for a publish right after another
+        self.client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.client.subscribe([(f"{PREFIX}/{self.reply_to}", 1), (f"{PREFIX}/room/alert/+", 1),
+                               (f"{PREFIX}/bench/relay", 1)])
+        self.client.loop_start()
+        subscribed.wait(30)
+
+    def _on_message(self, client, userdata, message) -> None:
+        if message.topic == f"{PREFIX}/{self.reply_to}":
+            self.replies.put(json.loads(message.payload))
+        else:
+            self.seen.put((time.monotonic(), message.topic, message.payload))
+
+    def ask(self, op: str, args: dict, session: str | None) -> dict:
+        from controlroom.service.commands import COMMAND_TOPIC, request_body
+
+        request_id = uuid.uuid4().hex[:12]
+        self.client.publish(f"{PREFIX}/{COMMAND_TOPIC}", request_body(op, args, session, self.reply_to, request_id), qos=1)
+        while (answer := self.replies.get(timeout=60))["id"] != request_id:
+            pass
+        if not answer["ok"]:
+            raise SystemExit(f"{op} refused: {answer}")
+        return answer["result"]
+
+    def wait_for(self, accept, timeout: float = 60) -> float:
+        deadline = time.monotonic() + timeout
+        while True:
+            at, topic, payload = self.seen.get(timeout=max(0.01, deadline - time.monotonic()))
+            if accept(topic, payload):
+                return at
+
+    def drain(self) -> None:
+        while not self.seen.empty():
+            self.seen.get_nowait()
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def _acked(alert_id: str):
+    def accept(topic: str, payload: bytes) -> bool:
+        return topic.endswith(f"/room/alert/{alert_id}") and bool(json.loads(payload).get("acked"))
+
+    return accept
+
+
+def round_trips(port: int, db_url: str, count: int) -> dict:
+    from controlroom.access.accounts import upsert_operator
+    from controlroom.access.operators import Role, operator_row
+    from controlroom.config import demo_config_path, load_config
+
+    site = load_config(demo_config_path()).site.id
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        upsert_operator(conn, operator_row(site, OPERATOR[0], "Bench", Role.OPERATOR, OPERATOR[1]))
+    engine.dispose()
+    a, b = Console(port, "a"), Console(port, "b")
+    try:
+        session = a.ask("sign_in", {"username": OPERATOR[0], "password": OPERATOR[1]}, None)["session"]
+        ours, relay = [], []
+        for k in range(count):
+            alert_id = a.ask("alert.raise", {"text": f"benchmark {k}", "priority": "low"}, session)["alert_id"]
+            b.drain()
+            t0 = time.monotonic()
+            a.ask("alert.acknowledge", {"ids": [alert_id], "comment": ""}, session)
+            ours.append(b.wait_for(_acked(alert_id)) - t0)
+            b.drain()
+            t0 = time.monotonic()
+            a.client.publish(f"{PREFIX}/bench/relay", str(k), qos=1)
+            relay.append(b.wait_for(lambda topic, payload, k=k: topic.endswith("/bench/relay") and payload == str(k).encode())
+                         - t0)
+    finally:
+        a.close()
+        b.close()
+    return {"ours_ms": [x * 1000 for x in ours], "relay_ms": [x * 1000 for x in relay]}
+
+
+def ingest_into_service(port: int, db_url: str, args, sensors: list[str], base_ms: int) -> dict:
+    engine = create_engine(db_url)
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM readings WHERE sensor_id LIKE 'aq_bench_%'")).scalar_one()
+
+    before = stored()
+    flood = Flood(port, args.processes, args.messages, sensors, base_ms)
+    expected = flood.messages * len(METRICS)
+    t0 = flood.release()
+    flood.join()
+    deadline = time.monotonic() + 600
+    while (rows := stored() - before) < expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    seconds = time.monotonic() - t0
+    engine.dispose()
+    return {"published": expected, "stored": rows, "seconds": seconds, "readings_per_s": rows / seconds}
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20_000, help="messages per ingest round (6 readings each)")
+    parser.add_argument("--processes", type=int, default=2, help="publisher processes")
+    parser.add_argument("--sensors", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2, help="service ingest rounds (best taken); the bare subscriber runs twice")
+    parser.add_argument("--commands", type=int, default=50, help="acknowledgement round trips")
+    parser.add_argument("--tcp-nodelay", action="store_true",
+                        help="broker sends at once (set_tcp_nodelay; Mosquitto's default waits, ~40 ms per hop here)")
+    args = parser.parse_args()
+    args.rate = 0.0  # flat out (ingest.py's baseline reads it)
+    sensors = sensor_ids(args.sensors)
+    base_ms = int((datetime.now(timezone.utc) - timedelta(days=1)).timestamp() * 1000)
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="service-bench-") as tmp:
+        workdir = Path(tmp)
+        broker, port = start_broker(workdir, extra_conf="max_inflight_messages 0\n"
+                                    + ("set_tcp_nodelay true\n" if args.tcp_nodelay else ""))
+        db_url = f"sqlite:///{(workdir / 'service.sqlite3').as_posix()}"
+        baselines, runs = [], []
+        try:
+            # the bare subscriber runs with no service on the broker (which would ingest its flood
+            # too): before the service starts and after it stopped, to bracket the load
+            baselines.append(run_baseline(port, args, sensors, base_ms, 0))
+            ready, stop = ctx.Event(), ctx.Event()
+            child = ctx.Process(target=service_process,
+                                args=(sensors, db_url, port, str(workdir / "data"), ready, stop), name="controlroom-service")
+            child.start()
+            try:
+                if not ready.wait(120):
+                    raise SystemExit("the service did not start")
+                trips = round_trips(port, db_url, args.commands)
+                for round_no in range(args.rounds):
+                    runs.append(ingest_into_service(port, db_url, args, sensors, base_ms + (round_no + 1) * 10_000_000))
+            finally:
+                stop.set()
+                child.join(60)
+                if child.is_alive():
+                    child.kill()
+            baselines.append(run_baseline(port, args, sensors, base_ms + 90_000_000, 1))
+        finally:
+            broker.terminate()
+            broker.wait(10)
+    baseline = max(baselines, key=lambda r: r["readings_per_s"])
+    ours = max(runs, key=lambda r: r["readings_per_s"])
+    result = {
+        "name": "service",
+        "readings_per_s": round(ours["readings_per_s"]),
+        "baseline_readings_per_s": round(baseline["readings_per_s"]),
+        "ratio": round(ours["readings_per_s"] / baseline["readings_per_s"], 3),
+        "lost": sum(r["published"] - r["stored"] for r in runs),
+        "all_readings_per_s": [round(r["readings_per_s"]) for r in runs],
+        "all_baseline_readings_per_s": [round(r["readings_per_s"]) for r in baselines],
+        "ack_round_trip_ms_p50": round(percentile(trips["ours_ms"], 50), 1),
+        "ack_round_trip_ms_p99": round(percentile(trips["ours_ms"], 99), 1),
+        "baseline_relay_ms_p50": round(percentile(trips["relay_ms"], 50), 1),
+        "baseline_relay_ms_p99": round(percentile(trips["relay_ms"], 99), 1),
+        "round_trip_ratio_p50": round(percentile(trips["ours_ms"], 50) / percentile(trips["relay_ms"], 50), 1),
+        "commands": args.commands,
+        "broker_tcp_nodelay": args.tcp_nodelay,
+        "messages_per_round": args.messages,
+        "values_per_message": len(METRICS),
+        "service_rounds": args.rounds,
+        "database": "sqlite-wal",
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
