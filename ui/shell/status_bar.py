@@ -123,13 +123,14 @@ class ControlRoomStatusBar(QStatusBar):
         """Whether the site's service is up, as its retained presence and health say."""
         status = self._core.service_watch.status
         health, since = status.health, status.since()
-        when = _clock(since) if since else "?"
+        tz = self._core.config.site.tz
+        when = _clock(since, tz)
         if status.presence == "unknown":
             text, level = tr("Service: none (this console runs the duties)"), "ok"
         elif status.presence == "offline":
             text, level = tr("Service: DOWN (last heard {when})", when=when), "error"
         elif status.silent(now):
-            text, level = tr("Service: not reporting (since {when})", when=_clock(status.seen_at)), "warn"
+            text, level = tr("Service: not reporting (since {when})", when=_clock(status.seen_at, tz)), "warn"
         elif health.get("database") == "down":
             text, level = tr("Service: up, its database is DOWN"), "error"
         elif health.get("ingest_backlog"):
@@ -177,9 +178,9 @@ class ControlRoomStatusBar(QStatusBar):
             label.style().polish(label)
 
 
-def _clock(moment: datetime | None) -> str:
-    """Local wall-clock time, with the date when it is not today."""
+def _clock(moment: datetime | None, tz) -> str:
+    """The commune's wall-clock time, with the date when it is not today."""
     if moment is None:
         return "?"
-    local = moment.astimezone()
-    return local.strftime("%H:%M" if local.date() == datetime.now().astimezone().date() else "%H:%M %d/%m")
+    local = moment.astimezone(tz)
+    return local.strftime("%H:%M" if local.date() == datetime.now(tz).date() else "%H:%M %d/%m")
