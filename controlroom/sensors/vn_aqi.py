@@ -78,8 +78,13 @@ class AqiResult:
         return band_for(self.value)
 
 
+ROUNDING_DIGITS = 6  # far below any index step, far above float noise (~1e-13 at 500)
+
+
 def round_half_up(value: float) -> int:
-    return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """Half-up to an integer, after rounding away float noise: a sub-index whose exact value
+    ends in .5 may come out of the formula as ….4999999999999, which must still round up."""
+    return int(Decimal(repr(round(value, ROUNDING_DIGITS))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def band_for(aqi: float) -> AqiBand:

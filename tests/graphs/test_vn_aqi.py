@@ -153,3 +153,27 @@ def test_hourly_tracker_averages_readings_per_hour():
     result = tracker.aqi(hour + 600)
     assert result.sub_indices == {"pm25": 60, "no2": 59}
     assert result.value == 60 and result.dominant == "pm25"
+
+
+def test_half_way_sub_indices_round_up_on_every_breakpoint_segment():
+    """Every concentration whose exact sub-index is k + 0.5, on every segment of every table:
+    the float formula may land a hair below, the index must still be k + 1 (half-up)."""
+    from fractions import Fraction
+
+    from controlroom.sensors.vn_aqi import BREAKPOINTS, INDEX_LEVELS, round_half_up, sub_index
+
+    checked = 0
+    for table, points in BREAKPOINTS.items():
+        for i in range(len(points) - 1):
+            low, high, i_low, i_high = points[i], points[i + 1], INDEX_LEVELS[i], INDEX_LEVELS[i + 1]
+            for k in range(i_low, i_high):
+                exact = Fraction(low) + (Fraction(k) + Fraction(1, 2) - i_low) * Fraction(high - low, i_high - i_low)
+                assert round_half_up(sub_index(table, float(exact))) == k + 1, (table, float(exact))
+                checked += 1
+    assert checked == sum(INDEX_LEVELS[len(p) - 1] for p in BREAKPOINTS.values())
+
+
+def test_rounding_keeps_values_clearly_below_a_half():
+    from controlroom.sensors.vn_aqi import round_half_up
+
+    assert [round_half_up(v) for v in (59.35, 109.5, 109.4999, 0.4999994, 250.0)] == [59, 110, 109, 0, 250]
