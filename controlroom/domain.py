@@ -25,6 +25,18 @@ class Reading:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryBacklog:
+    """Readings of one sensor that arrived too late to be live (alerts/backlog.py), summed up:
+    how many, their time span, and each metric's peak as (metric, value, ts)."""
+
+    sensor_id: str
+    count: int
+    first_ts: datetime
+    last_ts: datetime
+    peaks: tuple[tuple[str, float, datetime], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceStatus:
     """A device's online/offline state (retained status topic, also its Last Will)."""
 

@@ -25,7 +25,6 @@ from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.live_state import LiveState
 
-STALE_FACTOR = 3.0  # a reading older than 3 reporting intervals is stale
 
 LIVE = "live"
 STALE = "stale"
@@ -70,7 +69,7 @@ class ReadingsModel(QAbstractTableModel):
                         sensor_name=sensor.name,
                         metric_label=metric.label or metric_id,
                         unit=metric.unit,
-                        stale_after=timedelta(seconds=STALE_FACTOR * sensor.interval_s),
+                        stale_after=timedelta(seconds=sensor.live_limit_s),
                     )
                 )
         self._headers = [tr("Sensor"), tr("Metric"), tr("Value"), tr("Time"), tr("State")]

@@ -51,7 +51,7 @@ class PlotSpec:
     sensor_name: str
     label: str
     unit: str
-    interval_s: float = 60.0
+    live_limit_s: float = 180.0  # SensorConfig.live_limit_s
     thresholds: ThresholdConfig | None = None
     alarm_levels: AlarmLevelsConfig | None = None
     kind: str = ""  # the sensor kind; "rain" plots hourly totals, each flat across its hour, filled
@@ -67,7 +67,7 @@ class PlotSpec:
         unit = m.unit
         if sensor.kind == "rain":
             label, unit = tr("Hourly rainfall"), tr("mm/h")
-        return cls(sensor.id, metric, sensor.name, label, unit, sensor.interval_s,
+        return cls(sensor.id, metric, sensor.name, label, unit, sensor.live_limit_s,
                    m.thresholds, sensor.alarm_levels if sensor.kind == "water_level" else None, sensor.kind)
 
 
@@ -340,7 +340,7 @@ class SensorPlot(QWidget):
         newest = max(filter(None, (last_ts, self.last_timestamp())), default=None)
         last = datetime.fromtimestamp(newest, timezone.utc) if newest is not None else None
         now = datetime.fromtimestamp(self._now(), timezone.utc)
-        self.set_status(series_status(last, now, self.spec.interval_s, device_online))
+        self.set_status(series_status(last, now, self.spec.live_limit_s, device_online))
 
     def set_status(self, status: SeriesStatus) -> None:
         self.status = status

@@ -47,7 +47,7 @@ class WaterLevelTile(TileFrame):
         self.value_label.setText(f"{format_number(level_m)} m {arrow}")
         self.level_label.setText(level_text(exceeded))
         if trend_cm_h is None:
-            self.trend_label.setText(tr("Trend: not enough data in the last hour"))
+            self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:
             sign = "+" if trend_cm_h > 0 else ""
             self.trend_label.setText(tr("Trend: {value} cm/h (last hour)", value=sign + format_number(trend_cm_h, 1)))

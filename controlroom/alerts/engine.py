@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from controlroom.alerts import model as model
+from controlroom.alerts.backlog import LateReadings
 from controlroom.alerts.inbox import AlertInbox
 from controlroom.alerts.kpis import AlertKpis, FloodMonitor
 from controlroom.alerts.model import Alert, AlertChanged, AlertEvent, Condition, Priority
@@ -81,6 +82,7 @@ class AlertEngine:
         self._aqi_next: dict[str, datetime] = {}
         self.started_at = datetime.now(UTC)
         self.rules = compile_rules(config, self.started_at, self._aqi_function)
+        self._late = LateReadings(config)
         acfg = config.alerts
         self.flood = FloodMonitor(acfg.flood_count, acfg.flood_window_s, acfg.chatter_count, acfg.chatter_window_s,
                                   time.monotonic())
@@ -91,7 +93,7 @@ class AlertEngine:
         self._last_kpi_refresh = 0.0
         self._snapshot = AlertSnapshot(0, (), self.flood.kpis(time.monotonic()), self.started_at)
         self.counters = {"readings": 0, "evaluations": 0, "published": 0, "remote_applied": 0, "remote_rejected": 0,
-                         "persist_errors": 0}
+                         "persist_errors": 0, "late_readings": 0}
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -263,12 +265,20 @@ class AlertEngine:
         stale = self.rules.stale.get(reading.sensor_id)
         if stale is not None:
             self._apply(stale.seen(reading.ts), changes)
+        aqi = self.rules.aqi.get(reading.sensor_id)
+        if aqi is not None and reading.metric in POLLUTANTS:  # hourly means need every hour, late or not
+            self._aqi_tracker(reading.sensor_id).add(reading.metric, reading.ts.timestamp(), reading.value)
+        if self._late.is_late(reading, datetime.now(UTC)):  # history: stored and plotted, never a live alarm
+            self.counters["late_readings"] += 1
+            self._late.add(reading, time.monotonic())
+            return
+        summary = self._late.live_reading(reading.sensor_id)
+        if summary is not None:
+            self.bus.publish(summary)
         for detector in self.rules.by_metric.get((reading.sensor_id, reading.metric), ()):
             self.counters["evaluations"] += 1
             self._apply(detector.feed(reading.ts, reading.value), changes)
-        aqi = self.rules.aqi.get(reading.sensor_id)
         if aqi is not None and reading.metric in POLLUTANTS:
-            self._aqi_tracker(reading.sensor_id).add(reading.metric, reading.ts.timestamp(), reading.value)
             due = self._aqi_next.get(reading.sensor_id)
             if due is None or reading.ts >= due:
                 self._aqi_next[reading.sensor_id] = reading.ts + AQI_EVERY
@@ -342,6 +352,8 @@ class AlertEngine:
         changes.append((merged, event, False))
 
     def _tick(self, now: datetime, changes: list) -> None:
+        for summary in self._late.quiet(time.monotonic()):
+            self.bus.publish(summary)
         for detector in self.rules.tickers():
             self._apply(detector.tick(now), changes)
         for detector in self.rules.stale.values():

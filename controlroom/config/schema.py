@@ -22,6 +22,8 @@ from controlroom.i18n import tr
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
 
 
+STALE_AFTER_INTERVALS = 3.0  # a sensor silent for three reporting intervals is stale
+
 class SiteConfig(StrictModel):
     """The commune (xã) this room serves, named as the current administrative unit."""
 
@@ -59,9 +61,18 @@ class VillageConfig(StrictModel):
     low_lying: bool = False  # flood-prone (vùng trũng): pre-selected in flood mode
 
 
+CameraGroupRole = Literal["flood_points", "entrances"]
+
+
 class CameraGroupConfig(StrictModel):
+    """A group of cameras. `role` says what the room does with it, so no code depends on a
+    commune's ids: "flood_points" (flood-prone places: shown in flood mode, their alerts are
+    flood alerts, first for a village's alarm), "entrances" (gates, crossroads: first on the
+    default wall)."""
+
     id: Identifier
     name: str
+    role: CameraGroupRole | None = None
 
 
 class OnvifCameraConfig(StrictModel):
@@ -141,6 +152,11 @@ class SensorConfig(StrictModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     interval_s: float = Field(default=60.0, gt=0, description="expected reporting interval")
+    stale_after_s: float | None = Field(
+        default=None, gt=0,
+        description="a reading older than this is stale: on screen it says so, and one arriving this late is "
+                    "history (stored and plotted, never a live alarm nor the live flood risk); "
+                    "default STALE_AFTER_INTERVALS x interval_s")
     device_id: Identifier | None = None  # status topic id; defaults to the sensor id
     metrics: dict[Identifier, MetricConfig] = Field(min_length=1)
     alarm_levels: AlarmLevelsConfig | None = None
@@ -148,6 +164,11 @@ class SensorConfig(StrictModel):
     @property
     def status_device_id(self) -> str:
         return self.device_id or self.id
+
+    @property
+    def live_limit_s(self) -> float:
+        """How old a reading may be and still count as live (see stale_after_s)."""
+        return self.stale_after_s or STALE_AFTER_INTERVALS * self.interval_s
 
 
 class SpeakerConfig(StrictModel):
@@ -284,6 +305,14 @@ class Config(StrictModel):
             self.__dict__["_sensor_index_cache"] = index
         return index
 
+    def camera_groups_with(self, role: str) -> set[str]:
+        """The ids of the camera groups that play `role` (see CameraGroupConfig)."""
+        return {g.id for g in self.camera_groups if g.role == role}
+
+    def is_whole_commune(self, zone: "ZoneConfig") -> bool:
+        """A zone holding every village (e.g. "Toàn xã"), whatever its id."""
+        return {v.id for v in self.villages} <= set(zone.villages)
+
     @model_validator(mode="after")
     def _references(self) -> "Config":
         problems: list[str] = []
@@ -309,6 +338,8 @@ class Config(StrictModel):
             if speaker.village not in villages:
                 problems.append(f"speakers[{i}].village: " + tr("unknown village {id}", id=repr(speaker.village)))
         zone_ids = {z.id for z in self.zones}
+        if self.flood.bulletin_zone is not None and self.flood.bulletin_zone not in zone_ids:
+            problems.append("flood.bulletin_zone: " + tr("unknown zone {id}", id=repr(self.flood.bulletin_zone)))
         for i, entry in enumerate(self.broadcast.schedule):
             if entry.zone not in zone_ids:
                 problems.append(f"broadcast.schedule[{i}].zone: " + tr("unknown zone {id}", id=repr(entry.zone)))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from controlroom.flood.bulletins import BulletinService
 from controlroom.flood.damage_report import DamageReports
 from controlroom.flood.duty_log import DutyLog
 from controlroom.flood.monitor import FloodRiskMonitor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +32,7 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
     """Wire the flood duty onto a core and its Broadcasting; active bulletins resume repeating."""
     audit = core.access.audit
     monitor = FloodRiskMonitor(core.config, core.bus, core.live, core.feed)
+    monitor.seed(lambda sensor_id, start, end: _levels(core, sensor_id, start, end))
     bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit,
                                 clock=core.clock)
     bulletins.load()
@@ -36,3 +40,15 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
     duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
     damage = DamageReports(core.config, core.engine, core.storage, audit)
     return FloodDuty(monitor, bulletins, duty_log, damage)
+
+
+def _levels(core, sensor_id: str, start: float, end: float):
+    """Raw water levels of one station from storage; none if the database does not answer."""
+    from controlroom.storage.queries import read_series
+
+    try:
+        series = read_series(core.engine, core.site_id, sensor_id, "level", start, end, "raw")
+    except Exception:  # a database outage must not keep the flood duty from starting
+        log.exception("could not seed the trend of %s from storage", sensor_id)
+        return [], []
+    return series.ts, series.value

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, select
 
 from controlroom.access.audit import append_entry, verify_chain
-from controlroom.domain import ConnectionState, DeviceStatus
+from controlroom.domain import ConnectionState, DeviceStatus, HistoryBacklog
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator
 from controlroom.storage.models import audit_log, from_ms
@@ -85,7 +85,8 @@ class DutyLog:
             self._unsubscribe = [bus.subscribe(DeviceStatus, self._on_device),
                                  bus.subscribe(ConnectionState, self._on_link),
                                  bus.subscribe(RiskLevelChanged, self._on_risk),
-                                 bus.subscribe(AlertChanged, self._on_alert)]
+                                 bus.subscribe(AlertChanged, self._on_alert),
+                                 bus.subscribe(HistoryBacklog, self._on_backlog)]
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -167,6 +168,27 @@ class DutyLog:
         self.event("risk_level", tr("Risk level at {station}: {old} → {new} ({basis})", station=change.sensor_id,
                                     old=change.old_level, new=change.new_level, basis=change.basis),
                    sensor=change.sensor_id, level=change.new_level)
+
+    def _on_backlog(self, backlog: HistoryBacklog) -> None:
+        """One entry per backlog: what a sensor sent late (stored, plotted, never alarmed on)."""
+        sensor = next((s for s in self.config.sensors if s.id == backlog.sensor_id), None)
+        tz = self.config.site.tz
+
+        def local(ts: datetime) -> str:
+            return ts.astimezone(tz).strftime("%H:%M %d/%m")
+
+        peaks = "; ".join(
+            tr("peak {metric} {value} {unit} at {time}", metric=(m.label or metric) if m else metric, value=f"{value:g}",
+               unit=m.unit if m else "", time=local(ts))
+            for metric, value, ts in backlog.peaks
+            for m in [sensor.metrics.get(metric) if sensor else None])
+        self.event("backlog", tr("{sensor}: {n} late readings from {first} to {last} stored as history, no alarm "
+                                 "raised on them ({peaks})", sensor=sensor.name if sensor else backlog.sensor_id,
+                                 n=backlog.count, first=local(backlog.first_ts), last=local(backlog.last_ts),
+                                 peaks=peaks),
+                   sensor=backlog.sensor_id, count=backlog.count, first=backlog.first_ts.isoformat(),
+                   last=backlog.last_ts.isoformat(),
+                   peaks={metric: {"value": value, "ts": ts.isoformat()} for metric, value, ts in backlog.peaks})
 
     def _on_alert(self, change) -> None:
         """AlertChanged (engine thread): log new alerts and acknowledgements."""

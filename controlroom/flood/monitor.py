@@ -19,9 +19,10 @@ from datetime import datetime, timezone
 from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.domain import Reading
+from controlroom.sensors.status import is_late
 from controlroom.live_state import LiveState
 from controlroom.flood.risk import StationRisk, station_risk, village_levels, zone_risk
-from controlroom.sensors.water_level import RecentWindow, exceeded_level
+from controlroom.sensors.water_level import TREND_WINDOW_S, RecentWindow, exceeded_level
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class StationState:
 
 
 class FloodRiskMonitor:
-    def __init__(self, config: Config, bus: EventBus, live: LiveState, feed=None, trend_window_s: float = 3600.0) -> None:
+    def __init__(self, config: Config, bus: EventBus, live: LiveState, feed=None, trend_window_s: float = TREND_WINDOW_S) -> None:
         self.config = config
         self._bus = bus
         self._live = live
@@ -71,6 +72,18 @@ class FloodRiskMonitor:
     def close(self) -> None:
         self._unsubscribe()
 
+    def seed(self, history) -> None:
+        """Fill the trend windows with what storage holds, so a restart does not blank the
+        trend the bulletins quote. `history(sensor_id, start, end)` gives (ts, levels) in
+        epoch seconds; the window reaches back TREND_WINDOW_S from now (and a little ahead,
+        for a station whose clock runs fast)."""
+        now = datetime.now(timezone.utc).timestamp()
+        for sensor_id, window in self._windows.items():
+            ts, levels = history(sensor_id, now - window.span_s, now + 600.0)
+            with self._lock:
+                for t, level in zip(ts, levels):
+                    window.add(float(t), float(level))
+
     def _latest(self, sensor_id: str) -> tuple[datetime, float] | None:
         reading = self._live.reading(f"sensor/{sensor_id}/level")
         return None if reading is None else (reading.ts, reading.value)
@@ -81,6 +94,8 @@ class FloodRiskMonitor:
             return
         with self._lock:
             self._windows[reading.sensor_id].add(reading.ts.timestamp(), reading.value)
+        if is_late(reading.ts, datetime.now(timezone.utc), self._stations[reading.sensor_id].live_limit_s):
+            return  # a backlog is history: it feeds the trend, never the live risk level
         self._recompute(reading.sensor_id, reading.ts)
 
     def set_forecast(self, sensor_id: str, level_m: float | None, source: str = "officer",

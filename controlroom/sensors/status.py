@@ -1,8 +1,9 @@
 """Is a series live, stale or offline, and is its value inside its limits? Pure, no Qt.
 
-A series is stale when nothing arrived for 3 × its expected reporting interval
-(SensorConfig.interval_s): the view then marks it and shows when the last value came, so
-no widget silently shows an old number.
+A series is stale when its newest reading is older than SensorConfig.live_limit_s (3 × its
+reporting interval unless configured): the view then marks it and shows when the last value
+came, so no widget silently shows an old number. The alert engine and the flood monitor use
+the same limit to treat a late reading as history.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from controlroom.config import ThresholdConfig
-
-STALE_FACTOR = 3.0
+from controlroom.config.schema import STALE_AFTER_INTERVALS
 
 
 class Freshness(str, Enum):
@@ -57,19 +57,20 @@ class SeriesStatus:
         return local.strftime("%H:%M") if local.date() == today else local.strftime("%H:%M %d/%m")
 
 
-def stale_after_s(interval_s: float) -> float:
-    return STALE_FACTOR * interval_s
+def is_late(ts: datetime, now: datetime, live_limit_s: float) -> bool:
+    """A reading this old when it arrives is history, not news (a device's backlog)."""
+    return (now - ts).total_seconds() > live_limit_s
 
 
-def series_status(last_ts: datetime | None, now: datetime, interval_s: float,
+def series_status(last_ts: datetime | None, now: datetime, live_limit_s: float = STALE_AFTER_INTERVALS * 60.0,
                   device_online: bool | None = None) -> SeriesStatus:
-    """Freshness of a series whose newest reading is ``last_ts`` (aware datetimes)."""
+    """Freshness of a series whose newest reading is ``last_ts`` (aware datetimes);
+    ``live_limit_s`` is the sensor's SensorConfig.live_limit_s."""
     if device_online is False:
         return SeriesStatus(Freshness.OFFLINE, last_ts)
     if last_ts is None:
         return SeriesStatus(Freshness.NO_DATA, None)
-    age = (now - last_ts).total_seconds()
-    if age > stale_after_s(interval_s):
+    if is_late(last_ts, now, live_limit_s):
         return SeriesStatus(Freshness.STALE, last_ts)
     return SeriesStatus(Freshness.LIVE, last_ts)
 

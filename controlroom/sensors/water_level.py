@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from controlroom.config import AlarmLevelsConfig
 
-TREND_WINDOW_S = 3600.0
-MIN_TREND_SPAN_S = 600.0  # a slope over less than 10 minutes of data is noise, not a trend
+# The trend is the least-squares slope over the last 30 minutes of data, ending at the newest
+# reading (its own time base, not the PC's clock). It shows from 4 minutes and 4 readings on:
+# a river rising tens of cm/h is plain by then, and a shorter span is gauge noise.
+TREND_WINDOW_S = 1800.0
+MIN_TREND_SPAN_S = 240.0
+MIN_TREND_POINTS = 4
 
 
 def exceeded_level(level_m: float | None, alarm: AlarmLevelsConfig) -> int:
@@ -62,15 +66,16 @@ def alarm_bands(alarm: AlarmLevelsConfig, top: float | None = None) -> list[Alar
 
 def trend_cm_per_h(ts: Sequence[float], level_m: Sequence[float], now: float | None = None,
                    window_s: float = TREND_WINDOW_S) -> float | None:
-    """Least-squares slope of the level over the last hour, in cm/h (positive = rising).
+    """Least-squares slope of the level over the last TREND_WINDOW_S, in cm/h (positive =
+    rising). The window ends at `now` if given, else at the newest reading.
 
-    None when the window holds fewer than 3 points or spans less than 10 minutes.
+    None when the window holds fewer than MIN_TREND_POINTS or spans less than MIN_TREND_SPAN_S.
     """
     if not ts:
         return None
     end = ts[-1] if now is None else now
     points = [(t, v) for t, v in zip(ts, level_m) if end - window_s <= t <= end and math.isfinite(v)]
-    if len(points) < 3 or points[-1][0] - points[0][0] < MIN_TREND_SPAN_S:
+    if len(points) < MIN_TREND_POINTS or points[-1][0] - points[0][0] < MIN_TREND_SPAN_S:
         return None
     n = len(points)
     mean_t = sum(t for t, _ in points) / n

@@ -41,11 +41,23 @@ def test_alarm_bands_cover_levels_one_to_three():
     assert [(b.level, b.low, b.high) for b in bands] == [(1, 1.5, 3.0), (2, 3.0, 4.5), (3, 4.5, 6.0)]
 
 
-def test_trend_is_the_slope_over_the_last_hour_in_cm_per_hour():
+def test_trend_is_the_slope_over_the_last_half_hour_in_cm_per_hour():
     ts = np.arange(0, 7200 + 1, 60.0)
     level = np.where(ts < 3600, 2.0, 2.0 + (ts - 3600) * (0.25 / 3600))  # flat, then +25 cm/h
     assert trend_cm_per_h(ts.tolist(), level.tolist()) == pytest.approx(25.0)
     assert trend_cm_per_h([0.0, 60.0], [1.0, 1.1]) is None  # too little data for a trend
+
+
+def test_a_sudden_rise_shows_within_its_first_five_minutes_of_data():
+    """A river rising 0.8 m -> 4.2 m in six minutes (the issue's replay): readings every
+    minute. Three minutes of data are not yet a trend; the fifth reading (4 minutes) is."""
+    start = 1_700_000_000.0
+    ts = [start + 60.0 * k for k in range(7)]
+    level = [0.8 + 0.57 * k for k in range(7)]
+    assert trend_cm_per_h(ts[:4], level[:4]) is None
+    assert trend_cm_per_h(ts[:5], level[:5]) == pytest.approx(0.57 * 100 * 60)
+    # the data's own time base: readings stamped ahead of this PC's clock still make a trend
+    assert trend_cm_per_h(ts[:5], level[:5]) == trend_cm_per_h([t + 1200 for t in ts[:5]], level[:5])
 
 
 def test_rain_sums_over_one_hour_and_24_hours():
@@ -65,12 +77,12 @@ def test_recent_window_drops_old_points_and_keeps_order():
 
 def test_series_goes_stale_after_three_intervals_without_data():
     now = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)
-    assert series_status(now - timedelta(seconds=170), now, 60).freshness is Freshness.LIVE
-    stale = series_status(now - timedelta(seconds=181), now, 60)
+    assert series_status(now - timedelta(seconds=170), now, 180).freshness is Freshness.LIVE
+    stale = series_status(now - timedelta(seconds=181), now, 180)
     assert stale.freshness is Freshness.STALE and stale.is_stale
     assert stale.last_local_hhmm(TZ) == "13:56 20/11"  # 06:56:59 UTC is 13:56 in Vietnam; not today: with date
-    assert series_status(None, now, 60).freshness is Freshness.NO_DATA
-    assert series_status(now, now, 60, device_online=False).freshness is Freshness.OFFLINE
+    assert series_status(None, now, 180).freshness is Freshness.NO_DATA
+    assert series_status(now, now, 180, device_online=False).freshness is Freshness.OFFLINE
 
 
 def test_limits_and_trend_arrows():

@@ -146,3 +146,20 @@ def test_reset_layout_brings_back_closed_and_floating_panels(qtbot, window):
     window.reset_layout()
     assert not window.docks["devices"].isHidden()
     assert not window.docks["readings"].isFloating()
+
+
+def test_the_status_bar_says_when_the_simulator_drives_the_readings(qtbot, shell_context):
+    from controlroom.ui.shell.main_window import MainWindow
+
+    plain = MainWindow(shell_context, panels=SHELL_PANELS)
+    qtbot.addWidget(plain)
+    plain.show()
+    assert not plain.status_bar.simulation_label.isVisible()  # a real commune: no marker
+    plain.close()
+
+    shell_context.simulation_speed = 60.0
+    demo = MainWindow(shell_context, panels=SHELL_PANELS)
+    qtbot.addWidget(demo)
+    demo.show()
+    label = demo.status_bar.simulation_label
+    assert label.isVisible() and label.text() == "DEMO — MÔ PHỎNG ×60" and label.property("level") == "warn"

@@ -211,7 +211,7 @@ class SensorDashboard(QWidget):
 
     def _freshness(self, sensor: SensorConfig, last_ts: float | None):
         last = datetime.fromtimestamp(last_ts, timezone.utc) if last_ts is not None else None
-        return series_status(last, datetime.fromtimestamp(self._now(), timezone.utc), sensor.interval_s)
+        return series_status(last, datetime.fromtimestamp(self._now(), timezone.utc), sensor.live_limit_s)
 
     def _update_tile(self, address: str) -> None:
         tile = self.tiles[address]
@@ -234,7 +234,7 @@ class SensorDashboard(QWidget):
             value = latest[1]
             exceeded = exceeded_level(value, levels) if levels else 0
             next_level = distance_to_next_level(value, levels) if levels else None
-            tile.show_level(value, series.window.trend_cm_per_h(now), exceeded, next_level, stale_text)
+            tile.show_level(value, series.window.trend_cm_per_h(), exceeded, next_level, stale_text)  # in data time
         elif series.sensor.kind == "rain":
             last_hour = series.window.sum_since(now, 3600)
             day = series.window.sum_since(now, 86400)

@@ -210,6 +210,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             broker_detail=broker_text(backend)[1],
             ui_scale=scale,
             config_path=backend.config_path,
+            simulation_speed=backend.time_scale if getattr(backend, "demo", False) else None,
         )
         window = MainWindow(context)
         if not window.restored or screenshot:

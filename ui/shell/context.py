@@ -33,6 +33,7 @@ class AppContext:
     broker_detail: str = ""  # longer, for the tooltip
     ui_scale: float = 1.0
     config_path: Path | None = None  # where the config was read (None: the bundled demo, not to be edited)
+    simulation_speed: float | None = None  # the demo's simulator drives the readings this much faster than life
     session: "Session | None" = None
     navigator: Navigator = field(default_factory=Navigator)
     ready_checks: list[Callable[[], bool]] = field(default_factory=list)  # `--screenshot` waits for these

@@ -17,7 +17,6 @@ from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
 from controlroom.domain import ConnectionState
 from controlroom.i18n import tr
 
-STALE_FACTOR = 3.0  # same rule as the readings table: older than 3 reporting intervals
 
 
 @dataclass
@@ -51,7 +50,7 @@ def read_core_stats(core, now: datetime | None = None) -> CoreStats:
     stats.write_queue = writer_stats.queue_depth
     for sensor in core.config.sensors:
         last = core.live.last_reading_time(sensor.id)
-        if last is not None and now - last <= timedelta(seconds=STALE_FACTOR * sensor.interval_s):
+        if last is not None and now - last <= timedelta(seconds=sensor.live_limit_s):
             stats.sensors_live += 1
         else:
             stats.sensors_stale += 1
@@ -68,6 +67,8 @@ class ControlRoomStatusBar(QStatusBar):
         self._broker_text = context.broker_description
         self._broker_detail = context.broker_detail
         self._ever_connected = False
+        self.simulation_label = self._label("simulation")
+        self._show_simulation(context.simulation_speed)
         self.service_label = self._label("service")
         self.broker_label = self._label("broker")
         self.database_label = self._label("database")
@@ -118,6 +119,17 @@ class ControlRoomStatusBar(QStatusBar):
             self.dropped_label.setToolTip(tr("Dropped payloads by reason:") + "\n" + reasons)
         else:
             self.dropped_label.setToolTip(tr("No payload has been dropped."))
+
+    def _show_simulation(self, speed: float | None) -> None:
+        """Say plainly when the simulator, not a river, drives the readings (and how fast)."""
+        self.simulation_label.setVisible(speed is not None)
+        if speed is None:
+            return
+        shown = f"{speed:g}"
+        self.simulation_label.setText(tr("DEMO — SIMULATION ×{speed}", speed=shown))
+        self.simulation_label.setToolTip(tr("The demo's simulator sends these readings; its weather and river run "
+                                            "{speed} times faster than real time.", speed=shown))
+        self._set_level(self.simulation_label, "warn")
 
     def _show_service(self, now: datetime) -> None:
         """Whether the site's service is up, as its retained presence and health say."""

@@ -1,0 +1,71 @@
+"""Late readings are history, never a live alarm.
+
+A reading older than its sensor's live limit when it arrives (SensorConfig.live_limit_s: a
+device's backlog after an outage, a station whose clock runs slow) is stored and plotted like
+any other, but the alert engine does not evaluate it. Per sensor, what arrived late is summed
+up once when the backlog ends (the sensor's next live reading, or QUIET_S without late ones):
+how many, over which span, and each metric's peak; the duty log records that summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from controlroom.config import Config
+from controlroom.domain import HistoryBacklog, Reading
+from controlroom.sensors.status import is_late
+
+QUIET_S = 30.0  # no late reading from a sensor for this long (monotonic): its backlog is over
+MAX_OPEN = 10_000  # sensors with an open backlog; more come only from unknown sensor ids
+
+
+@dataclass
+class _Open:
+    first_ts: datetime
+    last_ts: datetime
+    last_arrival: float
+    count: int = 0
+    peaks: dict[str, tuple[float, datetime]] = field(default_factory=dict)
+
+
+class LateReadings:
+    """Tells late readings apart and sums up each sensor's backlog. One thread (the engine's)."""
+
+    def __init__(self, config: Config) -> None:
+        self._limits = {s.id: s.live_limit_s for s in config.sensors}
+        self._open: dict[str, _Open] = {}
+        self.late = 0  # late readings seen in all
+
+    def is_late(self, reading: Reading, now: datetime) -> bool:
+        limit = self._limits.get(reading.sensor_id)
+        return limit is not None and is_late(reading.ts, now, limit)
+
+    def add(self, reading: Reading, mono: float) -> None:
+        self.late += 1
+        backlog = self._open.get(reading.sensor_id)
+        if backlog is None:
+            if len(self._open) >= MAX_OPEN:
+                return  # counted, not summed up
+            backlog = self._open[reading.sensor_id] = _Open(reading.ts, reading.ts, mono)
+        backlog.count += 1
+        backlog.first_ts, backlog.last_ts = min(backlog.first_ts, reading.ts), max(backlog.last_ts, reading.ts)
+        backlog.last_arrival = mono
+        peak = backlog.peaks.get(reading.metric)
+        if peak is None or reading.value > peak[0]:
+            backlog.peaks[reading.metric] = (reading.value, reading.ts)
+
+    def live_reading(self, sensor_id: str) -> HistoryBacklog | None:
+        """A live reading from `sensor_id` ends its backlog: the summary, if there was one."""
+        backlog = self._open.pop(sensor_id, None)
+        return None if backlog is None else _summary(sensor_id, backlog)
+
+    def quiet(self, mono: float) -> list[HistoryBacklog]:
+        """The backlogs nothing was added to for QUIET_S, summed up and closed."""
+        done = [sid for sid, backlog in self._open.items() if mono - backlog.last_arrival >= QUIET_S]
+        return [_summary(sid, self._open.pop(sid)) for sid in done]
+
+
+def _summary(sensor_id: str, backlog: _Open) -> HistoryBacklog:
+    peaks = tuple(sorted((metric, value, ts) for metric, (value, ts) in backlog.peaks.items()))
+    return HistoryBacklog(sensor_id, backlog.count, backlog.first_ts, backlog.last_ts, peaks)
