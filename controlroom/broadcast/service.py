@@ -75,7 +75,10 @@ class BroadcastService:
         return [s.id for s in self.config.speakers if s.village in wanted]
 
     def zone_villages(self, zone_id: str) -> list[str]:
-        return next(z.villages for z in self.config.zones if z.id == zone_id)
+        zone = next((z for z in self.config.zones if z.id == zone_id), None)
+        if zone is None:
+            raise KeyError(tr("unknown zone {id}", id=repr(zone_id)))
+        return zone.villages
 
     # -- sources -------------------------------------------------------------------------
     def prepare_tts(self, text: str) -> tuple[Path, float]:

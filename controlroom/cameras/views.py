@@ -127,9 +127,10 @@ class WallView:
 
 
 def default_view(config: Config, layout_id: str = "4x4", name: str = "default") -> WallView:
-    """The first cameras in config order, gate and flood cameras first."""
-    order = {"gate": 0, "flood": 1}
-    cameras = sorted(config.cameras, key=lambda c: order.get(c.group, 2))
+    """The first cameras in config order, entrances and flood points first."""
+    order = {"entrances": 0, "flood_points": 1}
+    roles = {g.id: g.role for g in config.camera_groups}
+    cameras = sorted(config.cameras, key=lambda c: order.get(roles.get(c.group), 2))
     size = layout(layout_id).size
     return WallView(name, layout_id, [c.id for c in cameras[:size]]).normalised()
 
@@ -299,7 +300,8 @@ def cameras_for_alert(config: Config, alert: Alert, radius_m: float = 800.0, lim
     village = alert.village
     if village:
         in_village = [c for c in config.cameras if c.village == village]
-        in_village.sort(key=lambda c: {"flood": 0, "gate": 1}.get(c.group, 2))
+        roles = {g.id: g.role for g in config.camera_groups}
+        in_village.sort(key=lambda c: {"flood_points": 0, "entrances": 1}.get(roles.get(c.group), 2))
         return [c.id for c in in_village][:limit]
     return []
 

@@ -50,7 +50,7 @@ class FloodDutyConfig(StrictModel):
     risk_area: int = Field(default=4, ge=1, le=4, description="khu vực of the station per QĐ 18/2021 Điều 45")
     risk_source: str = "Quyết định 18/2021/QĐ-TTg ngày 22/4/2021, Điều 4 (màu) và Điều 45 (lũ, ngập lụt)"
     risk_boundaries: list[RiskBoundary] = list(DEFAULT_BOUNDARIES)
-    bulletin_zone: str = "low_lying"
+    bulletin_zone: str | None = Field(default=None, description="the [[zones]] id a flood bulletin warns")
     bulletin_repeat_min: float = Field(default=60.0, gt=0)
     bulletin_template: str = DEFAULT_TEMPLATE
     damage_source: str = ("Thông tư liên tịch 43/2015/TTLT-BNNPTNT-BKHĐT ngày 23/11/2015 "

@@ -30,11 +30,16 @@ from controlroom.broadcast.jobs import Priority
 from controlroom.config import Config
 from controlroom.flood.text import bulletin_text, repeat_text
 from controlroom.access.operators import SYSTEM, Operator, authorize
+from controlroom.i18n import tr
 from controlroom.storage.models import audit_log, broadcasts, flood_bulletins, from_ms
 
 log = logging.getLogger(__name__)
 
 ACTIVE, SUPERSEDED, CANCELLED = "active", "superseded", "cancelled"
+
+
+class NoWarningZone(ValueError):
+    """The commune's configuration names no zone for flood bulletins ([flood] bulletin_zone)."""
 
 
 def utc_now() -> datetime:
@@ -103,6 +108,9 @@ class BulletinService:
     # -- compose --------------------------------------------------------------------------
     def compose(self, zone: str | None = None, now: datetime | None = None) -> BulletinDraft:
         zone = zone or self.config.flood.bulletin_zone
+        if zone is None:
+            raise NoWarningZone(tr("No zone to warn is set: add bulletin_zone (a zone id) under [flood] in the "
+                                   "commune's configuration."))
         villages = self._service.zone_villages(zone)
         names = {v.id: v.name for v in self.config.villages}
         state = self._monitor.governing_station(zone)

@@ -88,7 +88,7 @@ def village_levels(config: Config, stations: dict[str, StationRisk]) -> dict[str
     levels = {v.id: 0 for v in config.villages}
     for zone in config.zones:
         risk = zone_risk(config, zone.id, stations)
-        if risk is None or zone.id == "all":
+        if risk is None or config.is_whole_commune(zone):  # the river's level is not every village's
             continue
         for village in zone.villages:
             levels[village] = max(levels[village], risk.level if _zone_exposed(config, zone.villages) else 0)

@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLay
                              QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from controlroom.flood.bulletins import ACTIVE, BulletinDraft
+from controlroom.flood.bulletins import ACTIVE, BulletinDraft, NoWarningZone
 from controlroom.flood.text import vn_number
 from controlroom.i18n import tr
 from controlroom.ui.shell.background import SerialWorker
@@ -228,8 +228,12 @@ class FloodDutyPanel(QWidget):
 
     def open_warning(self) -> None:
         """F8: the bulletin pre-filled from the live station state, ready to issue with Enter."""
-        draft = self.duty.bulletins.compose()
         self.tabs.setCurrentIndex(0)
+        try:
+            draft = self.duty.bulletins.compose()
+        except NoWarningZone as exc:  # the configuration names no zone: say what to fix
+            self.report_error(exc)
+            return
         dialog = ComposeDialog(draft, self._names, self, self._scale)
         self.compose_dialog = dialog
         dialog.accepted.connect(lambda: self.issue(dialog.result_draft()))

@@ -25,7 +25,6 @@ from controlroom.config import Config
 
 log = logging.getLogger(__name__)
 
-FLOOD_GROUP = "flood"
 FLOOD_ALERT_KINDS = ("alarm_level", "rate_of_rise", "threshold")  # water level and rain rules
 # panels brought to the front on every screen, in this order of preference
 FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors", "flood_duty")
@@ -33,19 +32,21 @@ FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors"
 
 def is_flood_alert(config: Config, alert) -> bool:
     """A flood alert: a flood rule kind on a water-level or rain sensor, or any alert from a
-    flood-group camera (the alert queue's "flood" filter)."""
+    flood-points camera (the alert queue's "flood" filter)."""
     kind, parts = alert.kind, str(alert.source).split("/")
     if len(parts) >= 2 and parts[0] == "sensor":
         sensor = config.sensor(parts[1])
         return kind in FLOOD_ALERT_KINDS and sensor is not None and sensor.kind in ("water_level", "rain")
     if len(parts) >= 2 and parts[0] == "camera":
-        return any(c.id == parts[1] and c.group == FLOOD_GROUP for c in config.cameras)
+        groups = config.camera_groups_with("flood_points")
+        return any(c.id == parts[1] and c.group in groups for c in config.cameras)
     return False
 
 
 def flood_cameras(config: Config) -> list[str]:
-    """The camera ids of the flood-prone points (camera group "flood"), in config order."""
-    return [c.id for c in config.cameras if c.group == FLOOD_GROUP]
+    """The camera ids of the flood-prone points (groups with role "flood_points"), in config order."""
+    groups = config.camera_groups_with("flood_points")
+    return [c.id for c in config.cameras if c.group in groups]
 
 
 def flood_wall_view(config: Config) -> WallView:
