@@ -25,8 +25,10 @@ def engine(site_config):
 
 def test_vn_aqi_band_very_bad_raises_an_air_quality_alert(engine):
     engine, bus = engine
-    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    for ts in (hour - timedelta(minutes=30), hour + timedelta(minutes=1), hour + timedelta(minutes=3)):
+    now = datetime.now(timezone.utc)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    # last hour's mean (history by now: it feeds the NowCast, raises nothing), then two live readings
+    for ts in (hour - timedelta(minutes=30), now - timedelta(seconds=10), now):
         bus.publish(Reading("aq1", "pm25", ts, 200.0))  # NowCast 200 µg/m³ -> sub-index ~250
     alert = wait_until(lambda: engine.snapshot().get("sensor.aq1.aqi"))
     assert alert.detail["vn_aqi_band"] == 5 and alert.priority is Priority.HIGH  # Rất xấu (201-300)
