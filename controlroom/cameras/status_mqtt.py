@@ -8,6 +8,11 @@ Payload (UTF-8 JSON): ``{"state": "live"|"stalled"|"offline"|"connecting", "fps"
 otherwise every `refresh_s` so fps and frame age stay current without flooding the broker.
 `CameraStatusSubscriber` reads them back (any console's) into `CameraStatusReport` events on
 the bus and a latest-value table the UI pulls.
+
+A status cannot outlive the console that keeps it fresh: each is published with an MQTT 5
+expiry of EXPIRY_REFRESHES refresh periods (the broker forgets it when the console dies), a
+clean stop clears the retained copies, and a reader treats a report older than that as no
+report at all (a 3.1.1 broker keeps retained messages forever).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from controlroom.cameras.health import StreamHealth, StreamState
 log = logging.getLogger(__name__)
 
 TOPIC_PATTERN = "camera/+/status"
+REFRESH_S = 10.0
+EXPIRY_REFRESHES = 3
 STATES = {s.value for s in StreamState}
 
 
@@ -101,7 +108,7 @@ class CameraStatusMqttPublisher:
     (camera_id, StreamHealth) — e.g. the sub-stream readers of the wall's ReaderPool."""
 
     def __init__(self, feed, source: Callable[[], Iterable[tuple[str, StreamHealth]]], console: str,
-                 interval_s: float = 1.0, refresh_s: float = 10.0) -> None:
+                 interval_s: float = 1.0, refresh_s: float = REFRESH_S) -> None:
         self._feed = feed
         self._source = source
         self._console = console
@@ -124,7 +131,8 @@ class CameraStatusMqttPublisher:
             previous = self._last.get(camera_id)
             if previous is not None and previous[0] == key and now - previous[1] < self._refresh_s:
                 continue
-            self._feed.publish(f"camera/{camera_id}/status", status_payload(health, self._console), qos=1, retain=True)
+            self._feed.publish(f"camera/{camera_id}/status", status_payload(health, self._console), qos=1, retain=True,
+                               expiry_s=EXPIRY_REFRESHES * self._refresh_s)
             self._last[camera_id] = (key, now)
             sent += 1
         self.published += sent
@@ -135,17 +143,23 @@ class CameraStatusMqttPublisher:
             self.publish_once()
 
     def stop(self, timeout_s: float = 2.0) -> None:
+        """Stop, and clear the retained statuses this console kept (another console that
+        decodes the same camera publishes its own within a refresh)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout_s)
+        for camera_id in list(self._last):
+            self._feed.publish(f"camera/{camera_id}/status", b"", qos=1, retain=True)
+        self._last.clear()
 
 
 class CameraStatusSubscriber:
     """Subscribes `<site>/camera/+/status` through the feed; keeps the latest report per
     camera and publishes each as a CameraStatusReport on the bus (network thread: quick)."""
 
-    def __init__(self, feed, bus=None) -> None:
+    def __init__(self, feed, bus=None, max_age_s: float = EXPIRY_REFRESHES * REFRESH_S) -> None:
         self._prefix = feed.prefix
+        self._max_age = max_age_s
         self._bus = bus
         self._lock = threading.Lock()
         self._latest: dict[str, CameraStatusReport] = {}
@@ -169,6 +183,8 @@ class CameraStatusSubscriber:
         if self._bus is not None:
             self._bus.publish(report)
 
-    def latest(self) -> dict[str, CameraStatusReport]:
+    def latest(self, now: datetime | None = None) -> dict[str, CameraStatusReport]:
+        """The current report per camera; one older than `max_age_s` is no report (unknown)."""
+        now = now or datetime.now(timezone.utc)
         with self._lock:
-            return dict(self._latest)
+            return {cid: r for cid, r in self._latest.items() if (now - r.ts).total_seconds() <= self._max_age}

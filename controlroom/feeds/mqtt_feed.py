@@ -258,16 +258,24 @@ class MqttFeed:
             )
 
     def publish(
-        self, topic_suffix: str, payload: dict | list | str | bytes, qos: int = 1, retain: bool = False
+        self, topic_suffix: str, payload: dict | list | str | bytes, qos: int = 1, retain: bool = False,
+        expiry_s: float | None = None,
     ) -> mqtt.MQTTMessageInfo:
-        """Publish under the site prefix; QoS>0 messages wait in paho while disconnected."""
+        """Publish under the site prefix; QoS>0 messages wait in paho while disconnected.
+        `expiry_s` (MQTT 5): the broker drops the message, retained copy included, after that
+        long, so a status cannot outlive the process that kept it fresh."""
         if isinstance(payload, (dict, list)):
             data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         elif isinstance(payload, str):
             data = payload.encode("utf-8")
         else:
             data = bytes(payload)
-        return self._client.publish(f"{self.prefix}/{topic_suffix}", data, qos=qos, retain=retain)
+        properties = None
+        if expiry_s is not None and self.protocol == "v5":
+            properties = Properties(PacketTypes.PUBLISH)
+            properties.MessageExpiryInterval = max(1, int(expiry_s))
+        return self._client.publish(f"{self.prefix}/{topic_suffix}", data, qos=qos, retain=retain,
+                                    properties=properties)
 
     def subscribe_extra(self, pattern_suffix: str, callback: MessageCallback | None = None) -> None:
         """Also subscribe `<prefix>/<pattern_suffix>` (QoS 1, renewed on reconnect).
