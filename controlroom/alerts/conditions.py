@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Sequence
 
 from controlroom.alerts.model import Condition, Priority
+from controlroom.sensors.status import past_limit
 
 
 class BandTracker:
@@ -25,15 +26,18 @@ class BandTracker:
 
     `limits` are in escalating order (high, high-high / level I, II, III ...); band 0 is
     normal, band i means limit i was passed. Going *up* a band needs the value beyond the
-    limit; coming back needs it beyond the limit by the deadband. A band change counts only
-    after it persisted `on_delay` (worse) or `off_delay` (better)."""
+    limit (past_limit: reaching it counts for alarm levels and bands, not for thresholds);
+    coming back needs it beyond the limit by the deadband. A band change counts only after it
+    persisted `on_delay` (worse) or `off_delay` (better)."""
 
-    __slots__ = ("limits", "deadband", "rising", "on_delay", "off_delay", "confirmed", "pending", "pending_since", "last_value", "last_ts")
+    __slots__ = ("limits", "deadband", "rising", "reaching_counts", "on_delay", "off_delay", "confirmed", "pending", "pending_since", "last_value", "last_ts")
 
-    def __init__(self, limits: Sequence[float], deadband: float, rising: bool, on_delay_s: float, off_delay_s: float) -> None:
+    def __init__(self, limits: Sequence[float], deadband: float, rising: bool, on_delay_s: float, off_delay_s: float,
+                 reaching_counts: bool = True) -> None:
         self.limits = tuple(limits)
         self.deadband = deadband
         self.rising = rising
+        self.reaching_counts = reaching_counts
         self.on_delay = timedelta(seconds=on_delay_s)
         self.off_delay = timedelta(seconds=off_delay_s)
         self.confirmed: int | None = None
@@ -46,7 +50,7 @@ class BandTracker:
         current = self.confirmed or 0
         band = 0
         for i, limit in enumerate(self.limits, 1):
-            beyond = value >= limit if self.rising else value <= limit
+            beyond = past_limit(value, limit, self.rising, self.reaching_counts)
             held = i <= current and (value > limit - self.deadband if self.rising else value < limit + self.deadband)
             if beyond or held:
                 band = i
@@ -97,12 +101,13 @@ class LevelDetector:
     VN_AQI bands. `priorities[i-1]` is the priority of band i."""
 
     def __init__(self, target: Target, condition: str, kind: str, limits: Sequence[float], priorities: Sequence[Priority],
-                 deadband: float = 0.0, rising: bool = True, on_delay_s: float = 0.0, off_delay_s: float = 0.0) -> None:
+                 deadband: float = 0.0, rising: bool = True, on_delay_s: float = 0.0, off_delay_s: float = 0.0,
+                 reaching_counts: bool = True) -> None:
         if len(limits) != len(priorities) or not limits:
             raise ValueError("one priority per limit, at least one limit")
         self.target, self.condition, self.kind = target, condition, kind
         self.priorities = tuple(priorities)
-        self.tracker = BandTracker(limits, deadband, rising, on_delay_s, off_delay_s)
+        self.tracker = BandTracker(limits, deadband, rising, on_delay_s, off_delay_s, reaching_counts)
 
     def _condition(self, band: int, ts: datetime) -> Condition:
         value = self.tracker.last_value

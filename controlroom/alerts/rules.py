@@ -88,10 +88,10 @@ def _threshold_detectors(target: Target, rule: ThresholdRule, on: float, off: fl
     low = [(v, p) for v, p in ((rule.low, rule.priority), (rule.low_low, rule.priority_extreme)) if v is not None]
     if high:
         detectors.append(LevelDetector(target, "high", "threshold", [v for v, _ in high], [_p(p) for _, p in high],
-                                       rule.deadband, True, on, off))
+                                       rule.deadband, True, on, off, reaching_counts=False))
     if low:
         detectors.append(LevelDetector(target, "low", "threshold", [v for v, _ in low], [_p(p) for _, p in low],
-                                       rule.deadband, False, on, off))
+                                       rule.deadband, False, on, off, reaching_counts=False))
     return detectors
 
 

@@ -20,6 +20,7 @@ from controlroom.alerts.model import Alert, AlertState
 from controlroom.alerts.text import alert_title
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, SpeakerStatus
 from controlroom.live_state import LiveState
+from controlroom.sensors.status import limit_state
 from controlroom.i18n import tr
 
 Marker = dict[str, Any]
@@ -127,13 +128,10 @@ def sensor_state(sensor: SensorConfig, values: dict[str, float]) -> tuple[str, s
         limits = config.thresholds if config else None
         if limits is None:
             continue
-        if (limits.high_high is not None and value >= limits.high_high) or (
-            limits.low_low is not None and value <= limits.low_low
-        ):
+        severity = limit_state(value, limits).severity  # the tiles' and the alert engine's comparison
+        if severity == 2:
             worst = "alarm"
-        elif worst == "normal" and (
-            (limits.high is not None and value >= limits.high) or (limits.low is not None and value <= limits.low)
-        ):
+        elif worst == "normal" and severity == 1:
             worst = "warning"
     return worst, THRESHOLD_COLOURS[worst]
 

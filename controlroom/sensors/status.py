@@ -75,17 +75,29 @@ def series_status(last_ts: datetime | None, now: datetime, live_limit_s: float =
     return SeriesStatus(Freshness.LIVE, last_ts)
 
 
+def past_limit(value: float, limit: float, rising: bool, reaching_counts: bool = False) -> bool:
+    """The one comparison of a value with a limit, for tiles, the map and the alert engine.
+
+    A threshold is a permissible value (QCVN 08:2023 words its limits "≥ 5", "≤ 0.3",
+    "6.5–8.5", and a commune's own high/low mean the same): exactly at the limit is within it,
+    only beyond it is a breach. An alarm level is *reached* ("ở mức báo động II" from the
+    level's height up; VN_AQI bands start at their floor): `reaching_counts=True`."""
+    if reaching_counts:
+        return value >= limit if rising else value <= limit
+    return value > limit if rising else value < limit
+
+
 def limit_state(value: float | None, limits: ThresholdConfig | None) -> Limit:
     """Compare a value with its configured limits (low/high and the outer low_low/high_high)."""
     if value is None or limits is None or not math.isfinite(value):
         return Limit.OK
-    if limits.high_high is not None and value >= limits.high_high:
+    if limits.high_high is not None and past_limit(value, limits.high_high, rising=True):
         return Limit.HIGH_HIGH
-    if limits.low_low is not None and value <= limits.low_low:
+    if limits.low_low is not None and past_limit(value, limits.low_low, rising=False):
         return Limit.LOW_LOW
-    if limits.high is not None and value > limits.high:
+    if limits.high is not None and past_limit(value, limits.high, rising=True):
         return Limit.HIGH
-    if limits.low is not None and value < limits.low:
+    if limits.low is not None and past_limit(value, limits.low, rising=False):
         return Limit.LOW
     return Limit.OK
 
