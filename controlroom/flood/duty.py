@@ -31,7 +31,7 @@ class FloodDuty:
 def start_flood_duty(core, broadcasting) -> FloodDuty:
     """Wire the flood duty onto a core and its Broadcasting; active bulletins resume repeating."""
     audit = core.access.audit
-    monitor = FloodRiskMonitor(core.config, core.bus, core.live, core.feed)
+    monitor = FloodRiskMonitor(core.config, core.bus, core.live, core.feed, clock=core.clock)
     monitor.seed(lambda sensor_id, start, end: _levels(core, sensor_id, start, end))
     bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit,
                                 clock=core.clock)

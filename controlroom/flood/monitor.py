@@ -15,6 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 from controlroom.bus import EventBus
 from controlroom.config import Config
@@ -55,8 +56,11 @@ class StationState:
 
 
 class FloodRiskMonitor:
-    def __init__(self, config: Config, bus: EventBus, live: LiveState, feed=None, trend_window_s: float = TREND_WINDOW_S) -> None:
+    def __init__(self, config: Config, bus: EventBus, live: LiveState, feed=None, trend_window_s: float = TREND_WINDOW_S,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        """`clock` (UTC) tells a live reading from a late one; a replay can drive it."""
         self.config = config
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._bus = bus
         self._live = live
         self._lock = threading.Lock()
@@ -77,7 +81,7 @@ class FloodRiskMonitor:
         trend the bulletins quote. `history(sensor_id, start, end)` gives (ts, levels) in
         epoch seconds; the window reaches back TREND_WINDOW_S from now (and a little ahead,
         for a station whose clock runs fast)."""
-        now = datetime.now(timezone.utc).timestamp()
+        now = self._clock().timestamp()
         for sensor_id, window in self._windows.items():
             ts, levels = history(sensor_id, now - window.span_s, now + 600.0)
             with self._lock:
@@ -94,7 +98,7 @@ class FloodRiskMonitor:
             return
         with self._lock:
             self._windows[reading.sensor_id].add(reading.ts.timestamp(), reading.value)
-        if is_late(reading.ts, datetime.now(timezone.utc), self._stations[reading.sensor_id].live_limit_s):
+        if is_late(reading.ts, self._clock(), self._stations[reading.sensor_id].live_limit_s):
             return  # a backlog is history: it feeds the trend, never the live risk level
         self._recompute(reading.sensor_id, reading.ts)
 

@@ -48,10 +48,11 @@ def test_simulated_hydrograph_moves_the_risk_level_at_the_configured_boundaries(
     bus = EventBus()
     changes: list[RiskLevelChanged] = []
     bus.subscribe(RiskLevelChanged, changes.append)
-    monitor = FloodRiskMonitor(demo_config, bus, LiveState(bus))
+    now = [start]
+    monitor = FloodRiskMonitor(demo_config, bus, LiveState(bus), clock=lambda: now[0])  # the replay's clock
     heights = {}
     for minute in range(0, 12 * 60, 2):
-        ts = start + timedelta(minutes=minute)
+        ts = now[0] = start + timedelta(minutes=minute)
         value = model.flood.level(river, minute / 60.0)
         heights[ts] = value
         bus.publish(Reading(station.id, "level", ts, value))

@@ -60,12 +60,13 @@ def test_a_database_outage_keeps_alerting_and_every_reading_is_stored_after_it(p
     station = second_config.sensor("dam_cau_hai")
     topic = f"{second_config.topic_prefix}/sensor/{station.id}/reading"
     device = _publisher(mqtt_broker)
-    start_ms = int(datetime.now(timezone.utc).timestamp() * 1000) - 600_000
     sent = 0
+    last_ms = 0
 
     def send(level: float) -> None:
-        nonlocal sent
-        device.publish(topic, json.dumps({"ts": start_ms + sent * 100, "value": level}), qos=1).wait_for_publish(10)
+        nonlocal sent, last_ms
+        last_ms = max(int(datetime.now(timezone.utc).timestamp() * 1000), last_ms + 1)  # live, one row each
+        device.publish(topic, json.dumps({"ts": last_ms, "value": level}), qos=1).wait_for_publish(10)
         sent += 1
 
     try:
