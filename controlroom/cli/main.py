@@ -166,7 +166,8 @@ class Backend:
     def _prepare_demo(self) -> None:
         """The demo needs nothing beyond this PC: synthetic cameras instead of the config's
         addresses, the basemap from the tile cache only (unless CONTROLROOM_TILE_URL names a
-        server), and a broker of its own when the configured one does not answer."""
+        server), and a broker of its own (for the bundled demo always; for a commune's own file
+        when the configured one does not answer)."""
         from controlroom.feeds.broker import ensure_broker
         from controlroom.cameras.stream_urls import with_demo_streams
 
@@ -174,7 +175,9 @@ class Backend:
         os.environ.setdefault("CONTROLROOM_TILE_URL", "off")
         workdir = data_dir() / "broker"
         workdir.mkdir(parents=True, exist_ok=True)
-        self.broker = ensure_broker(self.config, demo=True, workdir=workdir)
+        # the bundled demo always runs a broker of its own: its retained alerts and statuses must
+        # never land on a real broker on this PC; a demo of a commune's own file uses that file's
+        self.broker = ensure_broker(self.config, demo=True, workdir=workdir, private=self.config_path is None)
         self.broker_host, self.broker_port = self.broker.host, self.broker.port
         log.info("broker: %s", self.broker.description)
 
@@ -275,12 +278,24 @@ def run_simulator(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
 
 
+DEMO_FOLDER = "demo"
+
+
+def _keep_the_demo_apart() -> None:
+    """The bundled demo keeps its database, accounts, media and log in a folder of its own
+    (and runs its own broker, see Backend), so it never mixes with a real commune's data on
+    the same PC."""
+    os.environ["CONTROLROOM_DATA_DIR"] = str(data_dir() / DEMO_FOLDER)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_language(argv))
     args = build_parser().parse_args(argv)
     if getattr(args, "lang", None):
         set_language(args.lang)
+    if args.command is None and args.demo and not args.config:
+        _keep_the_demo_apart()
     try:
         _setup_logging(SERVE_LOG if args.command == "serve" else "controlroom.log")
     except OSError as exc:  # read-only data dir: run without a log file rather than not at all

@@ -223,13 +223,14 @@ def _start_embedded() -> BrokerHandle:
     )
 
 
-def ensure_broker(config: Config, demo: bool, workdir: Path) -> BrokerHandle:
-    """Use the configured broker if it answers; for a demo, start a private one otherwise.
+def ensure_broker(config: Config, demo: bool, workdir: Path, private: bool = False) -> BrokerHandle:
+    """Use the configured broker if it answers; for a demo, start a private one otherwise
+    (`private`: always, whether the configured one answers or not).
 
     Without `demo` the configured broker is returned even when it is down: the feed keeps
     retrying and the status bar says so."""
     host, port = config.mqtt.host, config.mqtt.port
-    if broker_answers(host, port):
+    if not (demo and private) and broker_answers(host, port):
         return BrokerHandle(host, port, "configured", tr("broker {host}:{port}", host=host, port=port))
     if not demo:
         return BrokerHandle(
@@ -239,8 +240,12 @@ def ensure_broker(config: Config, demo: bool, workdir: Path) -> BrokerHandle:
     if binary is not None:
         handle = _start_mosquitto(binary, Path(workdir))
         if handle is not None:
-            log.info("configured broker %s:%s not answering; started %s", host, port, handle.description)
+            log.info("%s; started %s", _why(private, host, port), handle.description)
             return handle
     handle = _start_embedded()
-    log.info("configured broker %s:%s not answering; started %s", host, port, handle.description)
+    log.info("%s; started %s", _why(private, host, port), handle.description)
     return handle
+
+
+def _why(private: bool, host: str, port: int) -> str:
+    return "the bundled demo runs its own broker" if private else f"configured broker {host}:{port} not answering"

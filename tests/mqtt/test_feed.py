@@ -263,6 +263,15 @@ def test_configured_broker_is_used_when_it_answers(mqtt_broker, demo_config, tmp
     assert mqtt_broker.proc.poll() is None
 
 
+def test_the_bundled_demo_never_uses_a_broker_that_answers_on_its_port(mqtt_broker, demo_config, tmp_path):
+    here = demo_config.model_copy(update={"mqtt": demo_config.mqtt.model_copy(update={"port": mqtt_broker.port})})
+    handle = ensure_broker(here, demo=True, workdir=tmp_path, private=True)
+    try:
+        assert handle.kind != "configured" and handle.port != mqtt_broker.port  # a real broker stays untouched
+    finally:
+        handle.stop()
+
+
 def test_missing_tls_ca_file_is_reported_not_raised(demo_config, tmp_path):
     mqtt_settings = demo_config.mqtt.model_copy(update={"tls": True, "ca_file": tmp_path / "missing-ca.pem"})
     config = demo_config.model_copy(update={"mqtt": mqtt_settings})

@@ -20,7 +20,7 @@ def test_sigterm_quits_the_demo_console_with_the_sign_in_dialog_open(tmp_path):
                CONTROLROOM_CAMERA_SOURCE="synthetic")
     app = subprocess.Popen([sys.executable, "-m", "controlroom.cli.main", "--demo", "--db", f"sqlite:///{tmp_path / 'q.db'}"],
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    log = data / "controlroom.log"
+    log = data / "demo" / "controlroom.log"  # the bundled demo keeps to its own folder
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and "screens:" not in _read(log):  # the window is up

@@ -79,6 +79,9 @@ def test_demo_screenshot_runs_broker_simulator_and_core_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, _around_traceback(result.stderr)
     assert _png_size(shot)[0] >= 640
-    log_text = (tmp_path / "data" / "controlroom.log").read_text(encoding="utf-8")
+    log_text = (tmp_path / "data" / "demo" / "controlroom.log").read_text(encoding="utf-8")  # the demo's own folder
+    assert "the bundled demo runs its own broker" in log_text
+    assert (tmp_path / "data" / "demo" / "controlroom.sqlite3").exists()  # demo accounts and alerts live there,
+    assert not (tmp_path / "data" / "controlroom.sqlite3").exists()  # not in the database a real console uses
     assert "screenshot saved" in log_text
     assert "simulator stopped" in log_text
