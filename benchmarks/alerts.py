@@ -227,9 +227,11 @@ def alert_latency(config, port: int, workdir: Path) -> dict:
 
 def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20) -> list[float]:
     """Acknowledge on console A -> shown acknowledged on console B (ms), after the load."""
+    from controlroom.access.operators import Operator, Role
     from controlroom.alerts.model import Priority
     from controlroom.core import ControlRoomCore
 
+    BENCH_OPERATOR = Operator("bench", "Bench", Role.OPERATOR)  # noqa: N806 - a constant of this run
     core_b = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'bench-b.sqlite3'}", broker_host="127.0.0.1",
                              broker_port=port, client_id="bench-console-b", data_dir=workdir / "b",
                              monitor_cameras=False)
@@ -250,12 +252,12 @@ def ack_propagation(config, port: int, workdir: Path, engine_a, rounds: int = 20
         while not core_b.feed.connected and time.monotonic() < deadline:
             time.sleep(0.05)
         for i in range(rounds):
-            alert_id = engine_a.raise_manual("bench", f"ack round {i}", Priority.HIGH)
+            alert_id = engine_a.raise_manual(BENCH_OPERATOR, f"ack round {i}", Priority.HIGH)
             deadline = time.monotonic() + 10
             while engine_b.snapshot().get(alert_id) is None and time.monotonic() < deadline:
                 time.sleep(0.005)
             waiting[alert_id] = time.perf_counter()
-            engine_a.acknowledge([alert_id], "bench")
+            engine_a.acknowledge([alert_id], BENCH_OPERATOR)
             deadline = time.monotonic() + 10
             while alert_id not in acked_at and time.monotonic() < deadline:
                 time.sleep(0.005)

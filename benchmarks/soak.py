@@ -35,9 +35,11 @@ from pathlib import Path
 import psutil
 
 from bench_broker import start_broker
+from controlroom.access.operators import Operator, Role
 from controlroom.config import demo_config_path
 
 TIME_SCALE = 60.0
+OFFICER_B = Operator("trucban_b", "Trực ban B", Role.DUTY_OFFICER)  # console B's signed-in officer
 
 
 def site_on_port(port: int, workdir: Path) -> Path:
@@ -92,7 +94,7 @@ class SecondConsole:
         while not self._stop.wait(every_s):
             ids = [a.id for a in self.engine.snapshot().alerts if a.needs_action]
             if ids:
-                self.engine.acknowledge(ids, "Trực ban B", "soak")
+                self.engine.acknowledge(ids, OFFICER_B, "soak")
                 self.acknowledged += len(ids)
 
     def stop(self) -> None:

@@ -24,6 +24,7 @@ SCRYPT_PARAMS = {"kdf": "scrypt", "n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
 class Role(enum.IntEnum):
+    NOBODY = 0  # no one signed in (or the console is locked): may do nothing
     VIEWER = 1
     OPERATOR = 2
     DUTY_OFFICER = 3
@@ -31,7 +32,8 @@ class Role(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return {1: tr("Viewer"), 2: tr("Operator"), 3: tr("Duty officer"), 4: tr("Administrator")}[self.value]
+        return {0: tr("not signed in"), 1: tr("Viewer"), 2: tr("Operator"), 3: tr("Duty officer"),
+                4: tr("Administrator")}[self.value]
 
 
 # The least role each action needs.
@@ -51,6 +53,18 @@ PERMISSIONS: dict[str, Role] = {
 }
 
 
+def action_label(action: str) -> str:
+    """What an action is, in the operator's words (never the internal id)."""
+    return {
+        "alert.acknowledge": tr("acknowledge alerts"), "alert.shelve": tr("shelve alerts"),
+        "alert.raise": tr("raise an alert"), "alert.out_of_service": tr("take alerts out of service"),
+        "broadcast.start": tr("broadcast on the loudspeakers"), "broadcast.emergency": tr("issue an emergency broadcast"),
+        "broadcast.programme": tr("change the broadcast programme"), "camera.ptz": tr("move a camera"),
+        "evidence.export": tr("export evidence"), "flood.risk_level": tr("set the flood forecast"),
+        "config.change": tr("change the configuration"), "operators.manage": tr("manage accounts"),
+    }.get(action, action)
+
+
 @dataclass(frozen=True)
 class Operator:
     username: str
@@ -62,15 +76,20 @@ class Operator:
 
 
 SYSTEM = Operator("system", "system", Role.ADMIN)  # the programme and automatic actions
+NOBODY = Operator("", "", Role.NOBODY)  # who acts on a console no one is signed in to: nobody may
 
 
 class PermissionDenied(Exception):
     """The signed-in operator's role does not allow the action; the message says so."""
 
     def __init__(self, operator: Operator, action: str):
-        super().__init__(tr("{name} ({role}) may not do this: {action}. It needs the role {needed}.",
-                            name=operator.display_name, role=operator.role.label, action=action,
-                            needed=PERMISSIONS[action].label))
+        if operator.role is Role.NOBODY:
+            message = tr("Sign in first: to {action} needs a signed-in {needed}.", action=action_label(action),
+                         needed=PERMISSIONS[action].label)
+        else:
+            message = tr("{name} ({role}) may not {action}: that needs the role {needed}.", name=operator.display_name,
+                         role=operator.role.label, action=action_label(action), needed=PERMISSIONS[action].label)
+        super().__init__(message)
         self.operator = operator
         self.action = action
 

@@ -7,13 +7,12 @@ the change (the GUI thread in the console) with (operator or None, locked).
 
 from __future__ import annotations
 
-import getpass
 import logging
 import threading
 from typing import Callable
 
 from controlroom.access.audit import AuditLog
-from controlroom.access.operators import Operator, Role
+from controlroom.access.operators import NOBODY, Operator
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +42,11 @@ class OperatorSession:
         return remove
 
     def acting_operator(self) -> Operator:
-        """Who an action is done by: the signed-in operator; on a console where nobody has
-        signed in yet, the computer's own account as a duty officer."""
-        if self.operator is not None:
-            return self.operator
-        user = getpass.getuser()
-        return Operator(user, user, Role.DUTY_OFFICER)
+        """Who an action is done by: the signed-in operator; NOBODY (whom the core refuses
+        everything) while no one is signed in or the console is locked."""
+        if self.operator is None or self.locked:
+            return NOBODY
+        return self.operator
 
     def sign_in(self, operator: Operator) -> None:
         self.operator, self.locked = operator, False

@@ -143,12 +143,12 @@ class AlertEngine:
 
     # -- operator actions (any thread; applied on the engine thread) -----------------------
 
-    def acknowledge(self, alert_ids: Iterable[str], operator: "str | Operator", comment: str = "") -> None:
+    def acknowledge(self, alert_ids: Iterable[str], operator: Operator, comment: str = "") -> None:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.acknowledge", ids, {"comment": comment})
         self._act(lambda now: [model.acknowledge(a, operator, comment, now, self.console_id) for a in self._pick(ids)])
 
-    def shelve(self, alert_ids: Iterable[str], operator: "str | Operator", reason: str, duration_s: float) -> None:
+    def shelve(self, alert_ids: Iterable[str], operator: Operator, reason: str, duration_s: float) -> None:
         if not reason.strip():
             raise ValueError("a shelving reason is required")
         duration = timedelta(seconds=min(max(duration_s, 1.0), self.config.alerts.max_shelve_s))
@@ -157,24 +157,25 @@ class AlertEngine:
                                                                    "duration_s": duration.total_seconds()})
         self._act(lambda now: [model.shelve(a, operator, reason.strip(), duration, now, self.console_id) for a in self._pick(ids)])
 
-    def unshelve(self, alert_ids: Iterable[str], operator: "str | Operator") -> None:
+    def unshelve(self, alert_ids: Iterable[str], operator: Operator) -> None:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.shelve", ids, {"unshelve": True})
         self._act(lambda now: [model.unshelve(a, operator, now, self.console_id) for a in self._pick(ids)])
 
-    def set_in_service(self, alert_ids: Iterable[str], operator: "str | Operator", in_service: bool, reason: str = "") -> None:
+    def set_in_service(self, alert_ids: Iterable[str], operator: Operator, in_service: bool, reason: str = "") -> None:
         ids = list(alert_ids)
         operator = self._authorized(operator, "alert.out_of_service", ids, {"in_service": in_service, "reason": reason})
         self._act(lambda now: [model.set_out_of_service(a, operator, reason, in_service, now, self.console_id)
                                      for a in self._pick(ids)])
 
-    def raise_manual(self, operator: str, text: str, priority: Priority, village: str | None = None,
+    def raise_manual(self, operator: Operator, text: str, priority: Priority, village: str | None = None,
                      source: str | None = None) -> str:
         """An operator's own alert (e.g. a phoned-in report); returns its id."""
-        operator = _operator(operator)
         if not text.strip():
             raise ValueError("the alert needs a text")
         source = source or f"manual/{uuid.uuid4().hex[:10]}"
+        operator = self._authorized(operator, "alert.raise", [source], {"priority": priority.name.lower(),
+                                                                         "village": village})
         now = datetime.now(UTC)
         cond = Condition(source, "manual", "manual", True, now, priority=priority, village=village,
                          detail={"text": text.strip(), "operator": operator})
@@ -193,14 +194,13 @@ class AlertEngine:
         """Queue an operator's change for the engine thread (EngineBusy if it is far behind)."""
         self._inbox.put(action, action=True)
 
-    def _authorized(self, operator: "str | Operator", action: str, ids: list[str], detail: dict) -> str:
-        """The operator's name once their role allows `action` (PermissionDenied otherwise; a
-        bare name, from a console without sign-in, carries no role); the action is audited."""
-        if isinstance(operator, Operator):
-            authorize(operator, action)
-            name = _operator(operator.username)
-        else:
-            name = _operator(operator)
+    def _authorized(self, operator: Operator, action: str, ids: list[str], detail: dict) -> str:
+        """The operator's name once their role allows `action` (PermissionDenied otherwise);
+        the action is audited. Only an Operator from a session acts: never a typed name."""
+        if not isinstance(operator, Operator):
+            raise TypeError(f"{action} needs the signed-in Operator, not {type(operator).__name__}")
+        authorize(operator, action)
+        name = _operator(operator.username)
         if self.audit is not None:
             self.audit.record(name, action, ",".join(ids)[:128], detail)
         return name

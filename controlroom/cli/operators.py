@@ -26,7 +26,7 @@ def add_operators_parser(sub) -> None:
     add = actions.add_parser("add", help=tr("add an operator or set a new password"),
                              description=tr("add an operator or set a new password"))
     add.add_argument("username")
-    add.add_argument("--role", choices=[r.name.lower() for r in Role], default="operator", help=tr("role of the account"))
+    add.add_argument("--role", choices=[r.name.lower() for r in Role if r is not Role.NOBODY], default="operator", help=tr("role of the account"))
     add.add_argument("--name", help=tr("name shown in the console (default: the user name)"))
     add.add_argument("--password-stdin", action="store_true", help=tr("read the password from standard input"))
     add.add_argument("--db", metavar="URL", help=tr("database URL (default: SQLite in the data folder)"))

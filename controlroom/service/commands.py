@@ -189,7 +189,7 @@ class CommandChannel:
         village = args.get("village")
         if village is not None and village not in {v.id for v in self._core.config.villages}:
             raise ValueError(f"no village {village!r} in this commune")
-        return {"alert_id": self._core.alerts.raise_manual(operator.username, str(args["text"]), priority, village)}
+        return {"alert_id": self._core.alerts.raise_manual(operator, str(args["text"]), priority, village)}
 
     def _issue_bulletin(self, operator: Operator, args: dict) -> dict:
         bulletins = self._core.flood.bulletins

@@ -16,12 +16,18 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from controlroom.alerts.model import AlertState, Priority
+from controlroom.access.operators import Operator, Role
 from controlroom.access.audit import verify_chain
 from controlroom.storage.models import alert_events, alerts, audit_log
 
 from ..conftest import wait_until
 
 TIMEOUT = 30.0
+
+
+def op(name: str) -> Operator:
+    """A signed-in duty officer called `name` (the engine acts only for a session's Operator)."""
+    return Operator(name, name, Role.DUTY_OFFICER)
 
 
 class Console:
@@ -99,11 +105,11 @@ def test_acknowledgement_on_console_a_appears_on_console_b(consoles, publisher):
     send(publisher, "wl1", 4.8)
     alert_id = "sensor.wl1.level.alarm_level"
     wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), message="alert on both consoles")
-    a.engine.acknowledge([alert_id], "Nguyễn Văn An", "đã báo trưởng thôn")
+    a.engine.acknowledge([alert_id], op("Nguyễn Văn An"), "đã báo trưởng thôn")
     seen = wait_until(lambda: (x := b.alert(alert_id)) and x.state is AlertState.ACKNOWLEDGED and x, message="ack on B")
     assert seen.acked_by == "Nguyễn Văn An" and seen.ack_comment == "đã báo trưởng thôn"
     # and the other way: B shelves, A shows it shelved with B's reason
-    b.engine.shelve([alert_id], "Trần Thị Bình", "đang kiểm tra thước đo", 900)
+    b.engine.shelve([alert_id], op("Trần Thị Bình"), "đang kiểm tra thước đo", 900)
     shelved = wait_until(lambda: (x := a.alert(alert_id)) and x.state is AlertState.SHELVED and x, message="shelve on A")
     assert shelved.shelve_reason == "đang kiểm tra thước đo"
     a.core.storage.flush(10)
@@ -121,7 +127,7 @@ def test_a_console_started_later_gets_the_queue_from_retained_state(consoles, pu
     send(publisher, "wl1", 3.5)
     alert_id = "sensor.wl1.level.alarm_level"
     wait_until(lambda: a.alert(alert_id), message="alert on A")
-    a.engine.acknowledge([alert_id], "An", "")
+    a.engine.acknowledge([alert_id], op("An"), "")
     wait_until(lambda: a.alert(alert_id).acked, message="ack on A")
     late = consoles("late")
     seen = wait_until(lambda: (x := late.alert(alert_id)) and x.acked and x, message="retained alert on the late console")
@@ -138,7 +144,7 @@ def test_device_last_will_and_citizen_report_raise_alerts(consoles, publisher, s
     assert alert.village == "v2" and alert.detail["text"] == "Nước ngập đường"
     offline = wait_until(lambda: a.alert("device.pond.offline"), message="device offline alert")
     assert offline.kind == "device_offline" and offline.village == "v2"
-    manual = a.engine.raise_manual("An", "Sạt lở bờ sông", Priority.CRITICAL, "v1")
+    manual = a.engine.raise_manual(op("An"), "Sạt lở bờ sông", Priority.CRITICAL, "v1")
     assert wait_until(lambda: a.alert(manual), message="manual alert").state is AlertState.UNACKNOWLEDGED
     a.core.storage.flush(10)
     with a.core.engine.connect() as connection:
@@ -168,7 +174,7 @@ def test_two_consoles_sharing_one_postgresql_store_one_row_per_alert(consoles, p
     send(publisher, "wl1", 3.6)
     alert_id = "sensor.wl1.level.alarm_level"
     wait_until(lambda: a.alert(alert_id) and b.alert(alert_id), message="alert on both consoles")
-    a.engine.acknowledge([alert_id], "An", "")
+    a.engine.acknowledge([alert_id], op("An"), "")
     wait_until(lambda: b.alert(alert_id).acked, message="ack on B")
     for console in (a, b):
         console.core.storage.flush(10)

@@ -8,10 +8,16 @@ import pytest
 
 from controlroom.alerts.engine import AlertEngine
 from controlroom.alerts.model import AlertState, Priority
+from controlroom.access.operators import Operator, Role
 from controlroom.bus import EventBus
 from controlroom.domain import DeviceStatus, Reading
 
 from ..conftest import wait_until
+
+
+def op(name: str) -> Operator:
+    """A signed-in duty officer called `name` (the engine acts only for a session's Operator)."""
+    return Operator(name, name, Role.DUTY_OFFICER)
 
 
 @pytest.fixture
@@ -45,9 +51,9 @@ def test_camera_health_offline_raises_camera_alert_after_its_delay(engine):
 
 def test_timed_shelving_expires_by_itself(engine):
     engine, bus = engine
-    alert_id = engine.raise_manual("An", "Sạt lở bờ sông", Priority.HIGH, "v1")
+    alert_id = engine.raise_manual(op("An"), "Sạt lở bờ sông", Priority.HIGH, "v1")
     wait_until(lambda: engine.snapshot().get(alert_id))
-    engine.shelve([alert_id], "An", "đã cử người xuống kiểm tra", duration_s=1)
+    engine.shelve([alert_id], op("An"), "đã cử người xuống kiểm tra", duration_s=1)
     wait_until(lambda: engine.snapshot().get(alert_id).state is AlertState.SHELVED)
     back = wait_until(lambda: (a := engine.snapshot().get(alert_id)).state is AlertState.UNACKNOWLEDGED and a)
     actions = [e.action for e in engine.history(alert_id)]
@@ -55,7 +61,15 @@ def test_timed_shelving_expires_by_itself(engine):
     assert engine.history(alert_id)[-1].actor == "system"
 
 
-def test_operator_name_is_required(engine):
+def test_only_a_session_operator_with_the_role_acts(engine):
+    """A typed name is no identity, a viewer may not raise an alert, and nobody signed in may do nothing."""
+    from controlroom.access.operators import NOBODY, PermissionDenied
+
     engine, _ = engine
-    with pytest.raises(ValueError):
-        engine.acknowledge(["x"], "  ")
+    with pytest.raises(TypeError):
+        engine.acknowledge(["x"], "Nguyễn Văn An")  # a name typed in a dialog
+    with pytest.raises(PermissionDenied, match="Người xem"):
+        engine.raise_manual(Operator("xem", "Người xem", Role.VIEWER), "Sạt lở", Priority.HIGH)
+    with pytest.raises(PermissionDenied):
+        engine.raise_manual(NOBODY, "Sạt lở", Priority.HIGH)
+    assert not engine.snapshot().alerts  # nothing raised

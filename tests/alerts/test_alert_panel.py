@@ -7,8 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from controlroom.alerts.model import AlertState
+from controlroom.access.operators import Operator, Role
 from controlroom.domain import CitizenReport, Reading
 from controlroom.ui.shell.context import AppContext
+
+
+def op(name: str) -> Operator:
+    """A signed-in duty officer called `name` (the engine acts only for a session's Operator)."""
+    return Operator(name, name, Role.DUTY_OFFICER)
 
 
 @pytest.fixture
@@ -39,7 +45,7 @@ def test_new_alert_shows_first_and_rings_until_acknowledged(qtbot, panel_and_eng
     qtbot.waitUntil(lambda: panel.table.row_count() == 1, timeout=10000)
     assert panel.ringing
     panel.table.selectAll()
-    engine.acknowledge(panel.table.selected_ids(), "An", "")
+    engine.acknowledge(panel.table.selected_ids(), op("An"), "")
     qtbot.waitUntil(lambda: not panel.ringing, timeout=10000)
     assert engine.snapshot().alerts[0].state is AlertState.ACKNOWLEDGED
     qtbot.waitUntil(lambda: "An" in panel.history.toPlainText(), timeout=10000)  # who acknowledged, and when
@@ -71,3 +77,26 @@ def test_more_than_ten_alerts_in_ten_minutes_is_a_flood_grouped_by_village(qtbot
     qtbot.waitUntil(lambda: panel._version > version, timeout=10000)
     assert len(panel.table.selected_ids()) >= 12
     assert engine.snapshot().kpis.alerts_in_window == 13
+
+
+def test_the_queue_acts_only_for_the_signed_in_operator_with_the_role(qtbot, panel_and_engine):
+    """Signed out: every action is disabled and says to sign in, before any dialog; a viewer
+    sees why they may not; an operator may; signing out takes it all back."""
+    panel, engine, _bus = panel_and_engine
+    session = panel.context.session
+    assert not panel.manual_button.isEnabled() and "Hãy đăng nhập" in panel.manual_button.toolTip()
+    panel.new_manual_alert()  # Ctrl+K and friends reach the slots even with the button disabled
+    assert "Hãy đăng nhập" in panel.status.text() and not engine.snapshot().alerts
+
+    session.sign_in(Operator("xem", "Người xem", Role.VIEWER))
+    assert not panel.ack_button.isEnabled()
+    assert "Người xem" in panel.ack_button.toolTip() and "alert.acknowledge" not in panel.ack_button.toolTip()
+    assert panel.status.text() == ""  # the message to nobody does not stay for the next operator
+
+    session.sign_out()
+    session.sign_in(Operator("vanhanh", "Vận hành", Role.OPERATOR))
+    assert panel.ack_button.isEnabled() and panel.manual_button.isEnabled()
+    assert not panel.service_button.isEnabled()  # out of service needs a duty officer
+
+    session.sign_out()
+    assert not panel.ack_button.isEnabled() and not panel.manual_button.isEnabled()

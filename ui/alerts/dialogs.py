@@ -1,7 +1,7 @@
 """Small dialogs of the alert queue: acknowledge, shelve, raise a manual alert.
 
-Each asks for the operator's name (remembered for the session) because every transition is
-recorded with who did it. They only collect input; the panel calls the engine.
+Each shows who is acting — the signed-in operator, never a name typed here — because every
+transition is recorded with who did it. They only collect input; the panel calls the engine.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.access.operators import Operator
 from controlroom.alerts.model import Priority
 from controlroom.i18n import tr
 
@@ -24,12 +25,11 @@ SHELVE_CHOICES_MIN = (15, 30, 60, 120, 240, 480)
 
 
 class _OperatorDialog(QDialog):
-    def __init__(self, title: str, operator: str, parent: QWidget | None) -> None:
+    def __init__(self, title: str, operator: Operator, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout(self)
-        self.operator = QLineEdit(operator)
-        self.operator.setPlaceholderText(tr("Your name"))
+        self.operator = QLabel(f"{operator.display_name} ({operator.role.label})")  # from the session, not editable
         self.form.addRow(tr("Operator"), self.operator)
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #ff8a80")
@@ -43,7 +43,7 @@ class _OperatorDialog(QDialog):
         self.buttons = buttons
 
     def _problem(self) -> str:
-        return "" if self.operator.text().strip() else tr("Enter the operator's name.")
+        return ""
 
     def _check(self) -> None:
         problem = self._problem()
@@ -54,7 +54,7 @@ class _OperatorDialog(QDialog):
 
 
 class AcknowledgeDialog(_OperatorDialog):
-    def __init__(self, count: int, operator: str, parent: QWidget | None = None) -> None:
+    def __init__(self, count: int, operator: Operator, parent: QWidget | None = None) -> None:
         super().__init__(tr("Acknowledge alerts"), operator, parent)
         self.form.insertRow(0, QLabel(tr("Acknowledge {n} alert(s).", n=count)))
         self.comment = QLineEdit()
@@ -64,7 +64,7 @@ class AcknowledgeDialog(_OperatorDialog):
 
 
 class ShelveDialog(_OperatorDialog):
-    def __init__(self, count: int, operator: str, parent: QWidget | None = None) -> None:
+    def __init__(self, count: int, operator: Operator, parent: QWidget | None = None) -> None:
         super().__init__(tr("Shelve alerts"), operator, parent)
         self.form.insertRow(0, QLabel(tr("Shelve {n} alert(s): they stay tracked but stop sounding and move down.", n=count)))
         self.reason = QLineEdit()
@@ -86,7 +86,7 @@ class ShelveDialog(_OperatorDialog):
 
 
 class ManualAlertDialog(_OperatorDialog):
-    def __init__(self, villages: list[tuple[str, str]], operator: str, parent: QWidget | None = None) -> None:
+    def __init__(self, villages: list[tuple[str, str]], operator: Operator, parent: QWidget | None = None) -> None:
         super().__init__(tr("New manual alert"), operator, parent)
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(tr("What happened, where"))

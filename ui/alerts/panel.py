@@ -42,7 +42,7 @@ from controlroom.alerts.model import (
 )
 from controlroom.alerts.cap_export import export_alerts
 from controlroom.i18n import tr
-from controlroom.access.operators import PermissionDenied
+from controlroom.access.operators import Operator, PermissionDenied
 from controlroom.ui.flood.flood_mode import is_flood_alert
 from controlroom.paths import data_dir
 from controlroom.ui.alerts.dialogs import AcknowledgeDialog, ManualAlertDialog, ShelveDialog
@@ -70,7 +70,6 @@ class AlertPanel(QWidget):
         self._silenced: set[tuple] = set()
         self._history_id: str | None = None
         self._stored_history: list[dict] = []
-        self._typed_name = ""  # the name typed in the last dialog, on a console nobody signed in to
         self.ringing = False
         self.min_sound_priority = Priority.parse(self.config.alerts.sound_min_priority)
         villages = {v.id: v.name for v in self.config.villages}
@@ -121,6 +120,10 @@ class AlertPanel(QWidget):
         self.export_button.clicked.connect(self.export_selected)
         self.silence_button.clicked.connect(self.silence)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge_selected)
+        self._role_buttons = [(self.ack_button, "alert.acknowledge", self.ack_button.toolTip()),
+                              (self.shelve_button, "alert.shelve", ""), (self.unshelve_button, "alert.shelve", ""),
+                              (self.service_button, "alert.out_of_service", ""),
+                              (self.manual_button, "alert.raise", "")]
         actions = FlowLayout()
         for button in (self.ack_button, self.shelve_button, self.unshelve_button, self.service_button,
                        self.manual_button, self.export_button, self.silence_button):
@@ -152,6 +155,10 @@ class AlertPanel(QWidget):
         layout.addWidget(self.kpis)
         layout.addWidget(self.history)
         layout.addWidget(self.status)
+
+        context.session.changed.connect(self._apply_role)
+        context.session.locked_changed.connect(self._apply_role)
+        self._apply_role()
 
         self.sound = AlarmSound(self) if sound and self.config.alerts.sound else None
         if self.sound is not None:
@@ -279,13 +286,26 @@ class AlertPanel(QWidget):
 
     # -- operator actions ------------------------------------------------------------------
 
-    def operator_name(self) -> str:
-        operator = self.context.session.operator
-        return operator.username if operator is not None else self._typed_name
+    def acting(self) -> Operator:
+        """Who acts: the session's signed-in operator (NOBODY while signed out or locked)."""
+        return self.context.session.acting_operator()
 
-    def _actor(self, typed: str):
-        """The signed-in Operator (the engine checks their role and audits), else the typed name."""
-        return self.context.session.operator or typed
+    def _may(self, action: str) -> Operator | None:
+        """The acting operator if their role allows `action`; otherwise say why, before any dialog."""
+        operator = self.acting()
+        if not operator.may(action):
+            self.status.setText(str(PermissionDenied(operator, action)))
+            return None
+        return operator
+
+    def _apply_role(self, *_args) -> None:
+        """Buttons the acting operator's role cannot use are disabled, with the reason as tooltip."""
+        operator = self.acting()
+        for button, action, tip in self._role_buttons:
+            allowed = operator.may(action)
+            button.setEnabled(allowed)
+            button.setToolTip(tip if allowed else str(PermissionDenied(operator, action)))
+        self.status.setText("")  # nothing said to the previous operator stays on screen
 
     def _allowed(self, call) -> bool:
         try:
@@ -295,9 +315,6 @@ class AlertPanel(QWidget):
             return False
         return True
 
-    def _remember(self, name: str) -> None:
-        self._typed_name = name.strip()
-
     def _selected_or_say(self) -> list[str]:
         ids = self.table.selected_ids()
         if not ids:
@@ -306,58 +323,48 @@ class AlertPanel(QWidget):
 
     def acknowledge_selected(self) -> None:
         ids = self._selected_or_say()
-        if not ids:
+        operator = ids and self._may("alert.acknowledge")
+        if not operator:
             return
-        dialog = AcknowledgeDialog(len(ids), self.operator_name(), self)
+        dialog = AcknowledgeDialog(len(ids), operator, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._remember(dialog.operator.text())
-            if self._allowed(lambda: self.engine.acknowledge(ids, self._actor(dialog.operator.text()),
-                                                             dialog.comment.text().strip())):
+            if self._allowed(lambda: self.engine.acknowledge(ids, operator, dialog.comment.text().strip())):
                 self.status.setText(tr("Acknowledged {n} alert(s).", n=len(ids)))
 
     def shelve_selected(self) -> None:
         ids = self._selected_or_say()
-        if not ids:
+        operator = ids and self._may("alert.shelve")
+        if not operator:
             return
-        dialog = ShelveDialog(len(ids), self.operator_name(), self)
+        dialog = ShelveDialog(len(ids), operator, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._remember(dialog.operator.text())
-            if self._allowed(lambda: self.engine.shelve(ids, self._actor(dialog.operator.text()), dialog.reason.text(),
-                                                        dialog.duration_s())):
+            if self._allowed(lambda: self.engine.shelve(ids, operator, dialog.reason.text(), dialog.duration_s())):
                 self.status.setText(tr("Shelved {n} alert(s).", n=len(ids)))
 
     def unshelve_selected(self) -> None:
         ids = self._selected_or_say()
-        if ids and self._need_operator():
-            self._allowed(lambda: self.engine.unshelve(ids, self._actor(self.operator_name())))
+        operator = ids and self._may("alert.shelve")
+        if operator:
+            self._allowed(lambda: self.engine.unshelve(ids, operator))
 
     def toggle_service_selected(self) -> None:
         ids = self._selected_or_say()
-        if not ids or not self._need_operator() or self._snapshot is None:
+        operator = ids and self._may("alert.out_of_service")
+        if not operator or self._snapshot is None:
             return
         alerts = [a for a in self._snapshot.alerts if a.id in set(ids)]
         back = all(a.out_of_service for a in alerts)
-        self._allowed(lambda: self.engine.set_in_service(ids, self._actor(self.operator_name()), in_service=back,
-                                                         reason=tr("by operator")))
-
-    def _need_operator(self) -> bool:
-        if self.operator_name():
-            return True
-        dialog = AcknowledgeDialog(0, "", self)
-        dialog.setWindowTitle(tr("Who is on duty?"))
-        dialog.comment.hide()
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._remember(dialog.operator.text())
-            return True
-        return False
+        self._allowed(lambda: self.engine.set_in_service(ids, operator, in_service=back, reason=tr("by operator")))
 
     def new_manual_alert(self) -> None:
+        operator = self._may("alert.raise")
+        if not operator:
+            return
         villages = [(v.id, v.name) for v in self.config.villages]
-        dialog = ManualAlertDialog(villages, self.operator_name(), self)
+        dialog = ManualAlertDialog(villages, operator, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._remember(dialog.operator.text())
-            self.engine.raise_manual(dialog.operator.text(), dialog.text.toPlainText(), dialog.priority.currentData(),
-                                     dialog.village.currentData())
+            self._allowed(lambda: self.engine.raise_manual(operator, dialog.text.toPlainText(),
+                                                           dialog.priority.currentData(), dialog.village.currentData()))
 
     def export_selected(self) -> None:
         ids = set(self.table.selected_ids())

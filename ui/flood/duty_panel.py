@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLay
                              QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from controlroom.access.operators import PermissionDenied
 from controlroom.flood.bulletins import ACTIVE, BulletinDraft, NoWarningZone
 from controlroom.flood.text import vn_number
 from controlroom.i18n import tr
@@ -194,8 +195,12 @@ class FloodDutyPanel(QWidget):
         state = self.duty.monitor.governing_station(self.config.flood.bulletin_zone)
         if state is None:
             return
+        operator = self.operator()
+        if not operator.may("flood.risk_level"):  # signed out, or a role below duty officer
+            self.report_error(PermissionDenied(operator, "flood.risk_level"))
+            return
         value = None if clear else self.forecast.value()
-        self.duty.monitor.set_forecast(state.sensor_id, value, source=self.operator().username)
+        self.duty.monitor.set_forecast(state.sensor_id, value, source=operator.username)
         self.refresh()
 
     # -- bulletins ------------------------------------------------------------------------
