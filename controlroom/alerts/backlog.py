@@ -10,11 +10,10 @@ how many, over which span, and each metric's peak; the duty log records that sum
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from controlroom.config import Config
 from controlroom.domain import HistoryBacklog, Reading
-from controlroom.sensors.status import is_late
 
 QUIET_S = 30.0  # no late reading from a sensor for this long (monotonic): its backlog is over
 MAX_OPEN = 10_000  # sensors with an open backlog; more come only from unknown sensor ids
@@ -33,13 +32,14 @@ class LateReadings:
     """Tells late readings apart and sums up each sensor's backlog. One thread (the engine's)."""
 
     def __init__(self, config: Config) -> None:
-        self._limits = {s.id: s.live_limit_s for s in config.sensors}
+        # sensors.status.is_late, with each limit as a timedelta: one subtraction per reading
+        self._limits = {s.id: timedelta(seconds=s.live_limit_s) for s in config.sensors}
         self._open: dict[str, _Open] = {}
         self.late = 0  # late readings seen in all
 
     def is_late(self, reading: Reading, now: datetime) -> bool:
         limit = self._limits.get(reading.sensor_id)
-        return limit is not None and is_late(reading.ts, now, limit)
+        return limit is not None and now - reading.ts > limit
 
     def add(self, reading: Reading, mono: float) -> None:
         self.late += 1

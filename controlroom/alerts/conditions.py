@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Sequence
 
 from controlroom.alerts.model import Condition, Priority
-from controlroom.sensors.status import past_limit
+from controlroom.sensors.status import past_limit_test
 
 
 class BandTracker:
@@ -30,7 +30,7 @@ class BandTracker:
     coming back needs it beyond the limit by the deadband. A band change counts only after it
     persisted `on_delay` (worse) or `off_delay` (better)."""
 
-    __slots__ = ("limits", "deadband", "rising", "reaching_counts", "on_delay", "off_delay", "confirmed", "pending", "pending_since", "last_value", "last_ts")
+    __slots__ = ("limits", "deadband", "rising", "reaching_counts", "_past", "on_delay", "off_delay", "confirmed", "pending", "pending_since", "last_value", "last_ts")
 
     def __init__(self, limits: Sequence[float], deadband: float, rising: bool, on_delay_s: float, off_delay_s: float,
                  reaching_counts: bool = True) -> None:
@@ -38,6 +38,7 @@ class BandTracker:
         self.deadband = deadband
         self.rising = rising
         self.reaching_counts = reaching_counts
+        self._past = past_limit_test(rising, reaching_counts)
         self.on_delay = timedelta(seconds=on_delay_s)
         self.off_delay = timedelta(seconds=off_delay_s)
         self.confirmed: int | None = None
@@ -50,7 +51,7 @@ class BandTracker:
         current = self.confirmed or 0
         band = 0
         for i, limit in enumerate(self.limits, 1):
-            beyond = past_limit(value, limit, self.rising, self.reaching_counts)
+            beyond = self._past(value, limit)
             held = i <= current and (value > limit - self.deadband if self.rising else value < limit + self.deadband)
             if beyond or held:
                 band = i

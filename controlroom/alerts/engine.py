@@ -83,6 +83,7 @@ class AlertEngine:
         self.started_at = datetime.now(UTC)
         self.rules = compile_rules(config, self.started_at, self._aqi_function)
         self._late = LateReadings(config)
+        self._batch_now = datetime.now(UTC)
         acfg = config.alerts
         self.flood = FloodMonitor(acfg.flood_count, acfg.flood_window_s, acfg.chatter_count, acfg.chatter_window_s,
                                   time.monotonic())
@@ -225,6 +226,7 @@ class AlertEngine:
                 except queue.Empty:
                     break
             changes: list[tuple[Alert, AlertEvent | None, bool]] = []  # (alert, event, publish)
+            self._batch_now = datetime.now(UTC)  # what "late" is measured against, once per batch
             for entry in batch:
                 if entry is _STOP:
                     running = False
@@ -268,7 +270,7 @@ class AlertEngine:
         aqi = self.rules.aqi.get(reading.sensor_id)
         if aqi is not None and reading.metric in POLLUTANTS:  # hourly means need every hour, late or not
             self._aqi_tracker(reading.sensor_id).add(reading.metric, reading.ts.timestamp(), reading.value)
-        if self._late.is_late(reading, datetime.now(UTC)):  # history: stored and plotted, never a live alarm
+        if self._late.is_late(reading, self._batch_now):  # history: stored and plotted, never a live alarm
             self.counters["late_readings"] += 1
             self._late.add(reading, time.monotonic())
             return

@@ -9,9 +9,11 @@ the same limit to treat a late reading as history.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from controlroom.config import ThresholdConfig
@@ -82,9 +84,14 @@ def past_limit(value: float, limit: float, rising: bool, reaching_counts: bool =
     "6.5–8.5", and a commune's own high/low mean the same): exactly at the limit is within it,
     only beyond it is a breach. An alarm level is *reached* ("ở mức báo động II" from the
     level's height up; VN_AQI bands start at their floor): `reaching_counts=True`."""
+    return past_limit_test(rising, reaching_counts)(value, limit)
+
+
+def past_limit_test(rising: bool, reaching_counts: bool = False) -> Callable[[float, float], bool]:
+    """past_limit as one C-level comparison `test(value, limit)`, for the alert engine's hot loop."""
     if reaching_counts:
-        return value >= limit if rising else value <= limit
-    return value > limit if rising else value < limit
+        return operator.ge if rising else operator.le
+    return operator.gt if rising else operator.lt
 
 
 def limit_state(value: float | None, limits: ThresholdConfig | None) -> Limit:
