@@ -44,13 +44,13 @@ class WaterLevelTile(TileFrame):
                    next_level: tuple[int, float] | None, stale_text: str = "") -> None:
         self.exceeded = exceeded
         arrow = trend_arrow(trend_cm_h, dead_zone=1.0)
-        self.value_label.setText(f"{format_number(level_m)} m {arrow}")
+        self.value_label.setText(f"{format_number(level_m)} m {arrow}".rstrip())
         self.level_label.setText(level_text(exceeded))
         if trend_cm_h is None:
             self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:
             sign = "+" if trend_cm_h > 0 else ""
-            self.trend_label.setText(tr("Trend: {value} cm/h (last hour)", value=sign + format_number(trend_cm_h, 1)))
+            self.trend_label.setText(tr("Trend: {value} cm/h (last 30 min)", value=sign + format_number(trend_cm_h, 1)))
         if stale_text:
             self.next_label.setText(stale_text)
         elif next_level is None:

@@ -110,7 +110,10 @@ def limit_state(value: float | None, limits: ThresholdConfig | None) -> Limit:
 
 
 def trend_arrow(delta: float | None, dead_zone: float) -> str:
-    """"↑", "↓" or "→" for a change; |delta| <= dead_zone counts as steady."""
-    if delta is None or not math.isfinite(delta) or abs(delta) <= dead_zone:
+    """"↑", "↓" or "→" for a change; |delta| <= dead_zone counts as steady. No change known
+    (too little data): no arrow at all, never a "steady" the data does not show."""
+    if delta is None or not math.isfinite(delta):
+        return ""
+    if abs(delta) <= dead_zone:
         return "→"
     return "↑" if delta > 0 else "↓"

@@ -92,6 +92,7 @@ def test_limits_and_trend_arrows():
     assert limit_state(3.9, do_limits) is Limit.LOW_LOW
     assert limit_state(0.31, ThresholdConfig(high=0.3)) is Limit.HIGH
     assert trend_arrow(0.5, 0.1) == "↑" and trend_arrow(-0.5, 0.1) == "↓" and trend_arrow(0.05, 0.1) == "→"
+    assert trend_arrow(None, 0.1) == ""  # no trend known: no arrow, not "steady"
 
 
 def test_csv_export_has_bom_vietnamese_text_local_time_and_only_the_range(tmp_path):
