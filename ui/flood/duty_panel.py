@@ -208,7 +208,9 @@ class FloodDutyPanel(QWidget):
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
         row = FlowLayout()
-        self.warn_button = QPushButton(tr("Flood warning to low-lying villages… (F8)"), tab)
+        zone = next((z.name for z in self.config.zones if z.id == self.config.flood.bulletin_zone), None)
+        self.warn_button = QPushButton(tr("Flood warning: {zone}… (F8)", zone=zone) if zone  # the commune's own words
+                                       else tr("Flood warning… (F8)"), tab)
         self.warn_button.setStyleSheet(f"background: #c62828; color: white; font-weight: bold; "
                                        f"font-size: {round(15 * self._scale)}px; padding: 8px 16px;")
         self.warn_button.clicked.connect(self.open_warning)
