@@ -1,0 +1,203 @@
+"""The site's service left running: do its memory, threads, open files and database stay flat?
+
+Runs the real `controlroom serve` (the demo commune on a private Mosquitto, SQLite) with the
+demo simulator (`controlroom simulate`, 60x time) feeding it, for `--minutes`. An operator
+acknowledges every alert that needs action each `--ack-every` seconds through the service's
+command channel, as a console does (the simulator raises citizen reports all the time). It
+samples every `--interval` seconds the service process's resident memory, threads, open file
+descriptors and the SQLite database with its WAL; the baseline is the end of the warm-up
+(`--warmup` minutes). The JSON line gives the growth per hour after it (a fitted line) and the
+ratio end / baseline; the database grows with history by design and is reported per simulated
+day. Stops the service with SIGTERM and checks it exits cleanly. Prints one JSON line last.
+
+    .venv/bin/python benchmarks/service_soak.py [--minutes 30] [--interval 15] [--warmup 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import psutil
+from paho.mqtt.enums import CallbackAPIVersion
+from bench_broker import start_broker
+from soak import TIME_SCALE, per_hour, sample, site_on_port
+
+OPERATOR = ("soak_operator", "mat-khau-soak")
+NEEDS_ACTION = {"unacknowledged", "returned_unacknowledged"}
+
+
+class CommandOperator:
+    """Signs in at the service and acknowledges what needs action, through the command channel."""
+
+    def __init__(self, port: int, prefix: str, every_s: float) -> None:
+        from controlroom.service.commands import COMMAND_TOPIC, request_body
+
+        self._topic, self._body = f"{prefix}/{COMMAND_TOPIC}", request_body
+        self._prefix = prefix
+        self.reply_to = f"room/service/reply/soak-{uuid.uuid4().hex[:6]}"
+        self.replies: queue.Queue = queue.Queue()
+        self.alerts: dict[str, str] = {}  # id -> state, from the retained alert topics
+        self._lock = threading.Lock()
+        self.acknowledged = self.refused = 0
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"soak-op-{uuid.uuid4().hex[:6]}",
+                                  protocol=mqtt.MQTTv5)
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port)
+        self.client.subscribe([(f"{prefix}/{self.reply_to}", 1), (f"{prefix}/room/alert/+", 1)])
+        self.client.loop_start()
+        self._session = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every_s,), name="soak-operator", daemon=True)
+        self._thread.start()
+
+    def _on_message(self, client, userdata, message) -> None:
+        if message.topic.endswith(self.reply_to):
+            self.replies.put(json.loads(message.payload))
+        elif message.payload:
+            with self._lock:
+                self.alerts[message.topic.rsplit("/", 1)[-1]] = json.loads(message.payload).get("state", "")
+
+    def _ask(self, op: str, args: dict) -> dict:
+        request_id = uuid.uuid4().hex[:12]
+        self.client.publish(self._topic, self._body(op, args, self._session, self.reply_to, request_id), qos=1)
+        while (answer := self.replies.get(timeout=60))["id"] != request_id:
+            pass
+        return answer
+
+    def _run(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            if self._session is None:
+                answer = self._ask("sign_in", {"username": OPERATOR[0], "password": OPERATOR[1]})
+                self._session = answer.get("result", {}).get("session")
+                continue
+            with self._lock:
+                ids = [a for a, state in self.alerts.items() if state in NEEDS_ACTION]
+            if ids:
+                answer = self._ask("alert.acknowledge", {"ids": ids, "comment": "soak"})
+                if answer["ok"]:
+                    self.acknowledged += len(ids)
+                else:
+                    self.refused += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def add_operator(db: Path, site: Path) -> None:
+    """The operator's account, once the service has created the schema."""
+    from sqlalchemy import create_engine
+
+    from controlroom.access.accounts import upsert_operator
+    from controlroom.access.operators import Role, operator_row
+    from controlroom.config import load_config
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        upsert_operator(conn, operator_row(load_config(site).site.id, OPERATOR[0], "Soak", Role.OPERATOR, OPERATOR[1]))
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--interval", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--ack-every", type=float, default=30.0)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="service-soak-") as tmp:
+        workdir = Path(tmp)
+        broker, port = start_broker(workdir)
+        site = site_on_port(port, workdir)
+        db = workdir / "service.sqlite3"
+        env = dict(os.environ, CONTROLROOM_DATA_DIR=str(workdir / "data"), CONTROLROOM_CAMERA_SOURCE="synthetic")
+        out = (workdir / "serve.out").open("w", encoding="utf-8")
+        service = subprocess.Popen([sys.executable, "-m", "controlroom.cli.main", "serve", "--config", str(site),
+                                    "--db", f"sqlite:///{db}"], env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+        simulator = subprocess.Popen([sys.executable, "-m", "controlroom.cli.main", "simulate", "--config", str(site),
+                                      "--time-scale", str(TIME_SCALE)], env=env, cwd=workdir,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        app = psutil.Process(service.pid)
+        samples: list[dict] = []
+        started = time.monotonic()
+        operator = None
+        try:
+            while not db.exists() and time.monotonic() - started < 60:
+                time.sleep(0.5)
+            time.sleep(5)  # migrated by now
+            add_operator(db, site)
+            from controlroom.config import load_config
+
+            operator = CommandOperator(port, load_config(site).topic_prefix, args.ack_every)
+            while time.monotonic() - started < args.minutes * 60:
+                time.sleep(args.interval)
+                if service.poll() is not None:
+                    raise SystemExit(f"the service exited early ({service.returncode})")
+                samples.append(sample(app, db))
+                print(f"{(samples[-1]['t'] - started) / 60:5.1f} min: " + ", ".join(
+                    f"{k} {v:.1f}" for k, v in samples[-1].items() if k != "t"), file=sys.stderr)
+        finally:
+            if operator is not None:
+                operator.stop()
+            simulator.send_signal(signal.SIGINT)
+            service.send_signal(signal.SIGTERM)
+            try:
+                exit_code = service.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                service.kill()
+                exit_code = None
+            try:
+                simulator.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                simulator.kill()
+            broker.terminate()
+            broker.wait(timeout=10)
+            out.close()
+        log = (workdir / "serve.out").read_text(encoding="utf-8")
+
+    after = [s for s in samples if s["t"] - started >= args.warmup * 60]
+    if len(after) < 2:
+        raise SystemExit("too few samples after the warm-up: run longer")
+    base, end = after[0], after[-1]
+    hours = (end["t"] - base["t"]) / 3600.0
+    print(json.dumps({
+        "name": "service_soak",
+        "minutes": args.minutes,
+        "warmup_minutes": args.warmup,
+        "samples": len(after),
+        "baseline_rss_mb": round(base["app_rss_mb"], 1),
+        "rss_mb": round(end["app_rss_mb"], 1),
+        "rss_ratio": round(end["app_rss_mb"] / base["app_rss_mb"], 3),
+        "rss_mb_per_hour": round(per_hour(after, "app_rss_mb"), 1),
+        "baseline_threads": base["threads"],
+        "threads": end["threads"],
+        "threads_max": max(s["threads"] for s in after),
+        "baseline_fds": base["fds"],
+        "fds": end["fds"],
+        "fds_max": max(s["fds"] for s in after),
+        "db_mb": round(end["db_mb"], 1),
+        "db_mb_per_simulated_day": round((end["db_mb"] - base["db_mb"]) / (hours * TIME_SCALE / 24.0), 2) if hours else None,
+        "alerts_acknowledged_by_command": operator.acknowledged if operator else 0,
+        "commands_refused": operator.refused if operator else 0,
+        "exit_code": exit_code,
+        "traceback_in_log": "Traceback" in log,
+    }))
+
+
+if __name__ == "__main__":
+    main()
