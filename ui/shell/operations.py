@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
-from PyQt6.QtWidgets import QApplication, QMainWindow, QToolBar, QToolButton
+from PyQt6.QtWidgets import QApplication, QDockWidget, QMainWindow, QToolBar, QToolButton, QWidget
 
 from controlroom.i18n import tr
 from controlroom.paths import data_dir
@@ -23,6 +23,7 @@ from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.flood.flood_mode import FloodMode
 from controlroom.ui.screens.presentation import PresentationMode
 from controlroom.ui.screens.manager import LAYOUT_FILE, LayoutStore, ScreenInfo, ScreenManager, qt_screens
+from controlroom.ui.access.lock_cover import LOCKED, SIGNED_OUT, KeyGate, LockCover
 from controlroom.ui.access.sign_in import IdleLock, SignInDialog
 from controlroom.ui.shell.themes import OPERATIONS_QSS, THEMES, apply_named_theme, saved_theme
 
@@ -59,7 +60,11 @@ class Operations(QObject):
         self.session = context.session
         self.idle = IdleLock(self.session, idle_lock_seconds(self.config), self)
         self.idle.install(app)
+        self.session.changed.connect(self.cover_windows)
+        self.session.locked_changed.connect(self.cover_windows)  # covered first: the form goes on the cover
         self.session.locked_changed.connect(self._on_locked)
+        self._covers: dict[QWidget, LockCover] = {}
+        self.keys = KeyGate(app, self)
         self._dialog: SignInDialog | None = None
         self._build_actions()
         context.on_shutdown(self.close)
@@ -144,7 +149,13 @@ class Operations(QObject):
             hint = tr("Demo accounts: {accounts}", accounts=", ".join(
                 f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
         self._dialog = SignInDialog(self.session, access.authenticate, self.window, locked_user, hint)
-        self._dialog.open()
+        cover = self._covers.get(self.window) if self._sign_in_wanted else None
+        if cover is not None and cover.isVisible():  # on the lock screen: never behind a window
+            cover.hold_form(self._dialog)
+            self.keys.form = self._dialog
+            self._dialog.setFocus()
+        else:
+            self._dialog.open()
         dialog = self._dialog
 
         def told(n: int) -> None:
@@ -157,6 +168,23 @@ class Operations(QObject):
     def _on_locked(self, locked: bool) -> None:
         if locked and self.session.operator is not None:
             self.ask_sign_in(self.session.operator.username)
+
+    def cover_windows(self, *_args) -> None:
+        """Signed out or locked: every window of the console (each screen's, floating panels)
+        is covered by the lock screen; signed in: uncovered."""
+        if not self._sign_in_wanted:  # --screenshot and the start-up probe show the console as is
+            return
+        operator = self.session.operator
+        state = SIGNED_OUT if operator is None else (LOCKED if self.session.locked else None)
+        windows = [self.window, *self.manager.windows.values(),
+                   *(d for d in self.window.findChildren(QDockWidget) if d.isFloating())]
+        for window in dict.fromkeys(windows):
+            cover = self._covers.get(window)
+            if cover is None and state is not None:
+                cover = self._covers[window] = LockCover(window, self.config.site.name, self.config.site.tz)
+            if cover is not None:
+                cover.show_state(state)
+        self.keys.closed = state is not None
 
     # -- menus -----------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut: str | None = None, checkable: bool = False) -> QAction:
@@ -273,7 +301,10 @@ class Operations(QObject):
         from controlroom.ui.shell.startup_probe import install_probe  # benchmarks/startup.py only
 
         self.probe = install_probe(self.app, self.window, self.context.bridge)
-        if self._sign_in_wanted and self.probe is None:
+        if self.probe is not None:
+            self._sign_in_wanted = False
+        if self._sign_in_wanted:
+            self.cover_windows()
             self.ask_sign_in()
 
     def close(self) -> None:

@@ -67,6 +67,11 @@ class ControlRoomStatusBar(QStatusBar):
         self._broker_text = context.broker_description
         self._broker_detail = context.broker_detail
         self._ever_connected = False
+        self.operator_label = self._label("operator")
+        self._session = context.session
+        self._session.changed.connect(self._show_operator)
+        self._session.locked_changed.connect(self._show_operator)
+        self._show_operator()
         self.simulation_label = self._label("simulation")
         self._show_simulation(context.simulation_speed)
         self.service_label = self._label("service")
@@ -119,6 +124,17 @@ class ControlRoomStatusBar(QStatusBar):
             self.dropped_label.setToolTip(tr("Dropped payloads by reason:") + "\n" + reasons)
         else:
             self.dropped_label.setToolTip(tr("No payload has been dropped."))
+
+    def _show_operator(self, *_args) -> None:
+        """Who is signed in, and as what: always in sight."""
+        operator = self._session.operator
+        if operator is None:
+            self.operator_label.setText(tr("Not signed in"))
+            self._set_level(self.operator_label, "warn")
+        else:
+            text = tr("Signed in: {name} ({role})", name=operator.display_name, role=operator.role.label)
+            self.operator_label.setText(text + (" — " + tr("locked") if self._session.locked else ""))
+            self._set_level(self.operator_label, "ok")
 
     def _show_simulation(self, speed: float | None) -> None:
         """Say plainly when the simulator, not a river, drives the readings (and how fast)."""
