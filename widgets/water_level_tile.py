@@ -17,7 +17,15 @@ LEVEL_COLOURS = {0: "#1b5e20", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828"}
 LEVEL_TEXT = {0: "#ffffff", 1: "#000000", 2: "#000000", 3: "#ffffff"}
 
 
-def level_text(level: int) -> str:
+def level_text(level: int, official: bool = True) -> str:
+    """The level reached; a gauge without official alarm levels says its marks are local."""
+    if not official:
+        return {
+            0: tr("Below local mark I"),
+            1: tr("Above local mark I"),
+            2: tr("Above local mark II"),
+            3: tr("Above local mark III"),
+        }[level]
     return {
         0: tr("Below alarm level I"),
         1: tr("Above alarm level I"),
@@ -27,8 +35,10 @@ def level_text(level: int) -> str:
 
 
 class WaterLevelTile(TileFrame):
-    def __init__(self, address: str, station_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, address: str, station_name: str, parent: QWidget | None = None, official: bool = True) -> None:
+        """`official`: the station's alarm levels are the state's (else local marks, said so)."""
         super().__init__(address, parent)
+        self.official = official
         self.setMinimumSize(220, 160)
         self.exceeded = 0
         self.title_label = self.scaled_label(0.08, bold=True)
@@ -45,7 +55,7 @@ class WaterLevelTile(TileFrame):
         self.exceeded = exceeded
         arrow = trend_arrow(trend_cm_h, dead_zone=1.0)
         self.value_label.setText(f"{format_number(level_m)} m {arrow}".rstrip())
-        self.level_label.setText(level_text(exceeded))
+        self.level_label.setText(level_text(exceeded, self.official))
         if trend_cm_h is None:
             self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:

@@ -125,12 +125,18 @@ class MetricConfig(StrictModel):
 
 
 class AlarmLevelsConfig(StrictModel):
-    """Flood alarm levels (mức báo động) I, II, III of a river station, in metres."""
+    """Flood alarm levels (mức báo động) I, II, III of a river station, in metres.
+
+    `official` only for levels the state set for this very station (QĐ 05/2020/QĐ-TTg and its
+    successors, for a hydrological station); a commune's own gauge with levels copied from a
+    station or set locally is not official, and the screens say so. `source` says where the
+    numbers come from, in words."""
 
     level_1: float
     level_2: float
     level_3: float
     source: str
+    official: bool = False
 
     @model_validator(mode="after")
     def _increasing(self) -> "AlarmLevelsConfig":

@@ -79,7 +79,8 @@ class SensorDashboard(QWidget):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"
             self.series[address] = _Series(sensor, metric, 2 * 3600)
-            self._add_tile(WaterLevelTile(address, sensor.name), (1, 2), sensor.id, metric)
+            official = sensor.alarm_levels is not None and sensor.alarm_levels.official
+            self._add_tile(WaterLevelTile(address, sensor.name, official=official), (1, 2), sensor.id, metric)
         for sensor in (s for s in sensors if s.kind == "rain"):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"

@@ -1,0 +1,25 @@
+"""Alarm levels say where they come from: only a station whose levels the state set is shown
+with "báo động"; a commune gauge whose marks were copied or set locally says they are its own."""
+
+from __future__ import annotations
+
+from controlroom.widgets.water_level_tile import WaterLevelTile
+
+
+def test_only_the_hydrological_station_has_official_levels_in_the_demo(demo_config):
+    gauges = {s.id: s.alarm_levels.official for s in demo_config.sensors if s.alarm_levels is not None}
+    assert sorted(gauges.values()) == [False, False, True]  # Phú Ốc (QĐ 05/2020); two gauges copy its marks
+    assert all("05/2020" in s.alarm_levels.source for s in demo_config.sensors if s.alarm_levels)
+
+
+def test_a_gauge_with_local_marks_never_says_alarm_level(second_config, qtbot):
+    gauge = next(s for s in second_config.sensors if s.alarm_levels is not None)
+    assert not gauge.alarm_levels.official  # a lagoon gauge: the commune's own marks
+    tile = WaterLevelTile(f"sensor/{gauge.id}/level", gauge.name, official=gauge.alarm_levels.official)
+    qtbot.addWidget(tile)
+    tile.show_level(gauge.alarm_levels.level_2 + 0.1, None, 2, (3, 0.4))
+    assert "mốc II của xã" in tile.level_label.text() and "báo động chính thức" in tile.level_label.text()
+    official = WaterLevelTile("sensor/x/level", "Trạm", official=True)
+    qtbot.addWidget(official)
+    official.show_level(2.0, None, 2, (3, 0.4))
+    assert official.level_label.text() == "Trên báo động II"
