@@ -128,3 +128,20 @@ def test_simulate_runs_for_a_duration_and_stops(tmp_path, mqtt_broker, language,
     assert result.returncode == 0, result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_operator_reads_vietnamese_where_python_spoke_english(tmp_path):
+    """argparse's own messages, a TOML syntax error and a password asked with no terminal."""
+    missing = run(["operators", "add"], tmp_path)
+    assert missing.returncode == 2 and "thiếu tham số bắt buộc: username" in missing.stderr
+    assert "the following arguments" not in missing.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[site]\nid = "x"\nname = [\n', encoding="utf-8")
+    syntax = run(["--config", str(broken)], tmp_path)
+    assert syntax.returncode == 2 and "lỗi cú pháp" in syntax.stderr
+    env = dict(os.environ, CONTROLROOM_DATA_DIR=str(tmp_path), QT_QPA_PLATFORM="offscreen")
+    no_terminal = subprocess.run(controlroom_command() + ["operators", "add", "ai_do", "--role", "operator"],
+                                 capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
+                                 start_new_session=True)  # no controlling terminal to ask on
+    assert no_terminal.returncode != 0 and "Traceback" not in no_terminal.stderr
+    assert "--password-stdin" in no_terminal.stderr

@@ -74,6 +74,23 @@ class _HelpFormatter(argparse.HelpFormatter):
         return super().add_usage(usage, actions, groups, tr("usage: ") if prefix is None else prefix)
 
 
+def _argparse_words(message: str) -> str:
+    """argparse's own messages (it asks gettext for them) in the operator's language."""
+    words = {
+        "the following arguments are required: %s": tr("the following arguments are required: %s"),
+        "unrecognized arguments: %s": tr("unrecognized arguments: %s"),
+        "expected one argument": tr("expected one argument"),
+        "argument %(argument_name)s: %(message)s": tr("argument %(argument_name)s: %(message)s"),
+        "invalid choice: %(value)r (choose from %(choices)s)": tr("invalid choice: %(value)r (choose from %(choices)s)"),
+        "invalid %(type)s value: %(value)r": tr("invalid %(type)s value: %(value)r"),
+        "usage: ": tr("usage: "),
+    }
+    return words.get(message, message)
+
+
+argparse._ = _argparse_words  # argparse looks its words up through this name at each use
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)

@@ -39,8 +39,14 @@ def add_operators_parser(sub) -> None:
 def _read_password(from_stdin: bool) -> str | None:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass(tr("Password: "))
-    if getpass.getpass(tr("Password again: ")) != first:
+    try:
+        first = getpass.getpass(tr("Password: "))
+        again = getpass.getpass(tr("Password again: "))
+    except EOFError:  # no terminal to ask on (a script, a service): say how instead of a traceback
+        print(tr("No terminal to ask the password on: pass it on standard input with --password-stdin."),
+              file=sys.stderr)
+        return None
+    if again != first:
         print(tr("The two passwords differ."), file=sys.stderr)
         return None
     return first

@@ -5,6 +5,7 @@ the CLI prints them and exits non-zero.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -85,7 +86,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([tr("{file}: not valid TOML: {reason}", file=source, reason=str(exc))]) from None
+        raise ConfigError([tr("{file}: not valid TOML: {reason}", file=source, reason=_toml_reason(exc))]) from None
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
@@ -107,3 +108,13 @@ def load_config(path: str | Path) -> Config:
 def demo_config_path() -> Path:
     """The bundled demo commune (installed as package data)."""
     return Path(str(resources.files("controlroom.sites").joinpath("quangtho.toml")))
+
+
+def _toml_reason(exc: Exception) -> str:
+    """tomllib's English reason, said where it is in the operator's language."""
+    where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    if where:
+        return tr("a syntax error at line {line}, column {column}", line=where[1], column=where[2])
+    if "end of document" in str(exc):
+        return tr("a syntax error at the end of the file (something left unclosed)")
+    return str(exc)
