@@ -93,3 +93,16 @@ def test_duty_log_exports_a_pdf(panel, qtbot, data_dir):
     tab.export_pdf()
     qtbot.waitUntil(lambda: bool(list((data_dir / "reports").glob("so-truc-ban-*.pdf"))), timeout=30_000)
     qtbot.waitUntil(lambda: "so-truc-ban" in widget.status.text(), timeout=30_000)
+
+
+def test_f8_needs_a_duty_officer_and_says_so_before_any_dialog(panel, qtbot):
+    widget, _core, _config = panel
+    session = widget.context.session
+    session.sign_out()
+    assert not widget.warn_button.isEnabled() and "Hãy đăng nhập" in widget.warn_button.toolTip()
+    session.sign_in(Operator("vanhanh_t", "Vận hành", Role.OPERATOR))
+    assert not widget.warn_button.isEnabled() and not widget.set_forecast_button.isEnabled()
+    widget.open_warning()  # F8 reaches the slot whatever the button says
+    assert widget.compose_dialog is None and "Vận hành" in widget.status.text()
+    session.sign_in(OFFICER)
+    assert widget.warn_button.isEnabled() and widget.set_forecast_button.isEnabled()

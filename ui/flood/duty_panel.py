@@ -104,9 +104,9 @@ class FloodDutyPanel(QWidget):
         forecast.addWidget(self.forecast)
         self._forecast_touched = False
         self.forecast.valueChanged.connect(lambda _v: setattr(self, "_forecast_touched", True))
-        set_forecast = QPushButton(tr("Set forecast"), self)
+        self.set_forecast_button = set_forecast = QPushButton(tr("Set forecast"), self)
         set_forecast.clicked.connect(self.set_forecast)
-        clear_forecast = QPushButton(tr("Clear forecast"), self)
+        self.clear_forecast_button = clear_forecast = QPushButton(tr("Clear forecast"), self)
         clear_forecast.clicked.connect(lambda: self.set_forecast(clear=True))
         forecast.addWidget(set_forecast)
         forecast.addWidget(clear_forecast)
@@ -128,6 +128,11 @@ class FloodDutyPanel(QWidget):
         self.shortcut = QShortcut(QKeySequence(Qt.Key.Key_F8), self.window() or self)
         self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.shortcut.activated.connect(self.open_warning)
+        self._role_buttons = [(self.warn_button, "broadcast.emergency"), (self.cancel_button, "broadcast.emergency"),
+                              (set_forecast, "flood.risk_level"), (clear_forecast, "flood.risk_level")]
+        context.session.changed.connect(self._apply_role)
+        context.session.locked_changed.connect(self._apply_role)
+        self._apply_role()
         self.duty.bulletins.listeners.append(lambda _bid: self._dirty.__setitem__(0, True))
         self._dirty = [True]
         self._timer = QTimer(self)
@@ -233,8 +238,19 @@ class FloodDutyPanel(QWidget):
         layout.addWidget(self.history, 1)
         return tab
 
+    def _apply_role(self, *_args) -> None:
+        """What the signed-in role cannot do is disabled, with the reason as its tooltip."""
+        operator = self.operator()
+        for button, action in self._role_buttons:
+            button.setEnabled(operator.may(action))
+            button.setToolTip("" if operator.may(action) else str(PermissionDenied(operator, action)))
+
     def open_warning(self) -> None:
         """F8: the bulletin pre-filled from the live station state, ready to issue with Enter."""
+        operator = self.operator()
+        if not operator.may("broadcast.emergency"):  # refused before the dialog, not after it
+            self.report_error(PermissionDenied(operator, "broadcast.emergency"))
+            return
         self.tabs.setCurrentIndex(0)
         try:
             draft = self.duty.bulletins.compose()
