@@ -152,3 +152,18 @@ def test_alert_acknowledge_and_shelve_check_the_role_in_the_engine_and_are_audit
     assert ("vanhanh", "alert.acknowledge") in actions and ("vanhanh", "alert.shelve") in actions
     assert all(actor != "xem" for actor, _ in actions)
     assert verify_chain(core.engine).ok
+
+
+def test_the_broadcast_panel_follows_the_signed_in_role(qtbot, ops_context):
+    from controlroom.ui.broadcast.panel import create_broadcast_panel
+
+    panel = create_broadcast_panel(ops_context, None)
+    qtbot.addWidget(panel)
+    session = ops_context.session
+    assert not panel.new_button.isEnabled() and "Hãy đăng nhập" in panel.new_button.toolTip()
+    session.sign_in(Operator("vanhanh_t", "Vận hành", Role.OPERATOR))
+    assert panel.new_button.isEnabled() and not panel.emergency_button.isEnabled()
+    assert "Vận hành" in panel.emergency_button.toolTip()
+    session.sign_out()
+    session.sign_in(Operator("trucban_t", "Trực ban", Role.DUTY_OFFICER))
+    assert panel.new_button.isEnabled() and panel.emergency_button.isEnabled()

@@ -232,6 +232,16 @@ class BroadcastPanel(QWidget):
         if self.board.job_id == job_id or select:
             self.board.show_job(job)
 
+    def apply_role(self, *_args) -> None:
+        """What the acting operator's role cannot start is disabled, with the reason as tooltip
+        (the core refuses it anyway; this says so before a dialog is filled in)."""
+        operator = self.operator
+        for button, action in ((self.new_button, "broadcast.start"), (self.emergency_button, "broadcast.emergency"),
+                               (self.programme_button, "broadcast.programme")):
+            allowed = operator.may(action) and (button is not self.programme_button or self.programme is not None)
+            button.setEnabled(allowed)
+            button.setToolTip("" if operator.may(action) else str(PermissionDenied(operator, action)))
+
     def open_programme(self) -> ProgrammeEditor:
         editor = ProgrammeEditor(self.programme, self.service.config, self.operator, self)
         editor.open()
@@ -266,6 +276,9 @@ def create_broadcast_panel(context, parent: QWidget) -> QWidget:
     broadcasting = context.core.broadcast
     panel = BroadcastPanel(broadcasting.service, context.session.acting_operator, parent,
                            programme=broadcasting.programme)
+    context.session.changed.connect(panel.apply_role)
+    context.session.locked_changed.connect(panel.apply_role)
+    panel.apply_role()
     context.bridge.speaker_status.connect(panel.apply_speaker_status)
     context.bridge.other_event.connect(panel.apply_event)
     context.navigator.provide("speaker", lambda speaker_id: (panel.select_speaker(speaker_id), bring_to_front(panel)))
