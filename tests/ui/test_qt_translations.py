@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PyQt6.QtCore import QLocale
+from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QDoubleSpinBox, QMessageBox
 
 from controlroom import i18n
 from controlroom.ui.shell import qt_translations
 
 
 def test_standard_buttons_are_translated_from_our_catalog(qtbot):
+    before = QLocale()
     translator = qt_translations.install(QApplication.instance())
     try:
+        forecast = QDoubleSpinBox()
+        qtbot.addWidget(forecast)
+        forecast.setValue(0.81)
+        assert forecast.text() == "0,81"  # a decimal comma, as on the tiles
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         qtbot.addWidget(box)
         assert box.button(QDialogButtonBox.StandardButton.Ok).text() == "Đồng ý"
@@ -27,3 +33,4 @@ def test_standard_buttons_are_translated_from_our_catalog(qtbot):
     finally:
         i18n.set_language(i18n.DEFAULT_LANGUAGE)
         QApplication.instance().removeTranslator(translator)
+        QLocale.setDefault(before)
