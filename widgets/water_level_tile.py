@@ -35,10 +35,14 @@ def level_text(level: int, official: bool = True) -> str:
 
 
 class WaterLevelTile(TileFrame):
-    def __init__(self, address: str, station_name: str, parent: QWidget | None = None, official: bool = True) -> None:
-        """`official`: the station's alarm levels are the state's (else local marks, said so)."""
+    def __init__(self, address: str, station_name: str, parent: QWidget | None = None, official: bool = True,
+                 source: str = "") -> None:
+        """`official`: the station's alarm levels are the state's (else local marks, said so,
+        with where they come from as the tooltip)."""
         super().__init__(address, parent)
         self.official = official
+        if not official:
+            self.setToolTip(tr("The commune's own marks, not official alarm levels: {source}", source=source))
         self.setMinimumSize(220, 160)
         self.exceeded = 0
         self.title_label = self.scaled_label(0.08, bold=True)
@@ -68,7 +72,9 @@ class WaterLevelTile(TileFrame):
         else:
             number, metres = next_level
             roman = {1: "I", 2: "II", 3: "III"}[number]
-            self.next_label.setText(tr("{distance} m below level {level}", distance=format_number(metres), level=roman))
+            words = (tr("{distance} m below level {level}", distance=format_number(metres), level=roman) if self.official
+                     else tr("{distance} m below mark {level}", distance=format_number(metres), level=roman))
+            self.next_label.setText(words)
         if stale_text:
             self.set_state("stale")
             colour = "#ffffff"

@@ -15,10 +15,12 @@ def test_only_the_hydrological_station_has_official_levels_in_the_demo(demo_conf
 def test_a_gauge_with_local_marks_never_says_alarm_level(second_config, qtbot):
     gauge = next(s for s in second_config.sensors if s.alarm_levels is not None)
     assert not gauge.alarm_levels.official  # a lagoon gauge: the commune's own marks
-    tile = WaterLevelTile(f"sensor/{gauge.id}/level", gauge.name, official=gauge.alarm_levels.official)
+    tile = WaterLevelTile(f"sensor/{gauge.id}/level", gauge.name, official=gauge.alarm_levels.official,
+                          source=gauge.alarm_levels.source)
     qtbot.addWidget(tile)
     tile.show_level(gauge.alarm_levels.level_2 + 0.1, None, 2, (3, 0.4))
-    assert "mốc II của xã" in tile.level_label.text() and "báo động chính thức" in tile.level_label.text()
+    assert tile.level_label.text() == "Trên mốc II của xã" and "mốc III" in tile.next_label.text()
+    assert "không phải mức báo động chính thức" in tile.toolTip() and gauge.alarm_levels.source in tile.toolTip()
     official = WaterLevelTile("sensor/x/level", "Trạm", official=True)
     qtbot.addWidget(official)
     official.show_level(2.0, None, 2, (3, 0.4))

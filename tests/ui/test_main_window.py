@@ -162,4 +162,4 @@ def test_the_status_bar_says_when_the_simulator_drives_the_readings(qtbot, shell
     qtbot.addWidget(demo)
     demo.show()
     label = demo.status_bar.simulation_label
-    assert label.isVisible() and label.text() == "DEMO — MÔ PHỎNG ×60" and label.property("level") == "warn"
+    assert label.isVisible() and label.text() == "MÔ PHỎNG ×60" and label.property("level") == "warn"

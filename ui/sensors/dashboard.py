@@ -79,8 +79,10 @@ class SensorDashboard(QWidget):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"
             self.series[address] = _Series(sensor, metric, 2 * 3600)
-            official = sensor.alarm_levels is not None and sensor.alarm_levels.official
-            self._add_tile(WaterLevelTile(address, sensor.name, official=official), (1, 2), sensor.id, metric)
+            levels = sensor.alarm_levels
+            tile = WaterLevelTile(address, sensor.name, official=levels is not None and levels.official,
+                                  source=levels.source if levels is not None else "")
+            self._add_tile(tile, (1, 2), sensor.id, metric)
         for sensor in (s for s in sensors if s.kind == "rain"):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"

@@ -142,7 +142,7 @@ class ControlRoomStatusBar(QStatusBar):
         if speed is None:
             return
         shown = f"{speed:g}"
-        self.simulation_label.setText(tr("DEMO — SIMULATION ×{speed}", speed=shown))
+        self.simulation_label.setText(tr("SIMULATION ×{speed}", speed=shown))
         self.simulation_label.setToolTip(tr("The demo's simulator sends these readings; its weather and river run "
                                             "{speed} times faster than real time.", speed=shown))
         self._set_level(self.simulation_label, "warn")
@@ -154,7 +154,7 @@ class ControlRoomStatusBar(QStatusBar):
         tz = self._core.config.site.tz
         when = _clock(since, tz)
         if status.presence == "unknown":
-            text, level = tr("Service: none (this console runs the duties)"), "ok"
+            text, level = tr("Service: none"), "ok"
         elif status.presence == "offline":
             text, level = tr("Service: DOWN (last heard {when})", when=when), "error"
         elif status.silent(now):
@@ -170,7 +170,8 @@ class ControlRoomStatusBar(QStatusBar):
         self.service_label.setToolTip(tr("Host {host}, process {pid}: {rate} readings/s stored, {open} alerts open",
                                          host=health.get("host", "?"), pid=health.get("pid", "?"),
                                          rate=health.get("readings_per_s", "?"), open=health.get("alerts_open", "?"))
-                                      if health else tr("No service has announced itself for this commune."))
+                                      if health else tr("No service has announced itself for this commune: this "
+                                                        "console runs the duties itself."))
 
     def _show_broker(self) -> None:
         where = self._broker_text
