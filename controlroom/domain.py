@@ -27,13 +27,13 @@ class Reading:
 @dataclass(frozen=True, slots=True)
 class HistoryBacklog:
     """Readings of one sensor that arrived too late to be live (alerts/backlog.py), summed up:
-    how many, their time span, and each metric's peak as (metric, value, ts)."""
+    how many, their time span, and per metric (metric, highest, at, lowest, at)."""
 
     sensor_id: str
     count: int
     first_ts: datetime
     last_ts: datetime
-    peaks: tuple[tuple[str, float, datetime], ...]
+    extremes: tuple[tuple[str, float, datetime, float, datetime], ...]
 
 
 @dataclass(frozen=True, slots=True)

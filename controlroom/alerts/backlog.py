@@ -4,7 +4,8 @@ A reading older than its sensor's live limit when it arrives (SensorConfig.live_
 device's backlog after an outage, a station whose clock runs slow) is stored and plotted like
 any other, but the alert engine does not evaluate it. Per sensor, what arrived late is summed
 up once when the backlog ends (the sensor's next live reading, or QUIET_S without late ones):
-how many, over which span, and each metric's peak; the duty log records that summary.
+how many, over which span, and each metric's highest and lowest value (a river's peak, a
+pond's lowest oxygen); the duty log records that summary.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class _Open:
     last_ts: datetime
     last_arrival: float
     count: int = 0
-    peaks: dict[str, tuple[float, datetime]] = field(default_factory=dict)
+    extremes: dict[str, tuple[float, datetime, float, datetime]] = field(default_factory=dict)  # high, at, low, at
 
 
 class LateReadings:
@@ -51,9 +52,13 @@ class LateReadings:
         backlog.count += 1
         backlog.first_ts, backlog.last_ts = min(backlog.first_ts, reading.ts), max(backlog.last_ts, reading.ts)
         backlog.last_arrival = mono
-        peak = backlog.peaks.get(reading.metric)
-        if peak is None or reading.value > peak[0]:
-            backlog.peaks[reading.metric] = (reading.value, reading.ts)
+        value, ts = reading.value, reading.ts
+        high, high_ts, low, low_ts = backlog.extremes.get(reading.metric, (value, ts, value, ts))
+        if value > high:
+            high, high_ts = value, ts
+        if value < low:
+            low, low_ts = value, ts
+        backlog.extremes[reading.metric] = (high, high_ts, low, low_ts)
 
     def live_reading(self, sensor_id: str) -> HistoryBacklog | None:
         """A live reading from `sensor_id` ends its backlog: the summary, if there was one."""
@@ -67,5 +72,5 @@ class LateReadings:
 
 
 def _summary(sensor_id: str, backlog: _Open) -> HistoryBacklog:
-    peaks = tuple(sorted((metric, value, ts) for metric, (value, ts) in backlog.peaks.items()))
-    return HistoryBacklog(sensor_id, backlog.count, backlog.first_ts, backlog.last_ts, peaks)
+    extremes = tuple(sorted((metric, *values) for metric, values in backlog.extremes.items()))
+    return HistoryBacklog(sensor_id, backlog.count, backlog.first_ts, backlog.last_ts, extremes)

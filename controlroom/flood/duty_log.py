@@ -177,18 +177,20 @@ class DutyLog:
         def local(ts: datetime) -> str:
             return ts.astimezone(tz).strftime("%H:%M %d/%m")
 
-        peaks = "; ".join(
-            tr("peak {metric} {value} {unit} at {time}", metric=(m.label or metric) if m else metric, value=f"{value:g}",
-               unit=m.unit if m else "", time=local(ts))
-            for metric, value, ts in backlog.peaks
+        extremes = "; ".join(
+            tr("{metric}: highest {high} at {high_time}, lowest {low} at {low_time} {unit}",
+               metric=(m.label or metric) if m else metric, high=f"{high:g}", high_time=local(high_ts),
+               low=f"{low:g}", low_time=local(low_ts), unit=m.unit if m else "")
+            for metric, high, high_ts, low, low_ts in backlog.extremes
             for m in [sensor.metrics.get(metric) if sensor else None])
         self.event("backlog", tr("{sensor}: {n} late readings from {first} to {last} stored as history, no alarm "
                                  "raised on them ({peaks})", sensor=sensor.name if sensor else backlog.sensor_id,
                                  n=backlog.count, first=local(backlog.first_ts), last=local(backlog.last_ts),
-                                 peaks=peaks),
+                                 peaks=extremes),
                    sensor=backlog.sensor_id, count=backlog.count, first=backlog.first_ts.isoformat(),
                    last=backlog.last_ts.isoformat(),
-                   peaks={metric: {"value": value, "ts": ts.isoformat()} for metric, value, ts in backlog.peaks})
+                   extremes={metric: {"high": high, "high_at": high_ts.isoformat(), "low": low, "low_at": low_ts.isoformat()}
+                             for metric, high, high_ts, low, low_ts in backlog.extremes})
 
     def _on_alert(self, change) -> None:
         """AlertChanged (engine thread): log new alerts and acknowledgements."""

@@ -55,7 +55,7 @@ def test_a_backlog_is_stored_summed_up_once_and_never_alarms(second_config, mqtt
     assert len(entries) == 1
     summary = entries[0]
     assert summary["sensor"] == pond.id and summary["count"] == 4
-    assert summary["peaks"]["do"]["value"] == 2.9
+    assert (summary["extremes"]["do"]["high"], summary["extremes"]["do"]["low"]) == (2.9, 1.8)  # the pond's worst too
     assert "Ao tôm Đông Hà" in summary["text"] and "4" in summary["text"]
 
     send(pond, datetime.now(timezone.utc), {"do": 2.0})  # a live low: alarmed as ever
