@@ -188,7 +188,8 @@ class RawClient:
                                   protocol=mqtt.MQTTv5)
         self.client.on_message = self._on_message
         self.client.connect(host, port)
-        self.client.subscribe([(f"{prefix}/{self.reply_to}", 1), (f"{prefix}/room/#", 1)])
+        self.client.subscribe(f"{prefix}/room/#", qos=1)  # the replies too: a second, overlapping subscription
+        # would have the broker deliver each reply twice
         self.client.loop_start()
 
     def _on_message(self, client, userdata, message) -> None:

@@ -84,7 +84,7 @@ class PermissionDenied(Exception):
 
     def __init__(self, operator: Operator, action: str):
         if operator.role is Role.NOBODY:
-            message = tr("Sign in first: to {action} needs a signed-in {needed}.", action=action_label(action),
+            message = tr("Sign in first: only a signed-in {needed} may {action}.", action=action_label(action),
                          needed=PERMISSIONS[action].label)
         else:
             message = tr("{name} ({role}) may not {action}: that needs the role {needed}.", name=operator.display_name,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from controlroom.config import Config
 from controlroom.domain import HistoryBacklog, Reading
 
-QUIET_S = 30.0  # no late reading from a sensor for this long (monotonic): its backlog is over
+QUIET_S = 30.0  # no late reading for this long, or two reporting intervals if longer: the backlog is over
 MAX_OPEN = 10_000  # sensors with an open backlog; more come only from unknown sensor ids
 
 
@@ -35,6 +35,7 @@ class LateReadings:
     def __init__(self, config: Config) -> None:
         # sensors.status.is_late, with each limit as a timedelta: one subtraction per reading
         self._limits = {s.id: timedelta(seconds=s.live_limit_s) for s in config.sensors}
+        self._quiet = {s.id: max(QUIET_S, 2 * s.interval_s) for s in config.sensors}
         self._open: dict[str, _Open] = {}
         self.late = 0  # late readings seen in all
 
@@ -67,7 +68,8 @@ class LateReadings:
 
     def quiet(self, mono: float) -> list[HistoryBacklog]:
         """The backlogs nothing was added to for QUIET_S, summed up and closed."""
-        done = [sid for sid, backlog in self._open.items() if mono - backlog.last_arrival >= QUIET_S]
+        done = [sid for sid, backlog in self._open.items()
+                if mono - backlog.last_arrival >= self._quiet.get(sid, QUIET_S)]
         return [_summary(sid, self._open.pop(sid)) for sid in done]
 
 

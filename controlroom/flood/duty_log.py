@@ -178,9 +178,9 @@ class DutyLog:
             return ts.astimezone(tz).strftime("%H:%M %d/%m")
 
         extremes = "; ".join(
-            tr("{metric}: highest {high} at {high_time}, lowest {low} at {low_time} {unit}",
-               metric=(m.label or metric) if m else metric, high=f"{high:g}", high_time=local(high_ts),
-               low=f"{low:g}", low_time=local(low_ts), unit=m.unit if m else "")
+            tr("{metric}: highest {high} at {high_time}, lowest {low} at {low_time}",
+               metric=(m.label or metric) if m else metric, high=_amount(high, m), high_time=local(high_ts),
+               low=_amount(low, m), low_time=local(low_ts))
             for metric, high, high_ts, low, low_ts in backlog.extremes
             for m in [sensor.metrics.get(metric) if sensor else None])
         self.event("backlog", tr("{sensor}: {n} late readings from {first} to {last} stored as history, no alarm "
@@ -288,3 +288,10 @@ def entry_text(entry: DutyEntry) -> str:
         return tr("Broadcast {job}: played on {played} of {total} speakers", job=entry.target,
                   played=d.get("played", 0), total=d.get("total", 0))
     return f"{entry.action} {entry.target}".strip()
+
+
+def _amount(value: float, metric) -> str:
+    """2,9 mg/L: a number in Vietnamese style with its unit."""
+    from controlroom.flood.text import vn_number
+
+    return f"{vn_number(value)} {metric.unit}".strip() if metric is not None else vn_number(value)

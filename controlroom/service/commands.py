@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
 import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
@@ -43,6 +45,8 @@ COMMAND_TOPIC = "room/service/command"
 REPLY_PREFIX = "room/service/reply/"
 MAX_AGE_S = 120.0  # generous for PCs whose clocks drift apart; far shorter than a service restart
 MAX_PENDING = 200
+REPLY_TOPIC = re.compile(r"room/service/reply/[A-Za-z0-9_-]{1,64}")  # nothing a broker could refuse
+SEEN_IDS = 10_000  # request ids remembered (for MAX_AGE_S): a redelivered or replayed one is not done twice
 
 
 class Refused(Exception):
@@ -75,6 +79,8 @@ class CommandChannel:
         self._thread: threading.Thread | None = None
         self.handled = 0
         self.refused = 0
+        self._seen: deque[str] = deque(maxlen=SEEN_IDS)
+        self._seen_set: set[str] = set()
         self._ops: dict[str, tuple[str, Handler]] = {
             "alert.acknowledge": ("alert.acknowledge", self._acknowledge),
             "alert.shelve": ("alert.shelve", self._shelve),
@@ -126,8 +132,10 @@ class CommandChannel:
         operator = None if request.op == "sign_in" else self.sessions.operator(request.session, now)
         actor = operator.username if operator is not None else "?"  # who to name in a refusal's audit
         try:
-            if (now - request.sent_at).total_seconds() > MAX_AGE_S:
+            if abs((now - request.sent_at).total_seconds()) > MAX_AGE_S:  # late, or a clock far ahead
                 raise Refused("stale", tr("The command arrived too late and was not carried out; send it again."))
+            if not self._first_time(request.id):
+                raise Refused("duplicate", tr("This command was already received; it is not carried out twice."))
             if request.op == "sign_in":
                 try:
                     self._answer(request, self._sign_in(request.args, now))
@@ -162,6 +170,15 @@ class CommandChannel:
             log.exception("command %s failed", request.op)
             self._refuse(request, actor, Refused("failed", tr("The service could not carry out the command: {reason}",
                                                              reason=str(exc) or type(exc).__name__)))
+
+    def _first_time(self, request_id: str) -> bool:
+        if request_id in self._seen_set:
+            return False
+        if len(self._seen) == self._seen.maxlen:
+            self._seen_set.discard(self._seen[0])
+        self._seen.append(request_id)
+        self._seen_set.add(request_id)
+        return True
 
     def _sign_in(self, args: dict, now: datetime) -> dict:
         username, password = str(args.get("username", "")), str(args.get("password", ""))
@@ -224,8 +241,8 @@ def _parse(payload: bytes) -> Request:
         if not isinstance(body, dict):
             raise ValueError("not an object")
         reply_to = str(body["reply_to"])
-        if not reply_to.startswith(REPLY_PREFIX) or any(c in reply_to for c in "+#") or len(reply_to) > 160:
-            raise ValueError("reply_to must be a topic under room/service/reply/")
+        if not REPLY_TOPIC.fullmatch(reply_to):
+            raise ValueError("reply_to must be room/service/reply/<letters, digits, - or _>")
         args = body.get("args") or {}
         if not isinstance(args, dict):
             raise ValueError("args must be an object")

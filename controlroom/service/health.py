@@ -72,7 +72,8 @@ class HealthPublisher:
     def _run(self) -> None:
         while True:
             try:
-                self._core.feed.publish(HEALTH_TOPIC, self.report(), qos=1, retain=True)
+                if self._core.feed.connected:  # not queued in paho through an outage: it would flood the broker after
+                    self._core.feed.publish(HEALTH_TOPIC, self.report(), qos=1, retain=True)
             except Exception:  # a health report must never end the service
                 log.exception("health report failed")
             if self._stop.wait(self._interval):

@@ -29,6 +29,10 @@ class ServiceStatus:
         """Since when the service runs (online), or when it was last heard of (offline)."""
         return _time(self.health.get("since" if self.presence == "online" else "ts")) or self.seen_at
 
+    def last_heard(self) -> datetime | None:
+        """When the service last reported its health (else when its presence was seen)."""
+        return _time(self.health.get("ts")) or self.seen_at
+
     def silent(self, now: datetime) -> bool:
         """Online, yet no health report for a while: hung, or its link is half-open."""
         last = _time(self.health.get("ts"))

@@ -85,3 +85,42 @@ def test_commands_need_a_live_session_with_the_role_and_refusals_are_audited(sec
         assert datetime.fromisoformat(retained["acked_at"]) >= before_accepted - timedelta(seconds=1)
     finally:
         service.stop()
+
+
+def test_a_replayed_a_future_or_a_badly_addressed_command_is_refused(second_config, mqtt_broker, tmp_path, data_dir,
+                                                                    raw_client):
+    from controlroom.service.commands import COMMAND_TOPIC, request_body
+
+    service = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
+                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
+                                 data_dir=data_dir, monitor_cameras=False)
+    service.start()
+    try:
+        with service.core.engine.begin() as conn:
+            upsert_operator(conn, operator_row(second_config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
+        assert service.core.feed.wait_subscribed(30)
+        client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+        session = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
+
+        body = request_body("alert.raise", {"text": "Sạt lở bờ đầm"}, session, client.reply_to, "lenh-1")
+        topic = f"{second_config.topic_prefix}/{COMMAND_TOPIC}"
+        for _ in range(2):  # a redelivery, or someone replaying what they overheard
+            client.client.publish(topic, body, qos=1).wait_for_publish(10)
+        answers = [client.messages.get(timeout=30) for _ in range(2)]
+        assert [a["ok"] for a in answers] == [True, False] and answers[1]["error"] == "duplicate", answers
+        raised = [a for a in service.core.alerts.snapshot().alerts if a.kind == "manual"]
+        assert len(raised) <= 1  # once at most, whatever the engine has applied by now
+
+        an_hour_ahead = int((time.time() + 3600) * 1000)
+        assert client.ask("alert.raise", {"text": "x"}, session, sent_at_ms=an_hour_ahead)["error"] == "stale"
+
+        nul = json.loads(request_body("sign_out", {}, session, client.reply_to, "lenh-2"))
+        nul["reply_to"] = "room/service/reply/a\u0000b"
+        client.client.publish(topic, json.dumps(nul), qos=1).wait_for_publish(10)
+        wait_until(lambda: ("?", "malformed") in [(actor, reason) for actor, _op, reason in
+                                                  _refusals(service.core.engine, second_config.site.id)], 30,
+                   message="the badly addressed command was not refused")
+        assert service.core.feed.connected  # and nothing was published where the broker would drop us
+        assert client.ask("sign_out", {}, session)["ok"]
+    finally:
+        service.stop()

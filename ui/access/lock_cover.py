@@ -60,8 +60,9 @@ class LockCover(QWidget):
 
     def hold_form(self, form: QWidget) -> None:
         """Show `form` (the sign-in) on the cover, as part of it rather than a window of its own."""
-        if self.form is not None and self.form is not form:
-            self.form.hide()
+        if self.form is not None and self.form is not form:  # the last lock's form: gone, not hidden
+            self._layout.removeWidget(self.form)
+            self.form.deleteLater()
         self.form = form
         form.setParent(self, Qt.WindowType.Widget)
         # read from a step back, like the rest of the lock screen (the theme sets no font size)

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
 )
 
 from controlroom.alerts.engine import AlertEngine, AlertSnapshot
+from controlroom.alerts.inbox import EngineBusy
 from controlroom.alerts.model import (
     KINDS,
     Alert,
@@ -313,7 +314,17 @@ class AlertPanel(QWidget):
         except PermissionDenied as exc:  # the role does not allow it: say so, change nothing
             self.status.setText(str(exc))
             return False
+        except EngineBusy:  # far behind: say so rather than let it reach Qt (which would end the console)
+            self.status.setText(tr("The alert engine is busy; try again in a moment."))
+            return False
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return False
         return True
+
+    def _still(self, action: str) -> Operator | None:
+        """After a dialog: the console may have been locked or changed hands while it was open."""
+        return self._may(action)
 
     def _selected_or_say(self) -> list[str]:
         ids = self.table.selected_ids()
@@ -327,7 +338,7 @@ class AlertPanel(QWidget):
         if not operator:
             return
         dialog = AcknowledgeDialog(len(ids), operator, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if dialog.exec() == QDialog.DialogCode.Accepted and (operator := self._still("alert.acknowledge")):
             if self._allowed(lambda: self.engine.acknowledge(ids, operator, dialog.comment.text().strip())):
                 self.status.setText(tr("Acknowledged {n} alert(s).", n=len(ids)))
 
@@ -337,7 +348,7 @@ class AlertPanel(QWidget):
         if not operator:
             return
         dialog = ShelveDialog(len(ids), operator, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if dialog.exec() == QDialog.DialogCode.Accepted and (operator := self._still("alert.shelve")):
             if self._allowed(lambda: self.engine.shelve(ids, operator, dialog.reason.text(), dialog.duration_s())):
                 self.status.setText(tr("Shelved {n} alert(s).", n=len(ids)))
 
@@ -362,7 +373,7 @@ class AlertPanel(QWidget):
             return
         villages = [(v.id, v.name) for v in self.config.villages]
         dialog = ManualAlertDialog(villages, operator, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if dialog.exec() == QDialog.DialogCode.Accepted and (operator := self._still("alert.raise")):
             self._allowed(lambda: self.engine.raise_manual(operator, dialog.text.toPlainText(),
                                                            dialog.priority.currentData(), dialog.village.currentData()))
 

@@ -140,8 +140,12 @@ class Operations(QObject):
     # -- sign-in ---------------------------------------------------------------------------
     def ask_sign_in(self, locked_user: str | None = None) -> SignInDialog:
         access = self.context.core.access
+        cover = self._covers.get(self.window) if self._sign_in_wanted else None
+        covered = cover is not None and cover.isVisible()
         if self._dialog is not None and self._dialog.isVisible():
-            return self._dialog
+            if not covered or self._dialog.parentWidget() is cover:
+                return self._dialog
+            self._dialog.done(0)  # a "switch user" window open as the lock fell: the lock screen's form replaces it
         hint = ""
         if self.demo:
             from controlroom.access.accounts import DEMO_ACCOUNTS
@@ -149,8 +153,7 @@ class Operations(QObject):
             hint = tr("Demo accounts: {accounts}", accounts=", ".join(
                 f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
         self._dialog = SignInDialog(self.session, access.authenticate, self.window, locked_user, hint)
-        cover = self._covers.get(self.window) if self._sign_in_wanted else None
-        if cover is not None and cover.isVisible():  # on the lock screen: never behind a window
+        if covered:  # on the lock screen: never behind a window
             cover.hold_form(self._dialog)
             self.keys.form = self._dialog
             self._dialog.setFocus()

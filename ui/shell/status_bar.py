@@ -158,7 +158,7 @@ class ControlRoomStatusBar(QStatusBar):
         elif status.presence == "offline":
             text, level = tr("Service: DOWN (last heard {when})", when=when), "error"
         elif status.silent(now):
-            text, level = tr("Service: not reporting (since {when})", when=_clock(status.seen_at, tz)), "warn"
+            text, level = tr("Service: not reporting (since {when})", when=_clock(status.last_heard(), tz)), "warn"
         elif health.get("database") == "down":
             text, level = tr("Service: up, its database is DOWN"), "error"
         elif health.get("ingest_backlog"):
