@@ -68,15 +68,26 @@ class LockCover(QWidget):
         # read from a step back, like the rest of the lock screen (the theme sets no font size)
         form.setStyleSheet(f"QWidget {{ font-size: {self.state.font().pointSizeF() * 0.75:.1f}pt; }}")
         form.ensurePolished()
-        width = form.fontMetrics().averageCharWidth() * 60
-        form.setFixedWidth(width)
-        layout = form.layout()
-        if layout is not None:  # wrapped lines (the demo accounts' hint) in full, not clipped
-            form.setFixedHeight(max(layout.totalHeightForWidth(width), layout.totalMinimumSize().height()))
+        form.setFixedWidth(form.fontMetrics().averageCharWidth() * 60)
+        self._fit(form)
+        form.installEventFilter(self)  # a message set later (wrong password …) re-fits it
         self._layout.insertWidget(4, form, 0, Qt.AlignmentFlag.AlignHCenter)
         form.show()
 
+    @staticmethod
+    def _fit(form: QWidget) -> None:
+        """Tall enough for every wrapped line (the demo accounts' hint, a message), never clipped."""
+        layout = form.layout()
+        if layout is not None:
+            height = max(layout.totalHeightForWidth(form.width()), layout.totalMinimumSize().height())
+            if form.height() != height:
+                form.setFixedHeight(height)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.form:
+            if event.type() == QEvent.Type.LayoutRequest:
+                self._fit(self.form)
+            return False
         if event.type() == QEvent.Type.Resize and self.isVisible():
             self.setGeometry(self.parentWidget().rect())
         elif event.type() == QEvent.Type.ChildAdded and self.isVisible():

@@ -165,7 +165,8 @@ class Operations(QObject):
             if n == 0 and dialog.isVisible():
                 dialog.message.setText(tr("No accounts yet. Create the first one with: controlroom operators add NAME --role admin"))
 
-        run_in_background(access.count_accounts, told, lambda exc: log.warning("cannot count accounts: %s", exc))
+        if not self.demo:  # the demo's accounts are being created right now, and listed in the hint
+            run_in_background(access.count_accounts, told, lambda exc: log.warning("cannot count accounts: %s", exc))
         return self._dialog
 
     def _on_locked(self, locked: bool) -> None:
