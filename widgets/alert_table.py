@@ -25,6 +25,9 @@ from controlroom.i18n import tr
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Priority", "State", "Time", "Village", "Kind", "Alert", "Detail", "Acknowledged by")
+# Which columns a queue this many average characters wide shows (the rest are in each row's
+# tooltip): priority, state and the alert's own words always; time and village from 90; all from 150.
+COLUMNS_BY_WIDTH = ((150, (0, 1, 2, 3, 4, 5, 6, 7)), (90, (0, 1, 2, 3, 5)), (0, (0, 1, 5)))
 STATE_COLOURS = {
     AlertState.UNACKNOWLEDGED: "#ff5252",
     AlertState.RETURNED_UNACKNOWLEDGED: "#ffab40",
@@ -94,6 +97,7 @@ class AlertTable(QTreeView):
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self._fit_columns()
         self._expanded: set[str] = set()
         self._grouped = False
         self.doubleClicked.connect(self._activated)
@@ -148,8 +152,9 @@ class AlertTable(QTreeView):
             font.setBold(True)
             for item in items:
                 item.setFont(font)
+        acked = f"\n{tr('Acknowledged by')}: {alert.acked_by}" if alert.acked_by else ""
         for item in items:
-            item.setToolTip(f"{alert_title(alert)}\n{alert_description(alert, self._tz)}\n{alert.source}")
+            item.setToolTip(f"{alert_title(alert)}\n{alert_description(alert, self._tz)}{acked}\n{alert.source}")
         return items
 
     def _group_row(self, group: AlertGroup) -> list[QStandardItem]:
@@ -195,6 +200,20 @@ class AlertTable(QTreeView):
             elif index.data(GROUP_ROLE) is not None:
                 ids.extend(self._model.index(r, 0, index).data(ID_ROLE) for r in range(self._model.rowCount(index)))
         return list(dict.fromkeys(ids))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """What each alert is, without a sideways scroll: the narrower the queue, the fewer
+        columns give up their room to the alert's own words (all of it stays in the row's
+        tooltip); a wide queue shows them all."""
+        chars = self.viewport().width() / max(1, self.fontMetrics().averageCharWidth())
+        shown = next(columns for least, columns in COLUMNS_BY_WIDTH if chars >= least)
+        for column in range(len(COLUMNS)):
+            if self.isColumnHidden(column) != (column not in shown):
+                self.setColumnHidden(column, column not in shown)
 
     def row_count(self) -> int:
         return self._model.rowCount()

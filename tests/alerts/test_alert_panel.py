@@ -100,3 +100,22 @@ def test_the_queue_acts_only_for_the_signed_in_operator_with_the_role(qtbot, pan
 
     session.sign_out()
     assert not panel.ack_button.isEnabled() and not panel.manual_button.isEnabled()
+
+
+def test_a_narrow_queue_keeps_the_alerts_own_words_in_view(qtbot, site_config):
+    """No sideways scroll to learn what an alert is: narrow, the queue shows priority, state and
+    the alert's text; wide, every column."""
+    from zoneinfo import ZoneInfo
+
+    from controlroom.widgets.alert_table import COLUMNS, AlertTable
+
+    table = AlertTable(ZoneInfo("Asia/Ho_Chi_Minh"), {})
+    qtbot.addWidget(table)
+    table.show()
+    char = table.fontMetrics().averageCharWidth()
+    table.resize(char * 60, 300)
+    qtbot.waitUntil(lambda: table.isColumnHidden(2), timeout=5000)
+    assert [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)] == [0, 1, 5]
+    table.resize(char * 200, 300)
+    qtbot.waitUntil(lambda: not table.isColumnHidden(7), timeout=5000)
+    assert not any(table.isColumnHidden(c) for c in range(len(COLUMNS)))
