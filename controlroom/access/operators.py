@@ -127,6 +127,16 @@ def count_active(engine: Engine, site_id: str) -> int:
             operators.c.site_id == site_id, operators.c.active.is_(True))).scalar_one()
 
 
+def active_account(engine: Engine, site_id: str, username: str) -> Operator | None:
+    """The account as it is now (its current role), or None once deactivated or removed."""
+    with engine.connect() as conn:
+        row = conn.execute(select(operators).where(operators.c.site_id == site_id,
+                                                   operators.c.username == username)).mappings().first()
+    if row is None or not row["active"]:
+        return None
+    return Operator(row["username"], row["display_name"], Role[row["role"].upper()])
+
+
 def authenticate(engine: Engine, site_id: str, username: str, password: str) -> Operator | None:
     """The operator if the password is right and the account active (run off the GUI thread:
     scrypt takes ~50 ms by design)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from controlroom.access.audit import AuditLog
-from controlroom.access.operators import Operator, authenticate, count_active
+from controlroom.access.operators import Operator, active_account, authenticate, count_active
 from controlroom.access.session import OperatorSession
 
 
@@ -23,6 +23,10 @@ class AccessService:
 
     def authenticate(self, username: str, password: str) -> Operator | None:
         return authenticate(self._engine, self._site_id, username, password)
+
+    def account(self, username: str) -> Operator | None:
+        """The account's current role, or None if it is no longer active (reads the database)."""
+        return active_account(self._engine, self._site_id, username)
 
     def count_accounts(self) -> int:
         return count_active(self._engine, self._site_id)

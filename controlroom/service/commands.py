@@ -129,7 +129,7 @@ class CommandChannel:
 
     def _handle(self, request: Request) -> None:
         now = datetime.now(timezone.utc)
-        operator = None if request.op == "sign_in" else self.sessions.operator(request.session, now)
+        operator = None if request.op == "sign_in" else self._current(request.session, now)
         actor = operator.username if operator is not None else "?"  # who to name in a refusal's audit
         try:
             if abs((now - request.sent_at).total_seconds()) > MAX_AGE_S:  # late, or a clock far ahead
@@ -170,6 +170,17 @@ class CommandChannel:
             log.exception("command %s failed", request.op)
             self._refuse(request, actor, Refused("failed", tr("The service could not carry out the command: {reason}",
                                                              reason=str(exc) or type(exc).__name__)))
+
+    def _current(self, token: object, now: datetime) -> Operator | None:
+        """The session's operator with the account's role as it is now: a demoted account acts
+        with its new role at once, a deactivated one not at all (its sessions end)."""
+        operator = self.sessions.operator(token, now)
+        if operator is None:
+            return None
+        current = self._core.access.account(operator.username)
+        if current is None:
+            self.sessions.revoke(str(token))
+        return current
 
     def _first_time(self, request_id: str) -> bool:
         if request_id in self._seen_set:

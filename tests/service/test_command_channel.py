@@ -124,3 +124,34 @@ def test_a_replayed_a_future_or_a_badly_addressed_command_is_refused(second_conf
         assert client.ask("sign_out", {}, session)["ok"]
     finally:
         service.stop()
+
+
+def test_a_session_follows_its_account_demoted_or_deactivated(second_config, mqtt_broker, tmp_path, data_dir,
+                                                             raw_client):
+    from sqlalchemy import update
+
+    from controlroom.storage.models import operators
+
+    site = second_config.site.id
+    service = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
+                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
+                                 data_dir=data_dir, monitor_cameras=False)
+    service.start()
+    try:
+        with service.core.engine.begin() as conn:
+            upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
+        assert service.core.feed.wait_subscribed(30)
+        client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+        session = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
+        assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["ok"]
+
+        with service.core.engine.begin() as conn:  # the administrator demotes the account
+            upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.VIEWER, "mk-vh"))
+        assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "denied"
+
+        with service.core.engine.begin() as conn:  # … then deactivates it
+            conn.execute(update(operators).where(operators.c.site_id == site, operators.c.username == "vanhanh_vh")
+                         .values(active=False))
+        assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "no_session"
+    finally:
+        service.stop()
