@@ -32,7 +32,7 @@ import paho.mqtt.client as mqtt
 import psutil
 from paho.mqtt.enums import CallbackAPIVersion
 from bench_broker import start_broker
-from soak import TIME_SCALE, per_hour, sample, site_on_port
+from soak import TIME_SCALE, growth, sample, site_on_port
 
 OPERATOR = ("soak_operator", "mat-khau-soak")
 NEEDS_ACTION = {"unacknowledged", "returned_unacknowledged"}
@@ -170,28 +170,11 @@ def main() -> None:
             out.close()
         log = (workdir / "serve.out").read_text(encoding="utf-8")
 
-    after = [s for s in samples if s["t"] - started >= args.warmup * 60]
-    if len(after) < 2:
-        raise SystemExit("too few samples after the warm-up: run longer")
-    base, end = after[0], after[-1]
-    hours = (end["t"] - base["t"]) / 3600.0
     print(json.dumps({
         "name": "service_soak",
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
-        "samples": len(after),
-        "baseline_rss_mb": round(base["app_rss_mb"], 1),
-        "rss_mb": round(end["app_rss_mb"], 1),
-        "rss_ratio": round(end["app_rss_mb"] / base["app_rss_mb"], 3),
-        "rss_mb_per_hour": round(per_hour(after, "app_rss_mb"), 1),
-        "baseline_threads": base["threads"],
-        "threads": end["threads"],
-        "threads_max": max(s["threads"] for s in after),
-        "baseline_fds": base["fds"],
-        "fds": end["fds"],
-        "fds_max": max(s["fds"] for s in after),
-        "db_mb": round(end["db_mb"], 1),
-        "db_mb_per_simulated_day": round((end["db_mb"] - base["db_mb"]) / (hours * TIME_SCALE / 24.0), 2) if hours else None,
+        **growth(samples, started, args.warmup, "app_rss_mb"),
         "alerts_acknowledged_by_command": operator.acknowledged if operator else 0,
         "commands_refused": operator.refused if operator else 0,
         "exit_code": exit_code,

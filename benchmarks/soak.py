@@ -73,6 +73,36 @@ def sample(app: psutil.Process, db: Path) -> dict:
     }
 
 
+def after_warmup(samples: list[dict], started: float, warmup_min: float) -> list[dict]:
+    after = [s for s in samples if s["t"] - started >= warmup_min * 60]
+    if len(after) < 2:
+        raise SystemExit("too few samples after the warm-up: run longer")
+    return after
+
+
+def growth(samples: list[dict], started: float, warmup_min: float, rss_key: str) -> dict:
+    """Memory, threads, open files and database after the warm-up against its end: the
+    figures every soak reports (`rss_key`: which memory sample is the one judged)."""
+    after = after_warmup(samples, started, warmup_min)
+    base, end = after[0], after[-1]
+    hours = (end["t"] - base["t"]) / 3600.0
+    return {
+        "samples": len(after),
+        "baseline_rss_mb": round(base[rss_key], 1),
+        "rss_mb": round(end[rss_key], 1),
+        "rss_ratio": round(end[rss_key] / base[rss_key], 3),
+        "rss_mb_per_hour": round(per_hour(after, rss_key), 1),
+        "baseline_threads": base["threads"],
+        "threads": end["threads"],
+        "threads_max": max(s["threads"] for s in after),
+        "baseline_fds": base["fds"],
+        "fds": end["fds"],
+        "fds_max": max(s["fds"] for s in after),
+        "db_mb": round(end["db_mb"], 1),
+        "db_mb_per_simulated_day": round((end["db_mb"] - base["db_mb"]) / (hours * TIME_SCALE / 24.0), 2) if hours else None,
+    }
+
+
 class SecondConsole:
     """A second console whose operator acknowledges every alert that needs action, periodically."""
 
@@ -158,29 +188,12 @@ def main() -> None:
             stderr.close()
         errors = (workdir / "app.stderr").read_text(encoding="utf-8")
 
-    after = [s for s in samples if s["t"] - started >= args.warmup * 60]
-    if len(after) < 2:
-        raise SystemExit("too few samples after the warm-up: run longer")
-    base, end = after[0], after[-1]
-    hours = (end["t"] - base["t"]) / 3600.0
     summary = {
         "name": "soak",
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
-        "samples": len(after),
-        "baseline_rss_mb": round(base["rss_mb"], 1),
-        "rss_mb": round(end["rss_mb"], 1),
-        "rss_ratio": round(end["rss_mb"] / base["rss_mb"], 3),
-        "rss_mb_per_hour": round(per_hour(after, "rss_mb"), 1),
-        "app_rss_mb_per_hour": round(per_hour(after, "app_rss_mb"), 1),
-        "baseline_threads": base["threads"],
-        "threads": end["threads"],
-        "threads_max": max(s["threads"] for s in after),
-        "baseline_fds": base["fds"],
-        "fds": end["fds"],
-        "fds_max": max(s["fds"] for s in after),
-        "db_mb": round(end["db_mb"], 1),
-        "db_mb_per_simulated_day": round((end["db_mb"] - base["db_mb"]) / (hours * TIME_SCALE / 24.0), 2) if hours else None,
+        **growth(samples, started, args.warmup, "rss_mb"),
+        "app_rss_mb_per_hour": round(per_hour(after_warmup(samples, started, args.warmup), "app_rss_mb"), 1),
         "alerts_acknowledged": operator.acknowledged,
         "exit_code": exit_code,
         "traceback_in_stderr": "Traceback" in errors,

@@ -8,6 +8,7 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from controlroom.access.accounts import upsert_operator
@@ -18,6 +19,18 @@ from controlroom.storage.models import audit_log
 from ..conftest import wait_until
 
 
+@pytest.fixture
+def service(second_config, mqtt_broker, tmp_path, data_dir):
+    """The second commune's service on a private broker and an SQLite file, started (so the
+    database is migrated and accounts can go in), stopped after the test."""
+    started = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
+                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
+                                 data_dir=data_dir, monitor_cameras=False)
+    started.start()
+    yield started
+    started.stop()
+
+
 def _refusals(engine, site_id: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         rows = conn.execute(select(audit_log.c.actor, audit_log.c.target, audit_log.c.detail).where(
@@ -25,133 +38,112 @@ def _refusals(engine, site_id: str) -> list[tuple[str, str, str]]:
         return [(r.actor, r.target, (r.detail or {}).get("reason")) for r in rows]
 
 
-def test_commands_need_a_live_session_with_the_role_and_refusals_are_audited(second_config, mqtt_broker, tmp_path,
-                                                                             data_dir, raw_client):
+def test_commands_need_a_live_session_with_the_role_and_refusals_are_audited(second_config, mqtt_broker, service,
+                                                                             raw_client):
     site = second_config.site.id
-    service = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
-                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
-                                 data_dir=data_dir, monitor_cameras=False, health_interval_s=0.5)
-    service.start()  # migrates the database; the accounts go in right after
-    try:
-        with service.core.engine.begin() as conn:
-            upsert_operator(conn, operator_row(site, "xem_vh", "Người xem VH", Role.VIEWER, "mat-khau-xem"))
-            upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
-        assert service.core.feed.wait_subscribed(30)
-        client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
-        pond = second_config.sensor("ao_tom_1")
-        client.client.publish(f"{second_config.topic_prefix}/sensor/{pond.id}/reading",
-                              json.dumps({"values": {"do": 2.1}}), qos=1).wait_for_publish(10)
-        alert = wait_until(lambda: next((a for a in service.core.alerts.snapshot().alerts
-                                         if a.source == f"sensor/{pond.id}/do" and a.active), None),
-                           30, message="no low-oxygen alert")
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(site, "xem_vh", "Người xem VH", Role.VIEWER, "mat-khau-xem"))
+        upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
+    assert service.core.feed.wait_subscribed(30)
+    client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    pond = second_config.sensor("ao_tom_1")
+    client.client.publish(f"{second_config.topic_prefix}/sensor/{pond.id}/reading",
+                          json.dumps({"values": {"do": 2.1}}), qos=1).wait_for_publish(10)
+    alert = wait_until(lambda: next((a for a in service.core.alerts.snapshot().alerts
+                                     if a.source == f"sensor/{pond.id}/do" and a.active), None),
+                       30, message="no low-oxygen alert")
 
-        viewer = client.ask("sign_in", {"username": "xem_vh", "password": "mat-khau-xem"})
-        operator = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mat-khau-vh"})
-        assert viewer["ok"] and operator["ok"] and operator["result"]["operator"]["role"] == "operator"
-        wrong_password = client.ask("sign_in", {"username": "vanhanh_vh", "password": "doan-bua"})
-        assert not wrong_password["ok"] and wrong_password["error"] == "denied"
+    viewer = client.ask("sign_in", {"username": "xem_vh", "password": "mat-khau-xem"})
+    operator = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mat-khau-vh"})
+    assert viewer["ok"] and operator["ok"] and operator["result"]["operator"]["role"] == "operator"
+    wrong_password = client.ask("sign_in", {"username": "vanhanh_vh", "password": "doan-bua"})
+    assert not wrong_password["ok"] and wrong_password["error"] == "denied"
 
-        expired = service.commands.sessions.grant(Operator("vanhanh_vh", "Vận hành VH", Role.OPERATOR),
-                                                  datetime.now(timezone.utc) - timedelta(hours=13)).token
-        ack = {"ids": [alert.id], "comment": "thử"}
-        ten_minutes_ago = int((time.time() - 600) * 1000)
-        answers = [
-            client.ask("alert.acknowledge", ack, viewer["result"]["session"]),
-            client.ask("alert.acknowledge", ack, None),
-            client.ask("alert.acknowledge", ack, expired),
-            client.ask("alert.acknowledge", ack, "gia-mao-" + "x" * 24),
-            client.ask("alert.acknowledge", ack, operator["result"]["session"], sent_at_ms=ten_minutes_ago),
-            client.ask("broker.shutdown", {}, operator["result"]["session"]),
-        ]
-        assert [a["error"] for a in answers] == ["denied", "no_session", "no_session", "no_session", "stale",
-                                                 "unknown_op"]
-        assert all(not a["ok"] and a["message"] for a in answers)
-        assert "Người xem VH" in answers[0]["message"]  # the operator is told who may not do what, in Vietnamese
-        refusals = wait_until(lambda: r if len(r := _refusals(service.core.engine, site)) >= 6 else None, 30,
-                              message="refusals not audited")
-        assert [(actor, reason) for actor, _op, reason in refusals] == [
-            ("xem_vh", "denied"), ("?", "no_session"), ("?", "no_session"), ("?", "no_session"),
-            ("vanhanh_vh", "stale"), ("vanhanh_vh", "unknown_op")]
+    expired = service.commands.sessions.grant(Operator("vanhanh_vh", "Vận hành VH", Role.OPERATOR),
+                                              datetime.now(timezone.utc) - timedelta(hours=13)).token
+    ack = {"ids": [alert.id], "comment": "thử"}
+    ten_minutes_ago = int((time.time() - 600) * 1000)
+    answers = [
+        client.ask("alert.acknowledge", ack, viewer["result"]["session"]),
+        client.ask("alert.acknowledge", ack, None),
+        client.ask("alert.acknowledge", ack, expired),
+        client.ask("alert.acknowledge", ack, "gia-mao-" + "x" * 24),
+        client.ask("alert.acknowledge", ack, operator["result"]["session"], sent_at_ms=ten_minutes_ago),
+        client.ask("broker.shutdown", {}, operator["result"]["session"]),
+    ]
+    assert [a["error"] for a in answers] == ["denied", "no_session", "no_session", "no_session", "stale",
+                                             "unknown_op"]
+    assert all(not a["ok"] and a["message"] for a in answers)
+    assert "Người xem VH" in answers[0]["message"]  # the operator is told who may not do what, in Vietnamese
+    refusals = wait_until(lambda: r if len(r := _refusals(service.core.engine, site)) >= 6 else None, 30,
+                          message="refusals not audited")
+    assert [(actor, reason) for actor, _op, reason in refusals] == [
+        ("xem_vh", "denied"), ("?", "no_session"), ("?", "no_session"), ("?", "no_session"),
+        ("vanhanh_vh", "stale"), ("vanhanh_vh", "unknown_op")]
 
-        before_accepted = datetime.now(timezone.utc)
-        accepted = client.ask("alert.acknowledge", ack, operator["result"]["session"])
-        assert accepted["ok"], accepted
-        wait_until(lambda: next(a for a in service.core.alerts.snapshot().alerts if a.id == alert.id).acked, 30,
-                   message="the acknowledgement was not applied")
-        retained = wait_until(lambda: (p := client.topic(f"room/alert/{alert.id}")) and json.loads(p).get("acked")
-                              and json.loads(p), 30, message="other consoles never saw the acknowledgement")
-        assert retained["acked_by"] == "vanhanh_vh"
-        # acknowledged by the accepted command, not earlier by one of the refused ones
-        assert datetime.fromisoformat(retained["acked_at"]) >= before_accepted - timedelta(seconds=1)
-    finally:
-        service.stop()
+    before_accepted = datetime.now(timezone.utc)
+    accepted = client.ask("alert.acknowledge", ack, operator["result"]["session"])
+    assert accepted["ok"], accepted
+    wait_until(lambda: next(a for a in service.core.alerts.snapshot().alerts if a.id == alert.id).acked, 30,
+               message="the acknowledgement was not applied")
+    retained = wait_until(lambda: (p := client.topic(f"room/alert/{alert.id}")) and json.loads(p).get("acked")
+                          and json.loads(p), 30, message="other consoles never saw the acknowledgement")
+    assert retained["acked_by"] == "vanhanh_vh"
+    # acknowledged by the accepted command, not earlier by one of the refused ones
+    assert datetime.fromisoformat(retained["acked_at"]) >= before_accepted - timedelta(seconds=1)
 
 
-def test_a_replayed_a_future_or_a_badly_addressed_command_is_refused(second_config, mqtt_broker, tmp_path, data_dir,
+def test_a_replayed_a_future_or_a_badly_addressed_command_is_refused(second_config, mqtt_broker, service,
                                                                     raw_client):
     from controlroom.service.commands import COMMAND_TOPIC, request_body
 
-    service = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
-                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
-                                 data_dir=data_dir, monitor_cameras=False)
-    service.start()
-    try:
-        with service.core.engine.begin() as conn:
-            upsert_operator(conn, operator_row(second_config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
-        assert service.core.feed.wait_subscribed(30)
-        client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
-        session = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(second_config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
+    assert service.core.feed.wait_subscribed(30)
+    client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    session = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
 
-        body = request_body("alert.raise", {"text": "Sạt lở bờ đầm"}, session, client.reply_to, "lenh-1")
-        topic = f"{second_config.topic_prefix}/{COMMAND_TOPIC}"
-        for _ in range(2):  # a redelivery, or someone replaying what they overheard
-            client.client.publish(topic, body, qos=1).wait_for_publish(10)
-        answers = [client.messages.get(timeout=30) for _ in range(2)]
-        assert [a["ok"] for a in answers] == [True, False] and answers[1]["error"] == "duplicate", answers
-        raised = [a for a in service.core.alerts.snapshot().alerts if a.kind == "manual"]
-        assert len(raised) <= 1  # once at most, whatever the engine has applied by now
+    body = request_body("alert.raise", {"text": "Sạt lở bờ đầm"}, session, client.reply_to, "lenh-1")
+    topic = f"{second_config.topic_prefix}/{COMMAND_TOPIC}"
+    for _ in range(2):  # a redelivery, or someone replaying what they overheard
+        client.client.publish(topic, body, qos=1).wait_for_publish(10)
+    answers = [client.messages.get(timeout=30) for _ in range(2)]
+    assert [a["ok"] for a in answers] == [True, False] and answers[1]["error"] == "duplicate", answers
+    raised = [a for a in service.core.alerts.snapshot().alerts if a.kind == "manual"]
+    assert len(raised) <= 1  # once at most, whatever the engine has applied by now
 
-        an_hour_ahead = int((time.time() + 3600) * 1000)
-        assert client.ask("alert.raise", {"text": "x"}, session, sent_at_ms=an_hour_ahead)["error"] == "stale"
+    an_hour_ahead = int((time.time() + 3600) * 1000)
+    assert client.ask("alert.raise", {"text": "x"}, session, sent_at_ms=an_hour_ahead)["error"] == "stale"
 
-        nul = json.loads(request_body("sign_out", {}, session, client.reply_to, "lenh-2"))
-        nul["reply_to"] = "room/service/reply/a\u0000b"
-        client.client.publish(topic, json.dumps(nul), qos=1).wait_for_publish(10)
-        wait_until(lambda: ("?", "malformed") in [(actor, reason) for actor, _op, reason in
-                                                  _refusals(service.core.engine, second_config.site.id)], 30,
-                   message="the badly addressed command was not refused")
-        assert service.core.feed.connected  # and nothing was published where the broker would drop us
-        assert client.ask("sign_out", {}, session)["ok"]
-    finally:
-        service.stop()
+    nul = json.loads(request_body("sign_out", {}, session, client.reply_to, "lenh-2"))
+    nul["reply_to"] = "room/service/reply/a\u0000b"
+    client.client.publish(topic, json.dumps(nul), qos=1).wait_for_publish(10)
+    wait_until(lambda: ("?", "malformed") in [(actor, reason) for actor, _op, reason in
+                                              _refusals(service.core.engine, second_config.site.id)], 30,
+               message="the badly addressed command was not refused")
+    assert service.core.feed.connected  # and nothing was published where the broker would drop us
+    assert client.ask("sign_out", {}, session)["ok"]
 
 
-def test_a_session_follows_its_account_demoted_or_deactivated(second_config, mqtt_broker, tmp_path, data_dir,
+def test_a_session_follows_its_account_demoted_or_deactivated(second_config, mqtt_broker, service,
                                                              raw_client):
     from sqlalchemy import update
 
     from controlroom.storage.models import operators
 
     site = second_config.site.id
-    service = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
-                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
-                                 data_dir=data_dir, monitor_cameras=False)
-    service.start()
-    try:
-        with service.core.engine.begin() as conn:
-            upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
-        assert service.core.feed.wait_subscribed(30)
-        client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
-        session = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
-        assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["ok"]
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
+    assert service.core.feed.wait_subscribed(30)
+    client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    session = client.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
+    assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["ok"]
 
-        with service.core.engine.begin() as conn:  # the administrator demotes the account
-            upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.VIEWER, "mk-vh"))
-        assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "denied"
+    with service.core.engine.begin() as conn:  # the administrator demotes the account
+        upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.VIEWER, "mk-vh"))
+    assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "denied"
 
-        with service.core.engine.begin() as conn:  # … then deactivates it
-            conn.execute(update(operators).where(operators.c.site_id == site, operators.c.username == "vanhanh_vh")
-                         .values(active=False))
-        assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "no_session"
-    finally:
-        service.stop()
+    with service.core.engine.begin() as conn:  # … then deactivates it
+        conn.execute(update(operators).where(operators.c.site_id == site, operators.c.username == "vanhanh_vh")
+                     .values(active=False))
+    assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "no_session"
