@@ -22,6 +22,7 @@ from controlroom.feeds.mqtt_feed import MqttFeed
 from controlroom.live_state import LiveState
 from controlroom.paths import data_dir as default_data_dir
 from controlroom.paths import default_database_url
+from controlroom.service.client import CommandClient
 from controlroom.service.watch import ServiceWatch
 from controlroom.storage.db import create_engine_for, migrate
 from controlroom.storage.writer import StorageWriter
@@ -55,13 +56,18 @@ class ControlRoomCore:
         data_dir: Path | None = None,
         monitor_cameras: bool = True,
         clock: Callable[[], datetime] | None = None,
+        attached: bool = False,
     ) -> None:
         """`feed_options` are a started broker's link settings (BrokerHandle.feed_options():
         host, port, protocol, credentials, TLS); they take precedence over broker_host/port.
         `data_dir` holds media, snapshots and the like (default: the user's data dir).
         `monitor_cameras` opens every camera's sub stream at start (the console's duty; tools
         and tests that do not look at cameras turn it off). `clock` is the time broadcasts and
-        bulletin repeats are scheduled by (UTC; a test can hold it still)."""
+        bulletin repeats are scheduled by (UTC; a test can hold it still).
+
+        `attached`: this core is a console of its site's service (``controlroom serve``), which
+        owns the duties: readings are shown, not stored; alerts mirror the service's; operators'
+        actions go to it over the command channel (``core.commands``) with their session."""
         self.config = config
         self.site_id = config.site.id
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -71,10 +77,16 @@ class ControlRoomCore:
         self.live = LiveState(self.bus)  # first subscriber: every later one sees the value already stored
         self.db_url = db_url or config.database.url or default_database_url()
         self.engine = create_engine_for(self.db_url)
-        self.storage = StorageWriter(self.engine, self.bus, site_id=self.site_id, database=config.database)
+        self.attached = attached
+        self.storage = StorageWriter(self.engine, self.bus, site_id=self.site_id, database=config.database,
+                                     ingest=not attached)
         link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
         self.feed = MqttFeed(config, self.bus, client_id=client_id, **link)
-        self.feed.acknowledge_after(self.storage)  # a reading leaves the broker's care once stored
+        self.commands: CommandClient | None = None
+        if attached:
+            self.commands = CommandClient(self.feed, self.bus, self.feed.client_id)
+        else:
+            self.feed.acknowledge_after(self.storage)  # a reading leaves the broker's care once stored
         self.service_watch = ServiceWatch(self.feed)  # the site's service, as its retained topics say
         self._running: list = []  # services set up, stopped in reverse
         self._started = False

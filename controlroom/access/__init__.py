@@ -16,4 +16,4 @@ if TYPE_CHECKING:
 def setup(core: "ControlRoomCore") -> "AccessService":
     from controlroom.access.service import AccessService
 
-    return AccessService(core.engine, core.storage, core.site_id)
+    return AccessService(core.engine, core.storage, core.site_id, commands=core.commands)

@@ -15,13 +15,18 @@ class AccessService:
     `authenticate` and `count_accounts` read the database (scrypt takes ~50 ms by design):
     call them off the GUI thread."""
 
-    def __init__(self, engine: Engine, storage, site_id: str) -> None:
+    def __init__(self, engine: Engine, storage, site_id: str, commands=None) -> None:
+        """`commands` (a CommandClient): this console is attached to its site's service, which
+        checks passwords, grants the session every command carries, and audits the session."""
         self._engine = engine
         self._site_id = site_id
+        self._commands = commands
         self.audit = AuditLog(storage, site_id)
-        self.session = OperatorSession(self.audit)
+        self.session = OperatorSession(self.audit if commands is None else _SessionAuditAtService(commands))
 
     def authenticate(self, username: str, password: str) -> Operator | None:
+        if self._commands is not None:
+            return self._commands.sign_in(username, password)
         return authenticate(self._engine, self._site_id, username, password)
 
     def account(self, username: str) -> Operator | None:
@@ -33,3 +38,18 @@ class AccessService:
 
     def stop(self) -> None:
         """Nothing runs here; the audit log's writes belong to the storage writer."""
+
+
+class _SessionAuditAtService:
+    """An attached console's session events, told to the service (which audits them): sign-in
+    and its failures were audited when the service checked the password; a sign-out ends the
+    service's session; a lock is recorded there."""
+
+    def __init__(self, commands) -> None:
+        self._commands = commands
+
+    def record(self, actor: str, action: str, target: str = "", detail: dict | None = None) -> None:
+        if action == "operator.sign_out":
+            self._commands.sign_out()
+        elif action == "operator.lock":
+            self._commands.send("session.lock", {"reason": (detail or {}).get("reason", "")})

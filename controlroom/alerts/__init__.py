@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 def setup(core: "ControlRoomCore") -> "AlertEngine":
     from controlroom.alerts.engine import AlertEngine
 
+    if core.commands is not None:  # attached: the service's engine is the authority
+        from controlroom.alerts.mirror import AlertMirror
+
+        mirror = AlertMirror(core.config, core.bus, core.commands)
+        mirror.start()
+        return mirror
     engine = AlertEngine(core.config, core.bus, feed=core.feed, storage=core.storage, audit=core.access.audit)
     engine.start(live=core.live)
     return engine

@@ -62,7 +62,8 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
 
     scheduler = BroadcastScheduler(core.config, DatabaseFiredStore(core.engine, core.site_id), fire,
                                    entries=programme.entries)
-    service.add_tick_hook(scheduler)
+    if core.commands is None:  # attached: the programme plays from the service
+        service.add_tick_hook(scheduler)
     audio.start()
     service.start()
     return Broadcasting(service, audio, scheduler, programme)

@@ -232,6 +232,13 @@ class BulletinService:
     # -- persistence ----------------------------------------------------------------------
     def load(self) -> None:
         """Read bulletins from the database; resend a claimed repeat whose job never started."""
+        for bulletin in self.load_rows():
+            log.warning("bulletin %s: repeat %d was claimed but never sent; sending it now",
+                        bulletin.id, bulletin.repeats_done)
+            self._send(bulletin, bulletin.repeats_done, None, SYSTEM)
+
+    def load_rows(self) -> list[Bulletin]:
+        """Read bulletins from the database; returns the active ones whose claimed repeat never started."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(flood_bulletins).where(flood_bulletins.c.site_id == self._site)).all()
             jobs = {r.id for r in conn.execute(select(broadcasts.c.id).where(
@@ -245,10 +252,7 @@ class BulletinService:
                 self._bulletins[bulletin.id] = bulletin
                 if bulletin.state == ACTIVE and bulletin.job_id(bulletin.repeats_done) not in jobs:
                     resend.append(bulletin)
-        for bulletin in resend:
-            log.warning("bulletin %s: repeat %d was claimed but never sent; sending it now",
-                        bulletin.id, bulletin.repeats_done)
-            self._send(bulletin, bulletin.repeats_done, None, SYSTEM)
+        return resend
 
     def _reload_one(self, bulletin_id: str) -> None:
         with self._engine.connect() as conn:

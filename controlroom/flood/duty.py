@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from controlroom.flood.bulletins import BulletinService
+from controlroom.flood.bulletins_at_service import BulletinsAtService
 from controlroom.flood.damage_report import DamageReports
 from controlroom.flood.duty_log import DutyLog
 from controlroom.flood.monitor import FloodRiskMonitor
@@ -26,6 +27,8 @@ class FloodDuty:
         """Bulletin repeats ride the broadcast timer, which stops with broadcasting."""
         self.duty_log.close()
         self.monitor.close()
+        if isinstance(self.bulletins, BulletinsAtService):
+            self.bulletins.close()
 
 
 def start_flood_duty(core, broadcasting) -> FloodDuty:
@@ -33,10 +36,14 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
     audit = core.access.audit
     monitor = FloodRiskMonitor(core.config, core.bus, core.live, core.feed, clock=core.clock)
     monitor.seed(lambda sensor_id, start, end: _levels(core, sensor_id, start, end))
-    bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit,
-                                clock=core.clock)
+    if core.commands is None:
+        bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit,
+                                    clock=core.clock)
+        broadcasting.service.add_tick_hook(bulletins.tick)
+    else:  # attached: the service sends and repeats them
+        bulletins = BulletinsAtService(core.config, core.engine, broadcasting.service, monitor, core.commands,
+                                       core.feed)
     bulletins.load()
-    broadcasting.service.add_tick_hook(bulletins.tick)
     duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
     damage = DamageReports(core.config, core.engine, core.storage, audit)
     return FloodDuty(monitor, bulletins, duty_log, damage)

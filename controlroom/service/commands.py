@@ -26,7 +26,7 @@ import queue
 import re
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -46,6 +46,8 @@ REPLY_PREFIX = "room/service/reply/"
 MAX_AGE_S = 120.0  # generous for PCs whose clocks drift apart; far shorter than a service restart
 MAX_PENDING = 200
 REPLY_TOPIC = re.compile(r"room/service/reply/[A-Za-z0-9_-]{1,64}")  # nothing a broker could refuse
+MAX_BULLETIN_CHARS = 4000
+MANUAL_SOURCE = re.compile(r"manual/[0-9a-f]{10}")
 SEEN_IDS = 10_000  # request ids remembered (for MAX_AGE_S): a redelivered or replayed one is not done twice
 
 
@@ -84,6 +86,8 @@ class CommandChannel:
         self._ops: dict[str, tuple[str, Handler]] = {
             "alert.acknowledge": ("alert.acknowledge", self._acknowledge),
             "alert.shelve": ("alert.shelve", self._shelve),
+            "alert.unshelve": ("alert.shelve", self._unshelve),
+            "alert.in_service": ("alert.out_of_service", self._in_service),
             "alert.raise": ("alert.raise", self._raise),
             "bulletin.issue": ("broadcast.emergency", self._issue_bulletin),
             "bulletin.cancel": ("broadcast.emergency", self._cancel_bulletin),
@@ -150,6 +154,12 @@ class CommandChannel:
                 self._core.access.audit.record(actor, "operator.sign_out", "command channel")
                 self._answer(request, {})
                 return
+            if request.op == "session.lock":  # a console's idle lock or Ctrl+L, for the audit log
+                self._core.access.audit.record(actor, "operator.lock", "console",
+                                               {"reason": str(request.args.get("reason", ""))[:32],
+                                                "console": request.reply_to.removeprefix(REPLY_PREFIX)})
+                self._answer(request, {})
+                return
             if request.op not in self._ops:
                 raise Refused("unknown_op", tr("Unknown command: {op}", op=request.op))
             permission, handler = self._ops[request.op]
@@ -212,16 +222,34 @@ class CommandChannel:
     def _shelve(self, operator: Operator, args: dict) -> None:
         self._core.alerts.shelve(_ids(args), operator, str(args["reason"]), float(args["duration_s"]))
 
+    def _unshelve(self, operator: Operator, args: dict) -> None:
+        self._core.alerts.unshelve(_ids(args), operator)
+
+    def _in_service(self, operator: Operator, args: dict) -> None:
+        in_service = args["in_service"]
+        if not isinstance(in_service, bool):
+            raise ValueError("in_service must be true or false")
+        self._core.alerts.set_in_service(_ids(args), operator, in_service, str(args.get("reason", "")))
+
     def _raise(self, operator: Operator, args: dict) -> dict:
         priority = Priority[str(args.get("priority", "HIGH")).upper()]
         village = args.get("village")
         if village is not None and village not in {v.id for v in self._core.config.villages}:
             raise ValueError(f"no village {village!r} in this commune")
-        return {"alert_id": self._core.alerts.raise_manual(operator, str(args["text"]), priority, village)}
+        source = args.get("source")  # a console names its alert, to follow it before the answer
+        if source is not None and not MANUAL_SOURCE.fullmatch(str(source)):
+            raise ValueError("source must be manual/ and 10 hex digits")
+        return {"alert_id": self._core.alerts.raise_manual(operator, str(args["text"]), priority, village, source)}
 
     def _issue_bulletin(self, operator: Operator, args: dict) -> dict:
         bulletins = self._core.flood.bulletins
-        bulletin = bulletins.issue(bulletins.compose(args.get("zone")), operator)
+        draft = bulletins.compose(args.get("zone"))
+        text = args.get("text")  # the officer's words as edited on the console
+        if text is not None:
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_BULLETIN_CHARS:
+                raise ValueError(f"text must be 1 to {MAX_BULLETIN_CHARS} characters")
+            draft = replace(draft, text=text.strip())
+        bulletin = bulletins.issue(draft, operator)
         return {"bulletin_id": bulletin.id, "next_due_at": bulletin.next_due_at.isoformat()}
 
     def _cancel_bulletin(self, operator: Operator, args: dict) -> None:

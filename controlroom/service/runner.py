@@ -10,6 +10,7 @@ from pathlib import Path
 
 from controlroom.config import Config
 from controlroom.core import ControlRoomCore
+from controlroom.flood.bulletins_at_service import CHANGED_TOPIC as BULLETIN_CHANGED_TOPIC
 from controlroom.service.commands import CommandChannel
 from controlroom.service.health import HealthPublisher
 
@@ -33,8 +34,13 @@ class ControlRoomService:
         self.commands = CommandChannel(self.core)
         self._started = False
 
+    def _tell_bulletin_changed(self, bulletin_id: str) -> None:
+        """Consoles re-read a bulletin when it is issued, repeated, superseded or cancelled."""
+        self.core.feed.publish(BULLETIN_CHANGED_TOPIC, {"id": bulletin_id}, qos=1)
+
     def start(self) -> None:
         self.core.start()
+        self.core.flood.bulletins.listeners.append(self._tell_bulletin_changed)
         self._started = True
         self.commands.start()
         self.health.start()

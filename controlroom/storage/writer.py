@@ -93,7 +93,10 @@ class StorageWriter:
         max_jobs: int = 10_000,
         retention_interval_s: float = 600.0,
         retention_chunk: int = 5000,
+        ingest: bool = True,
     ) -> None:
+        """`ingest=False`: a console attached to its site's service, which stores readings and
+        statuses and runs retention; this writer then only runs the console's own jobs."""
         self.engine = engine
         self.bus = bus
         self.site_id = site_id
@@ -104,6 +107,7 @@ class StorageWriter:
         self.capacity = capacity
         self.max_jobs = max_jobs
         self.inbox_bounded_by_broker = False  # set by a feed that acknowledges after commit
+        self.ingest = ingest
 
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -143,10 +147,11 @@ class StorageWriter:
         self._transactions.reset()
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
-        self._unsubscribe = [
-            self.bus.subscribe(Reading, self._enqueue, batch=self._enqueue_batch),
-            self.bus.subscribe(DeviceStatus, self._enqueue, batch=self._enqueue_batch),
-        ]
+        if self.ingest:
+            self._unsubscribe = [
+                self.bus.subscribe(Reading, self._enqueue, batch=self._enqueue_batch),
+                self.bus.subscribe(DeviceStatus, self._enqueue, batch=self._enqueue_batch),
+            ]
 
     def stop(self, timeout: float = 10.0) -> None:
         """Unsubscribe, write everything queued, join. If the database stays down longer
@@ -323,7 +328,7 @@ class StorageWriter:
                 self._done.notify_all()
                 if stopping and not self._events and not self._jobs:
                     return
-            if not stopping:
+            if not stopping and self.ingest:
                 self._retention_tick()
 
     def _committed(self, count: int) -> None:

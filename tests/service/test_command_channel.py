@@ -8,27 +8,13 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from controlroom.access.accounts import upsert_operator
 from controlroom.access.operators import Operator, Role, operator_row
-from controlroom.service.runner import ControlRoomService
 from controlroom.storage.models import audit_log
 
 from ..conftest import wait_until
-
-
-@pytest.fixture
-def service(second_config, mqtt_broker, tmp_path, data_dir):
-    """The second commune's service on a private broker and an SQLite file, started (so the
-    database is migrated and accounts can go in), stopped after the test."""
-    started = ControlRoomService(second_config, db_url=f"sqlite:///{(tmp_path / 'service.sqlite3').as_posix()}",
-                                 feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
-                                 data_dir=data_dir, monitor_cameras=False)
-    started.start()
-    yield started
-    started.stop()
 
 
 def _refusals(engine, site_id: str) -> list[tuple[str, str, str]]:

@@ -1,0 +1,112 @@
+"""Consoles attached to their site's service: the service stores each reading once and owns
+the alerts; an operator's acknowledgement on one console reaches the other through it; a
+viewer is told no at once, and the service refuses what a console would not."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from controlroom.access.accounts import upsert_operator
+from controlroom.access.operators import PermissionDenied, Role, operator_row
+from controlroom.service.client import CommandFailed, CommandOutcome
+from controlroom.storage.models import audit_log, readings
+
+from ..conftest import wait_until
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _accounts(service, site: str) -> None:
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(site, "xem_vh", "Người xem VH", Role.VIEWER, "mat-khau-xem"))
+        upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
+
+
+def _attached(make_core, config, broker, service, name: str):
+    return make_core(config, broker=broker, db_url=service.core.db_url, client_id=f"console-{name}", attached=True)
+
+
+def test_two_consoles_one_service_share_alerts_and_store_each_reading_once(second_config, mqtt_broker, service,
+                                                                          make_core, raw_client):
+    site = second_config.site.id
+    _accounts(service, site)
+    a = _attached(make_core, second_config, mqtt_broker, service, "a")
+    b = _attached(make_core, second_config, mqtt_broker, service, "b")
+    for core in (service.core, a, b):
+        assert core.feed.wait_subscribed(30)
+    outcomes: list[CommandOutcome] = []
+    a.bus.subscribe(CommandOutcome, outcomes.append)
+
+    operator = a.access.authenticate("vanhanh_vh", "mat-khau-vh")  # the service checks the password
+    assert operator is not None and operator.role is Role.OPERATOR and a.commands.session
+    assert a.access.authenticate("vanhanh_vh", "doan-bua") is None
+    viewer = b.access.authenticate("xem_vh", "mat-khau-xem")
+    assert viewer is not None and viewer.role is Role.VIEWER
+
+    client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    pond = second_config.sensor("ao_tom_1")
+    values = [6.2, 5.9, 2.1, 2.0, 1.9]  # the last three below the oxygen limit
+    now_ms = int(time.time() * 1000)
+    for i, value in enumerate(values):
+        client.client.publish(f"{second_config.topic_prefix}/sensor/{pond.id}/reading",
+                              json.dumps({"ts": now_ms - 1000 * (len(values) - i), "values": {"do": value}}),
+                              qos=1).wait_for_publish(10)
+
+    def seen_everywhere():
+        found = [next((x for x in core.alerts.snapshot().alerts if x.source == f"sensor/{pond.id}/do" and x.active),
+                      None) for core in (service.core, a, b)]
+        return found if all(found) else None
+
+    alert_id = wait_until(seen_everywhere, 30, message="the alert did not reach both consoles")[0].id
+
+    with pytest.raises(PermissionDenied):  # a viewer is told at once, nothing is sent
+        b.alerts.acknowledge([alert_id], viewer, "xem thôi")
+    a.alerts.acknowledge([alert_id], operator, "đã gọi chủ ao")
+    acked = wait_until(lambda: (x := b.alerts.snapshot().get(alert_id)) and x.acked and x, 30,
+                       message="the acknowledgement on A never reached B")
+    assert acked.acked_by == "vanhanh_vh"
+    assert wait_until(lambda: any(o.op == "alert.acknowledge" and o.ok for o in outcomes), 10)
+
+    # one row per reading: the service wrote them; the consoles only showed them
+    def stored():
+        with service.core.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(readings).where(
+                readings.c.site_id == site, readings.c.sensor_id == pond.id)).scalar_one()
+
+    assert wait_until(lambda: stored() >= len(values), 30) and stored() == len(values)
+    assert a.storage.stats.rows_written == 0 and b.storage.stats.rows_written == 0
+
+    # the acknowledgement is audited once, by the service, under the operator's name
+    with service.core.engine.connect() as conn:
+        audited = conn.execute(select(audit_log.c.actor).where(
+            audit_log.c.site_id == site, audit_log.c.action == "alert.acknowledge")).scalars().all()
+    assert audited == ["vanhanh_vh"]
+
+
+def test_an_attached_console_after_sign_out_or_demotion_is_refused_by_the_service(second_config, mqtt_broker,
+                                                                                   service, make_core):
+    site = second_config.site.id
+    _accounts(service, site)
+    console = _attached(make_core, second_config, mqtt_broker, service, "c")
+    assert service.core.feed.wait_subscribed(30) and console.feed.wait_subscribed(30)
+    operator = console.access.authenticate("vanhanh_vh", "mat-khau-vh")
+    future = console.commands.send("alert.raise", {"text": "Sạt lở bờ đầm", "priority": "high"})
+    raised = future.result(timeout=15)["alert_id"]
+    wait_until(lambda: console.alerts.snapshot().get(raised), 30, message="the raised alert never came back")
+
+    with service.core.engine.begin() as conn:  # demoted while signed in
+        upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.VIEWER, "mat-khau-vh"))
+    refused = console.commands.send("alert.acknowledge", {"ids": [raised]})
+    with pytest.raises(CommandFailed) as denied:
+        refused.result(timeout=15)
+    assert denied.value.code == "denied"
+    console.access.session.sign_in(operator)
+    console.access.session.sign_out()  # ends the service's session too
+    with pytest.raises(CommandFailed) as gone:
+        console.commands.send("alert.acknowledge", {"ids": [raised]}).result(timeout=15)
+    assert gone.value.code == "no_session"
+    assert not service.core.alerts.snapshot().get(raised).acked
