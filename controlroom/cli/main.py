@@ -164,21 +164,49 @@ class Backend:
     seed: int = 1
     time_scale: float = 60.0
 
+    lang: str = "vi"
+
     def __post_init__(self) -> None:
         self.broker = None
         self.core = None
         self.simulator = None
+        self.service_child = None  # the demo service this console started (stopped with it)
+        self.demo_service_link: dict | None = None  # how to reach the demo service's broker, once attached
         self.broker_host: str = self.config.mqtt.host
         self.broker_port: int = self.config.mqtt.port
 
     def prepare(self) -> None:
         """Ensure a broker (demo only) and build the core without starting it, so the GUI can
         subscribe to the core's bus before the first message arrives."""
-        if self.demo:
-            self._prepare_demo()
         from controlroom.core import ControlRoomCore
 
+        if self.demo and self.config_path is None:
+            self._attach_to_demo_service()
+            self.core = ControlRoomCore(self.config, db_url=self.db_url, feed_options=self.demo_service_link,
+                                        attached=True)
+            return
+        if self.demo:
+            self._prepare_demo()
         self.core = ControlRoomCore(self.config, db_url=self.db_url, feed_options=self._link_options())
+
+    def _attach_to_demo_service(self) -> None:
+        """The bundled demo's duties run in `controlroom serve --demo`: attach to a running one
+        (left running on exit), else start one as a child (stopped on exit)."""
+        from controlroom.cameras.stream_urls import with_demo_streams
+        from controlroom.service import demo
+
+        os.environ.setdefault("CONTROLROOM_TILE_URL", "off")
+        self.config = with_demo_streams(self.config)
+        link = demo.running_demo_service(self.config)
+        if link is None:
+            self.service_child = demo.start_demo_child(self.config, seed=self.seed, time_scale=self.time_scale,
+                                                       lang=self.lang, db_url=self.db_url)
+            link = self.service_child.link
+            log.info("attached to the demo service this console started")
+        else:
+            log.info("attached to a running demo service")
+        self.demo_service_link = link
+        self.broker_host, self.broker_port = link["host"], link["port"]
 
     def _prepare_demo(self) -> None:
         """The demo needs nothing beyond this PC: synthetic cameras instead of the config's
@@ -209,7 +237,7 @@ class Backend:
         if self.core is None:
             self.prepare()
         self.core.start()
-        if self.demo:
+        if self.demo and self.core.commands is None:  # an attached demo's field is the service's
             from controlroom.sim.simulator import Simulator
 
             self.simulator = Simulator(self.config, seed=self.seed, time_scale=self.time_scale, timestamps="wall",
@@ -219,7 +247,8 @@ class Backend:
     def stop(self) -> None:
         """Stop in reverse order; one part failing to stop does not keep the others running."""
         started = time.monotonic()
-        for name, part in (("simulator", self.simulator), ("core", self.core), ("broker", self.broker)):
+        for name, part in (("simulator", self.simulator), ("core", self.core), ("broker", self.broker),
+                           ("demo service", self.service_child)):
             if part is None:
                 continue
             try:
@@ -228,6 +257,7 @@ class Backend:
                 log.exception("stopping the %s failed", name)
         self.simulator = None
         self.broker = None
+        self.service_child = None
         log.info("backend stopped in %.2f s", time.monotonic() - started)
 
 
@@ -255,7 +285,7 @@ def run_gui(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _print_config_error(exc)
     backend = Backend(config, db_url=args.db, demo=args.demo, seed=args.seed, time_scale=args.time_scale,
-                      config_path=Path(args.config) if args.config else None)
+                      config_path=Path(args.config) if args.config else None, lang=args.lang)
     try:
         backend.prepare()
         from controlroom.ui.shell.app import run_app  # Qt is imported only here
@@ -302,7 +332,8 @@ def _keep_the_demo_apart() -> None:
     """The bundled demo keeps its database, accounts, media and log in a folder of its own
     (and runs its own broker, see Backend), so it never mixes with a real commune's data on
     the same PC."""
-    os.environ["CONTROLROOM_DATA_DIR"] = str(data_dir() / DEMO_FOLDER)
+    if data_dir().name != DEMO_FOLDER:  # the demo service a demo console starts inherits the folder
+        os.environ["CONTROLROOM_DATA_DIR"] = str(data_dir() / DEMO_FOLDER)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "lang", None):
         set_language(args.lang)
-    if args.command is None and args.demo and not args.config:
+    if args.demo and not args.config and args.command in (None, "serve"):
         _keep_the_demo_apart()
     try:
         _setup_logging(SERVE_LOG if args.command == "serve" else "controlroom.log")

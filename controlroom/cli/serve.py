@@ -26,6 +26,10 @@ def add_serve_parser(sub) -> None:
     serve.add_argument("--host", help=tr("MQTT broker host (default: from the configuration)"))
     serve.add_argument("--port", type=int, help=tr("MQTT broker port (default: from the configuration)"))
     serve.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=None, help=tr("interface language (default: vi)"))
+    serve.add_argument("--demo", action="store_true",
+                       help=tr("run the bundled demo commune headless: its own broker, the service and the simulator"))
+    serve.add_argument("--seed", type=int, default=1, help=tr("random seed of the demo simulator"))
+    serve.add_argument("--time-scale", type=float, default=60.0, help=tr("speed of the demo simulator's clock (default: {x})", x=60.0))
 
 
 def log_to_stdout() -> None:
@@ -46,12 +50,18 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     stop = threading.Event()
     _stop_on_signals(stop)
-    service = None
+    parts: list = []  # what was started, stopped in reverse
     try:
         from controlroom.service.runner import ControlRoomService
 
-        service = ControlRoomService(config, db_url=args.db, feed_options={"host": args.host, "port": args.port})
+        link = {"host": args.host, "port": args.port}
+        if args.demo:
+            config, link = _demo_broker(config, parts)
+        service = ControlRoomService(config, db_url=args.db, feed_options=link, monitor_cameras=not args.demo)
         service.start()
+        parts.append(service)
+        if args.demo:
+            _demo_field(config, link, args, parts)
         log.info(tr("Service for {site} running; Ctrl+C stops.", site=config.site.name))
         while not stop.wait(1.0):  # wake now and then: Windows delivers signals only between waits
             pass
@@ -62,8 +72,45 @@ def run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILURE
     finally:
-        if service is not None:
-            service.stop()
+        for part in reversed(parts):
+            try:
+                part.stop()
+            except Exception:  # keep stopping the rest
+                log.exception("stopping %s failed", type(part).__name__)
+
+
+def _demo_broker(config, parts: list):
+    """The demo's private broker (its data in the demo folder) and the demo's synthetic cameras."""
+    from controlroom.cameras.stream_urls import with_demo_streams
+    from controlroom.feeds.broker import ensure_broker
+    from controlroom.paths import data_dir
+
+    workdir = data_dir() / "broker"
+    workdir.mkdir(parents=True, exist_ok=True)
+    broker = ensure_broker(config, demo=True, workdir=workdir, private=True)
+    parts.append(broker)
+    return with_demo_streams(config), broker.feed_options()
+
+
+def _demo_field(config, link: dict, args, parts: list) -> None:
+    """The simulator stands in for the commune's devices; the state file lets consoles attach.
+    (The demo's cameras are watched by the consoles that show them: decoding 41 streams twice
+    on one PC costs more than it tells.)"""
+    from controlroom.service import demo
+    from controlroom.sim.simulator import Simulator
+
+    simulator = Simulator(config, seed=args.seed, time_scale=args.time_scale, timestamps="wall", **link)
+    simulator.start()
+    parts.append(simulator)
+    demo.write_state(link)
+    parts.append(_StateFile())
+
+
+class _StateFile:
+    def stop(self) -> None:
+        from controlroom.service import demo
+
+        demo.clear_state()
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

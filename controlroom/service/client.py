@@ -61,6 +61,8 @@ class CommandClient:
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[str, Future, threading.Timer]] = {}
         self.session: str | None = None
+        self.refused = 0  # requests refused or unanswered so far; the status bar shows the last one
+        self.last_refusal = ""
         feed.subscribe_extra(self.reply_to, self._on_reply)
 
     # -- requests ------------------------------------------------------------------------------
@@ -134,6 +136,7 @@ class CommandClient:
 
     def _finish(self, op: str, future: Future, outcome: dict | CommandFailed) -> None:
         if isinstance(outcome, CommandFailed):
+            self.last_refusal, self.refused = str(outcome), self.refused + 1
             future.set_exception(outcome)
             self._bus.publish(CommandOutcome(op, False, str(outcome), outcome.code))
         else:

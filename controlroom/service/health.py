@@ -71,10 +71,13 @@ class HealthPublisher:
 
     def _run(self) -> None:
         while True:
+            sent = False
             try:
                 if self._core.feed.connected:  # not queued in paho through an outage: it would flood the broker after
                     self._core.feed.publish(HEALTH_TOPIC, self.report(), qos=1, retain=True)
+                    sent = True
             except Exception:  # a health report must never end the service
                 log.exception("health report failed")
-            if self._stop.wait(self._interval):
+            # not connected yet: report as soon as the link is up (consoles wait for it to attach)
+            if self._stop.wait(self._interval if sent else min(self._interval, 0.5)):
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import sys
 import uuid
 from datetime import datetime, timezone
@@ -69,7 +70,9 @@ def test_screenshot_option_writes_a_png_of_the_main_window_and_exits_0(tmp_path,
     assert width >= 640 and height >= 480
 
 
-def test_demo_screenshot_runs_broker_simulator_and_core_end_to_end(tmp_path):
+def test_demo_starts_its_service_as_a_child_and_stops_it_on_exit(tmp_path):
+    """Nothing running: `--demo` starts `controlroom serve --demo` (broker, duties, simulator),
+    attaches to it, and stops it when the console quits."""
     shot = tmp_path / "demo.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(tmp_path / "data"))
     result = subprocess.run(
@@ -79,9 +82,37 @@ def test_demo_screenshot_runs_broker_simulator_and_core_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, _around_traceback(result.stderr)
     assert _png_size(shot)[0] >= 640
-    log_text = (tmp_path / "data" / "demo" / "controlroom.log").read_text(encoding="utf-8")  # the demo's own folder
-    assert "the bundled demo runs its own broker" in log_text
-    assert (tmp_path / "data" / "demo" / "controlroom.sqlite3").exists()  # demo accounts and alerts live there,
-    assert not (tmp_path / "data" / "controlroom.sqlite3").exists()  # not in the database a real console uses
+    demo = tmp_path / "data" / "demo"  # the demo's own folder
+    log_text = (demo / "controlroom.log").read_text(encoding="utf-8")
+    assert "attached to the demo service this console started" in log_text
     assert "screenshot saved" in log_text
-    assert "simulator stopped" in log_text
+    service_log = (demo / "controlroom-serve.log").read_text(encoding="utf-8")
+    assert "the bundled demo runs its own broker" in service_log
+    assert "simulator stopped" in service_log and "service for quangtho stopped" in service_log
+    assert (demo / "controlroom.sqlite3").exists()  # demo accounts and alerts live there,
+    assert not (tmp_path / "data" / "controlroom.sqlite3").exists()  # not in the database a real console uses
+    assert not (demo / "demo-service.json").exists()  # the child is gone, and says so
+
+
+def test_demo_attaches_to_a_running_demo_service_and_leaves_it_running(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(tmp_path / "data"))
+    demo = tmp_path / "data" / "demo"
+    service = subprocess.Popen(_command() + ["serve", "--demo"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not (demo / "demo-service.json").exists():
+            assert service.poll() is None and time.monotonic() < deadline, "the demo service did not start"
+            time.sleep(0.2)
+        shot = tmp_path / "attached.png"
+        result = subprocess.run(_command() + ["--demo", "--screenshot", str(shot), "--screenshot-delay", "2"],
+                                capture_output=True, text=True, timeout=150, env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "attached to a running demo service" in (demo / "controlroom.log").read_text(encoding="utf-8")
+        assert service.poll() is None, "the console stopped a service it did not start"
+        assert (demo / "demo-service.json").exists()
+    finally:
+        service.terminate()
+        code = service.wait(60)
+    assert code == 0, service.stderr.read()[-2000:]
+    assert not (demo / "demo-service.json").exists()

@@ -268,6 +268,8 @@ def broker_text(backend) -> tuple[str, str]:
     started it (embedded / private demo broker) or uses one run by someone else."""
     broker = getattr(backend, "broker", None)
     where = f"{backend.broker_host}:{backend.broker_port}"
+    if getattr(backend, "demo_service_link", None):
+        return tr("{where}, the demo service's broker", where=where), where
     if broker is None or broker.kind == "configured":
         return tr("{where}, external broker", where=where), str(getattr(broker, "description", "") or where)
     return tr("{where}, embedded broker", where=where), str(broker.description)

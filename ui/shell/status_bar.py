@@ -81,6 +81,7 @@ class ControlRoomStatusBar(QStatusBar):
         self.rate_label = self._label("rate")
         self.dropped_label = self._label("dropped")
         self.stats = CoreStats()
+        self._refusals_shown = 0
         context.bridge.connection_state.connect(self._on_connection_state)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
@@ -108,6 +109,7 @@ class ControlRoomStatusBar(QStatusBar):
         self.stats = read_core_stats(self._core)
         self._ever_connected |= self.stats.broker_connected
         self._show_service(datetime.now(timezone.utc))
+        self._show_refusal()
         self._show_broker()
         self._show_database()
         s = self.stats
@@ -172,6 +174,17 @@ class ControlRoomStatusBar(QStatusBar):
                                          rate=health.get("readings_per_s", "?"), open=health.get("alerts_open", "?"))
                                       if health else tr("No service has announced itself for this commune: this "
                                                         "console runs the duties itself."))
+        if self._core.commands is not None and status.presence != "online":
+            self.service_label.setToolTip(tr("This console is a client of the service: while the service is down, "
+                                             "no alarm is judged, no bulletin repeats and no command is carried out."))
+
+    def _show_refusal(self) -> None:
+        """An attached console's command the service refused or never answered: said once, in
+        the operator's words, for long enough to read."""
+        commands = self._core.commands
+        if commands is not None and commands.refused != self._refusals_shown:
+            self._refusals_shown = commands.refused
+            self.showMessage(tr("Not carried out: {reason}", reason=commands.last_refusal), 20_000)
 
     def _show_broker(self) -> None:
         where = self._broker_text
