@@ -7,7 +7,11 @@ readings, alert queue, devices, broadcast, flood duty). A probe QTimer every 10 
 thread records how late it fires. First the idle console (baseline), then publisher processes
 flood the demo's own sensors as fast as they can, until every reading is stored.
 
-Prints one JSON line last. Run: python benchmarks/gui_probe.py [--messages N] [--idle-s S]
+With --attached the duties run where they do in the room: `ControlRoomService` in a process of
+its own stores and judges the flood, and the console is attached to it (it shows the readings,
+mirrors the alerts and decodes the cameras); the flood ends when the service has stored it all.
+
+Prints one JSON line last. Run: python benchmarks/gui_probe.py [--attached] [--messages N] [--idle-s S]
 `LatencyProbe`, `GuiSide`, `run_gui_until` and `idle_gui_latency` serve benchmarks/ingest.py too.
 """
 
@@ -196,6 +200,37 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_config(port: int):
+    """The demo commune on the benchmark's broker, without the daily programme (no speech)."""
+    from controlroom.config import demo_config_path, load_config
+
+    config = load_config(demo_config_path())
+    return config.model_copy(update={"mqtt": config.mqtt.model_copy(update={"port": port}),
+                                     "broadcast": config.broadcast.model_copy(update={"schedule": []})})
+
+
+def service_process(port: int, db_url: str, data_dir: str, ready, go, expected_q, done_q, stop) -> None:
+    """The site's service in its own process: reports (stored, seconds) once `expected` new
+    readings are stored after `go`."""
+    from controlroom.service.runner import ControlRoomService
+
+    service = ControlRoomService(bench_config(port), db_url=db_url, feed_options={"host": "127.0.0.1", "port": port},
+                                 data_dir=Path(data_dir), client_id="gui-probe-service", monitor_cameras=False)
+    service.start()
+    service.core.feed.wait_subscribed(60)
+    ready.set()
+    expected = expected_q.get()
+    rows0 = service.core.storage.stats.rows_written
+    go.wait()
+    t0 = time.monotonic()
+    while service.core.storage.stats.rows_written - rows0 < expected and time.monotonic() - t0 < 600:
+        time.sleep(0.02)
+    done_q.put((service.core.storage.stats.rows_written - rows0, time.monotonic() - t0,
+                service.core.alerts.shed_readings))
+    stop.wait()
+    service.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=30_000, help="readings messages in the flood")
@@ -204,6 +239,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0,
                         help="readings/s offered in total (0: flat out, as fast as the publishers can)")
     parser.add_argument("--profile", action="store_true", help="diagnosis: print where the GUI thread was, to stderr")
+    parser.add_argument("--attached", action="store_true", help="the duties in a service process, the console attached")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="gui-probe-"))
     os.environ.update(QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(workdir / "data"),
@@ -213,7 +249,6 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_broker import start_broker
 
-    from controlroom.config import demo_config_path, load_config
     from controlroom.core import ControlRoomCore
     from controlroom.ui.shell.app import apply_theme, create_application
     from controlroom.ui.shell.bridge import CoreBridge
@@ -221,13 +256,23 @@ def main() -> None:
     from controlroom.ui.shell.main_window import MainWindow
 
     broker, port = start_broker(workdir)
-    config = load_config(demo_config_path())
-    config = config.model_copy(update={"mqtt": config.mqtt.model_copy(update={"port": port}),
-                                       "broadcast": config.broadcast.model_copy(update={"schedule": []})})
+    config = bench_config(port)
+    db_url = f"sqlite:///{workdir / 'console.sqlite3'}"
+    ctx = mp.get_context("spawn")
+    go, done = ctx.Event(), ctx.Queue()
+    service = None
+    if args.attached:
+        ready, expected_q, service_done, service_stop = ctx.Event(), ctx.Queue(), ctx.Queue(), ctx.Event()
+        service = ctx.Process(target=service_process, args=(port, db_url, str(workdir / "service"), ready, go,
+                                                            expected_q, service_done, service_stop),
+                              name="gui-probe-service")
+        service.start()
+        if not ready.wait(120):
+            raise SystemExit("the service did not start")
     app = create_application()
     apply_theme(app)
-    core = ControlRoomCore(config, db_url=f"sqlite:///{workdir / 'console.sqlite3'}", broker_port=port,
-                           client_id="gui-probe-console", data_dir=workdir / "data")
+    core = ControlRoomCore(config, db_url=db_url, broker_port=port, client_id="gui-probe-console",
+                           data_dir=workdir / "data", attached=args.attached)
     bridge = CoreBridge(core.bus, core.live)
     core.start()
     context = AppContext(config=config, core=core, bridge=bridge)
@@ -245,8 +290,8 @@ def main() -> None:
         messages = demo_messages(config, args.messages, base_ms)
         expected = sum(len(json.loads(p)["values"]) for _, p in messages)
         per_process_rate = args.rate * len(messages) / expected / args.processes if args.rate else 0.0
-        ctx = mp.get_context("spawn")
-        go, done = ctx.Event(), ctx.Queue()
+        if service is not None:
+            expected_q.put(expected)
         share = len(messages) // args.processes + 1
         procs = [ctx.Process(target=publisher_process, args=(port, messages[i * share:(i + 1) * share], go, done,
                                                                   per_process_rate),
@@ -272,7 +317,10 @@ def main() -> None:
         probe.start()
         t0 = time.monotonic()
         go.set()
-        run_gui_until(lambda: core.storage.stats.rows_written - rows0 >= expected, 600)
+        if service is None:
+            run_gui_until(lambda: core.storage.stats.rows_written - rows0 >= expected, 600)
+        else:
+            run_gui_until(lambda: not service_done.empty(), 600)
         seconds = time.monotonic() - t0
         probe.stop()
         if sampler is not None:
@@ -284,16 +332,23 @@ def main() -> None:
         for proc in procs:
             proc.join(60)
         stored = core.storage.stats.rows_written - rows0
+        shed = core.alerts.shed_readings
+        if service is not None:
+            stored, seconds, shed = service_done.get()
         flood = probe.summary()
     finally:
         window.close()
         context.shutdown()
         bridge.close()
         core.stop()
+        if service is not None:
+            service_stop.set()
+            service.join(60)
         broker.terminate()
         broker.wait(10)
     print(json.dumps({
         "name": "gui_probe",
+        "duties": "service process, console attached" if args.attached else "in the console",
         "panels": len(window.panel_widgets),
         "gui_latency_ms_p99": round(flood["p99"], 1),
         "gui_latency_ms_p50": round(flood["p50"], 1),
@@ -307,7 +362,7 @@ def main() -> None:
         "lost": expected - stored,
         "readings_per_s": round(stored / seconds),
         "seconds": round(seconds, 2),
-        "alert_engine_shed_readings": core.alerts.shed_readings,
+        "alert_engine_shed_readings": shed,
         "samples": flood["samples"],
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,

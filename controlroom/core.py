@@ -81,7 +81,7 @@ class ControlRoomCore:
         self.storage = StorageWriter(self.engine, self.bus, site_id=self.site_id, database=config.database,
                                      ingest=not attached)
         link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
-        self.feed = MqttFeed(config, self.bus, client_id=client_id, **link)
+        self.feed = MqttFeed(config, self.bus, client_id=client_id, keep_session=not attached, **link)
         self.commands: CommandClient | None = None
         if attached:
             self.commands = CommandClient(self.feed, self.bus, self.feed.client_id)

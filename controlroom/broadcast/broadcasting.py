@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controlroom.broadcast.audio_server import AudioServer
+from controlroom.broadcast.at_service import BroadcastsAtService
 from controlroom.broadcast.service import BroadcastService
 from controlroom.broadcast.programme import ProgrammeStore
 from controlroom.broadcast.schedule import BroadcastScheduler, entry_priority
@@ -38,9 +39,13 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
     media_dir = media_dir or core.data_dir / "broadcast-media"
     audio = AudioServer(media_dir, settings.http_bind, settings.http_port, settings.public_host)
     audit = core.access.audit
-    service = BroadcastService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
-                               persist=make_persister(core.storage, core.site_id),
-                               audit=audit, engine=core.engine, clock=core.clock, tick_s=tick_s)
+    if core.commands is None:
+        service = BroadcastService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
+                                   persist=make_persister(core.storage, core.site_id),
+                                   audit=audit, engine=core.engine, clock=core.clock, tick_s=tick_s)
+    else:  # attached: the service broadcasts; this console composes, asks and shows
+        service = BroadcastsAtService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
+                                      commands=core.commands, engine=core.engine)
     programme = ProgrammeStore(core.config, core.engine, core.storage, audit)
     programme.load(seeder=SYSTEM)
 

@@ -187,7 +187,12 @@ class Backend:
             return
         if self.demo:
             self._prepare_demo()
-        self.core = ControlRoomCore(self.config, db_url=self.db_url, feed_options=self._link_options())
+        from controlroom.service.demo import service_answers
+
+        attached = service_answers(self.config, self._link_options())  # else this console runs the duties
+        log.info("the site's service %s", "answers: attached to it" if attached else "does not answer: running the duties here")
+        self.core = ControlRoomCore(self.config, db_url=self.db_url, feed_options=self._link_options(),
+                                    attached=attached)
 
     def _attach_to_demo_service(self) -> None:
         """The bundled demo's duties run in `controlroom serve --demo`: attach to a running one

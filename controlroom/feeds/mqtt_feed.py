@@ -104,7 +104,10 @@ class MqttFeed:
         username: str | None = None,
         password: str | None = None,
         tls: bool | None = None,
+        keep_session: bool = True,
     ) -> None:
+        """`keep_session=False`: a console attached to its site's service stores nothing, so the
+        broker keeps no queue for it (one left behind by a killed console would grow for a day)."""
         if protocol not in ("v5", "v311"):
             raise ValueError(f"protocol must be 'v5' or 'v311', not {protocol!r}")
         self.config = config
@@ -113,6 +116,7 @@ class MqttFeed:
         self.port = port or config.mqtt.port
         self.client_id = client_id or default_client_id(config)
         self.protocol = protocol
+        self.keep_session = keep_session
         self.prefix = config.topic_prefix
         self.status_topic = f"{self.prefix}/device/{self.client_id}/status"
         self.parser = PayloadParser(config)
@@ -153,7 +157,8 @@ class MqttFeed:
             client = client_class(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
         else:
             client = client_class(
-                CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv311, clean_session=False
+                CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv311,
+                clean_session=not self.keep_session,
             )
         client.suppress_exceptions = True  # belt and braces: our callbacks already catch
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
@@ -203,11 +208,11 @@ class MqttFeed:
         self._started = True
         if self.protocol == "v5":
             properties = Properties(PacketTypes.CONNECT)
-            properties.SessionExpiryInterval = self.config.mqtt.session_expiry_s
+            properties.SessionExpiryInterval = self.config.mqtt.session_expiry_s if self.keep_session else 0
             properties.ReceiveMaximum = self._receive_maximum
             self._client.connect_async(
                 self.host, self.port, keepalive=self.config.mqtt.keepalive_s,
-                clean_start=False, properties=properties,
+                clean_start=not self.keep_session, properties=properties,
             )
         else:
             self._client.connect_async(self.host, self.port, keepalive=self.config.mqtt.keepalive_s)

@@ -20,11 +20,14 @@ a request is answered "busy" at once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import queue
 import re
 import threading
+import uuid
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -33,6 +36,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from controlroom.access.operators import Operator, PermissionDenied, authorize
 from controlroom.alerts.inbox import EngineBusy
 from controlroom.alerts.model import Priority
+from controlroom.broadcast.at_service import MAX_AUDIO_BYTES
+from controlroom.broadcast.job_payload import job_to_payload
+from controlroom.broadcast.jobs import Priority as BroadcastPriority
+from controlroom.broadcast.service import BroadcastRefused
 from controlroom.i18n import tr
 from controlroom.service.sessions import SessionTokens
 
@@ -47,6 +54,7 @@ MAX_AGE_S = 120.0  # generous for PCs whose clocks drift apart; far shorter than
 MAX_PENDING = 200
 REPLY_TOPIC = re.compile(r"room/service/reply/[A-Za-z0-9_-]{1,64}")  # nothing a broker could refuse
 MAX_BULLETIN_CHARS = 4000
+AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".opus", ".m4a"}
 MANUAL_SOURCE = re.compile(r"manual/[0-9a-f]{10}")
 SEEN_IDS = 10_000  # request ids remembered (for MAX_AGE_S): a redelivered or replayed one is not done twice
 
@@ -89,6 +97,9 @@ class CommandChannel:
             "alert.unshelve": ("alert.shelve", self._unshelve),
             "alert.in_service": ("alert.out_of_service", self._in_service),
             "alert.raise": ("alert.raise", self._raise),
+            "broadcast.start": ("broadcast.start", self._start_broadcast),
+            "broadcast.retry": ("broadcast.start", self._retry_broadcast),
+            "broadcast.stop": ("broadcast.start", self._stop_broadcast),
             "bulletin.issue": ("broadcast.emergency", self._issue_bulletin),
             "bulletin.cancel": ("broadcast.emergency", self._cancel_bulletin),
         }
@@ -170,7 +181,9 @@ class CommandChannel:
                 raise Refused("denied", str(exc)) from exc
             except EngineBusy as exc:
                 raise Refused("busy", tr("The service is busy; try again in a moment.")) from exc
-            except (KeyError, TypeError, ValueError) as exc:
+            except BroadcastRefused as exc:  # already in the operator's words
+                raise Refused("refused", str(exc)) from exc
+            except (KeyError, TypeError, ValueError, binascii.Error) as exc:
                 raise Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc))) from exc
             self.handled += 1
             self._answer(request, result or {})
@@ -251,6 +264,44 @@ class CommandChannel:
             draft = replace(draft, text=text.strip())
         bulletin = bulletins.issue(draft, operator)
         return {"bulletin_id": bulletin.id, "next_due_at": bulletin.next_due_at.isoformat()}
+
+    def _start_broadcast(self, operator: Operator, args: dict) -> dict:
+        """The console's audio (as previewed there) is kept in the media folder and broadcast."""
+        service = self._core.broadcast.service
+        audio = base64.b64decode(str(args["audio"]), validate=True)
+        if not audio or len(audio) > MAX_AUDIO_BYTES:
+            raise ValueError(f"audio must be 1 to {MAX_AUDIO_BYTES} bytes")
+        suffix = str(args.get("suffix", ".wav"))
+        if suffix not in AUDIO_SUFFIXES:
+            raise ValueError(f"audio must be one of {', '.join(sorted(AUDIO_SUFFIXES))}")
+        path = service.media_dir / f"upload-{uuid.uuid4().hex[:12]}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(audio)
+        targets = args["targets"]
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise ValueError("targets must be a list of speaker ids")
+        volume = args.get("volume")
+        job = service.start_job(title=str(args["title"])[:200], audio_path=path, duration_s=float(args["duration_s"]),
+                                targets=targets, priority=BroadcastPriority(int(args.get("priority", 1))),
+                                volume=None if volume is None else int(volume), repeat=int(args.get("repeat", 1)),
+                                operator=operator, source_kind=str(args.get("kind", "file"))[:16],
+                                text=str(args.get("text", ""))[:MAX_BULLETIN_CHARS])
+        return {"job": job_to_payload(job)}
+
+    def _retry_broadcast(self, operator: Operator, args: dict) -> dict:
+        speakers = args.get("speakers")
+        if speakers is not None and not (isinstance(speakers, list) and all(isinstance(s, str) for s in speakers)):
+            raise ValueError("speakers must be a list of speaker ids")
+        return {"speakers": self._core.broadcast.service.retry(self._job_id(args), operator, speakers)}
+
+    def _stop_broadcast(self, operator: Operator, args: dict) -> None:
+        self._core.broadcast.service.stop_job(self._job_id(args), operator)
+
+    def _job_id(self, args: dict) -> str:
+        job_id = str(args["job_id"])
+        if self._core.broadcast.service.job(job_id) is None:
+            raise ValueError(f"no broadcast {job_id!r} is running at the service")
+        return job_id
 
     def _cancel_bulletin(self, operator: Operator, args: dict) -> None:
         self._core.flood.bulletins.cancel(str(args["bulletin_id"]), operator, str(args.get("reason", "")))

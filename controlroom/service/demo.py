@@ -1,4 +1,7 @@
-"""The bundled demo as a service: `controlroom serve --demo` runs the demo commune headless (a
+"""Finding the site's service, and the bundled demo as a service.
+
+`service_answers` tells whether a site's service is up on a broker (any console asks it at
+start, to attach). The bundled demo as a service: `controlroom serve --demo` runs the demo commune headless (a
 private broker, the service with every duty, the simulator standing in for the field), and
 `controlroom --demo` attaches to it, or starts it as a child process when none runs.
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "demo-service.json"
 PROBE_TIMEOUT_S = 3.0
+RETAINED_GRACE_S = 0.5
 CHILD_START_TIMEOUT_S = 90.0  # a cold start on a slow PC: imports, migration, broker, 41 cameras' config
 CHILD_STOP_TIMEOUT_S = 20.0
 
@@ -62,7 +66,7 @@ def service_answers(config: Config, link: dict, timeout: float = PROBE_TIMEOUT_S
             watch_topics[f"{config.topic_prefix}/{suffix}"] = callback
 
     watch = ServiceWatch(_Topics())
-    heard = threading.Event()
+    heard, subscribed = threading.Event(), threading.Event()
     v5 = link.get("protocol", "v5") == "v5"
     client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311)
     if link.get("username"):
@@ -70,8 +74,10 @@ def service_answers(config: Config, link: dict, timeout: float = PROBE_TIMEOUT_S
 
     def on_connect(c, _userdata, _flags, reason_code, _properties) -> None:
         if not reason_code.is_failure:
-            for topic in watch_topics:
-                c.subscribe(topic, qos=1)
+            c.subscribe([(topic, 1) for topic in watch_topics])
+
+    def on_subscribe(*_args) -> None:
+        subscribed.set()
 
     def on_message(_c, _userdata, message) -> None:
         callback = watch_topics.get(message.topic)
@@ -81,14 +87,16 @@ def service_answers(config: Config, link: dict, timeout: float = PROBE_TIMEOUT_S
             if status.presence == "online" and not status.silent(datetime.now(timezone.utc)):
                 heard.set()
 
-    client.on_connect, client.on_message = on_connect, on_message
+    client.on_connect, client.on_message, client.on_subscribe = on_connect, on_message, on_subscribe
     try:
         client.connect(link.get("host") or config.mqtt.host, int(link.get("port") or config.mqtt.port), keepalive=10)
     except OSError:
         return False
     client.loop_start()
     try:
-        return heard.wait(timeout)
+        if subscribed.wait(timeout) and not heard.is_set():
+            heard.wait(RETAINED_GRACE_S)  # retained messages follow the subscription at once
+        return heard.is_set()
     finally:
         client.disconnect()
         client.loop_stop()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from controlroom.config import Config
 from controlroom.core import ControlRoomCore
+from controlroom.broadcast.job_payload import JOB_TOPIC, JOB_TTL_S, job_to_payload
+from controlroom.broadcast.service import BroadcastUpdate
 from controlroom.flood.bulletins_at_service import CHANGED_TOPIC as BULLETIN_CHANGED_TOPIC
 from controlroom.service.commands import CommandChannel
 from controlroom.service.health import HealthPublisher
@@ -34,6 +36,12 @@ class ControlRoomService:
         self.commands = CommandChannel(self.core)
         self._started = False
 
+    def _tell_job_changed(self, update: BroadcastUpdate) -> None:
+        """Consoles show the service's broadcasts as it runs them (MQTT 5 expiry: half a day)."""
+        job = self.core.broadcast.service.job(update.job_id)
+        if job is not None:
+            self.core.feed.publish(JOB_TOPIC + job.id, job_to_payload(job), qos=1, retain=True, expiry_s=JOB_TTL_S)
+
     def _tell_bulletin_changed(self, bulletin_id: str) -> None:
         """Consoles re-read a bulletin when it is issued, repeated, superseded or cancelled."""
         self.core.feed.publish(BULLETIN_CHANGED_TOPIC, {"id": bulletin_id}, qos=1)
@@ -41,6 +49,7 @@ class ControlRoomService:
     def start(self) -> None:
         self.core.start()
         self.core.flood.bulletins.listeners.append(self._tell_bulletin_changed)
+        self._unsubscribe = self.core.bus.subscribe(BroadcastUpdate, self._tell_job_changed)
         self._started = True
         self.commands.start()
         self.health.start()
@@ -51,6 +60,7 @@ class ControlRoomService:
         if not self._started:
             return
         self._started = False
+        self._unsubscribe()
         for name, stop in (("command channel", self.commands.stop), ("health", self.health.stop),
                            ("core", self.core.stop)):
             try:

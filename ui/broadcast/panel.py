@@ -35,6 +35,7 @@ from controlroom.broadcast.store import broadcast_log_csv
 from controlroom.domain import SpeakerStatus
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator, PermissionDenied
+from controlroom.service.client import CommandFailed
 from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.shell.docks import bring_to_front
 from controlroom.ui.broadcast.compose import BroadcastRequest, ComposeDialog
@@ -202,7 +203,7 @@ class BroadcastPanel(QWidget):
         self._refresh_job(job.id, select=True)
 
     def _job_failed(self, exc: Exception) -> None:
-        known = isinstance(exc, (BroadcastRefused, PermissionDenied))
+        known = isinstance(exc, (BroadcastRefused, PermissionDenied, CommandFailed))  # already in the operator's words
         message = str(exc) if known else tr("The broadcast could not start: {reason}", reason=str(exc))
         self.status_label.setText(message)
         QMessageBox.warning(self, tr("Broadcast"), message)
