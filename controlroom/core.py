@@ -82,12 +82,13 @@ class ControlRoomCore:
                                      ingest=not attached)
         link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
         self.feed = MqttFeed(config, self.bus, client_id=client_id, keep_session=not attached, **link)
+        self.service_watch = ServiceWatch(self.feed)  # the site's service, as its retained topics say
         self.commands: CommandClient | None = None
         if attached:
-            self.commands = CommandClient(self.feed, self.bus, self.feed.client_id)
+            self.commands = CommandClient(self.feed, self.bus, self.feed.client_id,
+                                          service_down=lambda: self.service_watch.status.presence == "offline")
         else:
             self.feed.acknowledge_after(self.storage)  # a reading leaves the broker's care once stored
-        self.service_watch = ServiceWatch(self.feed)  # the site's service, as its retained topics say
         self._running: list = []  # services set up, stopped in reverse
         self._started = False
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Engine
 
 from controlroom.access.audit import AuditLog
 from controlroom.access.operators import Operator, active_account, authenticate, count_active
 from controlroom.access.session import OperatorSession
+from controlroom.service.client import CommandFailed
+
+log = logging.getLogger(__name__)
 
 
 class AccessService:
@@ -26,7 +31,14 @@ class AccessService:
 
     def authenticate(self, username: str, password: str) -> Operator | None:
         if self._commands is not None:
-            return self._commands.sign_in(username, password)
+            try:
+                return self._commands.sign_in(username, password)
+            except CommandFailed as exc:
+                if exc.code not in ("service_down", "timeout"):
+                    raise
+                # the service is away: the operator may still see the room (every command will be
+                # refused until they sign in again with the service back)
+                log.warning("sign-in checked by this console: the service does not answer (%s)", exc.code)
         return authenticate(self._engine, self._site_id, username, password)
 
     def account(self, username: str) -> Operator | None:

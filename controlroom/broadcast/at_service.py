@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from controlroom.access.operators import Operator, authorize
 from controlroom.broadcast.job_payload import JOB_TOPIC, job_from_payload
 from controlroom.broadcast.jobs import BroadcastJob, Priority
+from controlroom.broadcast.programme import ProgrammeStore
+from controlroom.config import ScheduledBroadcastConfig
 from controlroom.broadcast.service import BroadcastRefused, BroadcastService, BroadcastUpdate
 from controlroom.domain import SpeakerAck
 from controlroom.i18n import tr
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_AUDIO_BYTES = 20_000_000  # about 7 minutes of the room's speech WAV; longer is a file for the speakers' own player
 MAX_JOBS_SHOWN = 500  # the oldest are forgotten here (the database keeps every one)
+PROGRAMME_CHANGED_TOPIC = "room/broadcast/programme/changed"
 
 
 class BroadcastsAtService(BroadcastService):
@@ -86,3 +90,42 @@ class BroadcastsAtService(BroadcastService):
                 oldest = min(self._jobs.values(), key=lambda j: j.created_at)
                 del self._jobs[oldest.id]
         self._bus.publish(BroadcastUpdate(job.id))
+
+
+class ProgrammeAtService(ProgrammeStore):
+    """The daily programme plays from the service: an officer's change is a request (the
+    service checks the role, stores, audits and plays the new programme); every console re-reads
+    the programme when the service says it changed."""
+
+    def __init__(self, config, engine, commands, feed) -> None:
+        super().__init__(config, engine, None, None)
+        self._commands = commands
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="programme-reader")  # changes come at an officer's pace
+        feed.subscribe_extra(PROGRAMME_CHANGED_TOPIC, lambda _topic, _payload: self._reader.submit(self._reread))
+
+    def save(self, entry: ScheduledBroadcastConfig, operator: Operator) -> Future:
+        authorize(operator, "broadcast.programme")
+        entry = ScheduledBroadcastConfig.model_validate(entry.model_dump())
+        with self._lock:
+            self._entries[entry.id] = entry  # shown at once; the service's notice confirms (or a refusal re-reads)
+        return self._ask("programme.save", {"entry": entry.model_dump(mode="json")})
+
+    def remove(self, entry_id: str, operator: Operator) -> Future:
+        authorize(operator, "broadcast.programme")
+        with self._lock:
+            self._entries.pop(entry_id, None)
+        return self._ask("programme.remove", {"id": entry_id})
+
+    def close(self) -> None:
+        self._reader.shutdown(wait=False, cancel_futures=True)
+
+    def _ask(self, op: str, args: dict) -> Future:
+        future = self._commands.send(op, args)
+        future.add_done_callback(lambda f: f.exception() is not None and self._reader.submit(self._reread))
+        return future
+
+    def _reread(self) -> None:
+        try:
+            self.load(seeder=None)
+        except Exception:  # the database is away: the next notice (or a restart) reads it
+            log.exception("could not read the broadcast programme")

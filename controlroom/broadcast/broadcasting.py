@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controlroom.broadcast.audio_server import AudioServer
-from controlroom.broadcast.at_service import BroadcastsAtService
+from controlroom.broadcast.at_service import BroadcastsAtService, ProgrammeAtService
 from controlroom.broadcast.service import BroadcastService
 from controlroom.broadcast.programme import ProgrammeStore
 from controlroom.broadcast.schedule import BroadcastScheduler, entry_priority
@@ -31,6 +31,8 @@ class Broadcasting:
     def stop(self) -> None:
         self.service.stop()
         self.audio.stop()
+        if isinstance(self.programme, ProgrammeAtService):
+            self.programme.close()
 
 
 def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5) -> Broadcasting:
@@ -46,8 +48,12 @@ def start_broadcasting(core, media_dir: Path | None = None, tick_s: float = 0.5)
     else:  # attached: the service broadcasts; this console composes, asks and shows
         service = BroadcastsAtService(core.config, core.feed, core.bus, core.live, audio, media_dir=media_dir,
                                       commands=core.commands, engine=core.engine)
-    programme = ProgrammeStore(core.config, core.engine, core.storage, audit)
-    programme.load(seeder=SYSTEM)
+    if core.commands is None:
+        programme = ProgrammeStore(core.config, core.engine, core.storage, audit)
+        programme.load(seeder=SYSTEM)
+    else:
+        programme = ProgrammeAtService(core.config, core.engine, core.commands, core.feed)
+        programme.load(seeder=None)
 
     def fire(key: str, entry: ScheduledBroadcastConfig) -> None:
         try:

@@ -43,12 +43,13 @@ class ProgrammeStore:
         self._lock = threading.Lock()
         self._entries: dict[str, ScheduledBroadcastConfig] = {}
 
-    def load(self, seeder: Operator) -> None:
-        """Read the programme (at start, before the GUI shows); seed it from config if empty."""
+    def load(self, seeder: Operator | None) -> None:
+        """Read the programme (at start, before the GUI shows); seed it from config if empty
+        (unless `seeder` is None: then only read)."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(broadcast_programme).where(broadcast_programme.c.site_id == self._site_id)).mappings().all()
         entries = [_entry(r) for r in rows]
-        if not entries and self._config.broadcast.schedule:
+        if not entries and self._config.broadcast.schedule and seeder is not None:
             entries = list(self._config.broadcast.schedule)
             seed = [_row(self._site_id, e, seeder) for e in entries]
             self._storage.execute(lambda conn: conn.execute(broadcast_programme.insert(), seed))

@@ -20,7 +20,7 @@ import threading
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from controlroom.access.operators import Operator, Role
 from controlroom.i18n import tr
@@ -52,10 +52,13 @@ class CommandOutcome:
 
 
 class CommandClient:
-    def __init__(self, feed, bus, console_id: str, timeout_s: float = ANSWER_TIMEOUT_S) -> None:
-        """Subscribes this console's reply topic at once (call before the feed starts)."""
+    def __init__(self, feed, bus, console_id: str, timeout_s: float = ANSWER_TIMEOUT_S,
+                 service_down: Callable[[], bool] | None = None) -> None:
+        """Subscribes this console's reply topic at once (call before the feed starts).
+        `service_down()` true: requests are refused at once instead of waiting for the timeout."""
         self._feed = feed
         self._bus = bus
+        self._service_down = service_down or (lambda: False)
         self._timeout_s = timeout_s
         self.reply_to = REPLY_PREFIX + re.sub(r"[^A-Za-z0-9_-]", "-", console_id)[:64]
         self._lock = threading.Lock()
@@ -73,6 +76,10 @@ class CommandClient:
         request_id = uuid.uuid4().hex
         timer = threading.Timer(self._timeout_s, self._expire, (request_id,))
         timer.daemon = True
+        if self._service_down():
+            self._finish(op, future, CommandFailed("service_down", tr(
+                "The room's service is not running: the command was not sent.")))
+            return future
         with self._lock:
             if len(self._pending) >= MAX_PENDING:
                 self._finish(op, future, CommandFailed("busy", tr("The service is not answering; try again in a moment.")))

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from controlroom.access.operators import Operator, PermissionDenied, authorize
 from controlroom.alerts.inbox import EngineBusy
 from controlroom.alerts.model import Priority
-from controlroom.broadcast.at_service import MAX_AUDIO_BYTES
+from controlroom.broadcast.at_service import MAX_AUDIO_BYTES, PROGRAMME_CHANGED_TOPIC
+from controlroom.config import ScheduledBroadcastConfig
 from controlroom.broadcast.job_payload import job_to_payload
 from controlroom.broadcast.jobs import Priority as BroadcastPriority
 from controlroom.broadcast.service import BroadcastRefused
@@ -100,6 +101,8 @@ class CommandChannel:
             "broadcast.start": ("broadcast.start", self._start_broadcast),
             "broadcast.retry": ("broadcast.start", self._retry_broadcast),
             "broadcast.stop": ("broadcast.start", self._stop_broadcast),
+            "programme.save": ("broadcast.programme", self._save_programme),
+            "programme.remove": ("broadcast.programme", self._remove_programme),
             "bulletin.issue": ("broadcast.emergency", self._issue_bulletin),
             "bulletin.cancel": ("broadcast.emergency", self._cancel_bulletin),
         }
@@ -302,6 +305,16 @@ class CommandChannel:
         if self._core.broadcast.service.job(job_id) is None:
             raise ValueError(f"no broadcast {job_id!r} is running at the service")
         return job_id
+
+    def _save_programme(self, operator: Operator, args: dict) -> None:
+        entry = ScheduledBroadcastConfig.model_validate(args["entry"])  # a pydantic ValidationError is a ValueError
+        self._core.broadcast.programme.save(entry, operator).result(timeout=30)
+        self._core.feed.publish(PROGRAMME_CHANGED_TOPIC, {"id": entry.id}, qos=1)
+
+    def _remove_programme(self, operator: Operator, args: dict) -> None:
+        entry_id = str(args["id"])
+        self._core.broadcast.programme.remove(entry_id, operator).result(timeout=30)
+        self._core.feed.publish(PROGRAMME_CHANGED_TOPIC, {"id": entry_id}, qos=1)
 
     def _cancel_bulletin(self, operator: Operator, args: dict) -> None:
         self._core.flood.bulletins.cancel(str(args["bulletin_id"]), operator, str(args.get("reason", "")))

@@ -110,3 +110,20 @@ def test_an_attached_console_after_sign_out_or_demotion_is_refused_by_the_servic
         console.commands.send("alert.acknowledge", {"ids": [raised]}).result(timeout=15)
     assert gone.value.code == "no_session"
     assert not service.core.alerts.snapshot().get(raised).acked
+
+
+def test_with_the_service_gone_commands_are_refused_at_once_and_sign_in_still_shows_the_room(
+        second_config, mqtt_broker, service, make_core):
+    site = second_config.site.id
+    _accounts(service, site)
+    console = _attached(make_core, second_config, mqtt_broker, service, "d")
+    assert service.core.feed.wait_subscribed(30) and console.feed.wait_subscribed(30)
+    wait_until(lambda: console.service_watch.status.presence == "online", 30)
+    service.stop()  # its presence turns "offline"
+    wait_until(lambda: console.service_watch.status.presence == "offline", 30, message="the console never saw it go")
+    with pytest.raises(CommandFailed) as down:
+        console.commands.send("alert.raise", {"text": "Nước tràn bờ"}).result(timeout=15)
+    assert down.value.code == "service_down"  # refused here at once, not left to the answer timeout
+    operator = console.access.authenticate("vanhanh_vh", "mat-khau-vh")  # checked against the database here
+    assert operator is not None and operator.role is Role.OPERATOR and console.commands.session is None
+    assert console.access.authenticate("vanhanh_vh", "doan-bua") is None

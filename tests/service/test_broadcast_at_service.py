@@ -77,3 +77,32 @@ def test_a_broadcast_from_a_console_runs_at_the_service_and_outlives_the_console
                           message="the other console never saw the broadcast finish")
     assert all(d.state is DeliveryState.PLAYED for d in finished.deliveries.values())
     assert service.core.broadcast.service.job(job.id).finished
+
+
+def test_the_daily_programme_is_changed_at_the_service_and_every_console_follows(second_config, mqtt_broker, service,
+                                                                                 make_core):
+    from controlroom.config import ScheduledBroadcastConfig
+
+    site = second_config.site.id
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(site, "truc_ban_vh", "Trực ban VH", Role.DUTY_OFFICER, "mat-khau-tb"))
+        upsert_operator(conn, operator_row(site, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
+    editor = make_core(second_config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-edit",
+                       attached=True)
+    other = make_core(second_config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-other",
+                      attached=True)
+    for core in (service.core, editor, other):
+        assert core.feed.wait_subscribed(30)
+    officer = editor.access.authenticate("truc_ban_vh", "mat-khau-tb")
+    operator = other.access.authenticate("vanhanh_vh", "mat-khau-vh")
+    entry = ScheduledBroadcastConfig(id="ban_tin_chieu", title="Bản tin chiều", time="17:30", zone="ca_xa",
+                                     text="Bản tin chiều của xã")
+    with pytest.raises(PermissionDenied):  # programme changes are a duty officer's
+        other.broadcast.programme.save(entry, operator)
+    editor.broadcast.programme.save(entry, officer).result(timeout=30)
+    assert any(e.id == "ban_tin_chieu" for e in service.core.broadcast.programme.entries())  # the service plays it
+    wait_until(lambda: any(e.id == "ban_tin_chieu" for e in other.broadcast.programme.entries()), 30,
+               message="the other console did not re-read the programme")
+    editor.broadcast.programme.remove("ban_tin_chieu", officer).result(timeout=30)
+    assert not any(e.id == "ban_tin_chieu" for e in service.core.broadcast.programme.entries())
+    wait_until(lambda: not any(e.id == "ban_tin_chieu" for e in other.broadcast.programme.entries()), 30)

@@ -76,9 +76,13 @@ def test_a_killed_console_leaves_bulletins_repeating_and_alarms_raised(second_co
         # the bulletin keeps repeating on schedule with no console
         repeats = select(flood_bulletins.c.repeats_done).where(flood_bulletins.c.id == bulletin_id)
         wait_until(lambda: (_scalar(service.core.engine, repeats) or 0) >= 2, 60, message="the bulletin stopped repeating")
-        with service.core.engine.connect() as conn:
-            jobs = set(conn.execute(select(broadcasts.c.id).where(broadcasts.c.id.like(f"{bulletin_id}-r%"))).scalars())
-        assert {f"{bulletin_id}-r0", f"{bulletin_id}-r1", f"{bulletin_id}-r2"} <= jobs
+
+        def jobs() -> set[str]:  # a repeat is claimed, then sent: its broadcast row follows the claim
+            with service.core.engine.connect() as conn:
+                return set(conn.execute(select(broadcasts.c.id).where(broadcasts.c.id.like(f"{bulletin_id}-r%"))).scalars())
+
+        wait_until(lambda: {f"{bulletin_id}-r0", f"{bulletin_id}-r1", f"{bulletin_id}-r2"} <= jobs(), 30,
+                   message="the repeats were not broadcast")
 
         # a console started afterwards shows the alarm and the repeating bulletin
         fresh = make_core(config, broker=mqtt_broker, db_url=db_url, client_id="console-new", attached=True)

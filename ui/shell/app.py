@@ -269,7 +269,7 @@ def broker_text(backend) -> tuple[str, str]:
     broker = getattr(backend, "broker", None)
     where = f"{backend.broker_host}:{backend.broker_port}"
     if getattr(backend, "demo_service_link", None):
-        return tr("{where}, the demo service's broker", where=where), where
+        return tr("{where}, demo service", where=where), where
     if broker is None or broker.kind == "configured":
         return tr("{where}, external broker", where=where), str(getattr(broker, "description", "") or where)
     return tr("{where}, embedded broker", where=where), str(broker.description)
