@@ -19,7 +19,6 @@ class ServiceDownBanner(QLabel):
         super().__init__(parent)
         self.setObjectName("serviceDownBanner")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setWordWrap(True)
         self._core = core
         self._shown = ""
         self._timer = QTimer(self)
