@@ -333,15 +333,10 @@ class AlertEngine:
                 del self._alerts[local.id]
                 changes.append((local, None, False))
             return
-        if message.state.get("site") not in (None, self.site_id):
-            return
         if message.state.get("console") == self.console_id and local is not None:
             return  # our own echo
-        try:
-            remote = from_payload(message.alert_id, message.state)
-        except ValueError as exc:
-            self.counters["remote_rejected"] += 1
-            log.warning("ignored shared alert %s: %s", message.alert_id, exc)
+        remote = self._remote_alert(message)
+        if remote is None:
             return
         merged = model.merge_remote(local, remote)
         if merged is None:
@@ -352,6 +347,17 @@ class AlertEngine:
         event = AlertEvent(merged.id, datetime.now(UTC), "remote", local.state if local else None, merged.state,
                            actor or "remote", "", remote.console)
         changes.append((merged, event, False))
+
+    def _remote_alert(self, message: RoomAlertMessage) -> Alert | None:
+        """The shared alert a message carries; None for another site's or a malformed one (counted, logged)."""
+        if message.state.get("site") not in (None, self.site_id):
+            return None
+        try:
+            return from_payload(message.alert_id, message.state)
+        except ValueError as exc:
+            self.counters["remote_rejected"] += 1
+            log.warning("ignored shared alert %s: %s", message.alert_id, exc)
+            return None
 
     def _tick(self, now: datetime, changes: list) -> None:
         for summary in self._late.quiet(time.monotonic()):

@@ -25,7 +25,6 @@ from controlroom.access.operators import Operator, authorize
 from controlroom.alerts import model
 from controlroom.alerts.engine import AlertEngine
 from controlroom.alerts.model import AlertEvent, Priority
-from controlroom.alerts.payload import from_payload
 from controlroom.domain import RoomAlertMessage
 
 log = logging.getLogger(__name__)
@@ -56,16 +55,9 @@ class AlertMirror(AlertEngine):
                 self.flood.forget(local.id)
                 changes.append((local, None, False))
             return
-        if message.state.get("site") not in (None, self.site_id):
-            return
-        try:
-            remote = from_payload(message.alert_id, message.state)
-        except ValueError as exc:
-            self.counters["remote_rejected"] += 1
-            log.warning("ignored shared alert %s: %s", message.alert_id, exc)
-            return
-        if local == remote:
-            return  # a redelivered retained copy
+        remote = self._remote_alert(message)
+        if remote is None or local == remote:
+            return  # another site's, malformed, or a redelivered retained copy
         self.counters["remote_applied"] += 1
         self._alerts[remote.id] = remote
         unacknowledged = model.AlertState.UNACKNOWLEDGED
