@@ -66,7 +66,7 @@ class ControlRoomCore:
         bulletin repeats are scheduled by (UTC; a test can hold it still).
 
         `attached`: this core is a console of its site's service (``controlroom serve``), which
-        owns the duties: readings are shown, not stored; alerts mirror the service's; operators'
+        owns the duties: readings (the service's live digest) are shown, not stored; alerts mirror the service's; operators'
         actions go to it over the command channel (``core.commands``) with their session."""
         self.config = config
         self.site_id = config.site.id
@@ -81,7 +81,8 @@ class ControlRoomCore:
         self.storage = StorageWriter(self.engine, self.bus, site_id=self.site_id, database=config.database,
                                      ingest=not attached)
         link = {"host": broker_host, "port": broker_port, **(feed_options or {})}
-        self.feed = MqttFeed(config, self.bus, client_id=client_id, keep_session=not attached, **link)
+        self.feed = MqttFeed(config, self.bus, client_id=client_id, keep_session=not attached,
+                            live_digest=attached, **link)
         self.service_watch = ServiceWatch(self.feed)  # the site's service, as its retained topics say
         self.commands: CommandClient | None = None
         if attached:

@@ -48,8 +48,9 @@ from controlroom.feeds.redelivery import RecentReadings
 log = logging.getLogger(__name__)
 
 UTC = timezone.utc
+READINGS_FROM_DEVICES = ("sensor/+/reading",)
+READINGS_FROM_SERVICE = ("room/live", "room/live/latest")  # the service's digest (service/live_digest.py)
 SUBSCRIPTIONS = (
-    "sensor/+/reading",
     "device/+/status",
     "speaker/+/status",
     "speaker/+/ack",
@@ -105,9 +106,12 @@ class MqttFeed:
         password: str | None = None,
         tls: bool | None = None,
         keep_session: bool = True,
+        live_digest: bool = False,
     ) -> None:
         """`keep_session=False`: a console attached to its site's service stores nothing, so the
-        broker keeps no queue for it (one left behind by a killed console would grow for a day)."""
+        broker keeps no queue for it (one left behind by a killed console would grow for a day).
+        `live_digest`: take the readings from the service's digest (newest per sensor and
+        metric, a few times a second) instead of every device message."""
         if protocol not in ("v5", "v311"):
             raise ValueError(f"protocol must be 'v5' or 'v311', not {protocol!r}")
         self.config = config
@@ -117,6 +121,7 @@ class MqttFeed:
         self.client_id = client_id or default_client_id(config)
         self.protocol = protocol
         self.keep_session = keep_session
+        self.reading_topics = READINGS_FROM_SERVICE if live_digest else READINGS_FROM_DEVICES
         self.prefix = config.topic_prefix
         self.status_topic = f"{self.prefix}/device/{self.client_id}/status"
         self.parser = PayloadParser(config)
@@ -317,7 +322,7 @@ class MqttFeed:
             if self._acks is not None:
                 self._acks.new_connection()
             _send_at_once(client)
-            topics = [(f"{self.prefix}/{suffix}", 1) for suffix in SUBSCRIPTIONS]
+            topics = [(f"{self.prefix}/{suffix}", 1) for suffix in self.reading_topics + SUBSCRIPTIONS]
             topics += [(topic, 1) for topic in self._extra]
             self._subscribe_mid = client.subscribe(topics)[1]
             client.publish(self.status_topic, "online", qos=1, retain=True)
@@ -376,12 +381,14 @@ class MqttFeed:
             topic = repr(message._topic)  # paho has no public raw topic
         events = self.parser.parse(topic, message.payload, now)
         pending = self._pending
-        seen: set[str] | None = None  # one message: one sensor, one timestamp
+        seen: set[str] | None = None  # a device's message: one sensor, one timestamp
+        seen_key = None
         readings = 0
         for event in events:
             event_type = type(event)
             if event_type is Reading:
-                if seen is None:
+                if seen is None or seen_key != (event.sensor_id, event.ts):  # a digest: many
+                    seen_key = (event.sensor_id, event.ts)
                     seen = self._recent.metrics_seen(event.sensor_id, event.ts)
                 metric = event.metric
                 if metric in seen:

@@ -32,6 +32,7 @@ from controlroom.i18n import tr
 
 UTC = timezone.utc
 MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_DIGEST_BYTES = 8 * 1024 * 1024  # the service's live digest carries every sensor of the site
 MAX_ID_LENGTH = 128
 MAX_CLOCK_SKEW = timedelta(minutes=10)  # a device clock further ahead than this is wrong
 EARLIEST_TS = datetime(2000, 1, 1, tzinfo=UTC)  # earlier means seconds sent as milliseconds
@@ -159,10 +160,13 @@ class PayloadParser:
         parts = topic[len(self.prefix):].split("/")
         if not isinstance(payload, (bytes, bytearray, memoryview)):
             raise _Reject("wrong_type", f"payload is {type(payload).__name__}")
-        if len(payload) > self.max_payload_bytes:
-            raise _Reject("too_large", f"{len(payload)} bytes")
         kind = parts[0]
         n = len(parts)
+        digest = kind == "room" and n in (2, 3) and parts[1] == "live" and (n == 2 or parts[2] == "latest")
+        if len(payload) > (MAX_DIGEST_BYTES if digest else self.max_payload_bytes):
+            raise _Reject("too_large", f"{len(payload)} bytes")
+        if digest:
+            return self._live_digest(topic, self._json(payload))
         if kind == "sensor" and n == 3 and parts[2] == "reading":
             return self._reading(topic, parts[1], self._json(payload), received_at)
         if kind == "device" and n == 3 and parts[2] == "status":
@@ -270,28 +274,59 @@ class PayloadParser:
             raise _Reject("wrong_type", "values must be a non-empty object")
         events: list = []
         for metric, value in values.items():
-            limits = bounds.get(metric)
-            if limits is None:
+            events.append(self._value(topic, sensor_id, bounds, metric, value, ts))
+        return events
+
+    def _value(self, topic: str, sensor_id: str, bounds: dict, metric: object, value: object,
+               ts: datetime) -> Reading | Rejected:
+        """One value of a reading: a Reading, or a Rejected naming the metric."""
+        limits = bounds.get(metric)
+        if limits is None:
+            return self._rejected("unknown_metric", topic, _short(metric))
+        value_type = type(value)
+        if value_type is float:
+            if value != value or value in (math.inf, -math.inf):
+                return self._rejected("not_finite", topic, f"{metric}={value}")
+        elif value_type is int:
+            try:
+                value = float(value)
+            except OverflowError:
+                return self._rejected("out_of_range", topic, f"{metric} too large")
+        else:
+            return self._rejected("wrong_type", topic, f"{metric}={_short(value)}")
+        if not limits[0] <= value <= limits[1]:
+            return self._rejected("out_of_range", topic, f"{metric}={value}")
+        return Reading(sensor_id, metric, ts, value)
+
+    def _live_digest(self, topic: str, data: object) -> list:
+        """The service's digest (controlroom/service/live_digest.py): entries
+        [sensor, metric, epoch ms, value], each checked like a device's reading; a bad entry is
+        one Rejected, the rest are kept. The service checked the clock skew already."""
+        entries = self._object(data).get("readings")
+        if type(entries) is not list:
+            raise _Reject("wrong_type", "readings must be a list")
+        events: list = []
+        for entry in entries:
+            if type(entry) is not list or len(entry) != 4:
+                events.append(self._rejected("wrong_type", topic, "entry " + _short(entry)))
+                continue
+            sensor_id, metric, ms, value = entry
+            sensor = self._sensors.get(sensor_id) if type(sensor_id) is str else None
+            if sensor is None:
+                events.append(self._rejected("unknown_sensor", topic, _short(sensor_id)))
+                continue
+            if type(metric) is not str:
                 events.append(self._rejected("unknown_metric", topic, _short(metric)))
                 continue
-            value_type = type(value)
-            if value_type is float:
-                if value != value or value in (math.inf, -math.inf):
-                    events.append(self._rejected("not_finite", topic, f"{metric}={value}"))
-                    continue
-            elif value_type is int:
-                try:
-                    value = float(value)
-                except OverflowError:
-                    events.append(self._rejected("out_of_range", topic, f"{metric} too large"))
-                    continue
-            else:
-                events.append(self._rejected("wrong_type", topic, f"{metric}={_short(value)}"))
+            if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+                events.append(self._rejected("bad_timestamp", topic, _short(ms)))
                 continue
-            if not limits[0] <= value <= limits[1]:
-                events.append(self._rejected("out_of_range", topic, f"{metric}={value}"))
+            try:
+                ts = datetime.fromtimestamp(ms / 1000.0, UTC)
+            except (OverflowError, OSError, ValueError):
+                events.append(self._rejected("bad_timestamp", topic, _short(ms)))
                 continue
-            events.append(Reading(sensor_id, metric, ts, value))
+            events.append(self._value(topic, sensor_id, sensor[0], metric, value, ts))
         return events
 
     def _device_status(self, device_id: str, payload: bytes, received_at: datetime) -> DeviceStatus:

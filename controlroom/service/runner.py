@@ -15,6 +15,8 @@ from controlroom.broadcast.service import BroadcastUpdate
 from controlroom.flood.bulletins_at_service import CHANGED_TOPIC as BULLETIN_CHANGED_TOPIC
 from controlroom.service.commands import CommandChannel
 from controlroom.service.health import HealthPublisher
+from controlroom.service.live_digest import LiveDigest
+from controlroom.storage.queries import latest_readings
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class ControlRoomService:
         options = {} if health_interval_s is None else {"interval_s": health_interval_s}
         self.health = HealthPublisher(self.core, **options)  # before start: the Last Will is set at connect
         self.commands = CommandChannel(self.core)
+        self.live_digest = LiveDigest(self.core.bus, self.core.feed.publish)
         self._started = False
 
     def _tell_job_changed(self, update: BroadcastUpdate) -> None:
@@ -51,6 +54,9 @@ class ControlRoomService:
         self.core.flood.bulletins.listeners.append(self._tell_bulletin_changed)
         self._unsubscribe = self.core.bus.subscribe(BroadcastUpdate, self._tell_job_changed)
         self._started = True
+        known = {(sensor.id, metric) for sensor in self.config.sensors for metric in sensor.metrics}
+        stored = latest_readings(self.core.engine, self.config.site.id)
+        self.live_digest.start([r for r in stored if (r.sensor_id, r.metric) in known])
         self.commands.start()
         self.health.start()
         log.info("service for %s started (database %s)", self.config.site.id, self.core.db_url.split("@")[-1])
@@ -61,8 +67,8 @@ class ControlRoomService:
             return
         self._started = False
         self._unsubscribe()
-        for name, stop in (("command channel", self.commands.stop), ("health", self.health.stop),
-                           ("core", self.core.stop)):
+        for name, stop in (("command channel", self.commands.stop), ("live digest", self.live_digest.stop),
+                           ("health", self.health.stop), ("core", self.core.stop)):
             try:
                 stop()
             except Exception:  # keep stopping the rest; the log says what failed
