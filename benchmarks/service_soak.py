@@ -10,7 +10,11 @@ descriptors and the SQLite database with its WAL; the baseline is the end of the
 ratio end / baseline; the database grows with history by design and is reported per simulated
 day. Stops the service with SIGTERM and checks it exits cleanly. Prints one JSON line last.
 
-    .venv/bin/python benchmarks/service_soak.py [--minutes 30] [--interval 15] [--warmup 3]
+With `--console`, a real console (`controlroom --config`, offscreen, every panel, the site's
+cameras synthetic) runs attached to the service all along, and its memory, threads and open
+files are reported the same way under "console".
+
+    .venv/bin/python benchmarks/service_soak.py [--minutes 30] [--interval 15] [--warmup 3] [--console]
 """
 
 from __future__ import annotations
@@ -118,6 +122,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--ack-every", type=float, default=30.0)
+    parser.add_argument("--console", action="store_true", help="a console attached to the service all along")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="service-soak-") as tmp:
@@ -133,6 +138,8 @@ def main() -> None:
                                       "--time-scale", str(TIME_SCALE)], env=env, cwd=workdir,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         app = psutil.Process(service.pid)
+        console = None
+        console_samples: list[dict] = []
         samples: list[dict] = []
         started = time.monotonic()
         operator = None
@@ -144,16 +151,31 @@ def main() -> None:
             from controlroom.config import load_config
 
             operator = CommandOperator(port, load_config(site).topic_prefix, args.ack_every)
+            if args.console:  # after the service is up, so the console attaches to it
+                console = subprocess.Popen(
+                    [sys.executable, "-m", "controlroom.cli.main", "--config", str(site), "--db", f"sqlite:///{db}"],
+                    env=dict(env, QT_QPA_PLATFORM="offscreen"), cwd=workdir,
+                    stdout=(workdir / "console.out").open("w", encoding="utf-8"), stderr=subprocess.STDOUT)
             while time.monotonic() - started < args.minutes * 60:
                 time.sleep(args.interval)
                 if service.poll() is not None:
                     raise SystemExit(f"the service exited early ({service.returncode})")
+                if console is not None:
+                    if console.poll() is not None:
+                        raise SystemExit(f"the console exited early ({console.returncode})")
+                    console_samples.append(sample(psutil.Process(console.pid), db))
                 samples.append(sample(app, db))
                 print(f"{(samples[-1]['t'] - started) / 60:5.1f} min: " + ", ".join(
                     f"{k} {v:.1f}" for k, v in samples[-1].items() if k != "t"), file=sys.stderr)
         finally:
             if operator is not None:
                 operator.stop()
+            if console is not None:
+                console.terminate()
+                try:
+                    console.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    console.kill()
             simulator.send_signal(signal.SIGINT)
             service.send_signal(signal.SIGTERM)
             try:
@@ -169,6 +191,9 @@ def main() -> None:
             broker.wait(timeout=10)
             out.close()
         log = (workdir / "serve.out").read_text(encoding="utf-8")
+        console_log = "".join((workdir / name).read_text(encoding="utf-8", errors="replace")
+                              for name in ("console.out", "data/controlroom.log")
+                              if console is not None and (workdir / name).exists())
 
     print(json.dumps({
         "name": "service_soak",
@@ -179,6 +204,9 @@ def main() -> None:
         "commands_refused": operator.refused if operator else 0,
         "exit_code": exit_code,
         "traceback_in_log": "Traceback" in log,
+        **({"console": {**growth(console_samples, started, args.warmup, "app_rss_mb"),
+                        "attached": "attached to it" in console_log,
+                        "traceback_in_log": "Traceback" in console_log}} if console is not None else {}),
     }))
 
 

@@ -84,7 +84,9 @@ def _demo_broker(config, parts: list):
     from controlroom.cameras.stream_urls import with_demo_streams
     from controlroom.feeds.broker import ensure_broker
     from controlroom.paths import data_dir
+    from controlroom.service import demo
 
+    demo.stop_orphan_broker()
     workdir = data_dir() / "broker"
     workdir.mkdir(parents=True, exist_ok=True)
     broker = ensure_broker(config, demo=True, workdir=workdir, private=True)
@@ -96,13 +98,15 @@ def _demo_field(config, link: dict, args, parts: list) -> None:
     """The simulator stands in for the commune's devices; the state file lets consoles attach.
     (The demo's cameras are watched by the consoles that show them: decoding 41 streams twice
     on one PC costs more than it tells.)"""
+    from controlroom.feeds.broker import BrokerHandle
     from controlroom.service import demo
     from controlroom.sim.simulator import Simulator
 
     simulator = Simulator(config, seed=args.seed, time_scale=args.time_scale, timestamps="wall", **link)
     simulator.start()
     parts.append(simulator)
-    demo.write_state(link)
+    broker_pid = next((p.pid for p in parts if isinstance(p, BrokerHandle)), None)
+    demo.write_state(link, broker_pid=broker_pid)  # a killed service's broker is stopped by the next one
     parts.append(_StateFile())
 
 

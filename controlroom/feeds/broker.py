@@ -54,6 +54,7 @@ class BrokerHandle:
     username: str | None = None
     password: str | None = None
     tls: bool | None = None  # None: as configured; False for a private loopback broker
+    pid: int | None = None  # the Mosquitto process this handle started
     _stop: Callable[[], None] | None = field(default=None, repr=False)
 
     def feed_options(self) -> dict:
@@ -145,7 +146,7 @@ def _start_mosquitto(binary: str, workdir: Path) -> BrokerHandle | None:
     return BrokerHandle(
         "127.0.0.1", port, "mosquitto",
         tr("private Mosquitto broker on 127.0.0.1:{port} (demo)", port=port),
-        tls=False, _stop=lambda: _stop_process(proc),
+        tls=False, pid=proc.pid, _stop=lambda: _stop_process(proc),
     )
 
 

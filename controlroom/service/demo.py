@@ -45,8 +45,47 @@ def state_file() -> Path:
     return data_dir() / STATE_FILE
 
 
-def write_state(link: dict) -> None:
-    state_file().write_text(json.dumps({"pid": os.getpid(), "link": link}), encoding="utf-8")
+def write_state(link: dict, broker_pid: int | None = None) -> None:
+    state = {"pid": os.getpid(), "link": link, "broker_pid": broker_pid}
+    state_file().write_text(json.dumps(state), encoding="utf-8")
+
+
+def stop_orphan_broker() -> None:
+    """A demo service killed outright (SIGKILL, a crash) leaves its private Mosquitto running:
+    stop it if the state file names it, its service is gone, and it is still a Mosquitto.
+    (Linux: read from /proc; elsewhere it is left, and logged.)"""
+    try:
+        state = json.loads(state_file().read_text(encoding="utf-8"))
+        service_pid, broker_pid = int(state["pid"]), state.get("broker_pid")
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if not broker_pid or _alive(service_pid):
+        return
+    try:
+        command = Path(f"/proc/{int(broker_pid)}/cmdline").read_bytes()
+    except OSError:
+        if sys.platform != "linux":
+            log.warning("a demo broker (pid %s) may be left from a service that stopped abruptly", broker_pid)
+        return
+    if b"mosquitto" not in command:
+        return  # the pid was reused by something else
+    log.warning("stopping the demo broker (pid %s) left by a service that stopped abruptly", broker_pid)
+    try:
+        os.kill(int(broker_pid), signal.SIGTERM)
+    except OSError as exc:
+        log.warning("could not stop it: %s", exc)
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # not checked there: never stop a broker that may be in use
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def clear_state() -> None:
@@ -136,6 +175,7 @@ class ServiceChild:
 
 def start_demo_child(config: Config, *, seed: int, time_scale: float, lang: str, db_url: str | None) -> ServiceChild:
     """Start `controlroom serve --demo` and wait until it answers; RuntimeError if it does not."""
+    stop_orphan_broker()
     clear_state()  # whatever is there belongs to a service that did not answer
     command = [sys.executable, "-m", "controlroom.cli", "--lang", lang, "serve", "--demo", "--seed", str(seed),
                "--time-scale", str(time_scale)]

@@ -116,3 +116,37 @@ def test_demo_attaches_to_a_running_demo_service_and_leaves_it_running(tmp_path)
         code = service.wait(60)
     assert code == 0, service.stderr.read()[-2000:]
     assert not (demo / "demo-service.json").exists()
+
+
+def test_a_killed_demo_service_leaves_no_broker_behind_the_next_start(tmp_path):
+    """SIGKILL gives the service no chance to stop its private Mosquitto; the next demo service
+    (or a console starting one) stops it, as the state file names it."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(tmp_path / "data"))
+    state = tmp_path / "data" / "demo" / "demo-service.json"
+    service = subprocess.Popen(_command() + ["serve", "--demo"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not state.exists():
+            assert service.poll() is None and time.monotonic() < deadline, "the demo service did not start"
+            time.sleep(0.2)
+        broker_pid = json.loads(state.read_text(encoding="utf-8"))["broker_pid"]
+        assert broker_pid and Path(f"/proc/{broker_pid}").exists()
+    finally:
+        service.kill()
+        service.wait(30)
+    assert Path(f"/proc/{broker_pid}").exists()  # orphaned (a zombie is gone from /proc once reaped)
+    probe = ("from controlroom.service import demo; demo.stop_orphan_broker()")
+    demo_env = dict(env, CONTROLROOM_DATA_DIR=str(state.parent))  # as the CLI sets it for the demo
+    subprocess.run([sys.executable, "-c", probe], env=demo_env, check=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while _running(broker_pid):
+        assert time.monotonic() < deadline, "the orphaned broker is still running"
+        time.sleep(0.2)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
