@@ -284,6 +284,9 @@ def _startup_failed(exc: BaseException) -> int:
     return EXIT_FAILURE
 
 
+EXIT_RECONNECT = 75  # the console asks to be started again (ui/shell/service_banner.py)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     try:
         config = _load(args.config, args.demo)
@@ -295,13 +298,18 @@ def run_gui(args: argparse.Namespace) -> int:
         backend.prepare()
         from controlroom.ui.shell.app import run_app  # Qt is imported only here
 
-        return run_app(backend, screenshot=args.screenshot, screenshot_delay=args.screenshot_delay)
+        code = run_app(backend, screenshot=args.screenshot, screenshot_delay=args.screenshot_delay)
     except Exception as exc:  # any startup failure: one line for the operator, details to the log
         return _startup_failed(exc)
     finally:
         backend.stop()
         lingering = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
         log.info("exiting; threads still alive: %s", ", ".join(lingering) or "none")
+    if code == EXIT_RECONNECT:  # the operator asked to connect to the service that came up meanwhile
+        log.info("starting again to attach to the site's service")
+        logging.shutdown()
+        os.execv(sys.executable, [sys.executable, "-m", "controlroom.cli", *sys.argv[1:]])
+    return code
 
 
 def run_simulator(args: argparse.Namespace) -> int:

@@ -244,10 +244,9 @@ class Operations(QObject):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.setStyleSheet(OPERATIONS_QSS)  # on the button alone: the app's sheet is not re-applied
         toolbar.addWidget(button)
-        if self.context.core.commands is not None:  # attached: say it loudly when the service is gone
-            from controlroom.ui.shell.service_banner import ServiceDownBanner
+        from controlroom.ui.shell.service_banner import ServiceBanner  # says it loudly when the service is gone
 
-            toolbar.addWidget(ServiceDownBanner(self.context.core, toolbar))
+        toolbar.addWidget(ServiceBanner(self.context.core, toolbar))
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
 
