@@ -69,7 +69,7 @@ class FloodRiskMonitor:
         self._forecast: dict[str, tuple[float, datetime, str]] = {}
         self._risk: dict[str, StationRisk] = {}
         self.rejected_forecasts = 0
-        self._unsubscribe = bus.subscribe(Reading, self._on_reading)
+        self._unsubscribe = bus.subscribe(Reading, self._on_reading, batch=self._on_readings)
         if feed is not None:
             feed.subscribe_extra(FORECAST_TOPIC, self._on_forecast_message)
 
@@ -93,6 +93,16 @@ class FloodRiskMonitor:
         return None if reading is None else (reading.ts, reading.value)
 
     # -- inputs ---------------------------------------------------------------------------
+    def _on_readings(self, batch) -> None:
+        """A read burst: most readings are not a station's level; skip those in one loop."""
+        stations = self._stations
+        for reading in batch:
+            if reading.sensor_id in stations and reading.metric == "level":
+                try:
+                    self._on_reading(reading)
+                except Exception:  # one bad reading must not cost the rest of the burst
+                    log.exception("flood monitor failed on %s", reading.address)
+
     def _on_reading(self, reading: Reading) -> None:
         if reading.sensor_id not in self._stations or reading.metric != "level":
             return

@@ -92,5 +92,10 @@ def test_a_killed_console_leaves_bulletins_repeating_and_alarms_raised(second_co
         before = shown.repeats_done
         wait_until(lambda: next(b for b in fresh.flood.bulletins.bulletins() if b.id == bulletin_id).repeats_done > before,
                    60, message="the new console does not follow the repeats")
+        # and how far each repeat got: the service's job reaches the console's delivery column
+        latest = next(b for b in fresh.flood.bulletins.bulletins() if b.id == bulletin_id).job_ids[-1]
+        delivered = wait_until(lambda: fresh.flood.bulletins.delivery(latest), 30,
+                               message="the new console does not know how far the repeat was delivered")
+        assert delivered[1] >= 1
     finally:
         service.stop()

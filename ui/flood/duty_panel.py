@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLay
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from controlroom.access.operators import PermissionDenied
+from controlroom.broadcast.service import BroadcastUpdate
 from controlroom.flood.bulletins import ACTIVE, BulletinDraft, NoWarningZone
 from controlroom.flood.text import vn_number
 from controlroom.i18n import tr
@@ -183,6 +184,12 @@ class FloodDutyPanel(QWidget):
             self._dirty[0] = False
             self._fill_bulletins()
 
+    def apply_event(self, event: object) -> None:
+        """A bulletin's broadcast moved on (a speaker played it): its delivery column is refilled
+        on the next tick. On an attached console the service's job updates arrive this way."""
+        if isinstance(event, BroadcastUpdate):
+            self._dirty[0] = True
+
     def _show_reminder(self, due) -> None:
         if not due:
             self.damage_tab.deadline.setStyleSheet("")
@@ -329,5 +336,6 @@ class FloodDutyPanel(QWidget):
 def create_flood_duty_panel(context, parent: QWidget) -> QWidget:
     """Panel factory for ui/panels.py: the core's flood duty, acted on by the session's operator."""
     panel = FloodDutyPanel(context, context.core.flood, context.session.acting_operator, parent)
+    context.bridge.other_event.connect(panel.apply_event)
     context.on_shutdown(panel.shutdown)
     return panel
