@@ -39,7 +39,13 @@ class BufferedClient(mqtt.Client):
         self._rbuf = b""
         self._rpos = 0
         self._rsock = None
+        # any message_callback_add() (or paho's internals moved): paho's own dispatch must run
+        self._filtered_callbacks = not all(hasattr(self, n) for n in ("_in_callback_mutex", "_userdata"))
         self.on_packets_read = None
+
+    def message_callback_add(self, sub: str, callback) -> None:
+        self._filtered_callbacks = True
+        super().message_callback_add(sub, callback)
 
     def _sock_recv(self, bufsize: int) -> bytes:
         if self._sock is not self._rsock:  # new connection: forget bytes of the old one
@@ -89,7 +95,16 @@ class BufferedClient(mqtt.Client):
             message.properties = properties
         else:
             message.properties = None
-        self._handle_on_message(message)
+        on_message = self.on_message
+        if self._filtered_callbacks or on_message is None:
+            self._handle_on_message(message)
+        else:  # paho's own path minus its topic matcher (a tree walk per message, here empty)
+            with self._in_callback_mutex:
+                try:
+                    on_message(self, self._userdata, message)
+                except Exception:
+                    if not self.suppress_exceptions:
+                        raise
         if qos == 0 or self._manual_ack:
             return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
         return self._send_puback(mid)

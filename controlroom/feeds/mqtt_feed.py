@@ -126,6 +126,10 @@ class MqttFeed:
         self.status_topic = f"{self.prefix}/device/{self.client_id}/status"
         self.parser = PayloadParser(config)
         self._extra: dict[str, MessageCallback | None] = {}
+        # extra subscribers' callbacks, routed here rather than by paho's topic matcher (which
+        # walked its tree for every reading: a sixth of the network thread in a flood)
+        self._exact_routes: dict[str, Callable] = {}
+        self._pattern_routes: list[tuple[str, str, Callable]] = []  # (prefix before the wildcard, filter, cb)
         self._lock = threading.Lock()
         self._connected = False
         self._last_state: ConnectionState | None = None
@@ -295,7 +299,12 @@ class MqttFeed:
         topic = f"{self.prefix}/{pattern_suffix}"
         self._extra[topic] = callback
         if callback is not None:
-            self._client.message_callback_add(topic, self._guarded(callback))
+            guarded = self._guarded(callback)
+            if "+" in topic or "#" in topic:
+                prefix = topic[:min(i for i in (topic.find("+"), topic.find("#")) if i >= 0)]
+                self._pattern_routes.append((prefix, topic, guarded))
+            else:
+                self._exact_routes[topic] = guarded
         if self._connected:
             self._client.subscribe(topic, qos=1)
 
@@ -364,7 +373,23 @@ class MqttFeed:
             self._last_state = state
             self.bus.publish(state)
 
+    def _route(self, topic: str) -> Callable | None:
+        """The extra subscriber whose filter matches `topic`, if any (the first subscribed wins)."""
+        route = self._exact_routes.get(topic)
+        if route is None:
+            for prefix, topic_filter, callback in self._pattern_routes:
+                if topic.startswith(prefix) and mqtt.topic_matches_sub(topic_filter, topic):
+                    return callback
+        return route
+
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        try:
+            route = self._route(message.topic)
+        except UnicodeDecodeError:
+            route = None  # the parser names it
+        if route is not None:
+            route(client, userdata, message)
+            return
         self._note_unacked(message)
         try:
             self._handle(message)
