@@ -42,6 +42,7 @@ from controlroom.broadcast.job_payload import job_to_payload
 from controlroom.broadcast.jobs import Priority as BroadcastPriority
 from controlroom.broadcast.service import BroadcastRefused
 from controlroom.i18n import tr
+from controlroom.service.refusal_limit import RefusalAuditLimit
 from controlroom.service.sessions import SessionTokens
 
 if TYPE_CHECKING:
@@ -82,10 +83,12 @@ Handler = Callable[[Operator, dict], dict | None]
 
 
 class CommandChannel:
-    def __init__(self, core: "ControlRoomCore", sessions: SessionTokens | None = None) -> None:
+    def __init__(self, core: "ControlRoomCore", sessions: SessionTokens | None = None,
+                 refusal_limit: RefusalAuditLimit | None = None) -> None:
         """Subscribes at once (before the core's feed connects); handles requests after start()."""
         self._core = core
         self.sessions = sessions or SessionTokens()
+        self.refusal_limit = refusal_limit or RefusalAuditLimit()
         self._queue: queue.Queue[Request | None] = queue.Queue(MAX_PENDING)
         self._thread: threading.Thread | None = None
         self.handled = 0
@@ -334,8 +337,16 @@ class CommandChannel:
         self._core.feed.publish(request.reply_to, body, qos=1)
 
     def _audit_refusal(self, actor: str, op: str, code: str, reply_to: str) -> None:
-        console = reply_to.removeprefix(REPLY_PREFIX)
-        self._core.access.audit.record(actor, "command.refused", op[:64], {"reason": code, "console": console[:64]})
+        """Audited within the limit (refusal_limit.py); past it only counted, and the count
+        recorded with the next refusal after the window."""
+        audit, left_out = self.refusal_limit.admit()
+        audit_log = self._core.access.audit
+        if left_out:
+            log.warning("%d refused commands were not audited one by one (too many in a minute)", left_out)
+            audit_log.record("?", "command.refused_suppressed", "command channel", {"count": left_out})
+        if audit:
+            console = reply_to.removeprefix(REPLY_PREFIX)
+            audit_log.record(actor, "command.refused", op[:64], {"reason": code, "console": console[:64]})
 
 
 def _parse(payload: bytes) -> Request:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from controlroom.access.accounts import upsert_operator
+from controlroom.access.audit import verify_chain
 from controlroom.access.operators import Operator, Role, operator_row
 from controlroom.storage.models import audit_log
 
@@ -133,3 +134,32 @@ def test_a_session_follows_its_account_demoted_or_deactivated(second_config, mqt
         conn.execute(update(operators).where(operators.c.site_id == site, operators.c.username == "vanhanh_vh")
                      .values(active=False))
     assert client.ask("alert.raise", {"text": "Nước tràn bờ"}, session)["error"] == "no_session"
+
+
+def test_a_flood_of_refused_commands_is_audited_within_a_limit_and_counted(second_config, mqtt_broker, service,
+                                                                         raw_client):
+    """Unsigned commands from a misbehaving client: each is answered, but the audit log takes only
+    the first few per window, then one entry saying how many more there were."""
+    clock = [0.0]
+    from controlroom.service.refusal_limit import RefusalAuditLimit
+
+    service.commands.refusal_limit = RefusalAuditLimit(per_window=5, window_s=60.0, clock=lambda: clock[0])
+    assert service.core.feed.wait_subscribed(30)
+    client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    answers = [client.ask("alert.raise", {"text": f"rác {i}"}, None) for i in range(20)]
+    assert all(a["error"] == "no_session" for a in answers)
+    site = second_config.site.id
+    assert service.commands.refusal_limit.suppressed_total == 15
+
+    clock[0] = 61.0  # the next minute: the count of the left-out ones goes in with the next refusal
+    assert client.ask("alert.raise", {"text": "thêm"}, None)["error"] == "no_session"
+
+    def summaries():
+        with service.core.engine.connect() as conn:
+            return conn.execute(select(audit_log.c.detail).where(
+                audit_log.c.site_id == site, audit_log.c.action == "command.refused_suppressed")).scalars().all()
+
+    wait_until(lambda: len(_refusals(service.core.engine, site)) == 6 and summaries(), 30,
+               message="the refusals were not audited")
+    assert summaries() == [{"count": 15}] and len(_refusals(service.core.engine, site)) == 6
+    assert verify_chain(service.core.engine, site).ok  # the chain holds across the summary entry
