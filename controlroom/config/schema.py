@@ -148,6 +148,13 @@ class AlarmLevelsConfig(StrictModel):
 SensorKind = Literal["air_quality", "water_level", "water_quality", "rain"]
 
 
+def _has_local_thresholds(sensor: "SensorConfig") -> bool:
+    """A gauge without official alarm levels (a lagoon's, a tide gauge's) alarms on the limits
+    the commune set on its level metric instead."""
+    t = next(iter(sensor.metrics.values())).thresholds
+    return t is not None and (t.high is not None or t.high_high is not None)
+
+
 class SensorConfig(StrictModel):
     """A sensor station; readings arrive on <site>/sensor/<id>/reading."""
 
@@ -338,8 +345,10 @@ class Config(StrictModel):
         for i, sensor in enumerate(self.sensors):
             if sensor.village is not None and sensor.village not in villages:
                 problems.append(f"sensors[{i}].village: " + tr("unknown village {id}", id=repr(sensor.village)))
-            if sensor.kind == "water_level" and sensor.alarm_levels is None:
-                problems.append(f"sensors[{i}].alarm_levels: " + tr("a water_level station needs alarm levels I-III"))
+            if sensor.kind == "water_level" and sensor.alarm_levels is None and not _has_local_thresholds(sensor):
+                problems.append(f"sensors[{i}].alarm_levels: " + tr(
+                    "a water_level station needs alarm levels I-III (a river station) or thresholds on its level "
+                    "(a lagoon or tidal gauge with the commune's own limits)"))
         for i, speaker in enumerate(self.speakers):
             if speaker.village not in villages:
                 problems.append(f"speakers[{i}].village: " + tr("unknown village {id}", id=repr(speaker.village)))

@@ -265,9 +265,38 @@ class SensorModel:
             return self._turbidity_base * (1 + 11 * flood) * math.exp(0.12 * self._n(name, t_s))
         if name in ("nh4", "ammonium"):
             return (self._nh4_base + 0.45 * flood) * math.exp(0.15 * self._n(name, t_s))
-        if name == "salinity":  # fresh water; the flood flushes it further
+        if name == "salinity":  # the flood's fresh water lowers it: fresh water further, brackish a lot
+            brackish = _brackish_salinity(self.sensor.metrics[name])
+            if brackish is not None:
+                return max(0.0, brackish * (1 - 0.85 * flood) + 0.4 * self._n(name, t_s))
             return max(0.0, self._salinity_base * (1 - 0.7 * flood) + 0.01 * self._n(name, t_s))
         return None
+
+
+def _station_levels(sensor: SensorConfig) -> tuple[float, float, float] | None:
+    """The three heights the flood model rises past: a river station's alarm levels I-III; for
+    a lagoon or tide gauge with only the commune's limits, levels spread over its high and
+    high-high thresholds (a storm surge through the lagoon reaches both)."""
+    if sensor.kind != "water_level":
+        return None
+    if sensor.alarm_levels is not None:
+        levels = sensor.alarm_levels
+        return levels.level_1, levels.level_2, levels.level_3
+    t = next(iter(sensor.metrics.values())).thresholds
+    if t is None or t.high is None:
+        return None
+    top = t.high_high if t.high_high is not None and t.high_high > t.high else t.high + 0.5
+    return t.high, (t.high + top) / 2, top
+
+
+def _brackish_salinity(metric: MetricConfig) -> float | None:
+    """Brackish water (a lagoon's shrimp pond) when the commune set a lower salinity limit of
+    1 ‰ or more: the usual salinity sits inside its limits, not at a river's near zero."""
+    t = metric.thresholds
+    if t is None or t.low is None or t.low < 1.0:
+        return None
+    top = t.high if t.high is not None else 3 * t.low
+    return (t.low + top) / 2
 
 
 def _generic(metric: MetricConfig) -> float:
@@ -293,9 +322,9 @@ class SiteModel:
         self.flood = FloodModel(scenario or FloodScenario(), seed)
         self.stations: dict[str, RiverStation] = {}
         for sensor in config.sensors:
-            if sensor.kind == "water_level" and sensor.alarm_levels is not None:
-                levels = sensor.alarm_levels
-                self.stations[sensor.id] = RiverStation(len(self.stations), levels.level_1, levels.level_2, levels.level_3)
+            levels = _station_levels(sensor)
+            if levels is not None:
+                self.stations[sensor.id] = RiverStation(len(self.stations), *levels)
         self._tz = config.site.tz
         self._models: dict[str, SensorModel] = {}
 
