@@ -34,13 +34,24 @@ def level_text(level: int, official: bool = True) -> str:
     }[level]
 
 
+def limit_text(passed: int, limits: int) -> str:
+    """A gauge with only the commune's limits (high, then high-high): which it is past."""
+    if passed == 0:
+        return tr("Within the commune's limits")
+    if passed >= 2 or limits == 1:
+        return tr("Past the commune's danger limit") if limits >= 2 else tr("Past the commune's limit")
+    return tr("Past the commune's warning limit")
+
+
 class WaterLevelTile(TileFrame):
     def __init__(self, address: str, station_name: str, parent: QWidget | None = None, official: bool = True,
-                 source: str = "") -> None:
+                 source: str = "", limits: int = 0) -> None:
         """`official`: the station's alarm levels are the state's (else local marks, said so,
-        with where they come from as the tooltip)."""
+        with where they come from as the tooltip). `limits`: a gauge with no alarm levels at all
+        (a lagoon's) shows how many of the commune's own limits (1 or 2) it is past instead."""
         super().__init__(address, parent)
         self.official = official
+        self.limits = limits
         if not official:
             self.setToolTip(tr("The commune's own marks, not official alarm levels: {source}", source=source))
         self.setMinimumSize(220, 160)
@@ -59,7 +70,7 @@ class WaterLevelTile(TileFrame):
         self.exceeded = exceeded
         arrow = trend_arrow(trend_cm_h, dead_zone=1.0)
         self.value_label.setText(f"{format_number(level_m)} m {arrow}".rstrip())
-        self.level_label.setText(level_text(exceeded, self.official))
+        self.level_label.setText(limit_text(exceeded, self.limits) if self.limits else level_text(exceeded, self.official))
         if trend_cm_h is None:
             self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:
@@ -68,19 +79,25 @@ class WaterLevelTile(TileFrame):
         if stale_text:
             self.next_label.setText(stale_text)
         elif next_level is None:
-            self.next_label.setText(tr("Level III exceeded"))
+            self.next_label.setText(tr("Every limit of the commune passed") if self.limits else tr("Level III exceeded"))
+        elif self.limits:
+            number, metres = next_level
+            self.next_label.setText(tr("At the commune's limit") if metres < 0.005 else
+                                    tr("{distance} m below the commune's limit", distance=format_number(metres)))
         else:
             number, metres = next_level
             roman = {1: "I", 2: "II", 3: "III"}[number]
             words = (tr("{distance} m below level {level}", distance=format_number(metres), level=roman) if self.official
                      else tr("{distance} m below mark {level}", distance=format_number(metres), level=roman))
             self.next_label.setText(words)
+        # a lagoon gauge past its warning limit is orange, past its danger limit red (as II, III)
+        shade = min(3, exceeded + (1 if self.limits and exceeded else 0)) if self.limits else exceeded
         if stale_text:
             self.set_state("stale")
             colour = "#ffffff"
         else:
-            self.set_state(f"level_{exceeded}", LEVEL_COLOURS[exceeded])
-            colour = LEVEL_TEXT[exceeded]
+            self.set_state(f"level_{shade}", LEVEL_COLOURS[shade])
+            colour = LEVEL_TEXT[shade]
         self.colour_text(colour)
         self.fit_labels()
 

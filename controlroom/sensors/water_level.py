@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlroom.config import AlarmLevelsConfig
+from controlroom.sensors.status import past_limit
 
 # The trend is the least-squares slope over the last 30 minutes of data, ending at the newest
 # reading (its own time base, not the PC's clock). It shows from 4 minutes and 4 readings on:
@@ -42,6 +43,30 @@ def distance_to_next_level(level_m: float, alarm: AlarmLevelsConfig) -> tuple[in
     for number, threshold in ((1, alarm.level_1), (2, alarm.level_2), (3, alarm.level_3)):
         if level_m < threshold:
             return number, threshold - level_m
+    return None
+
+
+def local_limits(sensor) -> tuple[float, ...]:
+    """A gauge without alarm levels (a lagoon's, a tide gauge's): the commune's own limits on its
+    level, high then high-high (empty when it has neither)."""
+    if sensor.alarm_levels is not None:
+        return ()
+    t = next(iter(sensor.metrics.values())).thresholds
+    if t is None:
+        return ()
+    return tuple(v for v in (t.high, t.high_high) if v is not None)
+
+
+def limits_passed(level_m: float, limits: Sequence[float]) -> int:
+    """How many of the commune's limits the water is past (exactly at one is within it)."""
+    return sum(1 for limit in limits if past_limit(level_m, limit, rising=True))
+
+
+def distance_to_next_limit(level_m: float, limits: Sequence[float]) -> tuple[int, float] | None:
+    """(next limit's number, metres still to rise) or None past the last one."""
+    for number, limit in enumerate(limits, 1):
+        if not past_limit(level_m, limit, rising=True):
+            return number, limit - level_m
     return None
 
 

@@ -60,3 +60,26 @@ def test_the_lagoon_communes_bulletin_speaks_of_the_lagoon_not_of_a_river(second
     text = core.flood.bulletins.compose().text
     assert "Nước đầm dâng do lũ và triều cường" in text and "chảy xiết" not in text
     assert "Cù Lác" in text  # the villages of the zone it warns
+
+
+def test_the_lagoon_gauges_tile_says_which_of_the_communes_limits_it_is_past(qtbot, second_config):
+    from controlroom.domain import Reading
+    from controlroom.i18n import set_language
+    from controlroom.ui.sensors.dashboard import SensorDashboard
+
+    set_language("vi")
+    now = START.timestamp()
+    dashboard = SensorDashboard(second_config, now_fn=lambda: now)
+    qtbot.addWidget(dashboard)
+    tile = dashboard.tiles["sensor/thuoc_go_trung/level"]
+    shown = []
+    for level in (0.32, 1.0, 1.2, 1.7):  # calm; exactly at the limit (within it); past high; past high-high
+        dashboard.apply_readings([Reading("thuoc_go_trung", "level", START, level)])
+        shown.append((tile.level_label.text(), tile.next_label.text()))
+    assert shown == [
+        ("Trong ngưỡng của xã", "Còn 0,68 m đến ngưỡng của xã"),
+        ("Trong ngưỡng của xã", "Đang ở ngưỡng của xã"),
+        ("Vượt ngưỡng cảnh báo của xã", "Còn 0,30 m đến ngưỡng của xã"),
+        ("Vượt ngưỡng nguy hiểm của xã", "Đã vượt mọi ngưỡng của xã"),
+    ], shown
+    assert "ngưỡng do xã đặt" in tile.toolTip()

@@ -27,7 +27,8 @@ from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow
 from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker
-from controlroom.sensors.water_level import RecentWindow, distance_to_next_level, exceeded_level
+from controlroom.sensors.water_level import (RecentWindow, distance_to_next_level, distance_to_next_limit, exceeded_level,
+                                             limits_passed, local_limits)
 from controlroom.widgets.aqi_tile import AqiTile
 from controlroom.widgets.sensor_plot import format_number
 from controlroom.widgets.sensor_tile import SensorTile, TileFrame
@@ -36,6 +37,11 @@ from controlroom.widgets.water_level_tile import WaterLevelTile
 # history(sensor_id, metric, start_epoch_s, end_epoch_s) -> (ts array, value array); runs in a worker
 HistoryFn = Callable[[str, str, float, float], tuple[np.ndarray, np.ndarray]]
 Runner = Callable[[Callable[[], object], Callable[[object], None]], None]
+
+
+def _limits_source(sensor: SensorConfig) -> str:
+    thresholds = next(iter(sensor.metrics.values())).thresholds
+    return thresholds.source if thresholds is not None else ""
 
 
 class _Series:
@@ -80,8 +86,10 @@ class SensorDashboard(QWidget):
             address = f"sensor/{sensor.id}/{metric}"
             self.series[address] = _Series(sensor, metric, 2 * 3600)
             levels = sensor.alarm_levels
+            limits = local_limits(sensor)
             tile = WaterLevelTile(address, sensor.name, official=levels is not None and levels.official,
-                                  source=levels.source if levels is not None else "")
+                                  source=levels.source if levels is not None else _limits_source(sensor),
+                                  limits=len(limits))
             self._add_tile(tile, (1, 2), sensor.id, metric)
         for sensor in (s for s in sensors if s.kind == "rain"):
             metric = next(iter(sensor.metrics))
@@ -235,8 +243,11 @@ class SensorDashboard(QWidget):
         if isinstance(tile, WaterLevelTile):
             levels = series.sensor.alarm_levels
             value = latest[1]
-            exceeded = exceeded_level(value, levels) if levels else 0
-            next_level = distance_to_next_level(value, levels) if levels else None
+            if levels is not None:
+                exceeded, next_level = exceeded_level(value, levels), distance_to_next_level(value, levels)
+            else:  # a lagoon gauge: the commune's own limits
+                limits = local_limits(series.sensor)
+                exceeded, next_level = limits_passed(value, limits), distance_to_next_limit(value, limits)
             tile.show_level(value, series.window.trend_cm_per_h(), exceeded, next_level, stale_text)  # in data time
         elif series.sensor.kind == "rain":
             last_hour = series.window.sum_since(now, 3600)
