@@ -24,9 +24,7 @@ import re
 import socket
 import ssl
 import threading
-import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -42,7 +40,9 @@ from controlroom.i18n import tr
 from controlroom.feeds.acks import AcksAfterStorage
 from controlroom.feeds.burst_log import BurstLog
 from controlroom.feeds.buffered_client import PAHO_INTERNALS_OK, BufferedClient
+from controlroom.feeds.feed_stats import FeedStats, MessageRate
 from controlroom.feeds.payloads import PayloadParser
+from controlroom.feeds.topic_routes import TopicRoutes
 from controlroom.feeds.redelivery import RecentReadings
 
 log = logging.getLogger(__name__)
@@ -71,23 +71,6 @@ def default_client_id(config: Config) -> str:
     """A stable id per console: the session (and its queue) is bound to it."""
     raw = config.mqtt.client_id or f"controlroom-{config.site.id}-{socket.gethostname()}"
     return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:64]
-
-
-@dataclass(frozen=True)
-class FeedStats:
-    """A snapshot of the feed's counters, safe to read from any thread."""
-
-    connected: bool
-    received: int
-    readings: int
-    duplicates: int
-    rejects: Counter = field(default_factory=Counter)
-    rate: float = 0.0  # messages per second, recent
-    last_message_at: datetime | None = None
-
-    @property
-    def rejected(self) -> int:
-        return sum(self.rejects.values())
 
 
 class MqttFeed:
@@ -126,10 +109,7 @@ class MqttFeed:
         self.status_topic = f"{self.prefix}/device/{self.client_id}/status"
         self.parser = PayloadParser(config)
         self._extra: dict[str, MessageCallback | None] = {}
-        # extra subscribers' callbacks, routed here rather than by paho's topic matcher (which
-        # walked its tree for every reading: a sixth of the network thread in a flood)
-        self._exact_routes: dict[str, Callable] = {}
-        self._pattern_routes: list[tuple[str, str, Callable]] = []  # (prefix before the wildcard, filter, cb)
+        self._routes = TopicRoutes()  # the extra subscribers' callbacks
         self._lock = threading.Lock()
         self._connected = False
         self._last_state: ConnectionState | None = None
@@ -140,9 +120,7 @@ class MqttFeed:
         self._readings = 0
         self._duplicates = 0
         self._last_message_at: datetime | None = None
-        self._rate = 0.0
-        self._window_start = time.monotonic()
-        self._window_count = 0
+        self._rate = MessageRate()
         self._recent = RecentReadings(DEDUP_GENERATION)
         self._burst_log = BurstLog(LOG_BURST_S)
         self._setup_error: str | None = None
@@ -257,10 +235,7 @@ class MqttFeed:
     @property
     def stats(self) -> FeedStats:
         with self._lock:
-            rate = self._rate
-            elapsed = time.monotonic() - self._window_start
-            if elapsed > 2.0:  # no recent window closed: the flow slowed or stopped
-                rate = self._window_count / elapsed
+            rate = self._rate.now()
             return FeedStats(
                 connected=self._connected,
                 received=self._received,
@@ -299,12 +274,7 @@ class MqttFeed:
         topic = f"{self.prefix}/{pattern_suffix}"
         self._extra[topic] = callback
         if callback is not None:
-            guarded = self._guarded(callback)
-            if "+" in topic or "#" in topic:
-                prefix = topic[:min(i for i in (topic.find("+"), topic.find("#")) if i >= 0)]
-                self._pattern_routes.append((prefix, topic, guarded))
-            else:
-                self._exact_routes[topic] = guarded
+            self._routes.add(topic, self._guarded(callback))
         if self._connected:
             self._client.subscribe(topic, qos=1)
 
@@ -373,18 +343,9 @@ class MqttFeed:
             self._last_state = state
             self.bus.publish(state)
 
-    def _route(self, topic: str) -> Callable | None:
-        """The extra subscriber whose filter matches `topic`, if any (the first subscribed wins)."""
-        route = self._exact_routes.get(topic)
-        if route is None:
-            for prefix, topic_filter, callback in self._pattern_routes:
-                if topic.startswith(prefix) and mqtt.topic_matches_sub(topic_filter, topic):
-                    return callback
-        return route
-
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         try:
-            route = self._route(message.topic)
+            route = self._routes.find(message.topic)
         except UnicodeDecodeError:
             route = None  # the parser names it
         if route is not None:
@@ -463,13 +424,7 @@ class MqttFeed:
             self._received += received
             self._readings += readings
             self._duplicates += duplicates
-            self._window_count += received
-            elapsed = time.monotonic() - self._window_start
-            if elapsed >= 1.0:
-                instant = self._window_count / elapsed
-                self._rate = instant if self._rate == 0.0 else 0.5 * self._rate + 0.5 * instant
-                self._window_start += elapsed
-                self._window_count = 0
+            self._rate.count(received)
 
 
 def _send_at_once(client: mqtt.Client) -> None:
