@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from controlroom import access, alerts, broadcast, cameras, flood
+from controlroom import access, alerts, broadcast, cameras, devices, flood
 from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.feeds.mqtt_feed import MqttFeed
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from controlroom.alerts.engine import AlertEngine
     from controlroom.broadcast.broadcasting import Broadcasting
     from controlroom.cameras.service import CameraService
+    from controlroom.devices.service import DeviceSources
     from controlroom.flood.duty import FloodDuty
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class ControlRoomCore:
     broadcast: "Broadcasting"
     flood: "FloodDuty"
     cameras: "CameraService"
+    devices: "DeviceSources"
 
     def __init__(
         self,
@@ -105,6 +107,7 @@ class ControlRoomCore:
             self.broadcast = self._set_up(broadcast.setup)
             self.flood = self._set_up(flood.setup)  # needs broadcast: bulletins are broadcasts
             self.cameras = self._set_up(cameras.setup)
+            self.devices = self._set_up(devices.setup)  # vendors' topics join the feed before it connects
         except BaseException:
             self.stop()
             raise

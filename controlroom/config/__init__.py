@@ -5,6 +5,7 @@ import Config, load_config``."""
 from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig, RiskBoundary
 from controlroom.config.loading import ConfigError, demo_config_path, load_config, parse_config
+from controlroom.config.sources import DevicesConfig, DeviceSourceConfig
 from controlroom.config.schema import (
     AlarmLevelsConfig,
     BroadcastConfig,
@@ -28,7 +29,7 @@ from controlroom.config.schema import (
 
 __all__ = [
     "AlarmLevelsConfig", "AlertsConfig", "BroadcastConfig", "CameraConfig", "CameraGroupConfig", "Config",
-    "ConfigError", "DatabaseConfig", "FloodDutyConfig", "MapConfig", "MetricConfig", "MqttConfig",
+    "ConfigError", "DatabaseConfig", "DevicesConfig", "DeviceSourceConfig", "FloodDutyConfig", "MapConfig", "MetricConfig", "MqttConfig",
     "OnvifCameraConfig", "OperationsConfig", "RiskBoundary", "ScheduledBroadcastConfig", "SensorConfig",
     "SiteConfig", "SpeakerConfig", "ThresholdConfig", "VillageConfig", "ZoneConfig", "demo_config_path",
     "load_config", "parse_config",

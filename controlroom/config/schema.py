@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from controlroom.config.base import StrictModel
 from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig
+from controlroom.config.sources import DevicesConfig, DeviceSourceConfig
 from controlroom.i18n import tr
 
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
@@ -300,6 +301,8 @@ class Config(StrictModel):
     alerts: AlertsConfig = AlertsConfig()
     flood: FloodDutyConfig = FloodDutyConfig()
     operations: OperationsConfig = OperationsConfig()
+    devices: DevicesConfig = DevicesConfig()  # where pushed data is received (HTTP, FTP)
+    sources: list[DeviceSourceConfig] = []  # vendors' devices and station files (controlroom/devices)
 
     @property
     def topic_prefix(self) -> str:
@@ -365,6 +368,13 @@ class Config(StrictModel):
                 if village not in villages:
                     problems.append(f"zones[{i}].villages[{j}]: " + tr("unknown village {id}", id=repr(village)))
         problems.extend(self.alerts.reference_problems(self))
+        sensor_metrics = {s.id: set(s.metrics) for s in self.sensors}
+        source_ids: set[str] = set()
+        for i, source in enumerate(self.sources):
+            if source.id in source_ids:
+                problems.append(f"sources[{i}].id: " + tr("duplicate id {id}", id=repr(source.id)))
+            source_ids.add(source.id)
+            problems.extend(f"sources[{i}].{problem}" for problem in source.problems(sensor_metrics))
         if problems:
             raise ValueError("\n".join(problems))
         return self

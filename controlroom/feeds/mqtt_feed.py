@@ -110,6 +110,7 @@ class MqttFeed:
         self.parser = PayloadParser(config)
         self._extra: dict[str, MessageCallback | None] = {}
         self._routes = TopicRoutes()  # the extra subscribers' callbacks
+        self._sources = TopicRoutes()  # vendors' topics outside the contract -> their mapper's parse
         self._lock = threading.Lock()
         self._connected = False
         self._last_state: ConnectionState | None = None
@@ -278,6 +279,15 @@ class MqttFeed:
         if self._connected:
             self._client.subscribe(topic, qos=1)
 
+    def add_source(self, topic_filter: str, parse: Callable[[str, bytes, datetime], list]) -> None:
+        """Also subscribe a vendor's `topic_filter` (not under the site prefix: ChirpStack,
+        Tasmota...); its messages go through `parse` (a device profile's mapper, controlroom/devices)
+        instead of the contract's parser, then to the bus like any reading."""
+        self._extra[topic_filter] = None
+        self._sources.add(topic_filter, parse)
+        if self._connected:
+            self._client.subscribe(topic_filter, qos=1)
+
     def _guarded(self, callback: MessageCallback) -> Callable:
         def on_message(client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
             self._note_unacked(message)
@@ -353,19 +363,31 @@ class MqttFeed:
             return
         self._note_unacked(message)
         try:
-            self._handle(message)
+            self._handle(message, self._parser_for(message))
         except Exception:  # a bug here is counted and logged; the network thread lives on
             self.parser.rejects["internal_error"] += 1
             self._burst_log.warn("internal_error", "failed to handle an MQTT message", exc_info=True)
 
-    def _handle(self, message: mqtt.MQTTMessage) -> None:
+    def _parser_for(self, message: mqtt.MQTTMessage) -> Callable[[str, bytes, datetime], list]:
+        """The contract's parser for the site's topics, a source's mapper for a vendor's."""
+        if self._sources.empty:
+            return self.parser.parse
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            return self.parser.parse
+        if topic.startswith(self.prefix + "/"):
+            return self.parser.parse
+        return self._sources.find(topic) or self.parser.parse
+
+    def _handle(self, message: mqtt.MQTTMessage, parse: Callable[[str, bytes, datetime], list]) -> None:
         """Parse and de-duplicate one message; its events wait in ``_pending`` for _flush()."""
         now = datetime.now(UTC)
         try:
             topic = message.topic
         except UnicodeDecodeError:
             topic = repr(message._topic)  # paho has no public raw topic
-        events = self.parser.parse(topic, message.payload, now)
+        events = parse(topic, message.payload, now)
         pending = self._pending
         seen: set[str] | None = None  # a device's message: one sensor, one timestamp
         seen_key = None

@@ -56,6 +56,12 @@ REASONS = (
     "future_timestamp",
     "bad_value",
     "internal_error",
+    # device profiles (controlroom/devices)
+    "unknown_device",
+    "unknown_status",
+    "unit_mismatch",
+    "station_calibrating",
+    "station_error",
 )
 
 
@@ -87,6 +93,16 @@ def describe_reason(reason: str) -> str:
         return tr("value not allowed for this field")
     if reason == "internal_error":
         return tr("internal error while reading the message")
+    if reason == "unknown_device":
+        return tr("device not mapped to a sensor of the configuration")
+    if reason == "unknown_status":
+        return tr("station status code not in the configuration")
+    if reason == "unit_mismatch":
+        return tr("value sent in another unit than the metric's")
+    if reason == "station_calibrating":
+        return tr("station calibrating: values kept out")
+    if reason == "station_error":
+        return tr("station reports a device error: values kept out")
     return reason
 
 

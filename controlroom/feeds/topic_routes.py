@@ -22,6 +22,10 @@ class TopicRoutes:
         else:
             self._exact[topic_filter] = callback
 
+    @property
+    def empty(self) -> bool:
+        return not (self._exact or self._patterns)
+
     def find(self, topic: str) -> Callable | None:
         """The callback whose filter matches `topic` (the first added wins), or None."""
         route = self._exact.get(topic)

@@ -67,6 +67,7 @@ class HealthPublisher:
             "database": "ok" if writer.database_connected is not False else "down",
             "database_error": writer.last_error if writer.database_connected is False else None,
             "alerts_open": len(self._core.alerts.snapshot().alerts),
+            "sources": [source.as_json() for source in self._core.devices.stats()],
         }
 
     def _run(self) -> None:
