@@ -49,7 +49,7 @@ class SourceStats:
     dropped: Counter = field(default_factory=Counter)  # reason -> messages or values dropped
     rate: float = 0.0  # messages per second, recent
     last_seen: datetime | None = None
-    last_problem: str = ""
+    last_problem: tuple[str, str] | None = None  # (reason code, detail naming the field)
 
     def as_json(self) -> dict:
         return {
@@ -57,7 +57,7 @@ class SourceStats:
             "received": self.received, "readings": self.readings, "ignored": self.ignored,
             "no_value": self.no_value, "skipped": self.skipped, "dropped": dict(self.dropped),
             "rate": round(self.rate, 2), "last_seen": self.last_seen.isoformat() if self.last_seen else None,
-            "last_problem": self.last_problem,
+            "last_problem": {"reason": self.last_problem[0], "detail": self.last_problem[1]} if self.last_problem else None,
         }
 
 
@@ -99,7 +99,7 @@ class SourceMapper:
         self._dropped: Counter = Counter()
         self._rate = MessageRate()
         self._last_seen: datetime | None = None
-        self._last_problem = ""
+        self._last_problem: tuple[str, str] | None = None
 
     # -- entry points ------------------------------------------------------------------
 
@@ -262,5 +262,5 @@ class SourceMapper:
         text = f"{self.source.id}: {detail}"
         with self._lock:
             self._dropped[reason] += 1
-            self._last_problem = f"{reason}: {detail}"
+            self._last_problem = (reason, detail)
         return Rejected(reason, where, text)

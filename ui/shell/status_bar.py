@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from controlroom.domain import ConnectionState
 from controlroom.i18n import tr
+from controlroom.ui.shell.source_health import source_health
 
 
 
@@ -75,6 +76,8 @@ class ControlRoomStatusBar(QStatusBar):
         self.simulation_label = self._label("simulation")
         self._show_simulation(context.simulation_speed)
         self.service_label = self._label("service")
+        self.sources_label = self._label("sources")
+        self.sources_label.hide()
         self.broker_label = self._label("broker")
         self.database_label = self._label("database")
         self.feeds_label = self._label("feeds")
@@ -109,6 +112,7 @@ class ControlRoomStatusBar(QStatusBar):
         self.stats = read_core_stats(self._core)
         self._ever_connected |= self.stats.broker_connected
         self._show_service(datetime.now(timezone.utc))
+        self._show_sources(datetime.now(timezone.utc))
         self._show_refusal()
         self._show_broker()
         self._show_database()
@@ -177,6 +181,19 @@ class ControlRoomStatusBar(QStatusBar):
         if self._core.commands is not None and status.presence != "online":
             self.service_label.setToolTip(tr("This console is a client of the service: while the service is down, "
                                              "no alarm is judged, no bulletin repeats and no command is carried out."))
+
+    def _show_sources(self, now: datetime) -> None:
+        """Vendors' devices and stations: from the service's health, or this core's own sources."""
+        sources = self._core.service_watch.status.health.get("sources")
+        if not sources and getattr(self._core, "devices", None) is not None and self._core.devices.mappers:
+            sources = [source.as_json() for source in self._core.devices.stats()]
+        self.sources_label.setVisible(bool(sources))
+        if not sources or not isinstance(sources, list):
+            return
+        text, level, tooltip = source_health([s for s in sources if isinstance(s, dict)], now)
+        self.sources_label.setText(text)
+        self.sources_label.setToolTip(tooltip)
+        self._set_level(self.sources_label, level)
 
     def _show_refusal(self) -> None:
         """An attached console's command the service refused or never answered: said once, in
