@@ -10,6 +10,7 @@ or a drop folder. Expressions are compiled here, so a typo is a config error nam
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jmespath
@@ -19,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 from controlroom.config.base import StrictModel
 from controlroom.i18n import tr
 
-EXPRESSION_FIELDS = ("device", "values", "metric", "value", "unit", "timestamp", "status")
+EXPRESSION_FIELDS = ("records", "device", "values", "metric", "value", "unit", "timestamp", "status")
 
 
 class DevicesConfig(StrictModel):
@@ -42,6 +43,10 @@ class DeviceSourceConfig(StrictModel):
     topic: str | None = None  # MQTT topic filter; default: the profile's
     http_path: str | None = None  # path on the service's HTTP receiver, e.g. "/push/sensor-community"
     folder: Path | None = None  # a drop folder of station files
+    url: str | None = Field(default=None, pattern=r"^https?://")  # a provincial endpoint polled every poll_s
+    format: Literal["json", "csv"] = "json"  # what the url answers
+    records: str | None = None  # for a url: the expression picking the list of records (default: the whole answer)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)  # a url's answer must arrive within this
     # device key (what `device` yields) -> sensor id; empty: the key is the sensor id
     devices: dict[str, str] = {}
     # payload field -> metric id; a field not listed is kept only if a metric has its name
@@ -60,7 +65,7 @@ class DeviceSourceConfig(StrictModel):
     timezone: str = "Asia/Ho_Chi_Minh"  # for timestamps without an offset
     # status code -> "ok" | "calibrating" | "error"; merged over the profile's
     status_codes: dict[str, str] = {}
-    poll_s: float = Field(default=10.0, gt=0)  # how often a drop folder is looked at
+    poll_s: float = Field(default=10.0, gt=0)  # how often a drop folder is looked at, or a url fetched
     ftp_user: str | None = None  # a folder source: the station's FTP account ([devices] ftp_port)
     ftp_password_env: str | None = None  # the environment variable holding its password
 
@@ -99,11 +104,11 @@ class DeviceSourceConfig(StrictModel):
         if profile is None and self.profile != "custom":
             raise ValueError(tr("unknown device profile {name}; the built-in ones are: {names}",
                                 name=repr(self.profile), names=", ".join(sorted(BUILTIN_PROFILES))))
-        ways = [w for w in (self.topic, self.http_path, self.folder) if w is not None]
+        ways = [w for w in (self.topic, self.http_path, self.folder, self.url) if w is not None]
         if not ways and not (profile and (profile.get("topic") or profile.get("http_path"))):
-            raise ValueError(tr("say where the data comes from: topic, http_path or folder"))
+            raise ValueError(tr("say where the data comes from: topic, http_path, folder or url"))
         if len(ways) > 1:
-            raise ValueError(tr("give only one of topic, http_path and folder"))
+            raise ValueError(tr("give only one of topic, http_path, folder and url"))
         if self.ftp_user is not None and (self.folder is None or not self.ftp_password_env):
             raise ValueError(tr("an FTP account needs a folder and ftp_password_env"))
         return self

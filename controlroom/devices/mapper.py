@@ -30,7 +30,7 @@ from controlroom.domain import Reading, Rejected
 from controlroom.feeds.feed_stats import MessageRate
 
 MAX_PAYLOAD_BYTES = 256 * 1024
-_SETTINGS = ("device", "values", "metric", "value", "unit", "timestamp", "status")
+_SETTINGS = ("records", "device", "values", "metric", "value", "unit", "timestamp", "status")
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,14 @@ class SourceStats:
 
     source_id: str
     name: str
-    way: str  # "mqtt" | "http" | "folder"
-    where: str  # the topic filter, the HTTP path or the folder
+    way: str  # "mqtt" | "http" | "folder" | "url"
+    where: str  # the topic filter, the HTTP path, the folder or the polled url
     received: int = 0
     readings: int = 0
     ignored: int = 0  # fields the room has no metric for
     no_value: int = 0  # nan / None / unavailable
     skipped: int = 0  # the vendor's own housekeeping topics
+    repeated: int = 0  # a polled endpoint's readings already taken at an earlier poll
     dropped: Counter = field(default_factory=Counter)  # reason -> messages or values dropped
     rate: float = 0.0  # messages per second, recent
     last_seen: datetime | None = None
@@ -55,7 +56,7 @@ class SourceStats:
         return {
             "id": self.source_id, "name": self.name, "way": self.way, "where": self.where,
             "received": self.received, "readings": self.readings, "ignored": self.ignored,
-            "no_value": self.no_value, "skipped": self.skipped, "dropped": dict(self.dropped),
+            "no_value": self.no_value, "skipped": self.skipped, "repeated": self.repeated, "dropped": dict(self.dropped),
             "rate": round(self.rate, 2), "last_seen": self.last_seen.isoformat() if self.last_seen else None,
             "last_problem": {"reason": self.last_problem[0], "detail": self.last_problem[1]} if self.last_problem else None,
         }
@@ -69,8 +70,8 @@ class SourceMapper:
         self.source = source
         self.topic = source.topic or (None if source.http_path or source.folder else profile.get("topic"))
         self.http_path = source.http_path or (None if source.topic or source.folder else profile.get("http_path"))
-        self.way = "mqtt" if self.topic else "http" if self.http_path else "folder"
-        self.where = self.topic or self.http_path or str(source.folder)
+        self.way = "mqtt" if self.topic else "http" if self.http_path else "url" if source.url else "folder"
+        self.where = self.topic or self.http_path or source.url or str(source.folder)
         self._expr = {}
         for name in _SETTINGS:
             text = getattr(source, name) if getattr(source, name) is not None else profile.get(name)
@@ -133,13 +134,24 @@ class SourceMapper:
         self._count("received", datetime.now(timezone.utc))
         return self._reject(reason, where, detail)
 
+    def note_repeated(self, count: int) -> None:
+        """Readings a poller had taken before: not new readings."""
+        with self._lock:
+            self._counts["readings"] -= count
+            self._counts["repeated"] += count
+
+    def records(self, answer: object) -> list:
+        """A polled answer's records (the `records` expression, else the answer itself)."""
+        found = self._expr["records"].search(answer) if self._expr["records"] is not None else answer
+        return found if isinstance(found, list) else [found]
+
     def stats(self) -> SourceStats:
         with self._lock:
             counts = Counter(self._counts)
             return SourceStats(
                 self.source.id, self.source.name or self.source.id, self.way, self.where,
                 received=counts["received"], readings=counts["readings"], ignored=counts["ignored"],
-                no_value=counts["no_value"], skipped=counts["skipped"], dropped=Counter(self._dropped),
+                no_value=counts["no_value"], skipped=counts["skipped"], repeated=counts["repeated"], dropped=Counter(self._dropped),
                 rate=self._rate.now(), last_seen=self._last_seen, last_problem=self._last_problem,
             )
 

@@ -1,5 +1,6 @@
 """The running sources of one site: each ``[[sources]]`` table's mapper, wired to where its data
-comes from (the feed's MQTT link, the HTTP receiver, a drop folder and its FTP account)."""
+comes from (the feed's MQTT link, the HTTP receiver, a drop folder and its FTP account, a polled
+provincial endpoint)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from controlroom.config import Config
 from controlroom.devices.ftp_drop import FtpDrop
 from controlroom.devices.http_receiver import HttpReceiver
 from controlroom.devices.mapper import SourceMapper, SourceStats
+from controlroom.devices.poller import EndpointPoller
 from controlroom.devices.station_files import StationFolder
 from controlroom.feeds.mqtt_feed import MqttFeed
 from controlroom.i18n import tr
@@ -27,6 +29,7 @@ class DeviceSources:
         self.http: HttpReceiver | None = None
         self.ftp: FtpDrop | None = None
         self.folders: list[StationFolder] = []
+        self.pollers: list[EndpointPoller] = []
 
     def start(self) -> None:
         """Subscribe, listen and watch; a port already taken is said and the rest runs on."""
@@ -39,6 +42,8 @@ class DeviceSources:
                 self._feed.add_source(mapper.topic, mapper.map_message)
             elif mapper.way == "http":
                 http_paths[mapper.http_path] = mapper
+            elif mapper.way == "url":
+                self.pollers.append(EndpointPoller(mapper, self._publish))
             else:
                 self.folders.append(StationFolder(source.folder, mapper, self._publish, source.poll_s))
                 if source.ftp_user:
@@ -48,8 +53,8 @@ class DeviceSources:
                                      user=source.ftp_user, name=source.ftp_password_env))
                     else:
                         ftp_accounts[source.ftp_user] = (password, source.folder)
-        for folder in self.folders:
-            folder.start()
+        for part in (*self.folders, *self.pollers):
+            part.start()
         if http_paths:
             try:
                 self.http = HttpReceiver(settings.http_bind, settings.http_port, http_paths, self._publish)
@@ -71,6 +76,6 @@ class DeviceSources:
         return [mapper.stats() for mapper in self.mappers]
 
     def stop(self) -> None:
-        for part in (self.http, self.ftp, *self.folders):
+        for part in (self.http, self.ftp, *self.folders, *self.pollers):
             if part is not None:
                 part.stop()

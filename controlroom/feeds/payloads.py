@@ -62,6 +62,7 @@ REASONS = (
     "unit_mismatch",
     "station_calibrating",
     "station_error",
+    "fetch_failed",
 )
 
 
@@ -103,6 +104,8 @@ def describe_reason(reason: str) -> str:
         return tr("station calibrating: values kept out")
     if reason == "station_error":
         return tr("station reports a device error: values kept out")
+    if reason == "fetch_failed":
+        return tr("the provincial endpoint did not answer")
     return reason
 
 

@@ -15,10 +15,11 @@ SITES = HERE.parent / "sites"
 CORPUS = HERE / "corpus"
 
 
-def vendor_config(tmp_path: Path, station_folder: Path | None = None):
+def vendor_config(tmp_path: Path, station_folder: Path | None = None, extra: str = ""):
     folder = station_folder or tmp_path / "station_drop"
     text = (SITES / "lagoon_commune.toml").read_text(encoding="utf-8") + "\n"
     text += (HERE / "vendor_devices.toml").read_text(encoding="utf-8").replace("STATION_FOLDER", folder.as_posix())
+    text += "\n" + extra
     path = tmp_path / "vendor_commune.toml"
     path.write_text(text, encoding="utf-8")
     return load_config(path)
