@@ -60,7 +60,7 @@ def test_the_status_bar_names_each_source_its_last_message_and_its_drops(qtbot, 
         qtbot.waitUntil(lambda: "thiết bị chưa được gán" in label.toolTip(), timeout=30_000)
         tooltip = label.toolTip()
         tasmota = next(line for line in tooltip.splitlines() if line.startswith("Tasmota ở chợ"))
-        assert "tele/+/SENSOR" in tasmota and "giây trước" in tasmota and "2 số liệu" in tasmota
+        assert "tele/+/SENSOR" in tasmota and "tin cuối" in tasmota and "giây trước" in tasmota and "2 số liệu" in tasmota
         assert "lỗi gần nhất: thiết bị chưa được gán cho cảm biến nào trong cấu hình: device: 'tasmota_000000'" in tooltip  # the last problem names the source and field
         assert label.property("level") == "warn"
     finally:

@@ -23,12 +23,12 @@ def _age(last_seen: str | None, now: datetime) -> float | None:
 
 def _ago(seconds: float | None) -> str:
     if seconds is None:
-        return tr("never heard")
+        return tr("nothing heard yet")
     if seconds < 90:
-        return tr("{n} s ago", n=int(seconds))
+        return tr("last heard {n} s ago", n=int(seconds))
     if seconds < 5400:
-        return tr("{n} min ago", n=int(seconds // 60))
-    return tr("{n} h ago", n=int(seconds // 3600))
+        return tr("last heard {n} min ago", n=int(seconds // 60))
+    return tr("last heard {n} h ago", n=int(seconds // 3600))
 
 
 def source_health(sources: list[dict], now: datetime) -> tuple[str, str, str]:
@@ -40,7 +40,7 @@ def source_health(sources: list[dict], now: datetime) -> tuple[str, str, str]:
         if age is None or age > SILENT_AFTER_S:
             silent.append(source.get("name") or source.get("id", "?"))
         dropped = source.get("dropped") or {}
-        line = tr("{name} ({where}): last heard {ago}, {rate} msg/s, {readings} readings",
+        line = tr("{name} ({where}): {ago}, {rate} msg/s, {readings} readings",
                   name=source.get("name") or source.get("id", "?"), where=source.get("where", "?"), ago=_ago(age),
                   rate=source.get("rate", 0), readings=source.get("readings", 0))
         if dropped:
