@@ -111,6 +111,7 @@ class MqttFeed:
         self._extra: dict[str, MessageCallback | None] = {}
         self._routes = TopicRoutes()  # the extra subscribers' callbacks
         self._sources = TopicRoutes()  # vendors' topics outside the contract -> their mapper's parse
+        self._sources_under_prefix = False  # a vendor's filter inside the site's own topics
         self._lock = threading.Lock()
         self._connected = False
         self._last_state: ConnectionState | None = None
@@ -280,11 +281,12 @@ class MqttFeed:
             self._client.subscribe(topic, qos=1)
 
     def add_source(self, topic_filter: str, parse: Callable[[str, bytes, datetime], list]) -> None:
-        """Also subscribe a vendor's `topic_filter` (not under the site prefix: ChirpStack,
-        Tasmota...); its messages go through `parse` (a device profile's mapper, controlroom/devices)
-        instead of the contract's parser, then to the bus like any reading."""
+        """Also subscribe a vendor's `topic_filter` (ChirpStack's, Tasmota's..., or one under the
+        site prefix); its messages go through `parse` (a device profile's mapper,
+        controlroom/devices) instead of the contract's parser, then to the bus like any reading."""
         self._extra[topic_filter] = None
         self._sources.add(topic_filter, parse)
+        self._sources_under_prefix |= topic_filter.startswith(self.prefix + "/")
         if self._connected:
             self._client.subscribe(topic_filter, qos=1)
 
@@ -376,8 +378,8 @@ class MqttFeed:
             topic = message.topic
         except UnicodeDecodeError:
             return self.parser.parse
-        if topic.startswith(self.prefix + "/"):
-            return self.parser.parse
+        if topic.startswith(self.prefix + "/") and not self._sources_under_prefix:
+            return self.parser.parse  # the contract's readings: no filter to walk
         return self._sources.find(topic) or self.parser.parse
 
     def _handle(self, message: mqtt.MQTTMessage, parse: Callable[[str, bytes, datetime], list]) -> None:

@@ -124,3 +124,39 @@ def test_a_source_naming_an_unknown_sensor_or_metric_is_a_config_error(tmp_path)
         load_config(tmp_path / "broken.toml")
     assert "sources[2].values" in str(error.value) and "JMESPath" in str(error.value)
     assert config.sources  # the good file loads
+
+
+def test_a_custom_profile_under_the_site_prefix_maps_beside_the_contract(tmp_path, mqtt_broker):
+    config = vendor_config(tmp_path, extra='''
+[[sources]]
+id = "cong_ty_x"
+name = "Thiết bị hãng X"
+topic = "vinhhung_t/vendor_x/+/data"
+device = "topic[2]"
+values = "payload.d"
+timestamp = "payload.t"
+timestamp_format = "epoch_s"
+devices = { "X-0042" = "mn_cong_go_trung" }
+fields = { "lvl_mm" = "level" }
+scale = { "lvl_mm" = 0.001 }
+''')
+    config = config.model_copy(update={"sources": [s for s in config.sources if s.id == "cong_ty_x"]})
+    bus = EventBus()
+    readings, rejects = Collector(bus, Reading), Collector(bus, Rejected)
+    feed = MqttFeed(config, bus, host=mqtt_broker.host, port=mqtt_broker.port, client_id="custom-feed")
+    sources = DeviceSources(config, feed, bus.publish_batch)
+    sources.start()
+    feed.start()
+    publisher = Publisher(mqtt_broker.host, mqtt_broker.port)
+    try:
+        assert feed.wait_subscribed(60)
+        publisher.publish("vinhhung_t/vendor_x/X-0042/data", json.dumps({"t": 1764900000, "d": {"lvl_mm": 812}}))
+        publisher.publish("vinhhung_t/sensor/ao_tom_1/reading", json.dumps({"value": 6.5}))
+        wait_until(lambda: len(readings.snapshot()) == 2, message="the vendor's and the contract's reading")
+        got = {(r.sensor_id, r.metric, round(r.value, 3)) for r in readings.snapshot()}
+        assert got == {("mn_cong_go_trung", "level", 0.812), ("ao_tom_1", "do", 6.5)}
+        assert not rejects.snapshot()
+    finally:
+        publisher.stop()
+        feed.stop()
+        sources.stop()
