@@ -98,3 +98,13 @@ unit = "m"
     with pytest.raises(ConfigError) as caught:
         parse_config(broken, "site.toml")
     assert "sensors[0].alarm_levels" in caught.value.messages[0]
+
+
+def test_a_metric_without_a_label_takes_its_usual_name_not_its_id():
+    from controlroom.config import load_config
+    from pathlib import Path
+
+    config = load_config(Path(__file__).with_name("sites") / "lagoon_commune.toml")
+    pond = config.sensor("ao_tom_go_trung")
+    assert pond.metrics["do"].label == "Oxy hòa tan (DO)" and pond.metrics["salinity"].label == "Độ mặn"
+    assert config.sensor("dam_cau_hai").metrics["level"].label == "Mực nước"

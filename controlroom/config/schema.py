@@ -156,6 +156,18 @@ def _has_local_thresholds(sensor: "SensorConfig") -> bool:
     return t is not None and (t.high is not None or t.high_high is not None)
 
 
+# The name a metric goes by when its config gives no label: tiles, graphs, the map and reports
+# say "Oxy hòa tan (DO)", not "do". Labels are the commune's words, like the rest of its file.
+METRIC_LABELS = {
+    "pm1": "PM1", "pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", "co2": "CO₂", "so2": "SO₂", "no2": "NO₂",
+    "aqi": "VN_AQI", "temperature": "Nhiệt độ", "humidity": "Độ ẩm", "pressure": "Áp suất",
+    "level": "Mực nước", "rain": "Lượng mưa", "rain_1h": "Mưa 1 giờ", "rain_24h": "Mưa 24 giờ",
+    "do": "Oxy hòa tan (DO)", "ph": "pH", "salinity": "Độ mặn", "nh4": "Amoni (NH₄⁺)", "no3": "Nitrat (NO₃⁻)",
+    "turbidity": "Độ đục", "tss": "Chất rắn lơ lửng (TSS)", "cod": "COD", "bod5": "BOD₅",
+    "conductivity": "Độ dẫn điện", "water_temperature": "Nhiệt độ nước", "snr": "Tín hiệu (SNR)",
+}
+
+
 class SensorConfig(StrictModel):
     """A sensor station; readings arrive on <site>/sensor/<id>/reading."""
 
@@ -174,6 +186,13 @@ class SensorConfig(StrictModel):
     device_id: Identifier | None = None  # status topic id; defaults to the sensor id
     metrics: dict[Identifier, MetricConfig] = Field(min_length=1)
     alarm_levels: AlarmLevelsConfig | None = None
+
+    @field_validator("metrics")
+    @classmethod
+    def _labelled(cls, metrics: dict[str, MetricConfig]) -> dict[str, MetricConfig]:
+        """A metric without a label takes its usual name (METRIC_LABELS), else keeps its id."""
+        return {name: m if m.label or name not in METRIC_LABELS else m.model_copy(update={"label": METRIC_LABELS[name]})
+                for name, m in metrics.items()}
 
     @property
     def status_device_id(self) -> str:
