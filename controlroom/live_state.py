@@ -152,6 +152,12 @@ class LiveState:
         with self._lock:
             return dict(self._speakers)
 
+    def newest_reading_time(self) -> datetime | None:
+        """The newest time stamp among the latest readings: where the data's own clock is (the
+        demo's simulator runs ahead of the PC's; a station's clock may run a little fast)."""
+        with self._lock:
+            return max((r.ts for r in self._readings.values()), default=None)
+
     def last_reading_time(self, sensor_id: str) -> datetime | None:
         prefix = f"sensor/{sensor_id}/"
         with self._lock:

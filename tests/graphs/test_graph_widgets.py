@@ -195,3 +195,34 @@ def test_rain_plot_sums_readings_per_hour_and_draws_each_hour_flat(qtbot, demo_c
     x, y = plot.curve.getData()
     assert x.tolist() == [hour, hour + 3600, hour + 3600, hour + 7200]
     assert y.tolist() == [3.5, 3.5, 4.0, 4.0]
+
+
+def test_a_graph_opens_on_data_that_runs_ahead_of_the_pc_clock(qtbot, demo_config, engine):
+    """The demo's simulator (x60) stamps readings hours ahead of the PC: the view ends at the
+    newest reading, so the line is in view, not cut off at the right edge."""
+    from controlroom.live_state import LiveState
+    from controlroom.ui.sensors.graph_view import data_clock
+
+    site = demo_config.site.id
+    import time
+
+    ahead = time.time() + 5 * 3600  # the simulated clock, five hours ahead of the PC's
+    ts = ahead - 6 * 3600 + np.arange(0, 6 * 3600, 60.0)
+    store(engine, site, "wl_phu_oc", "level", ts, np.linspace(0.8, 3.2, ts.size))
+    bus = EventBus()
+    live = LiveState(bus)
+    bus.publish(Reading("wl_phu_oc", "level", datetime.fromtimestamp(ts[-1], timezone.utc), 3.2))
+    clock = data_clock(live)
+    assert clock() >= ts[-1] > time.time()
+
+    view = GraphView(demo_config, lambda *a: read_series(engine, site, *a), run_in_background, now_fn=clock)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.show_sensor("wl_phu_oc")
+    start, end = view.plots[0].visible_range()
+    shown = view.plots[0]._ts
+    assert end >= ts[-1] and shown.size and shown.max() >= ts[-1] - 120  # the newest data is on screen
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.set_range("15m")
+    start, end = view.plots[0].visible_range()
+    assert end >= ts[-1] and view.plots[0]._ts[(view.plots[0]._ts >= start)].size >= 10  # not a sliver

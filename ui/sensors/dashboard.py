@@ -309,10 +309,10 @@ def create_dashboard_panel(context, parent: QWidget) -> SensorDashboard:
     def open_graph(sensor_id: str, metric: str) -> None:
         if context.navigator.show_sensor(sensor_id, metric):
             return
-        from controlroom.ui.sensors.graph_view import GraphView, engine_reader
+        from controlroom.ui.sensors.graph_view import GraphView, data_clock, engine_reader
 
         view = GraphView(config, engine_reader(engine, site_id), run_in_background, None, ui_scale=context.ui_scale,
-                         bind_series=context.bridge.bind_series)
+                         bind_series=context.bridge.bind_series, now_fn=data_clock(context.core.live))
         view.resize(1280, 800)
         view.show_sensor(sensor_id, metric)
         view.show()

@@ -378,6 +378,17 @@ def resolution_label(resolution: str) -> str:
             "hour": tr("hourly min/avg/max")}.get(resolution, resolution)
 
 
+def data_clock(live) -> Callable[[], float]:
+    """'Now' for a graph: the PC's clock, or the newest reading's time when the data runs ahead
+    of it (the demo's simulated clock), so a live view opens on the latest data, not cut off
+    at its right edge."""
+    def now() -> float:
+        newest = live.newest_reading_time()
+        return max(time.time(), newest.timestamp()) if newest is not None else time.time()
+
+    return now
+
+
 def create_graph_panel(context, parent: QWidget) -> GraphView:
     """Panel factory: the graph view on the core's database, live points from the bridge, the
     flood risk banner of the core's flood duty above the flood picture."""
@@ -387,7 +398,7 @@ def create_graph_panel(context, parent: QWidget) -> GraphView:
 
     config = context.config
     view = GraphView(config, engine_reader(context.core.engine, config.site.id), run_in_background, parent,
-                     ui_scale=context.ui_scale, bind_series=context.bridge.bind_series)
+                     ui_scale=context.ui_scale, bind_series=context.bridge.bind_series, now_fn=data_clock(context.core.live))
     if context.config.sensors:
         view.show_flood_picture()
     banner = RiskBanner(view, context.ui_scale)
