@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator, authorize
+from controlroom.cameras.packet_ring import PacketClip, write_clip
 from controlroom.cameras.snapshots import burn_in
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,9 @@ class EvidenceRequest:
     snapshot_utc: datetime | None = None
     clip_frames: list[tuple[datetime, np.ndarray | bytes]] = field(default_factory=list)  # (UTC, BGR or JPEG)
     clip_fps: float = 8.0
+    # the camera's own packets (pyav backend): the clip as the camera sent it, no re-encoding;
+    # then clip_frames, if given too, become a separate captioned viewing copy
+    clip_packets: PacketClip | None = None
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,8 @@ def export_package(request: EvidenceRequest, destination: Path, tz: tzinfo, site
     Raises PermissionDenied when the operator's role may not export, EvidenceError when
     nothing was given or a file cannot be written."""
     authorize(request.operator, "evidence.export")
-    if request.snapshot is None and not request.clip_frames:
+    has_packets = request.clip_packets is not None and bool(request.clip_packets.packets)
+    if request.snapshot is None and not request.clip_frames and not has_packets:
         raise EvidenceError(tr("nothing to export: no picture and no clip"))
     if not request.reason.strip():
         raise EvidenceError(tr("say why the evidence is exported"))
@@ -190,10 +195,24 @@ def export_package(request: EvidenceRequest, destination: Path, tz: tzinfo, site
                 raise EvidenceError(tr("cannot encode the snapshot as PNG"))
             (folder / "snapshot.png").write_bytes(data.tobytes())
             names.append("snapshot.png")
-        if request.clip_frames:
-            _write_clip(folder / "clip.mp4", request, tz)
+        details: dict[str, dict] = {}
+        if has_packets:  # the camera's own bits: the evidence
+            clip = request.clip_packets
+            try:
+                frames = write_clip(clip, folder / "clip.mp4")
+            except Exception as exc:  # PyAV's FFmpegError has no common base with OSError
+                raise EvidenceError(tr("cannot write the video file {path}", path=str(folder / "clip.mp4")) + f": {exc}") from exc
             names.append("clip.mp4")
-        files = [{"name": name, "size": (folder / name).stat().st_size, "sha256": sha256_file(folder / name)} for name in names]
+            details["clip.mp4"] = {"role": "original", "codec": clip.params.codec, "width": clip.params.width,
+                                   "height": clip.params.height, "frames": frames,
+                                   "first_utc": clip.start_utc.isoformat(), "last_utc": clip.end_utc.isoformat()}
+        if request.clip_frames:  # burned-in captions: beside the original, never instead of it
+            name = "clip_captioned.mp4" if has_packets else "clip.mp4"
+            _write_clip(folder / name, request, tz)
+            names.append(name)
+            details[name] = {"role": "viewing copy" if has_packets else "re-encoded"}
+        files = [{"name": name, "size": (folder / name).stat().st_size, "sha256": sha256_file(folder / name),
+                  **details.get(name, {})} for name in names]
         manifest = {
             "format": FORMAT, "site": site_id, "camera_id": request.camera_id, "camera_name": request.camera_name,
             "created_utc": created.isoformat(), "created_local": created.astimezone(tz).isoformat(),

@@ -1,4 +1,5 @@
-"""Where frames come from: OpenCV/FFmpeg (default), python-vlc (optional), synthetic (demo).
+"""Where frames come from: OpenCV/FFmpeg (default), PyAV packets (``pyav``: arrival-stamped,
+kept for replay and evidence, see packet_source.py), python-vlc (optional), synthetic (demo).
 
 Each backend opens one stream and hands back a `FrameSource` whose `read()` blocks for the
 next BGR frame (numpy HxWx3 uint8) and returns None when the stream failed. Sources are used
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 # reader's per-frame resize cost 0.94 % of a core per 15 fps stream with the pool, 0.47 % without.
 cv2.setNumThreads(int(os.environ.get("CONTROLROOM_OPENCV_THREADS", "1")))
 
-Backend = Literal["opencv", "vlc"]
+Backend = Literal["opencv", "vlc", "pyav"]
 DEFAULT_OPEN_TIMEOUT_S = 3.0  # OpenCV's default is 30 s
 DEFAULT_READ_TIMEOUT_S = 3.0  # OpenCV's default is 30 s (90 s in older builds)
 
@@ -245,10 +246,15 @@ def vlc_available() -> tuple[bool, str]:
 
 
 def open_source(url: str, backend: Backend = "opencv", *, open_timeout_s: float = DEFAULT_OPEN_TIMEOUT_S,
-                read_timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> FrameSource:
-    """Open `url` with `backend`; raises SourceError (message with the URL redacted)."""
+                read_timeout_s: float = DEFAULT_READ_TIMEOUT_S, packet_ring=None) -> FrameSource:
+    """Open `url` with `backend`; raises SourceError (message with the URL redacted).
+    `packet_ring` (a PacketRing) keeps the camera's own packets; only the pyav backend has them."""
     if urlsplit(url).scheme == SYNTHETIC_SCHEME:
         return SyntheticSource(url)
     if backend == "vlc":
         return VlcSource(url, open_timeout_s, read_timeout_s)
+    if backend == "pyav":
+        from controlroom.cameras.packet_source import PacketSource
+
+        return PacketSource(url, open_timeout_s, read_timeout_s, packet_ring)
     return OpenCvSource(url, open_timeout_s, read_timeout_s)

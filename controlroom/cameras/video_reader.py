@@ -30,6 +30,7 @@ import cv2  # noqa: E402  (after video_backends on purpose)
 import numpy as np  # noqa: E402
 
 from controlroom.cameras.health import CameraStatusPublisher, HealthTracker, StreamHealth  # noqa: E402
+from controlroom.cameras.packet_ring import PacketRing  # noqa: E402
 from controlroom.cameras.replay_buffer import ReplayBuffer  # noqa: E402
 from controlroom.cameras.stream_urls import Stream, redact_text, redact_url  # noqa: E402
 
@@ -77,6 +78,7 @@ class StreamReader:
                  open_timeout_s: float = backends.DEFAULT_OPEN_TIMEOUT_S,
                  read_timeout_s: float = backends.DEFAULT_READ_TIMEOUT_S,
                  replay: ReplayBuffer | None = None,
+                 packets: PacketRing | None = None,
                  backoff_cap_s: float = BACKOFF_CAP_S) -> None:
         self.camera_id = camera_id
         self.stream = stream
@@ -86,6 +88,7 @@ class StreamReader:
         self.open_timeout_s = open_timeout_s
         self.read_timeout_s = read_timeout_s
         self.replay = replay
+        self.packets = packets  # the camera's own packets (pyav backend)
         self.backoff_cap_s = backoff_cap_s
         self.health = HealthTracker(stall_after_s=2.0, offline_after_s=min(4.5, read_timeout_s + 1.5))
         self._latest: Frame | None = None
@@ -144,7 +147,7 @@ class StreamReader:
             self.health.connecting()
             try:
                 source = backends.open_source(self.url, self.backend, open_timeout_s=self.open_timeout_s,
-                                              read_timeout_s=self.read_timeout_s)
+                                              read_timeout_s=self.read_timeout_s, packet_ring=self.packets)
             except backends.SourceError as exc:
                 message = redact_text(str(exc), self.url)
                 self.health.failed(message)
@@ -185,15 +188,17 @@ class StreamReader:
                     return got_frames
                 got_frames = True
                 quick_failures = 0
-                self._publish(image)
+                self._publish(image, getattr(source, "last_arrival", None))
         finally:
             source.close()
         return got_frames
 
-    def _publish(self, image: np.ndarray) -> None:
+    def _publish(self, image: np.ndarray, arrived: float | None = None) -> None:
+        """`arrived`: when the packet behind the frame arrived (packet backends), so a frame
+        decoded late is never judged fresher than it is."""
         now = time.monotonic()
         height, width = image.shape[:2]
-        self.health.frame(width, height, now)
+        self.health.frame(width, height, arrived if arrived is not None else now)
         if self.replay is not None:
             self.replay.offer(image, now)
         self._latest_full = image
@@ -226,6 +231,7 @@ class ReaderPool:
         self._readers: dict[tuple[str, str], StreamReader] = {}
         self._counts: dict[tuple[str, str], int] = {}
         self._replays: dict[str, ReplayBuffer] = {}
+        self._packet_rings: dict[tuple[str, str], PacketRing] = {}
         self._stopping: list[StreamReader] = []
         self._lock = threading.Lock()
         self.replay_fps, self.replay_seconds, self.replay_mb = replay_fps, replay_seconds, replay_mb
@@ -239,7 +245,8 @@ class ReaderPool:
                 replay = None
                 if stream == "sub" and self.replay_fps > 0:
                     replay = self._replays.setdefault(camera_id, ReplayBuffer(self.replay_fps, self.replay_seconds, self.replay_mb))
-                reader = StreamReader(camera_id, url, backend, stream=stream, replay=replay,
+                packets = self._packet_rings.setdefault(key, PacketRing()) if backend == "pyav" else None
+                reader = StreamReader(camera_id, url, backend, stream=stream, replay=replay, packets=packets,
                                       open_timeout_s=self.open_timeout_s, read_timeout_s=self.read_timeout_s).start()
                 self._readers[key] = reader
             self._counts[key] = self._counts.get(key, 0) + 1
@@ -262,6 +269,10 @@ class ReaderPool:
 
     def replay(self, camera_id: str) -> ReplayBuffer | None:
         return self._replays.get(camera_id)
+
+    def packets(self, camera_id: str, stream: Stream = "sub") -> PacketRing | None:
+        """The camera's own packets of `stream` (pyav backend), for clips in its own bits."""
+        return self._packet_rings.get((camera_id, stream))
 
     def readers(self) -> list[StreamReader]:
         with self._lock:

@@ -101,7 +101,7 @@ class CameraConfig(StrictModel):
     sub_url: str
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    backend: Literal["opencv", "vlc"] = "opencv"
+    backend: Literal["opencv", "vlc", "pyav"] = "opencv"  # pyav: packets kept, evidence in the camera's own bits
     ptz: bool = False
     onvif: OnvifCameraConfig | None = None
 

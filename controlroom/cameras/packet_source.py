@@ -1,0 +1,120 @@
+"""A stream read packet by packet (PyAV), the backend ``pyav``: every packet is stamped with
+the wall-clock time it arrived and kept in the camera's PacketRing (the source of replay and
+evidence in the camera's own bits); frames are decoded from them for the tile.
+
+"Live" is judged by arrival, not by the decoder: `last_arrival` is when the packet behind the
+returned frame arrived, and the reader's health measures the frame's age from it. The decoder
+falling behind shows as a growing gap between the wall clock and the stream's own timestamps
+(`decode_lag_s`, measured from the smallest gap seen); past MAX_DECODE_LAG_S the source stops
+decoding and only demuxes (fast) until it has caught up, then starts again at the next keyframe,
+instead of playing a backlog as if it were live. A change of resolution or codec shows in `info`
+and `params` from the first frame that has it.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from controlroom.cameras.packet_ring import Packet, PacketRing, StreamParams
+from controlroom.cameras.stream_urls import redact_url
+from controlroom.i18n import tr
+
+MAX_DECODE_LAG_S = 1.0  # behind the camera by more than this: skip to the newest keyframe
+RESUME_LAG_S = 0.3  # caught up to within this: decode again from the next keyframe
+RESYNC_JUMP_S = 30.0  # a jump in the stream's timestamps this large starts a new time base
+
+
+class PacketSource:
+    def __init__(self, url: str, open_timeout_s: float, read_timeout_s: float, ring: PacketRing | None = None) -> None:
+        import av  # PyAV: only cameras on this backend need it
+
+        from controlroom.cameras.video_backends import SourceError, SourceInfo
+
+        self._av = av
+        self._info_type = SourceInfo
+        self.ring = ring
+        try:
+            self._container = av.open(url, options={"rtsp_transport": "tcp", "analyzeduration": "500000",
+                                                    "fflags": "nobuffer"},
+                                      timeout=(open_timeout_s, read_timeout_s))
+        except (av.FFmpegError, OSError) as exc:
+            raise SourceError(tr("cannot open the stream {url}", url=redact_url(url)) + f" ({type(exc).__name__})") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise SourceError(tr("cannot open the stream {url}", url=redact_url(url)) + " (no video)")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "NONE"  # one thread per camera already
+        context = self._stream.codec_context
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self.params = StreamParams(context.name, context.width, context.height,
+                                   (self._stream.time_base.numerator, self._stream.time_base.denominator),
+                                   float(rate) if rate else None, bytes(context.extradata or b""))
+        self.info = SourceInfo(context.width, context.height, self.params.rate, None)
+        self._packets = self._container.demux(self._stream)
+        self._time_base = float(self._stream.time_base)
+        self._min_offset: float | None = None
+        self._skipping = False
+        self.decode_lag_s = 0.0
+        self.skips = 0  # times the decoder jumped to a newer keyframe
+        self.last_arrival: float | None = None
+        self.last_arrival_utc: datetime | None = None
+
+    def read(self) -> np.ndarray | None:
+        """The next decoded frame (BGR); None when the stream ended or timed out."""
+        av = self._av
+        while True:
+            try:
+                packet = next(self._packets)
+            except (StopIteration, av.FFmpegError, OSError):
+                return None
+            if packet.size == 0:
+                continue  # a flush packet
+            arrived, arrived_utc = time.monotonic(), datetime.now(timezone.utc)
+            self._measure_lag(packet, arrived)
+            if self.ring is not None and packet.pts is not None:
+                self.ring.add(Packet(bytes(packet), packet.pts, packet.dts if packet.dts is not None else packet.pts,
+                                     packet.is_keyframe, arrived_utc, arrived, self.params))
+            if self._skipping:
+                if not (packet.is_keyframe and self.decode_lag_s <= RESUME_LAG_S):
+                    continue  # demux only until caught up, then restart at a keyframe
+                self._skipping = False
+            try:
+                frames = self._stream.codec_context.decode(packet)
+            except av.FFmpegError:
+                continue  # a damaged packet: the next keyframe repairs the picture
+            if not frames:
+                continue
+            frame = frames[-1]
+            if (frame.width, frame.height) != (self.params.width, self.params.height):
+                self._new_size(frame.width, frame.height)
+            self.last_arrival, self.last_arrival_utc = arrived, arrived_utc
+            return frame.to_ndarray(format="bgr24")
+
+    def _measure_lag(self, packet, arrived: float) -> None:
+        """How far behind the camera the reading is: wall time minus media time, from the
+        smallest such gap seen (the stream's own clock drifts too little to matter here)."""
+        stamp = packet.pts if packet.pts is not None else packet.dts
+        if stamp is None:
+            return
+        offset = arrived - stamp * self._time_base
+        if self._min_offset is None or offset < self._min_offset or offset - self._min_offset > RESYNC_JUMP_S:
+            self._min_offset = offset
+        self.decode_lag_s = offset - self._min_offset
+        if self.decode_lag_s > MAX_DECODE_LAG_S and not self._skipping:
+            self._skipping = True
+            self.skips += 1
+
+    def _new_size(self, width: int, height: int) -> None:
+        context = self._stream.codec_context
+        self.params = StreamParams(context.name, width, height, self.params.time_base, self.params.rate,
+                                   bytes(context.extradata or b""))
+        self.info = self._info_type(width, height, self.params.rate, None)
+
+    def close(self) -> None:
+        try:
+            self._container.close()
+        except (self._av.FFmpegError, OSError):
+            pass

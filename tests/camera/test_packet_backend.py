@@ -1,0 +1,84 @@
+"""The pyav backend against the real RTSP server: frames stamped by packet arrival, the camera's
+own packets kept from a keyframe, a clip remuxed from them with the source's codec, resolution
+and frame count (ffprobe), signed as evidence that verifies and fails on one changed byte; a
+stream that stops is never shown live again on an old frame."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from controlroom.access.operators import Operator, Role
+from controlroom.cameras.evidence import EvidenceRequest, export_package, verify_package
+from controlroom.cameras.health import StreamState
+from controlroom.cameras.video_reader import ReaderPool
+
+from ..conftest import wait_until
+
+OFFICER = Operator("trucban_vh", "Trần Thị Bình", Role.DUTY_OFFICER)
+
+
+def ffprobe(path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                          "stream=codec_name,width,height,nb_read_frames,r_frame_rate", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["streams"][0]
+
+
+def test_a_clip_in_the_cameras_own_bits_is_evidence_that_verifies(rtsp_server, tmp_path):
+    pool = ReaderPool(replay_fps=0)
+    reader = pool.acquire("cam_vh_01", rtsp_server.url(0), backend="pyav")
+    try:
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
+        ring = pool.packets("cam_vh_01")
+        wait_until(lambda: ring.seconds_available() >= 4.5, 30, message="4.5 s of packets")
+        clip = ring.clip()
+        assert clip.packets[0].keyframe and clip.params.codec == "h264"
+        assert (clip.params.width, clip.params.height) == (640, 360)
+        start, end = clip.start_utc, clip.end_utc
+        assert end - start >= timedelta(seconds=4)
+
+        package = export_package(EvidenceRequest("cam_vh_01", "Cổng chợ Vinh Hưng", OFFICER, "vụ va chạm xe",
+                                                 clip_packets=clip), tmp_path, ZoneInfo("Asia/Ho_Chi_Minh"),
+                                 "vinhhung_t", tmp_path / "data")
+        probe = ffprobe(package.folder / "clip.mp4")
+        assert probe["codec_name"] == "h264" and (probe["width"], probe["height"]) == (640, 360)
+        assert int(probe["nb_read_frames"]) == len(clip.packets)  # every packet the camera sent, no more, no less
+        assert probe["r_frame_rate"] == "15/1"
+        manifest = json.loads((package.folder / "manifest.json").read_text(encoding="utf-8"))
+        entry = manifest["files"][0]
+        assert entry["role"] == "original" and entry["frames"] == len(clip.packets) and entry["codec"] == "h264"
+        assert verify_package(package.folder).ok
+
+        data = bytearray((package.folder / "clip.mp4").read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (package.folder / "clip.mp4").write_bytes(bytes(data))
+        result = verify_package(package.folder)
+        assert not result.ok and result.bad_file == "clip.mp4"
+    finally:
+        pool.close()
+
+
+def test_a_stream_that_stops_is_stalled_and_never_live_again_on_an_old_frame(rtsp_server):
+    pool = ReaderPool(replay_fps=0)
+    reader = pool.acquire("cam_vh_02", rtsp_server.url(1), backend="pyav")
+    try:
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
+        last_frame = reader.latest()
+        rtsp_server.kill()
+        killed = time.monotonic()
+        states = []
+        while time.monotonic() - killed < 8:
+            health = reader.health_snapshot()
+            states.append((time.monotonic() - killed, health.state))
+            time.sleep(0.05)
+        live_after = [t for t, state in states if state is StreamState.LIVE and t > 2.5]
+        assert not live_after, f"shown live {live_after[0]:.1f} s after the camera stopped"
+        assert states[-1][1] in (StreamState.STALLED, StreamState.OFFLINE, StreamState.CONNECTING)
+        newest = reader.latest()
+        assert newest is None or newest.monotonic <= last_frame.monotonic + 2.5  # no old frame republished as new
+    finally:
+        pool.close()
