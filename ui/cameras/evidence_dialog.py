@@ -28,13 +28,16 @@ class EvidenceDialog(QDialog):
 
     def __init__(self, camera_id: str, camera_name: str, operator: Operator, tz, site_id: str,
                  snapshot: Callable[[], np.ndarray | None], clip: Callable[[float], list] | None,
-                 destination: Path, audit=None, data_dir: Path | None = None, parent: QWidget | None = None) -> None:
+                 destination: Path, audit=None, data_dir: Path | None = None, parent: QWidget | None = None,
+                 packet_clip: Callable[[float], object] | None = None) -> None:
+        """`packet_clip(seconds)`: the camera's own packets of the last seconds (a PacketClip),
+        when its reader keeps them; the clip is then the camera's bits, `clip` a captioned copy."""
         super().__init__(parent)
         self.setWindowTitle(tr("Export evidence — {camera}", camera=camera_name))
         self.setMinimumWidth(640)
         self.camera_id, self.camera_name, self.operator = camera_id, camera_name, operator
         self.tz, self.site_id, self.audit, self.data_dir = tz, site_id, audit, data_dir
-        self._snapshot, self._clip = snapshot, clip
+        self._snapshot, self._clip, self._packet_clip = snapshot, clip, packet_clip
         self.package = None
 
         header = QLabel(tr("Camera: <b>{camera}</b> ({id})<br>Exported by: <b>{name}</b> ({role})",
@@ -43,8 +46,8 @@ class EvidenceDialog(QDialog):
         self.include_snapshot = QCheckBox(tr("Still picture (now)"))
         self.include_snapshot.setChecked(True)
         self.include_clip = QCheckBox(tr("Clip of the last seconds"))
-        self.include_clip.setChecked(clip is not None)
-        self.include_clip.setEnabled(clip is not None)
+        self.include_clip.setChecked(clip is not None or packet_clip is not None)
+        self.include_clip.setEnabled(clip is not None or packet_clip is not None)
         self.seconds = QSpinBox()
         self.seconds.setRange(5, 600)
         self.seconds.setValue(30)
@@ -126,6 +129,8 @@ class EvidenceDialog(QDialog):
         if self.include_snapshot.isChecked():
             request.snapshot = self._snapshot()
             request.snapshot_utc = datetime.now(timezone.utc)
+        if self.include_clip.isChecked() and self._packet_clip is not None:
+            request.clip_packets = self._packet_clip(float(self.seconds.value()))
         if self.include_clip.isChecked() and self._clip is not None:
             request.clip_frames = self._clip(float(self.seconds.value()))
         return request

@@ -11,7 +11,7 @@ behind it (PTZ workers, alarm presets, health on MQTT, clock checks) belong to
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
@@ -104,9 +104,18 @@ class CameraOps:
             except ReplayError as exc:
                 raise LookupError(str(exc)) from exc
 
+        ring = self.pool.packets(camera.id, "main") or self.pool.packets(camera.id, "sub")
+
+        def packet_clip(seconds: float):
+            found = ring.clip(datetime.now(timezone.utc) - timedelta(seconds=seconds))
+            if not found.packets:
+                raise LookupError(tr("no picture from this camera yet"))
+            return found
+
         dialog = EvidenceDialog(camera.id, camera.name, self._operator(), self.config.site.tz,
                                 self.config.site.id, snapshot, clip if replay is not None else None,
-                                data_dir() / "evidence_exports", audit=self.audit, parent=self.wall)
+                                data_dir() / "evidence_exports", audit=self.audit, parent=self.wall,
+                                packet_clip=packet_clip if ring is not None else None)
         dialog.resize(760, 520)
         dialog.open()
 
