@@ -40,6 +40,8 @@ class StreamHealth:
     frames: int  # total frames received
     down_since: datetime | None  # UTC, when it went stalled/offline; None while live
     last_error: str  # redacted, safe to show
+    codec: str | None = None  # when the backend reads packets (pyav): "h264", "hevc"...
+    decode_lag_s: float | None = None  # how far decoding is behind the camera (pyav)
 
 
 FPS_WINDOW_S = 2.0
@@ -63,9 +65,12 @@ class HealthTracker:
         self._width: int | None = None
         self._height: int | None = None
         self._bitrate: float | None = None
-        self.reconnects = 0
+        self.reconnects = 0  # sessions lost and later re-established with frames (not failed opens)
         self.frames = 0
         self._error = ""
+        self._session_frames = 0
+        self._codec: str | None = None
+        self._decode_lag: float | None = None
 
     def connecting(self) -> None:
         with self._lock:
@@ -73,8 +78,7 @@ class HealthTracker:
 
     def opened(self, width: int | None, height: int | None, bitrate_kbps: float | None) -> None:
         with self._lock:
-            if self._ever_live or self._failed:
-                self.reconnects += 1
+            self._session_frames = 0
             self._connected, self._failed = True, False
             self._width, self._height, self._bitrate = width or None, height or None, bitrate_kbps
 
@@ -85,6 +89,9 @@ class HealthTracker:
                 gap = now - self._last_frame
                 if gap < self.offline_after_s:  # a reconnect gap is not a frame interval
                     self._interval = gap if not self._interval else 0.9 * self._interval + 0.1 * gap
+            if self._session_frames == 0 and self._ever_live:
+                self.reconnects += 1  # a lost session is back, with pictures
+            self._session_frames += 1
             self._frame_times.append(now)
             self._last_frame = now
             self._last_frame_utc = None  # computed lazily: a datetime per frame is waste
@@ -93,6 +100,10 @@ class HealthTracker:
             self._failed = False
             self._failed_utc = None
             self.frames += 1
+
+    def stream(self, codec: str | None, decode_lag_s: float | None) -> None:
+        """What a packet reader knows beside the picture (cheap: called per frame)."""
+        self._codec, self._decode_lag = codec, decode_lag_s
 
     def failed(self, error: str) -> None:
         """The open or a read failed (`error` must already be redacted)."""
@@ -137,7 +148,7 @@ class HealthTracker:
             if state is StreamState.LIVE:
                 self._error = ""
             return StreamHealth(state, fps, age, self._width, self._height, self._bitrate,
-                                self.reconnects, self.frames, down_since, self._error)
+                                self.reconnects, self.frames, down_since, self._error, self._codec, self._decode_lag)
 
 
 class CameraStatusPublisher:

@@ -2,9 +2,10 @@
 provincial centre see the same health as the console that decodes the stream.
 
 Payload (UTF-8 JSON): ``{"state": "live"|"stalled"|"offline"|"connecting", "fps": 14.8,
-"frame_age_s": 0.07, "width": 640, "height": 360, "reconnects": 0, "ts": <epoch ms>,
-"console": "<client id>"}``. `CameraStatusMqttPublisher` publishes from its own thread
-(``camera-status-mqtt``) when a camera's state, resolution or reconnect count changes, and
+"frame_age_s": 0.07, "width": 640, "height": 360, "reconnects": 0, "codec": "h264" or null,
+"decode_lag_s": 0.02 or null, "ts": <epoch ms>, "console": "<client id>"}`` (codec and decode lag
+from a packet reader, the pyav backend). `CameraStatusMqttPublisher` publishes from its own thread
+(``camera-status-mqtt``) when a camera's state, resolution, codec or reconnect count changes, and
 otherwise every `refresh_s` so fps and frame age stay current without flooding the broker.
 `CameraStatusSubscriber` reads them back (any console's) into `CameraStatusReport` events on
 the bus and a latest-value table the UI pulls.
@@ -57,6 +58,8 @@ def status_payload(health: StreamHealth, console: str, now: datetime | None = No
     return {"state": health.state.value, "fps": round(health.fps, 1),
             "frame_age_s": None if health.frame_age_s is None else round(health.frame_age_s, 2),
             "width": health.width, "height": health.height, "reconnects": health.reconnects,
+            "codec": health.codec,
+            "decode_lag_s": None if health.decode_lag_s is None else round(health.decode_lag_s, 2),
             "ts": int(now.timestamp() * 1000), "console": console}
 
 
@@ -127,7 +130,7 @@ class CameraStatusMqttPublisher:
         now = time.monotonic()
         sent = 0
         for camera_id, health in list(self._source()):
-            key = (health.state, health.width, health.height, health.reconnects)
+            key = (health.state, health.width, health.height, health.reconnects, health.codec)
             previous = self._last.get(camera_id)
             if previous is not None and previous[0] == key and now - previous[1] < self._refresh_s:
                 continue

@@ -188,6 +188,9 @@ class StreamReader:
                     return got_frames
                 got_frames = True
                 quick_failures = 0
+                params = getattr(source, "params", None)
+                if params is not None:
+                    self.health.stream(params.codec, source.decode_lag_s)
                 self._publish(image, getattr(source, "last_arrival", None))
         finally:
             source.close()

@@ -33,6 +33,8 @@ def test_a_clip_in_the_cameras_own_bits_is_evidence_that_verifies(rtsp_server, t
     reader = pool.acquire("cam_vh_01", rtsp_server.url(0), backend="pyav")
     try:
         wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
+        health = reader.health_snapshot()
+        assert health.codec == "h264" and health.decode_lag_s is not None and health.decode_lag_s < 1.0
         ring = pool.packets("cam_vh_01")
         wait_until(lambda: ring.seconds_available() >= 4.5, 30, message="4.5 s of packets")
         clip = ring.clip()
@@ -82,3 +84,20 @@ def test_a_stream_that_stops_is_stalled_and_never_live_again_on_an_old_frame(rts
         assert newest is None or newest.monotonic <= last_frame.monotonic + 2.5  # no old frame republished as new
     finally:
         pool.close()
+
+
+def test_reconnects_count_lost_sessions_not_failed_opens():
+    from controlroom.cameras.health import HealthTracker
+
+    health = HealthTracker()
+    for _ in range(3):  # a camera that does not answer yet
+        health.connecting()
+        health.failed("cannot open")
+    health.opened(640, 360, None)
+    health.frame(640, 360)
+    assert health.snapshot().reconnects == 0
+    health.failed("lost")
+    health.opened(640, 360, None)  # opened, but no picture yet: not back
+    assert health.snapshot().reconnects == 0
+    health.frame(640, 360)
+    assert health.snapshot().reconnects == 1
