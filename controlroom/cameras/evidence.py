@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator, authorize
-from controlroom.cameras.packet_ring import PacketClip, write_clip
+from controlroom.cameras.packet_ring import PacketClip, decode_clip, write_clip
 from controlroom.cameras.snapshots import burn_in
 
 log = logging.getLogger(__name__)
@@ -147,21 +147,21 @@ def _frame(data: np.ndarray | bytes) -> np.ndarray:
     return image
 
 
-def _write_clip(path: Path, request: EvidenceRequest, tz: tzinfo) -> int:
-    first = _frame(request.clip_frames[0][1])
+def _write_clip(path: Path, request: EvidenceRequest, tz: tzinfo, frames: list, fps: float) -> int:
+    first = _frame(frames[0][1])
     height, width = first.shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), request.clip_fps, (width, height))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
         raise EvidenceError(tr("cannot write the video file {path}", path=str(path)))
     try:
-        for ts, data in request.clip_frames:
+        for ts, data in frames:
             image = _frame(data)
             if image.shape[:2] != (height, width):
                 image = cv2.resize(image, (width, height))
             writer.write(burn_in(image, time_lines(request.camera_name, request.camera_id, ts, tz)))
     finally:
         writer.release()
-    return len(request.clip_frames)
+    return len(frames)
 
 
 def export_package(request: EvidenceRequest, destination: Path, tz: tzinfo, site_id: str,
@@ -206,9 +206,11 @@ def export_package(request: EvidenceRequest, destination: Path, tz: tzinfo, site
             details["clip.mp4"] = {"role": "original", "codec": clip.params.codec, "width": clip.params.width,
                                    "height": clip.params.height, "frames": frames,
                                    "first_utc": clip.start_utc.isoformat(), "last_utc": clip.end_utc.isoformat()}
-        if request.clip_frames:  # burned-in captions: beside the original, never instead of it
+        captioned = request.clip_frames or (decode_clip(request.clip_packets) if has_packets else [])
+        if captioned:  # burned-in captions: beside the original, never instead of it
             name = "clip_captioned.mp4" if has_packets else "clip.mp4"
-            _write_clip(folder / name, request, tz)
+            fps = request.clip_fps if request.clip_frames else (request.clip_packets.params.rate or request.clip_fps)
+            _write_clip(folder / name, request, tz, captioned, fps)
             names.append(name)
             details[name] = {"role": "viewing copy" if has_packets else "re-encoded"}
         files = [{"name": name, "size": (folder / name).stat().st_size, "sha256": sha256_file(folder / name),

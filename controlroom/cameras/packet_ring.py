@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_SECONDS = 30.0
 DEFAULT_BYTES = 4 * 1024 * 1024
@@ -132,6 +137,7 @@ def write_clip(clip: PacketClip, path: Path, container: str = "mp4") -> int:
     if params is None:
         raise ValueError("an empty clip")
     base = clip.packets[0].dts
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", format=container) as output:
         stream = output.add_stream(params.codec, rate=round(params.rate) if params.rate else None)
         stream.width, stream.height = params.width, params.height
@@ -146,3 +152,39 @@ def write_clip(clip: PacketClip, path: Path, container: str = "mp4") -> int:
             out.stream = stream
             output.mux(out)
     return len(clip.packets)
+
+
+def write_clip_async(clip: PacketClip, path: Path) -> "Future[int]":
+    """`write_clip` on a short-lived named thread (never on the GUI thread)."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(write_clip(clip, path))
+        except Exception as exc:  # noqa: BLE001 — handed to the caller through the Future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="clip-export", daemon=True).start()
+    return future
+
+
+def decode_clip(clip: PacketClip, max_frames: int = 3000) -> list[tuple[datetime, "np.ndarray"]]:
+    """The clip's pictures (UTC arrival, BGR) for a captioned viewing copy or a replay player."""
+    import av
+
+    params = clip.params
+    if params is None:
+        return []
+    codec = av.CodecContext.create(params.codec, "r")
+    if params.extradata:
+        codec.extradata = params.extradata
+    frames: list = []
+    for packet in clip.packets:
+        try:
+            decoded = codec.decode(av.Packet(packet.data))
+        except av.FFmpegError:
+            continue
+        frames.extend((packet.arrived_utc, frame.to_ndarray(format="bgr24")) for frame in decoded)
+        if len(frames) >= max_frames:
+            break
+    return frames

@@ -222,8 +222,9 @@ class StreamReader:
 class ReaderPool:
     """Open streams shared by reference count: two tiles showing cam07's sub stream use one reader.
 
-    Every sub stream keeps an instant-replay ring (default 30 s at 5 fps, JPEG, at most 8 MB:
-    41 cameras stay under ~330 MB however busy the pictures are).
+    Every sub stream keeps an instant-replay ring: on the pyav backend the camera's own packets
+    (PacketRing, 30 s, at most 4 MB), else decoded frames (default 30 s at 5 fps, JPEG, at most
+    8 MB: 41 cameras stay under ~330 MB however busy the pictures are).
 
     `release()` never blocks: a released reader is told to stop and joined later by `reap()` /
     `close()` (a read may take up to the read timeout to return)."""
@@ -245,8 +246,8 @@ class ReaderPool:
         with self._lock:
             reader = self._readers.get(key)
             if reader is None:
-                replay = None
-                if stream == "sub" and self.replay_fps > 0:
+                replay = None  # a packet reader's own packets are its replay: no JPEG ring to fill
+                if stream == "sub" and self.replay_fps > 0 and backend != "pyav":
                     replay = self._replays.setdefault(camera_id, ReplayBuffer(self.replay_fps, self.replay_seconds, self.replay_mb))
                 packets = self._packet_rings.setdefault(key, PacketRing()) if backend == "pyav" else None
                 reader = StreamReader(camera_id, url, backend, stream=stream, replay=replay, packets=packets,

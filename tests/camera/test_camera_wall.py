@@ -168,3 +168,22 @@ def test_alert_near_cameras_pops_the_nearest_camera_into_the_alarm_tile(qtbot, m
     wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH, acked=True)))  # no second pop-up
     wall.clear_alarm()
     assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
+
+
+def test_replay_export_of_a_packet_camera_is_its_own_bits(qtbot, make_wall, rtsp_server, camera_config):
+    """A camera on the pyav backend: the wall's replay export remuxes its packets (no JPEG ring)."""
+    import subprocess
+
+    config = camera_config({"cam01": rtsp_server.url(0)})
+    config = config.model_copy(update={"cameras": [c.model_copy(update={"backend": "pyav"}) for c in config.cameras]})
+    wall = make_wall(config, WallView("v", "1x1", ["cam01"]))
+    qtbot.waitUntil(lambda: wall.pool.packets("cam01") is not None and wall.pool.packets("cam01").seconds_available() > 3.5,
+                    timeout=30_000)
+    assert wall.pool.replay("cam01") is None  # no JPEG encoding for a packet camera
+    frames = wall.export_replay(0, 3).result(timeout=60)
+    qtbot.waitUntil(lambda: "mp4" in wall.message.text(), timeout=10_000)
+    path = next((wall.export_dir).glob("cam01_*.mp4"))
+    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                            "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", str(path)],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert probe == f"h264,640,360,{frames}" and frames >= 3 * 15 - 1

@@ -53,6 +53,9 @@ def test_a_clip_in_the_cameras_own_bits_is_evidence_that_verifies(rtsp_server, t
         manifest = json.loads((package.folder / "manifest.json").read_text(encoding="utf-8"))
         entry = manifest["files"][0]
         assert entry["role"] == "original" and entry["frames"] == len(clip.packets) and entry["codec"] == "h264"
+        viewing = next(f for f in manifest["files"] if f["name"] == "clip_captioned.mp4")
+        assert viewing["role"] == "viewing copy"  # the captions went into a copy, not into the camera's bits
+        assert int(ffprobe(package.folder / "clip_captioned.mp4")["nb_read_frames"]) >= len(clip.packets) - 2
         assert verify_package(package.folder).ok
 
         data = bytearray((package.folder / "clip.mp4").read_bytes())

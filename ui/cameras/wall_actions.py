@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from controlroom.alerts.model import AlertChanged
 from controlroom.alerts.text import alert_title
 from controlroom.cameras.views import cameras_for_alert
 from controlroom.i18n import tr
+from controlroom.cameras.packet_ring import write_clip_async
 from controlroom.cameras.replay_buffer import ReplayError, export_mp4_async
+
 
 class WallOperatorActions:
     """Needs from the wall: cameras, pool, snapshots, export_dir, tz, operator, tiles, view,
@@ -40,19 +42,29 @@ class WallOperatorActions:
         return future
 
     def export_replay(self, index: int, seconds: float) -> Future | None:
+        """The last `seconds` as MP4: the camera's own packets (pyav backend, no re-encoding),
+        else the JPEG replay ring re-encoded."""
         camera = self.camera_in(index)
         replay = self.pool.replay(camera.id) if camera else None
-        if camera is None or replay is None or self.export_dir is None:
+        packets = (self.pool.packets(camera.id, "main") or self.pool.packets(camera.id, "sub")) if camera else None
+        if camera is None or (replay is None and packets is None) or self.export_dir is None:
             self._show_message(tr("Select a tile that shows a camera"))
-            return None
-        try:
-            clip = replay.clip(seconds)
-        except ReplayError as exc:
-            self._show_message(str(exc))
             return None
         stamp = datetime.now(timezone.utc).astimezone(self.tz).strftime("%Y%m%d_%H%M%S")
         path = self.export_dir / f"{camera.id}_{stamp}_{int(seconds)}s.mp4"
-        future = export_mp4_async(clip, path)
+        if packets is not None:
+            clip = packets.clip(datetime.now(timezone.utc) - timedelta(seconds=seconds))
+            if not clip.packets:
+                self._show_message(tr("No picture from {name} yet", name=camera.name))
+                return None
+            future = write_clip_async(clip, path)
+        else:
+            try:
+                clip = replay.clip(seconds)
+            except ReplayError as exc:
+                self._show_message(str(exc))
+                return None
+            future = export_mp4_async(clip, path)
         future.add_done_callback(lambda f: self._results.message.emit(
             tr("Replay exported: {path}", path=str(path)) if f.exception() is None
             else tr("Replay export failed: {reason}", reason=str(f.exception()))))
