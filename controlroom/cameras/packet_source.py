@@ -1,6 +1,7 @@
 """A stream read packet by packet (PyAV), the backend ``pyav``: every packet is stamped with
 the wall-clock time it arrived and kept in the camera's PacketRing (the source of replay and
-evidence in the camera's own bits); frames are decoded from them for the tile.
+evidence in the camera's own bits); frames are decoded from them for the tile, and only while someone looks (`wants_pictures`): a
+camera nobody watches costs its demux only, and decoding starts again at its next keyframe.
 
 "Live" is judged by arrival, not by the decoder: `last_arrival` is when the packet behind the
 returned frame arrived, and the reader's health measures the frame's age from it. The decoder
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import Callable
 
 import numpy as np
 
@@ -28,12 +30,16 @@ RESYNC_JUMP_S = 30.0  # a jump in the stream's timestamps this large starts a ne
 
 
 class PacketSource:
-    def __init__(self, url: str, open_timeout_s: float, read_timeout_s: float, ring: PacketRing | None = None) -> None:
+    def __init__(self, url: str, open_timeout_s: float, read_timeout_s: float, ring: PacketRing | None = None,
+                 wants_pictures: Callable[[], bool] | None = None) -> None:
         import av  # PyAV: only cameras on this backend need it
 
-        from controlroom.cameras.video_backends import SourceError, SourceInfo
+        from controlroom.cameras.video_backends import PACKET_ONLY, SourceError, SourceInfo
 
         self._av = av
+        self._packet_only = PACKET_ONLY
+        self._wants_pictures = wants_pictures
+        self._decoding = True
         self._info_type = SourceInfo
         self.ring = ring
         try:
@@ -63,7 +69,8 @@ class PacketSource:
         self.last_arrival_utc: datetime | None = None
 
     def read(self) -> np.ndarray | None:
-        """The next decoded frame (BGR); None when the stream ended or timed out."""
+        """The next decoded frame (BGR); PACKET_ONLY for a packet not decoded because nobody
+        looks at the camera; None when the stream ended or timed out."""
         av = self._av
         while True:
             try:
@@ -77,6 +84,16 @@ class PacketSource:
             if self.ring is not None and packet.pts is not None:
                 self.ring.add(Packet(bytes(packet), packet.pts, packet.dts if packet.dts is not None else packet.pts,
                                      packet.is_keyframe, arrived_utc, arrived, self.params))
+            if self._wants_pictures is not None and not self._wants_pictures():
+                self._decoding = False
+                self.last_arrival, self.last_arrival_utc = arrived, arrived_utc
+                return self._packet_only  # a camera nobody looks at costs its demux only
+            if not self._decoding:
+                if not packet.is_keyframe:
+                    self.last_arrival, self.last_arrival_utc = arrived, arrived_utc
+                    return self._packet_only  # a picture again from the next keyframe
+                self._stream.codec_context.flush_buffers()
+                self._decoding = True
             if self._skipping:
                 if not (packet.is_keyframe and self.decode_lag_s <= RESUME_LAG_S):
                     continue  # demux only until caught up, then restart at a keyframe

@@ -41,6 +41,11 @@ DEFAULT_OPEN_TIMEOUT_S = 3.0  # OpenCV's default is 30 s
 DEFAULT_READ_TIMEOUT_S = 3.0  # OpenCV's default is 30 s (90 s in older builds)
 
 
+# What a packet source's read() returns for a packet it did not decode because nobody looks at
+# the camera: the stream is alive (health counts it), there is just no picture to show.
+PACKET_ONLY = object()
+
+
 class SourceError(Exception):
     """A stream that could not be opened; the message is safe to show (URL redacted)."""
 
@@ -246,9 +251,10 @@ def vlc_available() -> tuple[bool, str]:
 
 
 def open_source(url: str, backend: Backend = "opencv", *, open_timeout_s: float = DEFAULT_OPEN_TIMEOUT_S,
-                read_timeout_s: float = DEFAULT_READ_TIMEOUT_S, packet_ring=None) -> FrameSource:
+                read_timeout_s: float = DEFAULT_READ_TIMEOUT_S, packet_ring=None, wants_pictures=None) -> FrameSource:
     """Open `url` with `backend`; raises SourceError (message with the URL redacted).
-    `packet_ring` (a PacketRing) keeps the camera's own packets; only the pyav backend has them."""
+    `packet_ring` (a PacketRing) keeps the camera's own packets, and `wants_pictures()` says
+    whether anyone looks (else the source only demuxes); only the pyav backend has them."""
     if urlsplit(url).scheme == SYNTHETIC_SCHEME:
         return SyntheticSource(url)
     if backend == "vlc":
@@ -256,5 +262,5 @@ def open_source(url: str, backend: Backend = "opencv", *, open_timeout_s: float 
     if backend == "pyav":
         from controlroom.cameras.packet_source import PacketSource
 
-        return PacketSource(url, open_timeout_s, read_timeout_s, packet_ring)
+        return PacketSource(url, open_timeout_s, read_timeout_s, packet_ring, wants_pictures)
     return OpenCvSource(url, open_timeout_s, read_timeout_s)

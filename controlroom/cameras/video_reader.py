@@ -97,6 +97,8 @@ class StreamReader:
         self.display_format = "bgr"  # "bgrx": 4 bytes/pixel, which Qt blits as RGB32 at memcpy speed
         self._stop = threading.Event()
         self._seq = 0
+        self._watchers = 0  # tiles showing this stream (pyav: no watcher, no decoding)
+        self._picture_wanted_until = 0.0
         self._thread = threading.Thread(target=self._run, name=f"camera-{camera_id}-{stream}", daemon=True)
 
     def __repr__(self) -> str:
@@ -128,6 +130,20 @@ class StreamReader:
     def health_snapshot(self) -> StreamHealth:
         return self.health.snapshot()
 
+    def watch(self) -> None:
+        """A tile shows this stream: decode its pictures (packet backends decode only then)."""
+        self._watchers += 1
+
+    def unwatch(self) -> None:
+        self._watchers = max(0, self._watchers - 1)
+
+    def want_picture(self, seconds: float = 3.0) -> None:
+        """Decode for a while though no tile shows it (a snapshot of an unwatched camera)."""
+        self._picture_wanted_until = time.monotonic() + seconds
+
+    def wants_pictures(self) -> bool:
+        return self._watchers > 0 or time.monotonic() < self._picture_wanted_until
+
     def set_display_format(self, display_format: str) -> None:
         """"bgr" (3 bytes/pixel) or "bgrx" (4, what Qt's raster engine blits fastest)."""
         if display_format not in ("bgr", "bgrx"):
@@ -147,7 +163,8 @@ class StreamReader:
             self.health.connecting()
             try:
                 source = backends.open_source(self.url, self.backend, open_timeout_s=self.open_timeout_s,
-                                              read_timeout_s=self.read_timeout_s, packet_ring=self.packets)
+                                              read_timeout_s=self.read_timeout_s, packet_ring=self.packets,
+                                              wants_pictures=self.wants_pictures)
             except backends.SourceError as exc:
                 message = redact_text(str(exc), self.url)
                 self.health.failed(message)
@@ -177,6 +194,11 @@ class StreamReader:
                 except cv2.error as exc:
                     image = None
                     log.warning("camera %s: decode error: %s", self.camera_id, redact_text(str(exc), self.url))
+                if image is backends.PACKET_ONLY:  # alive, but nobody looks: no picture made
+                    self.health.stream(source.params.codec, source.decode_lag_s)
+                    self.health.frame(source.params.width, source.params.height, source.last_arrival)
+                    got_frames = True
+                    continue
                 if image is None and time.monotonic() - started < QUICK_FAILURE_S and quick_failures < MAX_QUICK_FAILURES:
                     # a frame that failed to decode (e.g. joined mid-GOP): try the next one
                     # before tearing the session down; timeouts and repeated failures do not retry

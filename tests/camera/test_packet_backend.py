@@ -70,6 +70,7 @@ def test_a_clip_in_the_cameras_own_bits_is_evidence_that_verifies(rtsp_server, t
 def test_a_stream_that_stops_is_stalled_and_never_live_again_on_an_old_frame(rtsp_server):
     pool = ReaderPool(replay_fps=0)
     reader = pool.acquire("cam_vh_02", rtsp_server.url(1), backend="pyav")
+    reader.watch()  # a tile shows it: pictures are decoded
     try:
         wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
         last_frame = reader.latest()
@@ -104,3 +105,26 @@ def test_reconnects_count_lost_sessions_not_failed_opens():
     assert health.snapshot().reconnects == 0
     health.frame(640, 360)
     assert health.snapshot().reconnects == 1
+
+
+def test_a_camera_nobody_watches_is_demuxed_not_decoded_and_decodes_again_when_shown(rtsp_server):
+    pool = ReaderPool(replay_fps=0)
+    reader = pool.acquire("cam_vh_03", rtsp_server.url(0), backend="pyav")  # the health monitor's hold
+    try:
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live on packets alone")
+        wait_until(lambda: pool.packets("cam_vh_03").seconds_available() > 2.5, 30, message="packets kept")
+        assert reader.latest() is None, "no picture decoded for a camera nobody looks at"
+        assert reader.health_snapshot().fps > 5 and reader.health_snapshot().codec == "h264"
+
+        reader.watch()  # a tile shows it
+        wait_until(lambda: reader.latest() is not None, 30, message="a picture once watched")
+        first = reader.latest().seq
+        wait_until(lambda: reader.latest().seq > first + 10, 30, message="pictures flowing")
+        reader.unwatch()
+        time.sleep(0.5)
+        stopped_at = reader.latest().seq
+        time.sleep(1.5)
+        assert reader.latest().seq <= stopped_at + 1  # decoding stopped with the last watcher
+        assert reader.health_snapshot().state is StreamState.LIVE
+    finally:
+        pool.close()

@@ -63,6 +63,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self.cameras = {c.id: c for c in config.cameras}
         self.villages = {v.id: v.name for v in config.villages}
         self._tile_readers: dict[int, StreamReader] = {}
+        self._watching = False  # on screen: its readers decode pictures (see _set_watching)
         self._tours: dict[int, tuple[Tour, float]] = {}
         self._alarm: tuple[str | None, float] | None = None  # (previous cell of the alarm tile, since)
         self._alarm_episodes = EpisodeMemory()
@@ -265,9 +266,31 @@ class CameraWall(WallOperatorActions, QWidget):
     def _set_reader(self, index: int, reader: StreamReader | None) -> None:
         old = self._tile_readers.pop(index, None)
         if old is not None:
+            if self._watching:
+                old.unwatch()
             self.pool.release(old)
         if reader is not None:
             self._tile_readers[index] = reader
+            if self._watching:
+                reader.watch()
+
+    def _set_watching(self, watching: bool) -> None:
+        """Readers decode pictures only for a wall on screen (packet cameras; the others decode
+        anyway): hidden behind another page, the wall's cameras cost their demux only."""
+        if watching == self._watching:
+            return
+        self._watching = watching
+        readers = list(self._tile_readers.values()) + ([self._max_reader] if self._max_reader is not None else [])
+        for reader in readers:
+            reader.watch() if watching else reader.unwatch()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._set_watching(True)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self._set_watching(False)
 
     def _tile_resized(self, index: int) -> None:
         reader = self._tile_readers.get(index)
@@ -292,6 +315,8 @@ class CameraWall(WallOperatorActions, QWidget):
         self._max_index = index
         self._max_reader = self.pool.acquire(camera.id, camera.main_url, camera.backend, "main")
         self._max_reader.set_display_format(DISPLAY_FORMAT)
+        if self._watching:
+            self._max_reader.watch()
         self.max_tile.set_camera(camera, self.villages.get(camera.village, camera.village), camera.main_url)
         self.max_tile.set_alarm(self.tiles[index].alarm_text)
         self.stack.setCurrentWidget(self.max_tile)
@@ -299,6 +324,8 @@ class CameraWall(WallOperatorActions, QWidget):
 
     def restore(self) -> None:
         if self._max_reader is not None:
+            if self._watching:
+                self._max_reader.unwatch()
             self.pool.release(self._max_reader)
             self._max_reader = None
         self._max_index = None
