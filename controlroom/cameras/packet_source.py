@@ -18,8 +18,6 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
-import numpy as np
-
 from controlroom.cameras.packet_ring import Packet, PacketRing, StreamParams
 from controlroom.cameras.stream_urls import redact_url
 from controlroom.i18n import tr
@@ -68,8 +66,8 @@ class PacketSource:
         self.last_arrival: float | None = None
         self.last_arrival_utc: datetime | None = None
 
-    def read(self) -> np.ndarray | None:
-        """The next decoded frame (BGR); PACKET_ONLY for a packet not decoded because nobody
+    def read(self):
+        """The next decoded frame (an av.VideoFrame, still YUV); PACKET_ONLY for a packet not decoded because nobody
         looks at the camera; None when the stream ended or timed out."""
         av = self._av
         while True:
@@ -108,7 +106,7 @@ class PacketSource:
             if (frame.width, frame.height) != (self.params.width, self.params.height):
                 self._new_size(frame.width, frame.height)
             self.last_arrival, self.last_arrival_utc = arrived, arrived_utc
-            return frame.to_ndarray(format="bgr24")
+            return frame  # an av.VideoFrame: the reader scales and converts it in one pass
 
     def _measure_lag(self, packet, arrived: float) -> None:
         """How far behind the camera the reading is: wall time minus media time, from the

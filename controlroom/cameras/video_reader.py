@@ -79,7 +79,10 @@ class StreamReader:
                  read_timeout_s: float = backends.DEFAULT_READ_TIMEOUT_S,
                  replay: ReplayBuffer | None = None,
                  packets: PacketRing | None = None,
+                 decode_when_watched: bool = False,
                  backoff_cap_s: float = BACKOFF_CAP_S) -> None:
+        """`decode_when_watched`: decode pictures only while a tile watches (see watch()); a
+        reader of the pool is, a reader made on its own decodes always."""
         self.camera_id = camera_id
         self.stream = stream
         self.url = url
@@ -93,11 +96,14 @@ class StreamReader:
         self.health = HealthTracker(stall_after_s=2.0, offline_after_s=min(4.5, read_timeout_s + 1.5))
         self._latest: Frame | None = None
         self._latest_full: np.ndarray | None = None
+        self._latest_video_frame = None  # a packet reader's last av.VideoFrame (latest_full() converts it)
+        self._reformatter = None
         self._target: tuple[int, int] | None = None
         self.display_format = "bgr"  # "bgrx": 4 bytes/pixel, which Qt blits as RGB32 at memcpy speed
         self._stop = threading.Event()
         self._seq = 0
         self._watchers = 0  # tiles showing this stream (pyav: no watcher, no decoding)
+        self._decode_when_watched = decode_when_watched
         self._picture_wanted_until = 0.0
         self._thread = threading.Thread(target=self._run, name=f"camera-{camera_id}-{stream}", daemon=True)
 
@@ -124,8 +130,14 @@ class StreamReader:
         return self._latest
 
     def latest_full(self) -> np.ndarray | None:
-        """The last decoded frame at source resolution (for snapshots); never modified later."""
-        return self._latest_full
+        """The last decoded frame at source resolution (for snapshots); never modified later.
+        A packet reader's is converted only when asked (snapshots are rare, frames are not)."""
+        full = self._latest_full
+        if full is None:
+            video_frame = self._latest_video_frame
+            if video_frame is not None:
+                full = video_frame.to_ndarray(format="bgr24")
+        return full
 
     def health_snapshot(self) -> StreamHealth:
         return self.health.snapshot()
@@ -142,7 +154,8 @@ class StreamReader:
         self._picture_wanted_until = time.monotonic() + seconds
 
     def wants_pictures(self) -> bool:
-        return self._watchers > 0 or time.monotonic() < self._picture_wanted_until
+        return (not self._decode_when_watched or self._watchers > 0
+                or time.monotonic() < self._picture_wanted_until)
 
     def set_display_format(self, display_format: str) -> None:
         """"bgr" (3 bytes/pixel) or "bgrx" (4, what Qt's raster engine blits fastest)."""
@@ -213,7 +226,10 @@ class StreamReader:
                 params = getattr(source, "params", None)
                 if params is not None:
                     self.health.stream(params.codec, source.decode_lag_s)
-                self._publish(image, getattr(source, "last_arrival", None))
+                if isinstance(image, np.ndarray):
+                    self._publish(image, getattr(source, "last_arrival", None))
+                else:
+                    self._publish_video_frame(image, source.last_arrival)
         finally:
             source.close()
         return got_frames
@@ -236,6 +252,30 @@ class StreamReader:
         if self.display_format == "bgrx":
             image = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)  # new contiguous array, GIL released
         elif not image.flags["C_CONTIGUOUS"]:
+            image = np.ascontiguousarray(image)
+        self._seq += 1
+        self._latest = Frame(image, self._seq, now, datetime.now(timezone.utc), width, height)
+
+
+    def _publish_video_frame(self, frame, arrived: float) -> None:
+        """A packet reader's frame: scaled to the tile and converted to the display format in
+        one swscale pass (no full-size BGR copy, no separate resize and colour conversion)."""
+        now = time.monotonic()
+        width, height = frame.width, frame.height
+        self.health.frame(width, height, arrived)
+        self._latest_video_frame, self._latest_full = frame, None
+        target = self._target
+        size = (width, height)
+        if target is not None:
+            scale = min(target[0] / width, target[1] / height)
+            size = (max(2, round(width * scale) & ~1), max(2, round(height * scale) & ~1))
+        if self._reformatter is None:
+            from av.video.reformatter import VideoReformatter
+
+            self._reformatter = VideoReformatter()  # keeps its swscale context between frames
+        image = self._reformatter.reformat(frame, size[0], size[1], format="bgra" if self.display_format == "bgrx" else "bgr24",
+                                           interpolation="FAST_BILINEAR").to_ndarray()
+        if not image.flags["C_CONTIGUOUS"]:
             image = np.ascontiguousarray(image)
         self._seq += 1
         self._latest = Frame(image, self._seq, now, datetime.now(timezone.utc), width, height)
@@ -273,7 +313,7 @@ class ReaderPool:
                     replay = self._replays.setdefault(camera_id, ReplayBuffer(self.replay_fps, self.replay_seconds, self.replay_mb))
                 packets = self._packet_rings.setdefault(key, PacketRing()) if backend == "pyav" else None
                 reader = StreamReader(camera_id, url, backend, stream=stream, replay=replay, packets=packets,
-                                      open_timeout_s=self.open_timeout_s, read_timeout_s=self.read_timeout_s).start()
+                                      decode_when_watched=True, open_timeout_s=self.open_timeout_s, read_timeout_s=self.read_timeout_s).start()
                 self._readers[key] = reader
             self._counts[key] = self._counts.get(key, 0) + 1
             return reader

@@ -101,7 +101,9 @@ class CameraConfig(StrictModel):
     sub_url: str
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    backend: Literal["opencv", "vlc", "pyav"] = "opencv"  # pyav: packets kept, evidence in the camera's own bits
+    # pyav: read as packets (live judged by arrival, the camera's own bits for replay and evidence,
+    # no decoding while no tile shows it); opencv: decoded frames only; vlc: where VLC serves
+    backend: Literal["opencv", "vlc", "pyav"] = "pyav"
     ptz: bool = False
     onvif: OnvifCameraConfig | None = None
 
