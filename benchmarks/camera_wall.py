@@ -10,6 +10,12 @@ Prints per K: displayed fps per tile / source fps, process CPU % per stream for 
 overhead ratio. Last line: one JSON object.
 
     /opt/crvenv/bin/python benchmarks/camera_wall.py [--ks 4,16,41] [--seconds 10]
+        [--backend pyav] [--hidden 16,41]
+
+With --backend pyav the wall's cameras read packets (no JPEG replay ring: the packets are the
+replay) and the same run also times bare PyAV demux+decode loops; --hidden 16,41 shows 16
+cameras while 25 more are held open unwatched and reports a hidden camera's CPU against a shown
+one's.
 """
 
 from __future__ import annotations
@@ -87,7 +93,54 @@ def baseline(urls: list[str], warmup: float, seconds: float) -> dict:
     return {"cpu_pct": cpu, "fps": fps}
 
 
-def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | None, replay_fps: float) -> dict:
+def pyav_baseline(urls: list[str], warmup: float, seconds: float) -> dict:
+    """Bare PyAV: one thread per stream demuxing and decoding (no colour conversion)."""
+    import av
+
+    stop = threading.Event()
+    counts = [0] * len(urls)
+
+    def loop(i: int, url: str) -> None:
+        container = av.open(url, options={"rtsp_transport": "tcp"}, timeout=(3, 3))
+        stream = container.streams.video[0]
+        stream.thread_type = "NONE"
+        for packet in container.demux(stream):
+            if stop.is_set():
+                break
+            try:
+                counts[i] += len(packet.decode())
+            except av.FFmpegError:
+                continue  # joined mid-GOP: the next keyframe repairs it
+        container.close()
+
+    threads = [threading.Thread(target=loop, args=(i, u), name=f"pyav-baseline-{i}", daemon=True) for i, u in enumerate(urls)]
+    for t in threads:
+        t.start()
+    time.sleep(warmup)
+    before = list(counts)
+    cpu, elapsed = cpu_window(seconds)
+    fps = [(c - b) / elapsed for c, b in zip(counts, before)]
+    stop.set()
+    for t in threads:
+        t.join(5)
+    return {"cpu_pct": cpu, "fps": fps}
+
+
+def hidden_cost(config, visible: int, total: int, warmup: float, seconds: float) -> dict:
+    """CPU of a hidden camera against a shown one: the wall shows `visible` cameras while the
+    other `total - visible` are held open unwatched (as the service's health monitor holds
+    every camera); the per-camera cost of each group from two runs."""
+    shown = wall_run(None, config, visible, warmup, seconds, None, 0.0)
+    held = wall_run(None, config, visible, warmup, seconds, None, 0.0, hold=config.cameras[visible:total])
+    per_shown = shown["cpu_pct"] / visible
+    per_hidden = max(0.0, held["cpu_pct"] - shown["cpu_pct"]) / (total - visible)
+    return {"visible": visible, "hidden": total - visible, "cpu_per_shown_camera_pct": round(per_shown, 2),
+            "cpu_per_hidden_camera_pct": round(per_hidden, 2),
+            "hidden_to_shown_ratio": round(per_hidden / per_shown, 3) if per_shown else None}
+
+
+def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | None, replay_fps: float,
+             hold=()) -> dict:
     from PyQt6.QtCore import QEventLoop, QTimer
 
     from controlroom.cameras.views import ViewStore, WallView, layout_for
@@ -98,6 +151,7 @@ def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | Non
     pool = ReaderPool(replay_fps=replay_fps)
     views = ViewStore(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_views_{os.getpid()}.json")
     view = WallView("", spec.id, [c.id for c in config.cameras[:k]])
+    held = [pool.acquire(c.id, c.sub_url, c.backend, "sub") for c in hold]  # open, shown nowhere
     wall = CameraWall(config, pool, views, show_list=False)
     wall.set_camera_list_visible(False)
     wall.apply_view(view)
@@ -119,6 +173,8 @@ def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | Non
     if shot:
         wall.grab().save(shot)
     wall.close_wall()
+    for reader in held:
+        pool.release(reader)
     pool.close(timeout_s=5)
     wall.deleteLater()
     run_for(0.5)
@@ -132,6 +188,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--replay-fps", type=float, default=None, help="replay buffer rate (default: the app's)")
     parser.add_argument("--shots", default="", help="folder for a screenshot of each wall")
+    parser.add_argument("--backend", default="opencv", choices=("opencv", "pyav"),
+                        help="the cameras' backend (pyav: packets kept, no JPEG replay ring, unwatched cameras demuxed only)")
+    parser.add_argument("--hidden", default="", help="VISIBLE,TOTAL: also measure a hidden camera's cost against a shown one's")
     args = parser.parse_args()
     ks = [int(k) for k in args.ks.split(",")]
     from controlroom.cameras.video_reader import ReaderPool
@@ -150,12 +209,13 @@ def main() -> None:
     try:
         demo = load_config(demo_config_path())
         cameras = [c.model_copy(update={"sub_url": f"rtsp://127.0.0.1:{port}/cam{i % MOUNTS}",
-                                        "main_url": f"rtsp://127.0.0.1:{port}/cam{i % MOUNTS}"})
+                                        "main_url": f"rtsp://127.0.0.1:{port}/cam{i % MOUNTS}", "backend": args.backend})
                    for i, c in enumerate(demo.cameras)]
         config = demo.model_copy(update={"cameras": cameras})
         for k in ks:
             urls = [c.sub_url for c in cameras[:k]]
             base = baseline(urls, args.warmup, args.seconds)
+            av_base = pyav_baseline(urls, args.warmup, args.seconds) if args.backend == "pyav" else None
             shot = str(Path(args.shots) / f"bench_wall_k{k}.png") if args.shots else None
             wall = wall_run(app, config, k, args.warmup, args.seconds, shot, replay_fps)
             mean_shown = sum(wall["fps"]) / k
@@ -171,8 +231,15 @@ def main() -> None:
                 "baseline_cpu_per_stream_pct": round(base["cpu_pct"] / k, 2),
                 "cpu_overhead_ratio": round(wall["cpu_pct"] / max(base["cpu_pct"], 1e-6), 2),
             }
+            if av_base is not None:
+                entry["pyav_baseline_cpu_per_stream_pct"] = round(av_base["cpu_pct"] / k, 2)
+                entry["cpu_overhead_vs_pyav_decode"] = round(wall["cpu_pct"] / max(av_base["cpu_pct"], 1e-6), 2)
             results[f"k{k}"] = entry
             print(f"K={k}: {entry}", file=sys.stderr, flush=True)
+        if args.hidden:
+            visible, total = (int(x) for x in args.hidden.split(","))
+            results["hidden"] = hidden_cost(config, visible, total, args.warmup, args.seconds)
+            print(f"hidden: {results['hidden']}", file=sys.stderr, flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -180,7 +247,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     out = {"name": "camera_wall", "cores": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
-           "loadavg_end": [round(x, 2) for x in os.getloadavg()], "seconds": args.seconds, "replay_fps": replay_fps, **results}
+           "loadavg_end": [round(x, 2) for x in os.getloadavg()], "seconds": args.seconds, "replay_fps": replay_fps, "backend": args.backend, **results}
     goal = all(results[k]["fps_ratio"] >= 0.95 and results[k]["cpu_overhead_ratio"] <= 2.0 for k in results if k in ("k16", "k41"))
     out["goal_met"] = goal
     print(json.dumps(out))
