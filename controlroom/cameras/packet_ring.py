@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -93,6 +93,13 @@ class PacketRing:
             while len(self._gops) > 1 and (self._bytes > self.max_bytes or
                                            packet.arrived - self._gops[1][0].arrived >= self.max_seconds):
                 self._bytes -= sum(len(p.data) for p in self._gops.popleft())
+
+    def restamp_last_gop(self, params: StreamParams) -> None:
+        """The stream's parameters changed at the last keyframe (a new size, learnt only when
+        its first frame was decoded): its GOP takes them, so a clip never mixes two sizes."""
+        with self._lock:
+            if self._gops:
+                self._gops[-1] = [replace(p, params=params) for p in self._gops[-1]]
 
     def clear(self) -> None:
         with self._lock:

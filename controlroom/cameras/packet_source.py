@@ -127,6 +127,8 @@ class PacketSource:
         self.params = StreamParams(context.name, width, height, self.params.time_base, self.params.rate,
                                    bytes(context.extradata or b""))
         self.info = self._info_type(width, height, self.params.rate, None)
+        if self.ring is not None:
+            self.ring.restamp_last_gop(self.params)
 
     def close(self) -> None:
         try:

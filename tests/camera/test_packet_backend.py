@@ -128,3 +128,37 @@ def test_a_camera_nobody_watches_is_demuxed_not_decoded_and_decodes_again_when_s
         assert reader.health_snapshot().state is StreamState.LIVE
     finally:
         pool.close()
+
+
+def test_a_resolution_change_mid_stream_shows_in_health_and_the_tile_without_a_reconnect(tmp_path):
+    """A camera (ffmpeg serving MPEG-TS over HTTP in real time) switching 640x360 -> 1280x720."""
+    import socket
+
+    parts = []
+    for name, size, seconds in (("a.ts", "640x360", 3), ("b.ts", "1280x720", 5)):
+        path = tmp_path / name
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=15", "-t", str(seconds),
+                        "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-f", "mpegts", str(path)], check=True)
+        parts.append(path.read_bytes())
+    (tmp_path / "ab.ts").write_bytes(b"".join(parts))  # MPEG-TS joins byte by byte
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # ffmpeg serves one client: no probe connection, the reader retries until it listens
+    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(tmp_path / "ab.ts"), "-c", "copy", "-f", "mpegts",
+                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
+    pool = ReaderPool(replay_fps=0)
+    try:
+        reader = pool.acquire("cam_vh_04", f"http://127.0.0.1:{port}/cam.ts", backend="pyav")
+        reader.watch()
+        wait_until(lambda: reader.latest() is not None and reader.latest().source_width == 640, 30, message="640x360")
+        wait_until(lambda: reader.health_snapshot().width == 1280, 30, message="1280x720 in health")
+        assert reader.health_snapshot().height == 720 and reader.health_snapshot().state is StreamState.LIVE
+        wait_until(lambda: reader.latest().source_width == 1280, 10, message="1280x720 on the tile")
+        assert reader.health_snapshot().reconnects == 0, "a new size is not a new session"
+        clip = pool.packets("cam_vh_04").clip()
+        assert (clip.params.width, clip.params.height) == (1280, 720) and clip.packets[0].keyframe  # one size per clip
+    finally:
+        pool.close()
+        camera.kill()
+        camera.wait(10)
