@@ -139,8 +139,8 @@ class HealthTracker:
                 state = StreamState.CONNECTING
             elif age >= max(self.offline_after_s, self.stall_after_s_now() + 1.0):
                 state = StreamState.OFFLINE
-            elif age >= self.stall_after_s_now():
-                state = StreamState.STALLED
+            elif age >= self.stall_after_s_now() or self._session_frames == 0:
+                state = StreamState.STALLED  # a reopened session is not live on the old session's last picture
             else:
                 state = StreamState.LIVE
             if state in (StreamState.STALLED, StreamState.OFFLINE) and down_since is None and self._last_frame is not None:

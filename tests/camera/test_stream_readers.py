@@ -15,8 +15,12 @@ from controlroom.cameras.video_reader import StreamReader
 from ..conftest import wait_until
 
 
-def test_reader_goes_live_with_resolution_fps_and_only_the_latest_frame(rtsp_server):
-    reader = StreamReader("cam01", rtsp_server.url(0)).start()
+BACKENDS = pytest.mark.parametrize("backend", ["opencv", "pyav"])
+
+
+@BACKENDS
+def test_reader_goes_live_with_resolution_fps_and_only_the_latest_frame(rtsp_server, backend):
+    reader = StreamReader("cam01", rtsp_server.url(0), backend).start()
     try:
         assert wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30)
         assert wait_until(lambda: reader.health_snapshot().fps > 5, 15)
@@ -30,8 +34,9 @@ def test_reader_goes_live_with_resolution_fps_and_only_the_latest_frame(rtsp_ser
         assert reader.join(10)
 
 
-def test_killed_server_shows_offline_within_5_s_and_comes_back_by_itself(rtsp_server):
-    reader = StreamReader("cam01", rtsp_server.url(0)).start()
+@BACKENDS
+def test_killed_server_shows_offline_within_5_s_and_comes_back_by_itself(rtsp_server, backend):
+    reader = StreamReader("cam01", rtsp_server.url(0), backend).start()
     try:
         assert wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30)
         killed_at, killed_utc = time.monotonic(), datetime.now(timezone.utc)
@@ -64,16 +69,17 @@ def _first_frame_times(readers: list[StreamReader], started: float, timeout: flo
     return times
 
 
-def test_a_camera_that_never_answers_does_not_delay_the_others(rtsp_server, dead_rtsp_port):
+@BACKENDS
+def test_a_camera_that_never_answers_does_not_delay_the_others(rtsp_server, dead_rtsp_port, backend):
     """Three hung cameras (TCP accepted, never a reply) start opening first and would wait 60 s
     for an answer. The good cameras must show frames while those opens are still waiting. With
     OpenCV's global open lock they would wait the hung ones out (past this test's 30 s)."""
-    dead = [StreamReader(f"dead{i}", f"rtsp://127.0.0.1:{dead_rtsp_port}/hung{i}", open_timeout_s=60).start()
+    dead = [StreamReader(f"dead{i}", f"rtsp://127.0.0.1:{dead_rtsp_port}/hung{i}", backend, open_timeout_s=60).start()
             for i in range(3)]
     good: list[StreamReader] = []
     try:
         time.sleep(0.5)  # their opens are under way
-        good = [StreamReader(f"good{i}", url).start()
+        good = [StreamReader(f"good{i}", url, backend).start()
                 for i, url in enumerate([rtsp_server.url(0), rtsp_server.url(1), rtsp_server.url(0)])]
         assert len(_first_frame_times(good, time.monotonic(), 30)) == len(good)
         # the hung ones are still in their first open: no frame, no failure yet
@@ -85,10 +91,11 @@ def test_a_camera_that_never_answers_does_not_delay_the_others(rtsp_server, dead
             reader.join(10)
 
 
-def test_credentials_never_reach_logs_errors_or_health(caplog, dead_rtsp_port):
+@BACKENDS
+def test_credentials_never_reach_logs_errors_or_health(caplog, dead_rtsp_port, backend):
     caplog.set_level(logging.DEBUG)
     url = "rtsp://admin:S3cretPw@127.0.0.1:1/Streaming/Channels/102?password=S3cretPw"
-    reader = StreamReader("cam09", url, open_timeout_s=1.0).start()
+    reader = StreamReader("cam09", url, backend, open_timeout_s=1.0).start()
     try:
         assert wait_until(lambda: reader.health_snapshot().state is StreamState.OFFLINE, 20)
         assert wait_until(lambda: reader.health_snapshot().last_error != "", 10)
