@@ -6,7 +6,7 @@ camera nobody watches costs its demux only, and decoding starts again at its nex
 "Live" is judged by arrival, not by the decoder: `last_arrival` is when the packet behind the
 returned frame arrived, and the reader's health measures the frame's age from it. The decoder
 falling behind shows as a growing gap between the wall clock and the stream's own timestamps
-(`decode_lag_s`, measured from the smallest gap seen); past MAX_DECODE_LAG_S the source stops
+(`decode_lag_s`, measured from the smallest gap of the last few seconds); past MAX_DECODE_LAG_S the source stops
 decoding and only demuxes (fast) until it has caught up, then starts again at the next keyframe,
 instead of playing a backlog as if it were live. A change of resolution or codec shows in `info`
 and `params` from the first frame that has it.
@@ -15,6 +15,7 @@ and `params` from the first frame that has it.
 from __future__ import annotations
 
 import time
+from collections import deque
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -25,6 +26,7 @@ from controlroom.i18n import tr
 MAX_DECODE_LAG_S = 1.0  # behind the camera by more than this: skip to the newest keyframe
 RESUME_LAG_S = 0.3  # caught up to within this: decode again from the next keyframe
 RESYNC_JUMP_S = 30.0  # a jump in the stream's timestamps this large starts a new time base
+LAG_WINDOW_S = 5.0  # the lag is measured against the best gap of this long a window
 
 
 class PacketSource:
@@ -37,7 +39,7 @@ class PacketSource:
         self._av = av
         self._packet_only = PACKET_ONLY
         self._wants_pictures = wants_pictures
-        self._decoding = True
+        self._decoding = False  # the first picture comes from a keyframe: no grey smear at the start
         self._info_type = SourceInfo
         self.ring = ring
         try:
@@ -59,7 +61,7 @@ class PacketSource:
         self.info = SourceInfo(context.width, context.height, self.params.rate, None)
         self._packets = self._container.demux(self._stream)
         self._time_base = float(self._stream.time_base)
-        self._min_offset: float | None = None
+        self._offsets: deque[tuple[float, float]] = deque()  # (arrival, wall - media), increasing offsets
         self._skipping = False
         self.decode_lag_s = 0.0
         self.skips = 0  # times the decoder jumped to a newer keyframe
@@ -88,8 +90,7 @@ class PacketSource:
                 return self._packet_only  # a camera nobody looks at costs its demux only
             if not self._decoding:
                 if not packet.is_keyframe:
-                    self.last_arrival, self.last_arrival_utc = arrived, arrived_utc
-                    return self._packet_only  # a picture again from the next keyframe
+                    continue  # pictures are wanted: the first one comes from the next keyframe
                 self._stream.codec_context.flush_buffers()
                 self._decoding = True
             if self._skipping:
@@ -109,15 +110,22 @@ class PacketSource:
             return frame  # an av.VideoFrame: the reader scales and converts it in one pass
 
     def _measure_lag(self, packet, arrived: float) -> None:
-        """How far behind the camera the reading is: wall time minus media time, from the
-        smallest such gap seen (the stream's own clock drifts too little to matter here)."""
+        """How far behind the camera the reading is: wall time minus media time, against the
+        smallest such gap of the last LAG_WINDOW_S (a sliding minimum, so a burst of buffered
+        packets at the start, or a camera clock that drifts, does not look like lag forever)."""
         stamp = packet.pts if packet.pts is not None else packet.dts
         if stamp is None:
             return
         offset = arrived - stamp * self._time_base
-        if self._min_offset is None or offset < self._min_offset or offset - self._min_offset > RESYNC_JUMP_S:
-            self._min_offset = offset
-        self.decode_lag_s = offset - self._min_offset
+        window = self._offsets
+        if window and abs(offset - window[0][1]) > RESYNC_JUMP_S:
+            window.clear()  # the stream's timestamps jumped (a new session, a wrap)
+        while window and window[-1][1] >= offset:
+            window.pop()
+        window.append((arrived, offset))
+        while arrived - window[0][0] > LAG_WINDOW_S:
+            window.popleft()
+        self.decode_lag_s = offset - window[0][1]
         if self.decode_lag_s > MAX_DECODE_LAG_S and not self._skipping:
             self._skipping = True
             self.skips += 1

@@ -349,9 +349,12 @@ class ReaderPool:
         with self._lock:
             self._stopping = [r for r in self._stopping if r.alive]
 
-    def close(self, timeout_s: float = 2.0) -> None:
-        """Stop every reader and join them within `timeout_s` overall (threads are daemons: a
-        read blocked on a dead camera cannot hold the app's exit)."""
+    def close(self, timeout_s: float | None = None) -> None:
+        """Stop every reader and join them within `timeout_s` overall (default: the read timeout
+        and a second, so a reader blocked on a dead camera returns and closes its stream before
+        the interpreter ends: PyAV freed under a running read crashed at exit). Threads are
+        daemons: one that still hangs cannot hold the app's exit."""
+        timeout_s = self.read_timeout_s + 1.0 if timeout_s is None else timeout_s
         with self._lock:
             readers = list(self._readers.values()) + self._stopping
             self._readers.clear()
