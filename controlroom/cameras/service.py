@@ -108,7 +108,7 @@ class CameraService:
         self.status_publisher.stop()
         self.monitor.stop()
         self.ptz.close()
-        self.pool.close(timeout_s=2.0)
+        self.pool.close()  # the read timeout and a second: no PyAV read left running at exit
         self.snapshots.close()
         self._clock_thread.join(timeout=1.0)  # an ONVIF call in flight may hold it longer; it is a daemon
         stop_loop()  # the ONVIF clients' event-loop thread, if any camera was asked anything
