@@ -68,8 +68,9 @@ class SourceMapper:
     def __init__(self, source: DeviceSourceConfig, config: Config) -> None:
         profile = BUILTIN_PROFILES.get(source.profile, {})
         self.source = source
-        self.topic = source.topic or (None if source.http_path or source.folder else profile.get("topic"))
-        self.http_path = source.http_path or (None if source.topic or source.folder else profile.get("http_path"))
+        elsewhere = source.folder is not None or source.url is not None  # a profile's topic or path does not apply
+        self.topic = source.topic or (None if source.http_path or elsewhere else profile.get("topic"))
+        self.http_path = source.http_path or (None if source.topic or elsewhere else profile.get("http_path"))
         self.way = "mqtt" if self.topic else "http" if self.http_path else "url" if source.url else "folder"
         self.where = self.topic or self.http_path or source.url or str(source.folder)
         self._expr = {}
