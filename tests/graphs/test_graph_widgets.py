@@ -206,7 +206,7 @@ def test_a_graph_opens_on_data_that_runs_ahead_of_the_pc_clock(qtbot, demo_confi
     site = demo_config.site.id
     import time
 
-    ahead = time.time() + 5 * 3600  # the simulated clock, five hours ahead of the PC's
+    ahead = float(int(time.time())) + 5 * 3600  # the simulated clock, five hours ahead (whole seconds: exact in a datetime)
     ts = ahead - 6 * 3600 + np.arange(0, 6 * 3600, 60.0)
     store(engine, site, "wl_phu_oc", "level", ts, np.linspace(0.8, 3.2, ts.size))
     bus = EventBus()
