@@ -10,7 +10,7 @@ latency = now - code. Baseline (same run): one bare OpenCV read loop on one stre
 read from the decoded frame. Start window: the first `--window` seconds after warm-up; end
 window: the last `--window` seconds of the run (default 30 minutes, per the issue).
 
-    /opt/crvenv/bin/python benchmarks/camera_latency.py [--minutes 30] [--window 60] [--streams 16]
+    /opt/crvenv/bin/python benchmarks/camera_latency.py [--minutes 30] [--window 60] [--streams 16] [--backend pyav]
 
 Last line: {"name": "camera_latency", "latency_ms_p50", "latency_ms_p99", "latency_ms_p99_after_30min", ...}
 (the last key is named for the run's length when --minutes is not 30).
@@ -182,7 +182,7 @@ def bench(args) -> dict:
             tile.set_camera(config.cameras[i % len(config.cameras)])
             grid.addWidget(tile, i // side, i % side)
             tiles.append(tile)
-            readers.append(StreamReader(f"lat{i}", url).start())
+            readers.append(StreamReader(f"lat{i}", url, args.backend).start())
         window.resize(1920, 1080)
         window.show()
         app.processEvents()
@@ -240,7 +240,7 @@ def bench(args) -> dict:
     p99_base = percentile(baseline, 99)
     label = "latency_ms_p99_after_30min" if args.minutes == 30 else f"latency_ms_p99_after_{args.minutes:g}min"
     return {
-        "name": "camera_latency", "streams": args.streams, "minutes": args.minutes, "window_s": window_s,
+        "name": "camera_latency", "backend": args.backend, "streams": args.streams, "minutes": args.minutes, "window_s": window_s,
         "samples_start": len(first), "samples_end": len(last),
         "latency_ms_mean": round(sum(first) / len(first), 1) if first else None,
         "latency_ms_p50": percentile(first, 50), "latency_ms_p99": p99_first,
@@ -259,6 +259,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--window", type=float, default=60.0, help="seconds measured at the start and at the end")
     parser.add_argument("--streams", type=int, default=16)
+    parser.add_argument("--backend", default="opencv", choices=("opencv", "pyav"), help="how the tiles' readers read")
     args = parser.parse_args()
     if args.serve:
         return serve(args.port, args.mounts)

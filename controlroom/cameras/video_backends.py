@@ -2,8 +2,10 @@
 kept for replay and evidence, see packet_source.py), python-vlc (optional), synthetic (demo).
 
 Each backend opens one stream and hands back a `FrameSource` whose `read()` blocks for the
-next BGR frame (numpy HxWx3 uint8) and returns None when the stream failed. Sources are used
-by exactly one reader thread each (controlroom.cameras.video_reader).
+next BGR frame (numpy HxWx3 uint8) and returns None when the stream failed; the pyav source
+hands back an av.VideoFrame (the reader scales and converts it in one pass) or PACKET_ONLY
+for a packet it did not decode. Sources are used by exactly one reader thread each
+(controlroom.cameras.video_reader).
 
 OpenCV's environment (thread-safe FFmpeg opens, RTSP options, quiet logs) is set by the
 package, ``controlroom.cameras``, before any module of it imports cv2.
