@@ -64,23 +64,12 @@ def cpu_window(seconds: float, tick=None) -> tuple[float, float]:
     return 100.0 * (c1 - c0) / (t1 - t0), t1 - t0
 
 
-def baseline(urls: list[str], warmup: float, seconds: float) -> dict:
-    """Bare OpenCV: one thread per stream reading as fast as frames come."""
+def measure_loops(name: str, urls: list[str], warmup: float, seconds: float, loop) -> dict:
+    """Run `loop(i, url, counts, stop)` on one thread per stream; CPU and fps after `warmup`."""
     stop = threading.Event()
     counts = [0] * len(urls)
-
-    def loop(i: int, url: str) -> None:
-        cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 3000,
-                                                     cv2.CAP_PROP_N_THREADS, 1])
-        while not stop.is_set():
-            ok, _frame = cap.read()
-            if not ok:
-                time.sleep(0.1)
-                continue
-            counts[i] += 1
-        cap.release()
-
-    threads = [threading.Thread(target=loop, args=(i, u), name=f"baseline-{i}", daemon=True) for i, u in enumerate(urls)]
+    threads = [threading.Thread(target=loop, args=(i, u, counts, stop), name=f"{name}-{i}", daemon=True)
+               for i, u in enumerate(urls)]
     for t in threads:
         t.start()
     time.sleep(warmup)
@@ -93,14 +82,27 @@ def baseline(urls: list[str], warmup: float, seconds: float) -> dict:
     return {"cpu_pct": cpu, "fps": fps}
 
 
+def baseline(urls: list[str], warmup: float, seconds: float) -> dict:
+    """Bare OpenCV: one thread per stream reading as fast as frames come."""
+    def loop(i: int, url: str, counts: list[int], stop: threading.Event) -> None:
+        cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 3000,
+                                                     cv2.CAP_PROP_N_THREADS, 1])
+        while not stop.is_set():
+            ok, _frame = cap.read()
+            if not ok:
+                time.sleep(0.1)
+                continue
+            counts[i] += 1
+        cap.release()
+
+    return measure_loops("baseline", urls, warmup, seconds, loop)
+
+
 def pyav_baseline(urls: list[str], warmup: float, seconds: float) -> dict:
     """Bare PyAV: one thread per stream demuxing and decoding (no colour conversion)."""
     import av
 
-    stop = threading.Event()
-    counts = [0] * len(urls)
-
-    def loop(i: int, url: str) -> None:
+    def loop(i: int, url: str, counts: list[int], stop: threading.Event) -> None:
         container = av.open(url, options={"rtsp_transport": "tcp"}, timeout=(3, 3))
         stream = container.streams.video[0]
         stream.thread_type = "NONE"
@@ -113,17 +115,7 @@ def pyav_baseline(urls: list[str], warmup: float, seconds: float) -> dict:
                 continue  # joined mid-GOP: the next keyframe repairs it
         container.close()
 
-    threads = [threading.Thread(target=loop, args=(i, u), name=f"pyav-baseline-{i}", daemon=True) for i, u in enumerate(urls)]
-    for t in threads:
-        t.start()
-    time.sleep(warmup)
-    before = list(counts)
-    cpu, elapsed = cpu_window(seconds)
-    fps = [(c - b) / elapsed for c, b in zip(counts, before)]
-    stop.set()
-    for t in threads:
-        t.join(5)
-    return {"cpu_pct": cpu, "fps": fps}
+    return measure_loops("pyav-baseline", urls, warmup, seconds, loop)
 
 
 def hidden_cost(config, visible: int, total: int, warmup: float, seconds: float) -> dict:
