@@ -254,8 +254,9 @@ class CameraTile(QWidget):
             left = left.adjusted(0, 0, -village_width - unit, 0)
         painter.setFont(self._font(unit, bold=True))
         painter.setPen(QColor("white"))
+        # elided in the middle: "Đê bao … Đông Hà", not "Đê bao …" (names share their first words)
         painter.drawText(left, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, left.width()))
+                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, left.width()))
 
     def _paint_state(self, painter: QPainter, rect: QRect, unit: int, state: StreamState) -> None:
         colour = STATE_COLOURS[state]
