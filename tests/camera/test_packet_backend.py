@@ -11,6 +11,8 @@ import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from controlroom.access.operators import Operator, Role
 from controlroom.cameras.evidence import EvidenceRequest, export_package, verify_package
 from controlroom.cameras.health import StreamState
@@ -162,3 +164,56 @@ def test_a_resolution_change_mid_stream_shows_in_health_and_the_tile_without_a_r
         pool.close()
         camera.kill()
         camera.wait(10)
+
+
+@pytest.mark.slow
+def test_an_h265_1080p_camera_beside_a_cpu_hog_is_never_live_on_an_old_picture(tmp_path):
+    """H.265 1920x1080 at 15 fps (ffmpeg serving MPEG-TS over HTTP in real time) while two
+    processes spin on both cores: whenever the tile says LIVE, its picture's content is younger
+    than 2 s (the arrival age of its packet plus how far decoding was behind the camera)."""
+    import multiprocessing
+    import socket
+
+    clip = tmp_path / "h265.ts"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=15", "-t", "25",
+                    "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=15:log-level=error",
+                    "-f", "mpegts", str(clip)], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(clip), "-c", "copy", "-f", "mpegts",
+                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
+    pool = ReaderPool(replay_fps=0)
+    hogs = []
+    try:
+        reader = pool.acquire("cam_vh_05", f"http://127.0.0.1:{port}/cam.ts", backend="pyav")
+        reader.watch()
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
+        assert reader.health_snapshot().codec == "hevc" and reader.health_snapshot().width == 1920
+        context = multiprocessing.get_context("spawn")
+        hogs = [context.Process(target=_spin, daemon=True) for _ in range(2)]
+        for hog in hogs:
+            hog.start()
+        worst_live, live_samples, samples = 0.0, 0, 0
+        until = time.monotonic() + 12
+        while time.monotonic() < until:
+            health = reader.health_snapshot()
+            samples += 1
+            if health.state is StreamState.LIVE:
+                live_samples += 1
+                worst_live = max(worst_live, (health.frame_age_s or 0.0) + (health.decode_lag_s or 0.0))
+            time.sleep(0.05)
+        print(f"H.265 1080p beside a CPU hog: LIVE in {live_samples}/{samples} samples, worst picture age "
+              f"with LIVE {worst_live:.2f} s")
+        assert worst_live < 2.0
+    finally:
+        for hog in hogs:
+            hog.terminate()
+        pool.close()
+        camera.kill()
+        camera.wait(10)
+
+
+def _spin() -> None:
+    while True:
+        pass
