@@ -6,7 +6,7 @@ camera nobody watches costs its demux only, and decoding starts again at its nex
 "Live" is judged by arrival, not by the decoder: `last_arrival` is when the packet behind the
 returned frame arrived, and the reader's health measures the frame's age from it. The decoder
 falling behind shows as a growing gap between the wall clock and the stream's own timestamps
-(`decode_lag_s`, measured from the smallest gap of the last few seconds); past MAX_DECODE_LAG_S the source stops
+(`decode_lag_s`, see DecodeLag); past MAX_DECODE_LAG_S the source stops
 decoding and only demuxes (fast) until it has caught up, then starts again at the next keyframe,
 instead of playing a backlog as if it were live. A change of resolution or codec shows in `info`
 and `params` from the first frame that has it.
@@ -15,7 +15,6 @@ and `params` from the first frame that has it.
 from __future__ import annotations
 
 import time
-from collections import deque
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -26,7 +25,30 @@ from controlroom.i18n import tr
 MAX_DECODE_LAG_S = 1.0  # behind the camera by more than this: skip to the newest keyframe
 RESUME_LAG_S = 0.3  # caught up to within this: decode again from the next keyframe
 RESYNC_JUMP_S = 30.0  # a jump in the stream's timestamps this large starts a new time base
-LAG_WINDOW_S = 5.0  # the lag is measured against the best gap of this long a window
+CREEP_S_PER_S = 0.001  # the lag's baseline may rise this fast: clock drift (ppm) is not lag
+
+
+class DecodeLag:
+    """How far behind the camera the reading is: the gap between wall time and media time, above
+    the smallest gap seen. Buffered packets at the start arrive with larger gaps, so the first
+    real-time ones set the baseline; the baseline creeps up by at most CREEP_S_PER_S, so a camera
+    clock that runs slow (tens of ppm) never adds up to lag, while a reader that falls behind (a
+    decoder 10 % too slow loses 100 ms a second) does."""
+
+    def __init__(self, creep_s_per_s: float = CREEP_S_PER_S) -> None:
+        self.creep_s_per_s = creep_s_per_s
+        self._baseline: float | None = None
+        self._last_arrival = 0.0
+
+    def update(self, media_s: float, arrived: float) -> float:
+        offset = arrived - media_s
+        baseline = self._baseline
+        if baseline is None or abs(offset - baseline) > RESYNC_JUMP_S:
+            baseline = offset  # the first packet, or the stream's timestamps jumped (a wrap, a new session)
+        else:
+            baseline = min(offset, baseline + self.creep_s_per_s * max(0.0, arrived - self._last_arrival))
+        self._baseline, self._last_arrival = baseline, arrived
+        return offset - baseline
 
 
 class PacketSource:
@@ -61,7 +83,7 @@ class PacketSource:
         self.info = SourceInfo(context.width, context.height, self.params.rate, None)
         self._packets = self._container.demux(self._stream)
         self._time_base = float(self._stream.time_base)
-        self._offsets: deque[tuple[float, float]] = deque()  # (arrival, wall - media), increasing offsets
+        self._lag = DecodeLag()
         self._skipping = False
         self.decode_lag_s = 0.0
         self.skips = 0  # times the decoder jumped to a newer keyframe
@@ -110,22 +132,10 @@ class PacketSource:
             return frame  # an av.VideoFrame: the reader scales and converts it in one pass
 
     def _measure_lag(self, packet, arrived: float) -> None:
-        """How far behind the camera the reading is: wall time minus media time, against the
-        smallest such gap of the last LAG_WINDOW_S (a sliding minimum, so a burst of buffered
-        packets at the start, or a camera clock that drifts, does not look like lag forever)."""
         stamp = packet.pts if packet.pts is not None else packet.dts
         if stamp is None:
             return
-        offset = arrived - stamp * self._time_base
-        window = self._offsets
-        if window and abs(offset - window[0][1]) > RESYNC_JUMP_S:
-            window.clear()  # the stream's timestamps jumped (a new session, a wrap)
-        while window and window[-1][1] >= offset:
-            window.pop()
-        window.append((arrived, offset))
-        while arrived - window[0][0] > LAG_WINDOW_S:
-            window.popleft()
-        self.decode_lag_s = offset - window[0][1]
+        self.decode_lag_s = self._lag.update(stamp * self._time_base, arrived)
         if self.decode_lag_s > MAX_DECODE_LAG_S and not self._skipping:
             self._skipping = True
             self.skips += 1

@@ -217,3 +217,23 @@ def test_an_h265_1080p_camera_beside_a_cpu_hog_is_never_live_on_an_old_picture(t
 def _spin() -> None:
     while True:
         pass
+
+
+def test_decode_lag_sees_a_backlog_but_not_a_start_up_burst_nor_clock_drift():
+    from controlroom.cameras.packet_source import MAX_DECODE_LAG_S, DecodeLag
+
+    lag = DecodeLag()
+    # a camera at 15 fps read on time: no lag
+    assert max(lag.update(k / 15, 100 + k / 15) for k in range(30)) < 1e-9
+    # the reader falls behind, each picture read 10 % later than real time: lag within seconds
+    behind = [lag.update(2 + k / 15, 102 + k / 15 * 1.1) for k in range(200)]
+    assert behind[-1] > MAX_DECODE_LAG_S and next(i for i, v in enumerate(behind) if v > MAX_DECODE_LAG_S) < 15 * 15
+    # a session whose first second arrives at once (buffered at the server), then in real time
+    lag = DecodeLag()
+    burst = [lag.update(k / 15, 500.0) for k in range(15)]
+    steady = [lag.update(1 + k / 15, 500.0 + k / 15) for k in range(15 * 8)]
+    assert max(steady) < 0.01 and max(burst) < 1.0
+    # a camera clock 50 ppm slow for ten hours: never lag
+    lag = DecodeLag()
+    drift = [lag.update(t * (1 - 50e-6), 1000.0 + t) for t in range(0, 36_000, 1)]
+    assert max(drift) < 0.1
