@@ -91,8 +91,8 @@ class PacketSource:
         self.last_arrival_utc: datetime | None = None
 
     def read(self):
-        """The next decoded frame (an av.VideoFrame, still YUV); PACKET_ONLY for a packet not decoded because nobody
-        looks at the camera; None when the stream ended or timed out."""
+        """The next decoded frame (an av.VideoFrame, still YUV); PACKET_ONLY for a packet not
+        decoded because nobody looks at the camera; None when the stream ended or timed out."""
         av = self._av
         while True:
             try:
