@@ -104,7 +104,6 @@ class StreamReader:
         self._seq = 0
         self._watchers = 0  # tiles showing this stream (pyav: no watcher, no decoding)
         self._decode_when_watched = decode_when_watched
-        self._picture_wanted_until = 0.0
         self._thread = threading.Thread(target=self._run, name=f"camera-{camera_id}-{stream}", daemon=True)
 
     def __repr__(self) -> str:
@@ -149,13 +148,8 @@ class StreamReader:
     def unwatch(self) -> None:
         self._watchers = max(0, self._watchers - 1)
 
-    def want_picture(self, seconds: float = 3.0) -> None:
-        """Decode for a while though no tile shows it (a snapshot of an unwatched camera)."""
-        self._picture_wanted_until = time.monotonic() + seconds
-
     def wants_pictures(self) -> bool:
-        return (not self._decode_when_watched or self._watchers > 0
-                or time.monotonic() < self._picture_wanted_until)
+        return not self._decode_when_watched or self._watchers > 0
 
     def set_display_format(self, display_format: str) -> None:
         """"bgr" (3 bytes/pixel) or "bgrx" (4, what Qt's raster engine blits fastest)."""
@@ -255,7 +249,6 @@ class StreamReader:
             image = np.ascontiguousarray(image)
         self._seq += 1
         self._latest = Frame(image, self._seq, now, datetime.now(timezone.utc), width, height)
-
 
     def _publish_video_frame(self, frame, arrived: float) -> None:
         """A packet reader's frame: scaled to the tile and converted to the display format in
