@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import controlroom.cameras.video_backends as backends  # sets the OpenCV environment before cv2 loads
 
@@ -32,7 +33,7 @@ import numpy as np  # noqa: E402
 from controlroom.cameras.health import CameraStatusPublisher, HealthTracker, StreamHealth  # noqa: E402
 from controlroom.cameras.packet_ring import PacketRing  # noqa: E402
 from controlroom.cameras.replay_buffer import ReplayBuffer  # noqa: E402
-from controlroom.cameras.stream_urls import Stream, redact_text, redact_url  # noqa: E402
+from controlroom.cameras.stream_urls import SYNTHETIC_SCHEME, Stream, redact_text, redact_url  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -302,9 +303,10 @@ class ReaderPool:
             reader = self._readers.get(key)
             if reader is None:
                 replay = None  # a packet reader's own packets are its replay: no JPEG ring to fill
-                if stream == "sub" and self.replay_fps > 0 and backend != "pyav":
+                reads_packets = backend == "pyav" and urlsplit(url).scheme != SYNTHETIC_SCHEME  # the demo's cameras are drawn
+                if stream == "sub" and self.replay_fps > 0 and not reads_packets:
                     replay = self._replays.setdefault(camera_id, ReplayBuffer(self.replay_fps, self.replay_seconds, self.replay_mb))
-                packets = self._packet_rings.setdefault(key, PacketRing()) if backend == "pyav" else None
+                packets = self._packet_rings.setdefault(key, PacketRing()) if reads_packets else None
                 reader = StreamReader(camera_id, url, backend, stream=stream, replay=replay, packets=packets,
                                       decode_when_watched=True, open_timeout_s=self.open_timeout_s, read_timeout_s=self.read_timeout_s).start()
                 self._readers[key] = reader

@@ -237,3 +237,18 @@ def test_decode_lag_sees_a_backlog_but_not_a_start_up_burst_nor_clock_drift():
     lag = DecodeLag()
     drift = [lag.update(t * (1 - 50e-6), 1000.0 + t) for t in range(0, 36_000, 1)]
     assert max(drift) < 0.1
+
+
+def test_the_demos_drawn_cameras_keep_their_jpeg_replay_whatever_the_backend(demo_config):
+    from controlroom.cameras.stream_urls import with_demo_streams
+
+    camera = with_demo_streams(demo_config).cameras[0].model_copy(update={"backend": "pyav"})  # a drawn camera on pyav
+    pool = ReaderPool(replay_seconds=5)
+    try:
+        reader = pool.acquire(camera.id, camera.sub_url, camera.backend)
+        reader.watch()
+        wait_until(lambda: pool.replay(camera.id) is not None and pool.replay(camera.id).seconds_available() > 1.5, 30,
+                   message="a replay of the drawn camera")
+        assert pool.packets(camera.id) is None  # no packets to keep: the picture is drawn, not received
+    finally:
+        pool.close()
