@@ -246,9 +246,12 @@ class CameraTile(QWidget):
         if self.tour_label:
             text = f"⟳ {text}"
         village = self.village_name
+        painter.setFont(self._font(unit, bold=True))
+        name_width = painter.fontMetrics().horizontalAdvance(text)
         painter.setFont(self._font(int(unit * 0.85)))
         village_width = painter.fontMetrics().horizontalAdvance(village) if village else 0
-        if village and village_width < left.width() * 0.45:
+        # the village only where the whole name fits beside it: the camera's name comes first
+        if village and village_width < left.width() * 0.45 and name_width + unit + village_width <= left.width():
             painter.setPen(QColor("#c9d1d9"))
             painter.drawText(left, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, village)
             left = left.adjusted(0, 0, -village_width - unit, 0)
