@@ -44,7 +44,7 @@ MOUNTS = 4
 
 def start_server(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(["/usr/bin/python3", str(SERVER), "--port", str(port), "--mounts", str(MOUNTS),
-                             "--width", "640", "--height", "360", "--fps", str(SOURCE_FPS)],
+                             "--width", "640", "--height", "360", "--fps", str(SOURCE_FPS), "--shared"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     if not line.startswith("READY"):

@@ -81,7 +81,8 @@ def test_a_camera_that_never_answers_does_not_delay_the_others(rtsp_server, dead
         time.sleep(0.5)  # their opens are under way
         good = [StreamReader(f"good{i}", url, backend).start()
                 for i, url in enumerate([rtsp_server.url(0), rtsp_server.url(1), rtsp_server.url(0)])]
-        assert len(_first_frame_times(good, time.monotonic(), 30)) == len(good)
+        firsts = _first_frame_times(good, time.monotonic(), 30)
+        assert len(firsts) == len(good), [(r.camera_id, r.health_snapshot()) for r in good]
         # the hung ones are still in their first open: no frame, no failure yet
         assert all(r.latest() is None and r.health_snapshot().last_error == "" for r in dead)
     finally:
