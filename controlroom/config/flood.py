@@ -27,7 +27,8 @@ class RiskBoundary(StrictModel):
 #   khoản 3 điểm a: BĐ2 to below BĐ3 + 0.3 m    -> cấp 3
 #   khoản 4:        BĐ3 + 0.3 m to below BĐ3 + 1.0 m -> cấp 4
 #   khoản 5:        BĐ3 + 1.0 m and above       -> cấp 5
-# (Areas 1-3 start lower levels; a site on another area lists its own boundaries.)
+# Areas 1-3 map the same heights to lower levels (khoản 1 and 2 name them); the built-in table
+# is area 4's only, so a site of another area must list its own boundaries (validated below).
 DEFAULT_BOUNDARIES = (
     RiskBoundary(level=2, alarm=1, offset_m=0.0, clause="QĐ 18/2021/QĐ-TTg Điều 45 khoản 2 điểm a"),
     RiskBoundary(level=3, alarm=2, offset_m=0.0, clause="QĐ 18/2021/QĐ-TTg Điều 45 khoản 3 điểm a"),
@@ -66,4 +67,14 @@ class FloodDutyConfig(StrictModel):
         levels = [b.level for b in self.risk_boundaries]
         if keys != sorted(keys) or levels != sorted(levels) or len(set(levels)) != len(levels):
             raise ValueError(tr("flood risk boundaries must rise in level and height"))
+        return self
+
+    @model_validator(mode="after")
+    def _area_has_its_own_boundaries(self) -> "FloodDutyConfig":
+        """The built-in boundaries are area 4's; under them an area 1-3 station would show a
+        higher level than Điều 45 gives it (BĐ1 is cấp 1 there, cấp 2 in area 4)."""
+        if self.risk_area != 4 and "risk_boundaries" not in self.model_fields_set:
+            raise ValueError(tr("flood: risk_area = {area} needs its own [[flood.risk_boundaries]] from "
+                                "QĐ 18/2021/QĐ-TTg Điều 45; the built-in ones are for area 4 only",
+                                area=self.risk_area))
         return self

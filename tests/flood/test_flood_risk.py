@@ -86,3 +86,14 @@ def test_bad_forecast_message_is_counted_not_raised(demo_config, station):
     monitor._on_forecast_message(f"quangtho/flood/forecast/{station.id}", b"{not json")
     monitor._on_forecast_message("quangtho/flood/forecast/nope", b'{"level": 3}')
     assert monitor.rejected_forecasts == 2
+
+
+@pytest.mark.parametrize("area", [1, 2, 3])
+def test_an_area_other_than_4_must_list_its_own_boundaries(area):
+    """Area 4's table would put BĐ1 at cấp 2 where Điều 45 khoản 1 gives areas 1-3 cấp 1."""
+    with pytest.raises(ValueError, match=f"risk_area = {area}"):
+        FloodDutyConfig(risk_area=area)
+    own = FloodDutyConfig(risk_area=area, risk_boundaries=[
+        {"level": 1, "alarm": 1, "clause": "Điều 45 khoản 1 điểm a"},
+        {"level": 2, "alarm": 2, "clause": "Điều 45 khoản 2 điểm b"}])
+    assert [b.level for b in own.risk_boundaries] == [1, 2]
