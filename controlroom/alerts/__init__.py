@@ -23,6 +23,6 @@ def setup(core: "ControlRoomCore") -> "AlertEngine":
         mirror = AlertMirror(core.config, core.bus, core.commands)
         mirror.start()
         return mirror
-    engine = AlertEngine(core.config, core.bus, feed=core.feed, storage=core.storage, audit=core.access.audit)
+    engine = AlertEngine(core.config, core.bus, feed=core.feed, storage=core.storage)
     engine.start(live=core.live)
     return engine

@@ -66,13 +66,12 @@ class AlertSnapshot:
 
 class AlertEngine:
     def __init__(self, config: Config, bus: EventBus, *, feed: Any = None, storage: Any = None,
-                 audit: Any = None, console_id: str | None = None, tick_s: float = TICK_S) -> None:
+                 console_id: str | None = None, tick_s: float = TICK_S) -> None:
         self.config = config
         self.site_id = config.site.id
         self.bus = bus
         self.feed = feed
         self.storage = storage
-        self.audit = audit
         self.console_id = console_id or getattr(feed, "client_id", None) or f"console-{uuid.uuid4().hex[:8]}"
         self.tick_s = tick_s
         self._inbox = AlertInbox(MAX_QUEUED_READINGS, MAX_QUEUED_ACTIONS)
@@ -146,7 +145,7 @@ class AlertEngine:
 
     def acknowledge(self, alert_ids: Iterable[str], operator: Operator, comment: str = "") -> None:
         ids = list(alert_ids)
-        operator = self._authorized(operator, "alert.acknowledge", ids, {"comment": comment})
+        operator = self._authorized(operator, "alert.acknowledge")
         self._act(lambda now: [model.acknowledge(a, operator, comment, now, self.console_id) for a in self._pick(ids)])
 
     def shelve(self, alert_ids: Iterable[str], operator: Operator, reason: str, duration_s: float) -> None:
@@ -154,18 +153,17 @@ class AlertEngine:
             raise ValueError("a shelving reason is required")
         duration = timedelta(seconds=min(max(duration_s, 1.0), self.config.alerts.max_shelve_s))
         ids = list(alert_ids)
-        operator = self._authorized(operator, "alert.shelve", ids, {"reason": reason.strip(),
-                                                                   "duration_s": duration.total_seconds()})
+        operator = self._authorized(operator, "alert.shelve")
         self._act(lambda now: [model.shelve(a, operator, reason.strip(), duration, now, self.console_id) for a in self._pick(ids)])
 
     def unshelve(self, alert_ids: Iterable[str], operator: Operator) -> None:
         ids = list(alert_ids)
-        operator = self._authorized(operator, "alert.shelve", ids, {"unshelve": True})
+        operator = self._authorized(operator, "alert.shelve")
         self._act(lambda now: [model.unshelve(a, operator, now, self.console_id) for a in self._pick(ids)])
 
     def set_in_service(self, alert_ids: Iterable[str], operator: Operator, in_service: bool, reason: str = "") -> None:
         ids = list(alert_ids)
-        operator = self._authorized(operator, "alert.out_of_service", ids, {"in_service": in_service, "reason": reason})
+        operator = self._authorized(operator, "alert.out_of_service")
         self._act(lambda now: [model.set_out_of_service(a, operator, reason, in_service, now, self.console_id)
                                      for a in self._pick(ids)])
 
@@ -175,8 +173,7 @@ class AlertEngine:
         if not text.strip():
             raise ValueError("the alert needs a text")
         source = source or f"manual/{uuid.uuid4().hex[:10]}"
-        operator = self._authorized(operator, "alert.raise", [source], {"priority": priority.name.lower(),
-                                                                         "village": village})
+        operator = self._authorized(operator, "alert.raise")
         now = datetime.now(UTC)
         cond = Condition(source, "manual", "manual", True, now, priority=priority, village=village,
                          detail={"text": text.strip(), "operator": operator})
@@ -195,16 +192,14 @@ class AlertEngine:
         """Queue an operator's change for the engine thread (EngineBusy if it is far behind)."""
         self._inbox.put(action, action=True)
 
-    def _authorized(self, operator: Operator, action: str, ids: list[str], detail: dict) -> str:
-        """The operator's name once their role allows `action` (PermissionDenied otherwise);
-        the action is audited. Only an Operator from a session acts: never a typed name."""
+    def _authorized(self, operator: Operator, action: str) -> str:
+        """The operator's name once their role allows `action` (PermissionDenied otherwise).
+        Only an Operator from a session acts: never a typed name. The audit entry is written
+        with the change itself (alerts.store.write_alerts), once it has happened."""
         if not isinstance(operator, Operator):
             raise TypeError(f"{action} needs the signed-in Operator, not {type(operator).__name__}")
         authorize(operator, action)
-        name = _operator(operator.username)
-        if self.audit is not None:
-            self.audit.record(name, action, ",".join(ids)[:128], detail)
-        return name
+        return _operator(operator.username)
 
     def _pick(self, ids: list[str]) -> list[Alert]:
         return [self._alerts[i] for i in ids if i in self._alerts]

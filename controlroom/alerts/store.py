@@ -18,9 +18,17 @@ from controlroom.access.audit import append_entry
 from controlroom.storage.models import alert_events, alerts
 from controlroom.storage.upsert import upsert
 
-# Acknowledge / shelve / out of service are audited by AlertEngine._authorized when requested
-# (with the role check); a manual alert is audited here, with the transition that creates it.
-OPERATOR_ACTIONS = frozenset({"raise"})
+# An operator's transition goes into the hash-chained audit log (nhật ký thao tác) in the same
+# transaction as the transition itself, so the log holds what happened and nothing else: a
+# refused, failed or no-op request (acknowledging an acknowledged alert) leaves no entry.
+AUDITED_ACTIONS = {
+    "raise": "alert.raise",  # a manual alert (the engine's own raises are by SYSTEM)
+    "ack": "alert.acknowledge",
+    "shelve": "alert.shelve",
+    "unshelve": "alert.unshelve",
+    "out_of_service": "alert.out_of_service",
+    "in_service": "alert.in_service",
+}
 
 
 def alert_row(alert: Alert, site_id: str) -> dict:
@@ -35,11 +43,13 @@ def alert_row(alert: Alert, site_id: str) -> dict:
 
 
 def write_alerts(connection: Connection, site_id: str, changed: Sequence[Alert], events: Sequence[AlertEvent]) -> None:
-    """Upsert the changed alerts, then append their events (same transaction)."""
+    """Upsert the changed alerts, append their events and audit the operators' ones (one
+    transaction)."""
     upsert(connection, alerts, [alert_row(a, site_id) for a in changed], ["site_id", "id"])
-    for event in events:  # manual alerts also go into the hash-chained audit log (nhật ký thao tác)
-        if event.action in OPERATOR_ACTIONS and event.actor != SYSTEM:
-            append_entry(connection, site_id, event.ts, event.actor[:64], f"alert.{event.action}", event.alert_id,
+    for event in events:
+        audited = AUDITED_ACTIONS.get(event.action)
+        if audited is not None and event.actor != SYSTEM:
+            append_entry(connection, site_id, event.ts, event.actor[:64], audited, event.alert_id,
                          {"comment": event.comment, "to_state": event.to_state.value, "console": event.console})
     if events:
         connection.execute(alert_events.insert(), [

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from controlroom.alerts.model import AlertState, Priority
-from controlroom.access.operators import Operator, Role
+from controlroom.access.operators import Operator, PermissionDenied, Role
 from controlroom.access.audit import verify_chain
 from controlroom.storage.models import alert_events, alerts, audit_log
 
@@ -120,6 +120,26 @@ def test_acknowledgement_on_console_a_appears_on_console_b(consoles, publisher):
         audit = {(r.actor, r.action, r.target) for r in connection.execute(select(audit_log))}
     assert ("Nguyễn Văn An", "alert.acknowledge", alert_id) in audit
     assert verify_chain(a.core.engine).ok
+
+
+def test_only_changes_that_happened_are_audited(consoles, publisher):
+    """A second acknowledgement changes nothing and a viewer is refused: neither is audited."""
+    a = consoles("a")
+    send(publisher, "wl1", 4.8)
+    alert_id = "sensor.wl1.level.alarm_level"
+    wait_until(lambda: a.alert(alert_id), message="alert on A")
+    with pytest.raises(PermissionDenied):
+        a.engine.acknowledge([alert_id], Operator("xem", "Người xem", Role.VIEWER), "")
+    a.engine.acknowledge([alert_id], op("An"), "lần một")
+    wait_until(lambda: a.alert(alert_id).acked, message="ack on A")
+    a.engine.acknowledge([alert_id], op("Bình"), "lần hai")
+    a.engine.shelve([alert_id], op("Bình"), "đang sửa thước đo", 600)
+    wait_until(lambda: a.alert(alert_id).state is AlertState.SHELVED, message="shelved on A")
+    a.core.storage.flush(10)
+    with a.core.engine.connect() as connection:
+        audit = [(r.actor, r.action) for r in connection.execute(select(audit_log).order_by(audit_log.c.seq))
+                 if r.action.startswith("alert.")]
+    assert audit == [("An", "alert.acknowledge"), ("Bình", "alert.shelve")]
 
 
 def test_a_console_started_later_gets_the_queue_from_retained_state(consoles, publisher):
