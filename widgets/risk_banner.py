@@ -41,7 +41,10 @@ class RiskBanner(QWidget):
         self.level = -1
         self.show_risk(0, "", None, "", "")
 
-    def show_risk(self, level: int, station: str, height_text: str | None, basis: str, clause: str) -> None:
+    def show_risk(self, level: int, station: str, height_text: str | None, basis: str, clause: str,
+                  official: bool = True, levels_source: str = "") -> None:
+        """`official` False: the station's levels are the commune's own, so the level is only an
+        estimate by Điều 45's rule, and the banner says so (with where the levels come from)."""
         if level != self.level:  # re-polishing style sheets is costly: only when the level changes
             bg, fg = RISK_COLOURS.get(level, "#9e9e9e"), RISK_TEXT_COLOURS.get(level, "#ffffff")
             s = self._scale
@@ -50,14 +53,24 @@ class RiskBanner(QWidget):
             self.title.setStyleSheet(f"font-size: {round(22 * s)}px; font-weight: bold;")
             self.detail.setStyleSheet(f"font-size: {round(15 * s)}px;")
             self.source.setStyleSheet(f"font-size: {round(11 * s)}px;")
+            for widget in (self, self.title, self.detail, self.source):  # a banner set before it is
+                widget.style().unpolish(widget)                           # shown kept its first colour
+                widget.style().polish(widget)
         self.level = level
-        if level > 0:
+        if level > 0 and not official:
+            self.title.setText(tr("Flood risk level {n} — {name} (estimate from the commune's levels)",
+                                  n=level, name=risk_name(level)))
+        elif level > 0:
             self.title.setText(tr("Flood risk level {n} — {name}", n=level, name=risk_name(level)))
         else:
             self.title.setText(tr("Flood risk: no level ({name})", name=risk_name(0)))
         how = tr("forecast") if basis == FORECAST else tr("measured")
         self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
                             if station else tr("No water level received yet."))
+        if not official:
+            clause = tr("{clause} — applied to levels that are not official ({source}); the official risk "
+                        "level is the one the hydro-meteorological service announces",
+                        clause=clause or "QĐ 18/2021/QĐ-TTg Điều 45", source=levels_source or "—")
         self.source.setText(clause)
 
     def show_zone(self, monitor: FloodRiskMonitor, zone_id: str) -> None:
@@ -66,7 +79,9 @@ class RiskBanner(QWidget):
         if state is None or risk is None:
             return
         height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
-        self.show_risk(risk.level, state.name, height, risk.basis, risk.clause)
+        sensor = monitor.config.sensor(state.sensor_id)
+        source = sensor.alarm_levels.source if sensor is not None and sensor.alarm_levels is not None else ""
+        self.show_risk(risk.level, state.name, height, risk.basis, risk.clause, risk.official, source)
 
     def follow_zone(self, monitor: FloodRiskMonitor, zone_id: str, interval_ms: int = 1000) -> None:
         """Show the zone's risk now and again every `interval_ms` (a timer the banner owns)."""

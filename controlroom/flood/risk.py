@@ -56,6 +56,7 @@ class StationRisk:
     forecast_m: float | None
     forecast_at: datetime | None = None
     clause: str = ""
+    official: bool = True  # False: the station's levels are the commune's own (an estimate only)
 
 
 def station_risk(sensor_id: str, alarm: AlarmLevelsConfig, boundaries: list[RiskBoundary],
@@ -68,7 +69,7 @@ def station_risk(sensor_id: str, alarm: AlarmLevelsConfig, boundaries: list[Risk
     else:
         level, basis, height = measured, MEASURED, measured_m
     return StationRisk(sensor_id, level, basis, height, measured_m, forecast_m, forecast_at,
-                       governing_clause(level, boundaries))
+                       governing_clause(level, boundaries), alarm.official)
 
 
 def zone_risk(config: Config, zone_id: str, stations: dict[str, StationRisk]) -> StationRisk | None:

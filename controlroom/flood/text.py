@@ -24,14 +24,21 @@ def vn_time(ts: datetime, config: Config) -> str:
 
 
 def alarm_phrase(height_m: float | None, alarm_level: int, config_alarm) -> str:
+    """Where the water stands against the station's levels. Levels the commune set itself are
+    "mức cảnh báo … của xã": villagers hear "mức báo động" as the state's official levels."""
     if height_m is None:
         return "chưa có số đo"
+
+    def name(level: int) -> str:
+        roman = _ROMAN[level]
+        return f"mức báo động {roman}" if config_alarm.official else f"mức cảnh báo {roman} của xã"
+
     if alarm_level == 0:
-        return f"dưới mức báo động I {vn_number(config_alarm.level_1 - height_m)} mét"
+        return f"dưới {name(1)} {vn_number(config_alarm.level_1 - height_m)} mét"
     top = (config_alarm.level_1, config_alarm.level_2, config_alarm.level_3)[alarm_level - 1]
     if height_m - top < 0.005:
-        return f"ở mức báo động {_ROMAN[alarm_level]}"
-    return f"trên mức báo động {_ROMAN[alarm_level]} {vn_number(height_m - top)} mét"
+        return f"ở {name(alarm_level)}"
+    return f"trên {name(alarm_level)} {vn_number(height_m - top)} mét"
 
 
 def trend_phrase(trend_cm_h: float | None) -> str:
@@ -49,6 +56,8 @@ def bulletin_text(config: Config, *, station_name: str, height_m: float | None, 
                   forecast: bool = False) -> str:
     unit = ", ".join(x for x in (config.site.unit_name or config.site.name, config.site.province) if x)
     risk = str(risk_level) + (" (theo dự báo)" if forecast else "")
+    if alarm is not None and not alarm.official and risk_level > 0:
+        risk += " (ước tính theo mức cảnh báo của xã, chưa phải cấp độ do cơ quan chức năng công bố)"
     return config.flood.bulletin_template.format(
         unit=unit, issued=vn_time(issued, config), station=station_name,
         level=vn_number(height_m) if height_m is not None else "chưa rõ",
