@@ -109,6 +109,16 @@ class PtzControls(QWidget):
         self.presets_loaded.connect(self._show_presets)
         self.failed.connect(self.show_message)
 
+    def apply_role(self, operator) -> None:
+        """Disabled, with the reason as every button's tooltip, for a role that may not move it."""
+        allowed = operator.may("camera.ptz")
+        reason = "" if allowed else str(PermissionDenied(operator, "camera.ptz"))
+        for widget in self.findChildren(QPushButton) + [self.presets]:
+            if widget.property("own_tip") is None:
+                widget.setProperty("own_tip", widget.toolTip())
+            widget.setEnabled(allowed)
+            widget.setToolTip(widget.property("own_tip") if allowed else reason)
+
     def _hold_button(self, text: str, vector: tuple, tip: str) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)

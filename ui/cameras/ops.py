@@ -17,7 +17,7 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 
 from controlroom.i18n import tr
-from controlroom.access.operators import Operator
+from controlroom.access.operators import Operator, PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,30 @@ class CameraOps:
         self._timer = QTimer(wall, interval=400, timeout=self._follow_max_tile)
         self._timer.start()
         self._shortcut = QShortcut(QKeySequence("Ctrl+E"), wall, activated=self.export_evidence)
-        wall.add_toolbar_button(tr("Evidence…"), self.export_evidence,
-                                tr("Export a signed snapshot or clip of the selected camera (Ctrl+E)"))
+        tip = tr("Export a signed snapshot or clip of the selected camera (Ctrl+E)")
+        self._role_buttons = [(wall.add_toolbar_button(tr("Evidence…"), self.export_evidence, tip),
+                               "evidence.export", tip)]
         if context.config_path is not None:  # the bundled demo config is not edited
-            wall.add_toolbar_button(tr("Add camera…"), self.add_camera,
-                                    tr("Find an ONVIF camera on the network and add it to the configuration"))
+            tip = tr("Find an ONVIF camera on the network and add it to the configuration")
+            self._role_buttons.append((wall.add_toolbar_button(tr("Add camera…"), self.add_camera, tip),
+                                       "config.change", tip))
+        context.session.changed.connect(self._apply_role)
+        context.session.locked_changed.connect(self._apply_role)
+        self._apply_role()
 
     def _operator(self) -> Operator:
         return self.context.session.acting_operator()
+
+    def _apply_role(self, *_args) -> None:
+        """What the acting operator's role cannot do is disabled, the reason in its tooltip
+        (a viewer learns it before a dialog, not after filling one in)."""
+        operator = self._operator()
+        for button, action, tip in self._role_buttons:
+            allowed = operator.may(action)
+            button.setEnabled(allowed)
+            button.setToolTip(tip if allowed else str(PermissionDenied(operator, action)))
+        if self._ptz_controller is not None:
+            self._ptz_controller.controls.apply_role(operator)
 
     # --- PTZ on the maximised tile ------------------------------------------------------------
 
@@ -68,6 +84,7 @@ class CameraOps:
             from controlroom.widgets.ptz_controls import PtzTileController
 
             self._ptz_controller = PtzTileController(tile, self.ptz, camera_id, self._operator)
+            self._ptz_controller.controls.apply_role(self._operator())
 
     # --- evidence -----------------------------------------------------------------------------
 
@@ -82,6 +99,10 @@ class CameraOps:
         from controlroom.cameras.replay_buffer import ReplayError
         from controlroom.ui.cameras.evidence_dialog import EvidenceDialog
 
+        operator = self._operator()
+        if not operator.may("evidence.export"):  # Ctrl+E by a viewer: say why, open nothing
+            self.wall._show_message(str(PermissionDenied(operator, "evidence.export")))
+            return
         camera = self._evidence_camera()
         if camera is None:
             self.wall._show_message(tr("Select a camera tile first"))
@@ -112,7 +133,7 @@ class CameraOps:
                 raise LookupError(tr("no picture from this camera yet"))
             return found
 
-        dialog = EvidenceDialog(camera.id, camera.name, self._operator(), self.config.site.tz,
+        dialog = EvidenceDialog(camera.id, camera.name, operator, self.config.site.tz,
                                 self.config.site.id, snapshot, clip if replay is not None else None,
                                 data_dir() / "evidence_exports", audit=self.audit, parent=self.wall,
                                 packet_clip=packet_clip if ring is not None else None)
@@ -139,6 +160,11 @@ class CameraOps:
             self.audit.record(operator.username, "config.camera_added", str(result), {"camera_id": camera_id})
 
     def close(self) -> None:
+        for signal in (self.context.session.changed, self.context.session.locked_changed):
+            try:
+                signal.disconnect(self._apply_role)
+            except TypeError:
+                pass
         self._remove_notices()
         self._timer.stop()
 
