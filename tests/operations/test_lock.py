@@ -11,6 +11,7 @@ from controlroom.access.operators import Operator, Role
 from controlroom.ui.access.lock_cover import LockCover
 from controlroom.ui.screens.manager import ScreenInfo
 from controlroom.ui.shell.operations import install_operations
+from controlroom.ui.shell.service_banner import ServiceBanner
 
 DESK = ScreenInfo("desk", 0, 0, 1920, 1080, 527, 296, primary=True)
 WALL = ScreenInfo("wall", 1920, 0, 3840, 2160, 1428, 803)
@@ -59,6 +60,7 @@ def test_signed_out_and_locked_cover_every_window_and_block_keys(qtbot, qapp, ma
         cover = _cover(wall)
         assert cover is not None and _cover(window) is not None
         assert cover.commune.text() == ops_context.config.site.name and "Đã khóa" in cover.state.text()
+        assert cover.findChild(ServiceBanner) is not None  # a dead service is told over the lock too
     finally:
         if operations._dialog is not None:
             operations._dialog.done(0)

@@ -58,6 +58,14 @@ class LockCover(QWidget):
         self.show()
         self.raise_()
 
+    def add_notice(self, notice: QWidget) -> None:
+        """A line along the bottom that must stay visible while locked (the service is down)."""
+        notice.setParent(self)
+        for label in notice.findChildren(QLabel):  # read from across the room, like the rest of it
+            label.setFont(self.state.font())
+            label.setWordWrap(True)
+        self._layout.addWidget(notice)
+
     def hold_form(self, form: QWidget) -> None:
         """Show `form` (the sign-in) on the cover, as part of it rather than a window of its own."""
         if self.form is not None and self.form is not form:  # the last lock's form: gone, not hidden

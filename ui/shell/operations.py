@@ -186,6 +186,9 @@ class Operations(QObject):
             cover = self._covers.get(window)
             if cover is None and state is not None:
                 cover = self._covers[window] = LockCover(window, self.config.site.name, self.config.site.tz)
+                from controlroom.ui.shell.service_banner import ServiceBanner  # a dead service shows when locked too
+
+                cover.add_notice(ServiceBanner(self.context.core, cover, actions=False))
             if cover is not None:
                 cover.show_state(state)
         self.keys.closed = state is not None

@@ -23,8 +23,10 @@ BESIDE_QSS = "QWidget#serviceBanner { background: #ffb300; } QLabel { color: #1f
 
 
 class ServiceBanner(QWidget):
-    def __init__(self, core, parent: QWidget | None = None) -> None:
+    def __init__(self, core, parent: QWidget | None = None, actions: bool = True) -> None:
+        """`actions` False (the lock screen): the warning only, no button anyone could press."""
         super().__init__(parent)
+        self._actions = actions
         self.setObjectName("serviceBanner")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._core = core
@@ -65,7 +67,7 @@ class ServiceBanner(QWidget):
         self.label.setText(text)
         self.label.setToolTip(text)
         beside = bool(text) and not self._attached
-        self.reconnect.setVisible(beside)
+        self.reconnect.setVisible(beside and self._actions)
         self.setStyleSheet(BESIDE_QSS if beside else "")
         self.label.setStyleSheet(DOWN_QSS if text and self._attached else "")
         self.setAutoFillBackground(beside)
