@@ -136,17 +136,25 @@ def test_first_admin_from_the_cli_has_a_salted_hash_and_no_plain_text(tmp_path, 
 
 
 def test_alert_acknowledge_and_shelve_check_the_role_in_the_engine_and_are_audited(ops_context):
+    from controlroom.alerts.model import AlertState, Priority
+
+    from ..conftest import wait_until
 
     core = ops_context.core
     engine = core.alerts
+    operator = Operator("vanhanh", "Vận hành", Role.OPERATOR)
+    first = engine.raise_manual(operator, "Nước tràn qua đường", Priority.HIGH)
+    second = engine.raise_manual(operator, "Sạt lở bờ kênh", Priority.HIGH)
+    wait_until(lambda: engine.snapshot().get(second) is not None, message="the manual alerts")
     viewer = Operator("xem", "Người xem", Role.VIEWER)
     with pytest.raises(PermissionDenied):
-        engine.acknowledge(["sensor.wl_phu_oc.level.high"], viewer)
+        engine.acknowledge([first], viewer)
     with pytest.raises(PermissionDenied):
-        engine.shelve(["sensor.wl_phu_oc.level.high"], viewer, "bảo trì", 600)
-    operator = Operator("vanhanh", "Vận hành", Role.OPERATOR)
-    engine.acknowledge(["sensor.wl_phu_oc.level.high"], operator, "đã xem camera")
-    engine.shelve(["sensor.wl_phu_oc.level.high"], operator, "bảo trì", 600)
+        engine.shelve([second], viewer, "bảo trì", 600)
+    engine.acknowledge([first], operator, "đã xem camera")
+    engine.shelve([second], operator, "bảo trì", 600)
+    wait_until(lambda: engine.snapshot().get(second).state is AlertState.SHELVED, message="shelved")
+    wait_until(lambda: engine.snapshot().get(first).acked, message="acknowledged")
     core.storage.flush()
     actions = [(r.actor, r.action) for r in audit_rows(core.engine)]
     assert ("vanhanh", "alert.acknowledge") in actions and ("vanhanh", "alert.shelve") in actions
