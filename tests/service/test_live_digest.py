@@ -51,6 +51,7 @@ def test_console_shows_the_newest_value_from_far_fewer_messages(second_config, m
 def test_console_started_later_fills_tiles_from_the_retained_snapshot(second_config, mqtt_broker, service, make_core,
                                                                       raw_client):
     pond = second_config.sensor("ao_tom_1")
+    assert service.core.feed.wait_subscribed(30)  # a reading sent before it subscribed never reaches it
     client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
     now_ms = int(time.time() * 1000)
     _publish_burst(client, second_config, pond.id, "do", [6.4], now_ms - 5000)
