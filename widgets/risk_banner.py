@@ -67,7 +67,7 @@ class RiskBanner(QWidget):
         how = tr("forecast") if basis == FORECAST else tr("measured")
         self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
                             if station else tr("No water level received yet."))
-        if not official:
+        if not official and level > 0:  # below every level there is no estimate to qualify
             clause = tr("{clause} — applied to levels that are not official ({source}); the official risk "
                         "level is the one the hydro-meteorological service announces",
                         clause=clause or "QĐ 18/2021/QĐ-TTg Điều 45", source=levels_source or "—")
