@@ -66,6 +66,7 @@ class CameraTile(QWidget):
         self.alarm_text = ""
         self.selected = False
         self.maximised = False
+        self.presenting = False  # a wall display: no drag invitation, no selection frame
         self.painted_frames = 0  # frames actually painted (benchmarks)
         self._image: QImage | None = None
         self._array = None  # keeps the numpy buffer alive while the QImage points into it
@@ -201,7 +202,9 @@ class CameraTile(QWidget):
                     painter.fillRect(margin, BACKGROUND)
             if state in (StreamState.OFFLINE, StreamState.STALLED):
                 painter.fillRect(target, QColor(0, 0, 0, 150))
-        if self.camera is None:
+        if self.camera is None and self.presenting:
+            pass  # an empty cell on a wall display is just black
+        elif self.camera is None:
             painter.setPen(QColor("#8a9099"))
             painter.setFont(self._font(unit))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, tr("Drag a camera here"))
@@ -301,7 +304,7 @@ class CameraTile(QWidget):
             painter.setFont(self._font(unit, bold=True))
             painter.drawText(banner.adjusted(unit // 2, 0, -unit // 2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                              painter.fontMetrics().elidedText("⚠ " + self.alarm_text, Qt.TextElideMode.ElideRight, banner.width() - unit))
-        elif self.selected:
+        elif self.selected and not self.presenting:
             painter.setPen(QPen(QColor("#3d8bfd"), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect.adjusted(1, 1, -2, -2))

@@ -88,7 +88,8 @@ class TileFrame(QFrame):
     def fit_labels(self) -> None:
         """Size each label's font from the tile height, shrunk until its text fits the width."""
         height = max(self.height(), 60)
-        width = max(self.width() - 20, 40)
+        margins = self.tile_layout.contentsMargins()  # the labels' width: inside the frame and margins
+        width = max(self.contentsRect().width() - margins.left() - margins.right(), 40)
         for label, share, bold in self._scaled:
             font = QFont(label.font())
             font.setBold(bold)

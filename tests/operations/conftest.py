@@ -77,13 +77,9 @@ class WallPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.addLayout(row)
         outer.addWidget(QLabel("tiles"), 1)
-        self.list_visible = True
 
     def apply_view(self, view):
         self.view = view
-
-    def set_camera_list_visible(self, visible):
-        self.list_visible = visible
 
 
 class GraphPanel(QWidget):

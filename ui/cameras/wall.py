@@ -70,6 +70,8 @@ class CameraWall(WallOperatorActions, QWidget):
         self._max_reader: StreamReader | None = None
         self._max_index: int | None = None
         self.selected = 0
+        self.presenting = False  # on a presentation screen (set_presenting)
+        self._hidden_for_presentation: list[QWidget] = []
         self.view = WallView("", "2x2", [])
         self.tiles: list[CameraTile] = []
         self._results = _Results(self)
@@ -156,6 +158,27 @@ class CameraWall(WallOperatorActions, QWidget):
     def set_camera_list_visible(self, visible: bool) -> None:
         self.camera_list.setVisible(visible)
 
+    def set_presenting(self, presenting: bool) -> None:
+        """A 65-inch wall display shows pictures only: no camera list, toolbar, messages or
+        selection frame, and an empty cell stays black instead of inviting a drag. Leaving
+        shows again exactly the controls that were shown before."""
+        if presenting == self.presenting:
+            return
+        self.presenting = presenting
+        if presenting:
+            chrome = [self._toolbar.itemAt(i).widget() for i in range(self._toolbar.count())]
+            chrome += [self.camera_list, self.message]
+            self._hidden_for_presentation = [w for w in chrome if w is not None and not w.isHidden()]
+            for widget in self._hidden_for_presentation:
+                widget.hide()
+        else:
+            for widget in self._hidden_for_presentation:
+                widget.show()
+            self._hidden_for_presentation = []
+        for tile in [*self.tiles, self.max_tile]:
+            tile.presenting = presenting
+            tile.update()
+
     # --- layouts and views -----------------------------------------------------------------
 
     def apply_view(self, view: WallView) -> None:
@@ -169,6 +192,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self._alarm = None
         while len(self.tiles) < spec.size:
             tile = CameraTile(len(self.tiles), self.tz, self.grid_host, scale=self.ui_scale)
+            tile.presenting = self.presenting
             tile.dropped.connect(self.assign)
             tile.double_clicked.connect(self.maximise)
             tile.clicked.connect(self.select)

@@ -12,11 +12,12 @@ import logging
 import math
 import os
 
-from PyQt6.QtCore import QByteArray, QObject, QTimer, pyqtSignal
+from PyQt6.QtCore import QByteArray, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QHBoxLayout, QLineEdit,
                              QMainWindow, QStatusBar, QToolBar, QWidget)
 
 from controlroom.ui.screens.manager import ScreenInfo
+from controlroom.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,14 @@ def presentation_font_px(screen: ScreenInfo, distance_m: float = VIEWING_DISTANC
 def presentation_qss(font_px: int) -> str:
     """High contrast: black ground, white text, yellow accents, thick separators. The large
     type goes to text views (tables, trees, lists); panels that size their own text to
-    their tiles (sensor tiles, camera captions, the map) keep doing so at full screen."""
+    their tiles (sensor tiles, camera captions, the map) keep doing so at full screen, so
+    no font property reaches them from here (a heavier weight than the one a tile measured
+    its text with clips that text)."""
     small = max(12, round(font_px * 0.75))
     return f"""
-QWidget {{ background: #000000; color: #ffffff; font-weight: 600; }}
+QWidget {{ background: #000000; color: #ffffff; }}
 QTableView, QTreeView, QListView, QTextBrowser {{ background: #000000; alternate-background-color: #111111;
-    gridline-color: #555555; border: 0; font-size: {font_px}px; }}
+    gridline-color: #555555; border: 0; font-size: {font_px}px; font-weight: 600; }}
 QHeaderView::section {{ background: #000000; color: #ffd400; border: 0; border-bottom: 3px solid #ffd400;
     font-size: {small}px; padding: 0.2em; }}
 QMainWindow::separator {{ background: #333333; width: 4px; height: 4px; }}
@@ -120,9 +123,9 @@ class PresentationMode(QObject):
             self._saved_titles[panel_id] = dock.titleBarWidget()
             dock.setTitleBarWidget(QWidget(dock))  # an empty title bar: no operator chrome
             widget = _panel_widget(dock)
-            if hasattr(widget, "set_camera_list_visible"):
-                widget.set_camera_list_visible(False)
-            if widget is not None:
+            if hasattr(widget, "set_presenting"):  # the panel knows its own chrome
+                widget.set_presenting(True)
+            elif widget is not None:
                 for control in control_rows(widget):
                     if control.isVisible():
                         self._hidden_controls.append(control)
@@ -147,7 +150,27 @@ class PresentationMode(QObject):
         current = names[self.position]
         for panel_id, dock in own.items():
             dock.setVisible(panel_id == current)
+        QTimer.singleShot(0, lambda dock=own[current]: self._fill(dock))
         self.shown.emit(current)
+
+    def _fill(self, dock: QDockWidget) -> None:
+        """A side panel keeps its column's width when alone, leaving the rest of the screen
+        black: give it the whole screen (Qt clamps the size; leave() restores the layout).
+        Called once the dock's new visibility is laid out, hence from the event loop."""
+        if not self.active or not dock.isVisible():
+            return
+        area = self.window.dockWidgetArea(dock)
+        if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            self.window.resizeDocks([dock], [max(self.screen.width, self.window.width())], Qt.Orientation.Horizontal)
+        else:
+            self.window.resizeDocks([dock], [max(self.screen.height, self.window.height())], Qt.Orientation.Vertical)
+
+    def show_panel(self, panel_id: str) -> None:
+        """Jump the cycle to `panel_id` (a start-up choice for screenshots); unknown ids change nothing."""
+        names = [p for p in self.cycle if p in self._own_docks()]
+        if self.active and panel_id in names:
+            self.position = names.index(panel_id) - 1
+            self.advance()
 
     def leave(self) -> None:
         if not self.active:
@@ -158,8 +181,8 @@ class PresentationMode(QObject):
         for panel_id, dock in self._own_docks().items():
             dock.setTitleBarWidget(self._saved_titles.pop(panel_id, None))
             widget = _panel_widget(dock)
-            if hasattr(widget, "set_camera_list_visible"):
-                widget.set_camera_list_visible(True)
+            if hasattr(widget, "set_presenting"):
+                widget.set_presenting(False)
         for bar, visible in self._chrome:
             bar.setVisible(visible)
         for control in self._hidden_controls:
@@ -185,10 +208,11 @@ CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
 
 
 def control_rows(panel: QWidget) -> list[QWidget]:
-    """The operator's controls in a panel: every widget of a horizontal row (a panel's
-    toolbar: buttons, combo boxes and their labels) that holds an input control."""
+    """The operator's controls in a panel without its own `set_presenting`: every widget of a
+    horizontal or wrapping row (a panel's toolbar: buttons, combo boxes and their labels)
+    that holds an input control."""
     found: list[QWidget] = []
-    for row in panel.findChildren(QHBoxLayout):
+    for row in [*panel.findChildren(QHBoxLayout), *panel.findChildren(FlowLayout)]:
         widgets = [row.itemAt(i).widget() for i in range(row.count())]
         widgets = [w for w in widgets if w is not None]
         if any(isinstance(w, CONTROLS) for w in widgets):
