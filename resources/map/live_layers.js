@@ -177,8 +177,20 @@
     }
   }
 
+  // A wall display: no controls, and the whole commune in view whatever the operator did.
+  function present(on) {
+    document.body.classList.toggle("cr-presenting", !!on);
+    st.map.options.zoomSnap = on ? 0.25 : 1;  // fill the screen, not the nearest whole zoom level
+    if (on && st.opts) {
+      st.userMoved = false;
+      fitToPanel(st.opts);
+    }
+    return document.body.classList.contains("cr-presenting");
+  }
+
   function init(opts) {
     st.map = opts.map;
+    st.opts = opts;
     opts.layers.forEach(function (spec) {
       var group = L.featureGroup();
       st.groups[spec.layer] = group;
@@ -218,6 +230,7 @@
   window.crLive = {
     init: init,
     apply: apply,
+    present: present,
     ids: function () { return Object.keys(st.data); },
     count: function (layer) {
       return Object.keys(st.data).filter(function (id) { return !layer || st.data[id].layer === layer; }).length;

@@ -187,3 +187,19 @@ def test_map_clicks_reach_the_panels_that_show_them(qtbot, map_context, demo_con
     qtbot.waitUntil(lambda: len(calls) == 3, timeout=WAIT_MS)
     assert calls == [("sensor", "wl_la_van"), ("speaker", speaker), ("village", demo_config.villages[1].id)]
     panel.shutdown()
+
+
+def test_presentation_hides_the_map_controls_and_fits_the_commune(qtbot, map_panel):
+    controls = "[...document.querySelectorAll('.leaflet-control-zoom, .leaflet-control-layers')]" \
+               ".map(e => getComputedStyle(e).display)"
+    assert "none" not in js(qtbot, map_panel, controls)
+    start = js(qtbot, map_panel, "crLive.center()")
+    map_panel.set_presenting(True)
+    js_until(qtbot, map_panel, controls, lambda shown: shown and set(shown) == {"none"})
+    assert not map_panel.status_label.isVisible()  # the basemap line is operator information
+    assert map_panel.view.view.zoomFactor() > 1.0  # drawn larger for viewers metres away
+    js_until(qtbot, map_panel, "crLive.center()", lambda c: c[2] != start[2] or c[:2] != start[:2])
+
+    map_panel.set_presenting(False)
+    js_until(qtbot, map_panel, controls, lambda shown: "none" not in shown)
+    assert map_panel.status_label.isVisible()

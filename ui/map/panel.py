@@ -32,6 +32,9 @@ from controlroom.ui.shell.docks import bring_to_front
 
 log = logging.getLogger(__name__)
 
+# how much larger a wall display draws the map (labels and markers read from metres away)
+PRESENTATION_ZOOM = 1.5
+
 
 def basemap_text(status: str) -> str:
     return {
@@ -69,6 +72,7 @@ class MapPanel(QWidget):
         self._page_dir = page_dir or data_dir() / "map" / "page"
         self._cache_path = cache_path or default_cache_path()
         self._closed = False
+        self.presenting = False  # on a wall display (set_presenting)
         self._village_speakers = {
             v.id: [s.id for s in self.config.speakers if s.village == v.id] for v in self.config.villages
         }
@@ -135,6 +139,7 @@ class MapPanel(QWidget):
         view.villageClicked.connect(self._on_village_clicked)
         view.basemapStatusChanged.connect(self._on_basemap_status)
         view.ready.connect(self.mapReady)
+        view.ready.connect(lambda: self.set_presenting(self.presenting) if self.presenting else None)
         view.ready.connect(lambda: log.info("map ready %.2f s after loading started", time.monotonic() - self._build_started))
         self._layout.replaceWidget(self._placeholder, view)
         self._placeholder.deleteLater()
@@ -266,6 +271,17 @@ class MapPanel(QWidget):
     def select_speakers(self, speaker_ids: list[str]) -> None:
         if self.view is not None:
             self.view.select([f"speaker/{s}" for s in speaker_ids])
+
+    def set_presenting(self, presenting: bool) -> None:
+        """A wall display: no zoom or layer controls, no basemap line, the commune fitted and
+        drawn larger for viewers metres away. A page still loading applies it once ready."""
+        self.presenting = presenting
+        self.status_label.setVisible(not presenting)
+        if self.view is not None:
+            scale = max(1.0, self.context.ui_scale)
+            self.view.view.setZoomFactor(scale * PRESENTATION_ZOOM if presenting else scale)
+            if self.view.is_ready:
+                self.view.run_js(f"window.crLive.present({'true' if presenting else 'false'})", lambda _r: None)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name): a map needs room to be useful
         return QSize(self.context.px(640), self.context.px(480))
