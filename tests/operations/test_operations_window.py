@@ -94,3 +94,22 @@ def test_presentation_views_are_chosen_and_remembered_per_screen(qtbot, qapp, ma
     operations.close()
     again = LayoutStore(data_dir / "screens.json").get(DESK.key)
     assert again.cycle == ["graphs", "map"] and again.dwell_s == 45
+
+
+def test_f10_lasts_until_close_and_a_wall_display_presents_at_every_start(qtbot, qapp, make_window, ops_context, data_dir):
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)
+    operations.presentation(DESK.key).enter()  # F10 on the operator's desk
+    dialog = operations.choose_presentation_views(WALL.key)
+    assert not dialog.at_start.isChecked()
+    dialog.at_start.setChecked(True)  # the 65-inch screen is a wall display
+    dialog.accept()
+    operations.close()
+
+    again = install_operations(qapp, make_window(), ops_context, screens=[DESK, WALL], sign_in=False)
+    try:
+        assert not again.presentation(DESK.key).active  # the desk opens with its menus
+        assert again.presentation(WALL.key).active
+        assert again.choose_presentation_views(WALL.key).at_start.isChecked()
+    finally:
+        again.close()

@@ -68,7 +68,7 @@ class Operations(QObject):
         self._dialog: SignInDialog | None = None
         self._build_actions()
         context.on_shutdown(self.close)
-        for screen in self.manager.screens:  # presentation survives a restart per screen
+        for screen in self.manager.screens:  # a wall display presents from every start
             layout = self.store.get(screen.key)
             if layout is not None and layout.presentation:
                 self.presentation(screen.key).enter()
@@ -92,15 +92,8 @@ class Operations(QObject):
             mode = PresentationMode(self.manager.windows[key], screen, self.window.docks,
                                     layout.cycle if layout else [], dwell,
                                     settings.presentation_distance_m)
-            mode.changed.connect(lambda on, k=key: self._remember_presentation(k, on))
             self.presentations[key] = mode
         return mode
-
-    def _remember_presentation(self, key: str, on: bool) -> None:
-        layout = self.store.get(key)
-        if layout is not None:
-            layout.presentation = on
-            self.store.save()
 
     def toggle_presentation(self) -> None:
         """F10: presentation of the window that has the focus (the main one by default)."""
@@ -122,16 +115,19 @@ class Operations(QObject):
         key = key or self._focused_key()
         mode = self.presentation(key)
         titles = {p.id: panel_title(p) for p in PANELS}
+        stored = self.store.get(key)
         dialog = PresentationDialog(key, [(p, titles.get(p, p)) for p in self.window.docks], mode.cycle, mode.dwell_s,
-                                    self.window)
+                                    self.window, at_start=bool(stored and stored.presentation))
 
         def accepted() -> None:
             mode.cycle, mode.dwell_s = dialog.chosen(), dialog.dwell.value()
             layout = self.store.get(key) or ScreenLayout()
             layout.cycle, layout.dwell_s = list(mode.cycle), mode.dwell_s
+            layout.presentation = dialog.at_start.isChecked()
             self.store.put(key, layout)
             self.store.save()
-            self._record("config.presentation", key, {"cycle": mode.cycle, "dwell_s": mode.dwell_s})
+            self._record("config.presentation", key, {"cycle": mode.cycle, "dwell_s": mode.dwell_s,
+                                                      "at_start": layout.presentation})
 
         dialog.accepted.connect(accepted)
         dialog.open()
@@ -301,13 +297,16 @@ class Operations(QObject):
 
     def start(self) -> None:
         """After the windows are shown: secondary windows up, sign-in asked.
-        CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots)."""
+        CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots);
+        `presentation:map` starts the presentation cycle at that panel."""
         self.manager.show_all()
         mode = os.environ.get("CONTROLROOM_START_MODE", "")
         if "flood" in mode:
             self.flood.enter()
         if "presentation" in mode and self.manager.main_key:
-            self.presentation(self.manager.main_key).enter()
+            presentation = self.presentation(self.manager.main_key)
+            presentation.enter()
+            presentation.show_panel(mode.partition("presentation:")[2].split(",")[0])
         from controlroom.ui.shell.startup_probe import install_probe  # benchmarks/startup.py only
 
         self.probe = install_probe(self.app, self.window, self.context.bridge)
@@ -318,18 +317,15 @@ class Operations(QObject):
             self.ask_sign_in()
 
     def close(self) -> None:
-        """Quit: save the operator's layouts (not the presentation or flood arrangement) and
-        remember which screens were presenting, so they present again at the next start."""
-        presenting = [m.screen.key for m in self.presentations.values() if m.active]
+        """Quit: save the operator's layouts (not the presentation or flood arrangement). A
+        presentation started with F10 ends here: only a screen configured as a wall display
+        (Presentation views…) presents again at the next start, so a console never opens
+        with no menus because someone pressed F10 yesterday."""
         for mode in self.presentations.values():
             mode.leave()
         if self.flood.active:
             self.flood.leave()
         self.manager.save()
-        for key in presenting:
-            layout = self.store.get(key)
-            if layout is not None:
-                layout.presentation = True
         self.manager.close()
 
 
