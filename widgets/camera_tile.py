@@ -67,6 +67,7 @@ class CameraTile(QWidget):
         self.selected = False
         self.maximised = False
         self.presenting = False  # a wall display: no drag invitation, no selection frame
+        self.export_refusal = ""  # why Snapshot / Export replay are disabled in the menu ("" if allowed)
         self.painted_frames = 0  # frames actually painted (benchmarks)
         self._image: QImage | None = None
         self._array = None  # keeps the numpy buffer alive while the QImage points into it
@@ -339,9 +340,13 @@ class CameraTile(QWidget):
         if self.camera is None:
             return
         menu = QMenu(self)
-        for text, signal in ((tr("Snapshot"), self.snapshot_requested), (tr("Export replay…"), self.replay_requested),
-                             (tr("Remove from tile"), self.clear_requested)):
+        for text, signal, refusal in ((tr("Snapshot"), self.snapshot_requested, self.export_refusal),
+                                      (tr("Export replay…"), self.replay_requested, self.export_refusal),
+                                      (tr("Remove from tile"), self.clear_requested, "")):
             action = QAction(text, menu)
             action.triggered.connect(lambda _checked=False, s=signal: s.emit(self.index))
+            action.setEnabled(not refusal)
+            action.setToolTip(refusal)
             menu.addAction(action)
+        menu.setToolTipsVisible(True)
         menu.exec(event.globalPos())

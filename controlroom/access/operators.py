@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, Role] = {
     "broadcast.emergency": Role.DUTY_OFFICER,
     "broadcast.programme": Role.DUTY_OFFICER,
     "camera.ptz": Role.OPERATOR,
+    "camera.export": Role.OPERATOR,  # snapshots and replay clips: pictures of people leave the wall
     "evidence.export": Role.OPERATOR,
     "flood.risk_level": Role.DUTY_OFFICER,
     "config.change": Role.ADMIN,
@@ -60,6 +61,7 @@ def action_label(action: str) -> str:
         "alert.raise": tr("raise an alert"), "alert.out_of_service": tr("take alerts out of service"),
         "broadcast.start": tr("broadcast on the loudspeakers"), "broadcast.emergency": tr("issue an emergency broadcast"),
         "broadcast.programme": tr("change the broadcast programme"), "camera.ptz": tr("move a camera"),
+        "camera.export": tr("save pictures and clips of the cameras"),
         "evidence.export": tr("export evidence"), "flood.risk_level": tr("set the flood forecast"),
         "config.change": tr("change the configuration"), "operators.manage": tr("manage accounts"),
     }.get(action, action)

@@ -57,3 +57,34 @@ def test_ptz_controls_are_disabled_for_a_role_that_may_not_move_the_camera(qtbot
     controls.apply_role(OFFICER)
     assert all(b.isEnabled() for b in buttons)
     assert tr("Home position") in {b.toolTip() for b in buttons}  # each button's own tip is back
+
+
+def test_a_viewer_may_not_save_snapshots_or_replay_clips(second_config, make_core, qtbot, tmp_path):
+    from controlroom.cameras.views import WallView
+
+    core = make_core(second_config)
+    bridge = CoreBridge(core.bus, core.live)
+    context = AppContext(second_config, core, bridge)
+    wall = CameraWall(core.cameras.config, core.cameras.pool, ViewStore(tmp_path / "views.json"),
+                      snapshots=core.cameras.snapshots, export_dir=tmp_path / "replays")
+    qtbot.addWidget(wall)
+    install_camera_ops(context, wall)
+    camera = second_config.cameras[0]
+    wall.apply_view(WallView("mine", "2x2", [camera.id, None, None, None]))
+    try:
+        context.session.sign_in(VIEWER)
+        for button in (wall.snapshot_button, wall.replay_button):
+            assert not button.isEnabled() and VIEWER.display_name in button.toolTip()
+        assert VIEWER.display_name in wall.tiles[0].export_refusal  # the tile's menu items too
+        assert wall.snapshot(0) is None and wall.export_replay(0, 10) is None
+        assert VIEWER.display_name in wall.message.text()
+        assert not (tmp_path / "replays").exists()
+
+        context.session.sign_in(OFFICER)
+        assert wall.snapshot_button.isEnabled() and wall.tiles[0].export_refusal == ""
+        wall.snapshot(0)  # no picture from the camera yet: refused for that reason, not the role
+        assert camera.name in wall.message.text() and OFFICER.display_name not in wall.message.text()
+    finally:
+        context.shutdown()
+        wall.close_wall()
+        bridge.close()

@@ -63,6 +63,7 @@ class CameraOps:
             allowed = operator.may(action)
             button.setEnabled(allowed)
             button.setToolTip(tip if allowed else str(PermissionDenied(operator, action)))
+        self.wall.refuse_exports("" if operator.may("camera.export") else str(PermissionDenied(operator, "camera.export")))
         if self._ptz_controller is not None:
             self._ptz_controller.controls.apply_role(operator)
 

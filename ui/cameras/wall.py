@@ -71,6 +71,7 @@ class CameraWall(WallOperatorActions, QWidget):
         self._max_index: int | None = None
         self.selected = 0
         self.presenting = False  # on a presentation screen (set_presenting)
+        self.export_refusal = ""  # why the acting operator may not save pictures or clips ("" if allowed)
         self._hidden_for_presentation: list[QWidget] = []
         self.view = WallView("", "2x2", [])
         self.tiles: list[CameraTile] = []
@@ -106,13 +107,13 @@ class CameraWall(WallOperatorActions, QWidget):
         self.tour_box.setMinimumContentsLength(10)
         self.tour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.tour_box.activated.connect(self._tour_chosen)
-        snapshot = QPushButton(tr("Snapshot"), self)
+        snapshot = self.snapshot_button = QPushButton(tr("Snapshot"), self)
         snapshot.clicked.connect(lambda: self.snapshot(self.selected))
         self.replay_seconds = QSpinBox(self)
         self.replay_seconds.setRange(5, int(self.pool.replay_seconds))
         self.replay_seconds.setValue(min(30, int(self.pool.replay_seconds)))
         self.replay_seconds.setSuffix(" s")
-        replay = QPushButton(tr("Export replay"), self)
+        replay = self.replay_button = QPushButton(tr("Export replay"), self)
         replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
         self.message = QLabel(self)
         bar = FlowLayout()  # wraps to a second row when the wall's panel is narrow (1920x1080)
@@ -158,6 +159,16 @@ class CameraWall(WallOperatorActions, QWidget):
     def set_camera_list_visible(self, visible: bool) -> None:
         self.camera_list.setVisible(visible)
 
+    def refuse_exports(self, reason: str) -> None:
+        """Snapshots and replay clips are not for everyone (the access rules decide, see
+        camera ops): `reason` non-empty disables them everywhere on the wall and says why."""
+        self.export_refusal = reason
+        for button in (self.snapshot_button, self.replay_button):
+            button.setEnabled(not reason)
+            button.setToolTip(reason)
+        for tile in [*self.tiles, self.max_tile]:
+            tile.export_refusal = reason
+
     def set_presenting(self, presenting: bool) -> None:
         """A 65-inch wall display shows pictures only: no camera list, toolbar, messages or
         selection frame, and an empty cell stays black instead of inviting a drag. Leaving
@@ -193,6 +204,7 @@ class CameraWall(WallOperatorActions, QWidget):
         while len(self.tiles) < spec.size:
             tile = CameraTile(len(self.tiles), self.tz, self.grid_host, scale=self.ui_scale)
             tile.presenting = self.presenting
+            tile.export_refusal = self.export_refusal
             tile.dropped.connect(self.assign)
             tile.double_clicked.connect(self.maximise)
             tile.clicked.connect(self.select)

@@ -25,6 +25,9 @@ class WallOperatorActions:
     _alarm_episodes, _results, assign(), restore(), camera_in(), _show_message()."""
 
     def snapshot(self, index: int) -> Future | None:
+        if self.export_refusal:
+            self._show_message(self.export_refusal)
+            return None
         camera = self.camera_in(index)
         if camera is None or self.snapshots is None:
             self._show_message(tr("Select a tile that shows a camera"))
@@ -44,6 +47,9 @@ class WallOperatorActions:
     def export_replay(self, index: int, seconds: float) -> Future | None:
         """The last `seconds` as MP4: the camera's own packets (pyav backend, no re-encoding),
         else the JPEG replay ring re-encoded."""
+        if self.export_refusal:
+            self._show_message(self.export_refusal)
+            return None
         camera = self.camera_in(index)
         replay = self.pool.replay(camera.id) if camera else None
         packets = (self.pool.packets(camera.id, "main") or self.pool.packets(camera.id, "sub")) if camera else None
