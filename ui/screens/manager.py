@@ -75,18 +75,19 @@ def qt_screens() -> list[ScreenInfo]:
 
 @dataclass
 class ScreenLayout:
-    """One screen's remembered layout: its panels, the window's dock state, presentation."""
+    """One screen's remembered layout: its panels, the window's dock state, whether it is a
+    wall display (presents from every start) and what its presentation cycles through."""
 
     panels: list[str] = field(default_factory=list)
     state: str = ""  # base64 of QMainWindow.saveState
-    presentation: bool = False
+    wall_display: bool = False  # set in Presentation views…; the old key "presentation" (F10 at quit) is ignored
     cycle: list[str] = field(default_factory=list)  # panels the presentation cycles through
     dwell_s: float = 20.0
 
     @classmethod
     def from_dict(cls, data: dict) -> "ScreenLayout":
         return cls(panels=[str(p) for p in data.get("panels", [])], state=str(data.get("state", "")),
-                   presentation=bool(data.get("presentation", False)),
+                   wall_display=bool(data.get("wall_display", False)),
                    cycle=[str(p) for p in data.get("cycle", [])], dwell_s=float(data.get("dwell_s", 20.0)))
 
 
@@ -398,7 +399,7 @@ class ScreenManager(QObject):
             previous = self.store.get(key) or ScreenLayout()
             state = bytes(window.saveState(STATE_VERSION))
             self.store.put(key, ScreenLayout(self.panels_on(key), base64.b64encode(state).decode("ascii"),
-                                             previous.presentation, previous.cycle, previous.dwell_s))
+                                             previous.wall_display, previous.cycle, previous.dwell_s))
         self.store.save()
 
     def show_all(self) -> None:

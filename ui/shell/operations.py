@@ -70,7 +70,7 @@ class Operations(QObject):
         context.on_shutdown(self.close)
         for screen in self.manager.screens:  # a wall display presents from every start
             layout = self.store.get(screen.key)
-            if layout is not None and layout.presentation:
+            if layout is not None and layout.wall_display:
                 self.presentation(screen.key).enter()
         self._sign_in_wanted = sign_in
         self.demo = demo
@@ -117,17 +117,17 @@ class Operations(QObject):
         titles = {p.id: panel_title(p) for p in PANELS}
         stored = self.store.get(key)
         dialog = PresentationDialog(key, [(p, titles.get(p, p)) for p in self.window.docks], mode.cycle, mode.dwell_s,
-                                    self.window, at_start=bool(stored and stored.presentation))
+                                    self.window, at_start=bool(stored and stored.wall_display))
 
         def accepted() -> None:
             mode.cycle, mode.dwell_s = dialog.chosen(), dialog.dwell.value()
             layout = self.store.get(key) or ScreenLayout()
             layout.cycle, layout.dwell_s = list(mode.cycle), mode.dwell_s
-            layout.presentation = dialog.at_start.isChecked()
+            layout.wall_display = dialog.at_start.isChecked()
             self.store.put(key, layout)
             self.store.save()
             self._record("config.presentation", key, {"cycle": mode.cycle, "dwell_s": mode.dwell_s,
-                                                      "at_start": layout.presentation})
+                                                      "wall_display": layout.wall_display})
 
         dialog.accepted.connect(accepted)
         dialog.open()
