@@ -61,6 +61,10 @@ def test_filters_by_village_and_priority(qtbot, panel_and_engine):
     panel.village_filter.setCurrentIndex(0)
     panel.priority_filter.setCurrentIndex(panel.priority_filter.count() - 1)  # critical only
     qtbot.waitUntil(lambda: panel.table.row_count() == 0, timeout=10000)
+    # an empty list beside "need action: 2" says why it is empty
+    qtbot.waitUntil(lambda: "Bộ lọc đang ẩn 2 trong 2 cảnh báo cần xử lý." in panel.kpis.text(), timeout=10000)
+    panel.priority_filter.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: panel.table.row_count() == 2 and "Bộ lọc" not in panel.kpis.text(), timeout=10000)
 
 
 def test_more_than_ten_alerts_in_ten_minutes_is_a_flood_grouped_by_village(qtbot, panel_and_engine):

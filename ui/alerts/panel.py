@@ -207,7 +207,8 @@ class AlertPanel(QWidget):
     def _refresh(self, snapshot: AlertSnapshot) -> None:
         self._snapshot = snapshot
         grouped = snapshot.flood or self.group_box.isChecked()
-        self.table.show_alerts(self.visible_alerts(snapshot), grouped)
+        visible = self.visible_alerts(snapshot)
+        self.table.show_alerts(visible, grouped)
         k = snapshot.kpis
         if snapshot.flood:
             self.banner.setText(tr("ALERT FLOOD: {n} new alerts in the last {m} minutes. Alerts are grouped by village and kind, "
@@ -215,7 +216,10 @@ class AlertPanel(QWidget):
         self.banner.setVisible(snapshot.flood)
         need = sum(1 for a in snapshot.alerts if a.needs_action)
         shelved = sum(1 for a in snapshot.alerts if a.state is AlertState.SHELVED)
-        self.kpis.setText(tr("Need action: {need} · Shelved: {shelved} · New alerts in {m} min: {n} · Chattering: {c} · "
+        hidden = need - sum(1 for a in visible if a.needs_action)
+        # an empty list under "Need action: 16" reads as a fault: say the filters hide them
+        note = tr("The filters hide {hidden} of the {need} alerts that need action.", hidden=hidden, need=need) + "\n" if hidden else ""
+        self.kpis.setText(note + tr("Need action: {need} · Shelved: {shelved} · New alerts in {m} min: {n} · Chattering: {c} · "
                              "Time in flood: {f} min ({p} %)", need=need, shelved=shelved, m=round(k.window_s / 60),
                              n=k.alerts_in_window, c=k.chattering, f=round(k.time_in_flood_s / 60),
                              p=round(k.flood_share * 100)))
