@@ -99,10 +99,13 @@ def test_presentation_views_are_chosen_and_remembered_per_screen(qtbot, qapp, ma
 def test_f10_lasts_until_close_and_a_wall_display_presents_at_every_start(qtbot, qapp, make_window, ops_context, data_dir):
     import json
 
+    from controlroom.ui.screens.manager import LayoutStore
+
     # an earlier version saved "presentation": true for a screen closed while presenting
     (data_dir / "screens.json").write_text(json.dumps({"screens": {DESK.key: {"presentation": True}}}), encoding="utf-8")
     window = make_window()
     operations = install_operations(qapp, window, ops_context, screens=[DESK, WALL], sign_in=False)
+    operations.start()
     assert not operations.presentation(DESK.key).active
     operations.presentation(DESK.key).enter()  # F10 on the operator's desk
     dialog = operations.choose_presentation_views(WALL.key)
@@ -111,10 +114,14 @@ def test_f10_lasts_until_close_and_a_wall_display_presents_at_every_start(qtbot,
     dialog.accept()
     operations.close()
 
+    arranged = LayoutStore(data_dir / "screens.json").get(WALL.key).state
     again = install_operations(qapp, make_window(), ops_context, screens=[DESK, WALL], sign_in=False)
+    again.start()
     try:
         assert not again.presentation(DESK.key).active  # the desk opens with its menus
         assert again.presentation(WALL.key).active
         assert again.choose_presentation_views(WALL.key).at_start.isChecked()
     finally:
         again.close()
+    # presenting at start and leaving at close gives the wall display its arrangement back
+    assert LayoutStore(data_dir / "screens.json").get(WALL.key).state == arranged

@@ -68,10 +68,6 @@ class Operations(QObject):
         self._dialog: SignInDialog | None = None
         self._build_actions()
         context.on_shutdown(self.close)
-        for screen in self.manager.screens:  # a wall display presents from every start
-            layout = self.store.get(screen.key)
-            if layout is not None and layout.wall_display:
-                self.presentation(screen.key).enter()
         self._sign_in_wanted = sign_in
         self.demo = demo
         if demo:  # documented demo accounts, demo only
@@ -300,6 +296,12 @@ class Operations(QObject):
         CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots);
         `presentation:map` starts the presentation cycle at that panel."""
         self.manager.show_all()
+        # a wall display presents from every start; entered once its window is up, so leaving
+        # restores the arrangement it was shown with (a state saved before the show is not it)
+        for screen in self.manager.screens:
+            layout = self.store.get(screen.key)
+            if layout is not None and layout.wall_display:
+                self.presentation(screen.key).enter()
         mode = os.environ.get("CONTROLROOM_START_MODE", "")
         if "flood" in mode:
             self.flood.enter()
