@@ -28,6 +28,7 @@ def test_wheel_installs_under_one_name_with_its_data(tmp_path):
     assert top_level == {"controlroom"}
     for required in (
         "controlroom/sites/quangtho.toml",
+        "controlroom/sites/quangtho-layers/song-bo.geojson",  # the demo's map layers, next to its config
         "controlroom/ui/__init__.py",
         "controlroom/widgets/__init__.py",
         "controlroom/resources/i18n/vi/config.toml",

@@ -23,11 +23,22 @@ from folium.features import DivIcon
 from controlroom.config import Config
 from controlroom.i18n import tr
 from controlroom.map.model import MapModel
+from controlroom.map.vector_layers import VectorLayer
 
 TILE_SCHEME = "crtile"
 TILE_URL = TILE_SCHEME + "://tiles/{z}/{x}/{y}.png"
 LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 OWN_ASSETS = ("live_layers.js", "map.css")
+# how each kind of the commune's own layers is drawn: water blue, roads brown, dykes dashed dark
+# brown, flood-prone areas a light blue wash under the villages
+LAYER_STYLES: dict[str, dict] = {
+    "water": {"color": "#1565c0", "weight": 5, "opacity": 0.9, "fillColor": "#64b5f6", "fillOpacity": 0.55},
+    "road": {"color": "#8d6e63", "weight": 4, "opacity": 0.95},
+    "dyke": {"color": "#4e342e", "weight": 4, "opacity": 0.95, "dashArray": "8 5"},
+    "flood_area": {"color": "#0277bd", "weight": 1, "opacity": 0.6, "dashArray": "4 4",
+                   "fillColor": "#4fc3f7", "fillOpacity": 0.22},
+    "other": {"color": "#455a64", "weight": 2, "opacity": 0.9, "fillOpacity": 0.15},
+}
 
 
 def layer_specs() -> list[dict]:
@@ -56,9 +67,29 @@ def _write_atomically(target: Path, text: str) -> None:
     os.replace(tmp, target)
 
 
-def compose_html(config: Config, model: MapModel) -> str:
-    """The page: folium's map, basemap, village outlines and labels, layer switcher, then our
-    live layer module initialised with folium's generated JS names."""
+def layer_style(layer: VectorLayer) -> dict:
+    style = dict(LAYER_STYLES[layer.config.kind])
+    if layer.config.colour:
+        style["color"] = style["fillColor"] = layer.config.colour
+    return style
+
+
+def _add_vector_layer(fmap: folium.Map, layer: VectorLayer) -> None:
+    """A layer of its own in the layer switcher; areas are drawn under the villages and take
+    no clicks (a click on a flooded village still selects the village)."""
+    style = layer_style(layer)
+    area = layer.config.kind == "flood_area"
+    group = folium.FeatureGroup(name=layer.config.name, show=True)
+    folium.GeoJson(layer.geojson, name=layer.config.name, style_function=lambda _f, s=style: s,
+                   interactive=not area, tooltip=None if area else layer.config.name,
+                   marker=folium.CircleMarker(radius=6)).add_to(group)
+    group.add_to(fmap)
+
+
+def compose_html(config: Config, model: MapModel, layers: list[VectorLayer] | tuple = ()) -> str:
+    """The page: folium's map, basemap, the commune's own layers (flood areas under the
+    villages, lines over them), village outlines and labels, layer switcher, then our live
+    layer module initialised with folium's generated JS names."""
     site = config.site
     fmap = folium.Map(
         location=list(site.map_center),
@@ -79,6 +110,9 @@ def compose_html(config: Config, model: MapModel) -> str:
         max_native_zoom=min(config.map.max_zoom, 19),
     )
     tiles.add_to(fmap)
+    for layer in layers:
+        if layer.config.kind == "flood_area":
+            _add_vector_layer(fmap, layer)
     villages = folium.FeatureGroup(name=tr("Village outlines"), show=True)
     outlines = folium.GeoJson(
         model.villages_geojson(),
@@ -102,6 +136,9 @@ def compose_html(config: Config, model: MapModel) -> str:
             interactive=False,
         ).add_to(villages)
     villages.add_to(fmap)
+    for layer in layers:
+        if layer.config.kind != "flood_area":
+            _add_vector_layer(fmap, layer)
     control = folium.LayerControl(collapsed=True)  # live_layers.js expands it when the map is wide
     control.add_to(fmap)
     html = fmap.get_root().render()
@@ -127,7 +164,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_page(config: Config, model: MapModel, folder: Path) -> Path:
+def write_page(config: Config, model: MapModel, folder: Path, layers: list[VectorLayer] | tuple = ()) -> Path:
     """Write index.html with Leaflet and our assets into `folder`; returns the page path."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("leaflet.js", "leaflet.css"):
@@ -141,5 +178,5 @@ def write_page(config: Config, model: MapModel, folder: Path) -> Path:
         if not target.exists() or target.read_bytes() != data:
             target.write_bytes(data)
     page = folder / "index.html"
-    _write_atomically(page, compose_html(config, model))
+    _write_atomically(page, compose_html(config, model, layers))
     return page

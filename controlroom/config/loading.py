@@ -81,14 +81,15 @@ def _format_errors(path: str, error: ValidationError) -> list[str]:
     return messages
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
-    """Parse TOML text into a validated Config, or raise ConfigError."""
+def parse_config(text: str, source: str = "<config>", base_dir: Path | None = None) -> Config:
+    """Parse TOML text into a validated Config, or raise ConfigError. Files the config names
+    (map layers) are taken relative to `base_dir`, the config file's folder."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([tr("{file}: not valid TOML: {reason}", file=source, reason=_toml_reason(exc))]) from None
     try:
-        return Config.model_validate(raw)
+        return Config.model_validate(raw, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(_format_errors(source, exc)) from None
 
@@ -102,7 +103,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError([tr("{file}: cannot read the file: {reason}", file=str(path), reason=exc.strerror or str(exc))]) from None
     except UnicodeDecodeError:
         raise ConfigError([tr("{file}: the file is not UTF-8 text", file=str(path))]) from None
-    return parse_config(text, str(path))
+    return parse_config(text, str(path), path.parent)
 
 
 def demo_config_path() -> Path:

@@ -284,6 +284,29 @@ class BroadcastConfig(StrictModel):
     schedule: list[ScheduledBroadcastConfig] = []
 
 
+MapLayerKind = Literal["water", "road", "dyke", "flood_area", "other"]
+
+
+class MapLayerConfig(StrictModel):
+    """One of the commune's own vector layers (rivers and lagoons, main roads, dykes, flood-prone areas),
+    a GeoJSON file in WGS84 longitude/latitude, drawn with or without a basemap. `file` is
+    relative to the config file's folder. A file that cannot be read is left off the map
+    with a message; the rest of the map and the room carry on."""
+
+    id: Identifier = Field(pattern=r"^[a-z0-9_-]+$")
+    name: str = Field(min_length=1, description="shown in the map's layer list")
+    kind: MapLayerKind = "other"
+    file: str = Field(min_length=1)
+    colour: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="instead of the kind's colour")
+
+    @field_validator("file")
+    @classmethod
+    def _next_to_the_config(cls, value: str, info) -> str:
+        base = (info.context or {}).get("base_dir")
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() or base is None else Path(base) / path)
+
+
 class MapConfig(StrictModel):
     """The basemap: a tile server URL template ({z}/{x}/{y}) and the credit it requires.
 
@@ -297,6 +320,15 @@ class MapConfig(StrictModel):
     min_zoom: int = Field(default=10, ge=0, le=22)
     max_zoom: int = Field(default=19, ge=0, le=22)
     fetch_timeout_s: float = Field(default=5.0, gt=0)
+    layers: list[MapLayerConfig] = []  # [[map.layers]]: the commune's GeoJSON layers, drawn in this order
+
+    @model_validator(mode="after")
+    def _layer_ids_unique(self) -> "MapConfig":
+        ids = [layer.id for layer in self.layers]
+        doubles = sorted({i for i in ids if ids.count(i) > 1})
+        if doubles:
+            raise ValueError(tr("map layer ids must be unique: {ids}", ids=", ".join(doubles)))
+        return self
 
 
 class OperationsConfig(StrictModel):

@@ -203,3 +203,45 @@ def test_presentation_hides_the_map_controls_and_fits_the_commune(qtbot, map_pan
     map_panel.set_presenting(False)
     js_until(qtbot, map_panel, controls, lambda shown: "none" not in shown)
     assert map_panel.status_label.isVisible()
+
+
+def test_the_communes_own_layers_are_drawn_with_no_basemap_and_a_bad_one_is_named(qtbot, offline_tiles, make_core, tmp_path):
+    """The second commune's lagoon and road from its GeoJSON files, offline; a layer whose file
+    is missing is said under the map, the others drawn."""
+    import shutil
+    from pathlib import Path
+
+    from controlroom.config import load_config
+    from controlroom.ui.map.panel import MapPanel
+    from controlroom.ui.shell.bridge import CoreBridge
+    from controlroom.ui.shell.context import AppContext
+
+    sites = Path(__file__).resolve().parent.parent / "sites"
+    shutil.copytree(sites / "lagoon-layers", tmp_path / "lagoon-layers")
+    text = (sites / "lagoon_commune.toml").read_text(encoding="utf-8")
+    head, sep, tail = text.partition("[[villages]]")
+    missing = '[[map.layers]]\nid = "lop_thieu"\nname = "Kênh (thiếu tệp)"\nkind = "water"\nfile = "lagoon-layers/kenh.geojson"\n\n'
+    (tmp_path / "commune.toml").write_text(head + missing + sep + tail, encoding="utf-8")
+    config = load_config(tmp_path / "commune.toml")
+    core = make_core(config)
+    bridge = CoreBridge(core.bus, core.live, interval_ms=20)
+    context = AppContext(config=config, core=core, bridge=bridge)
+    panel = MapPanel(context)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    try:
+        qtbot.waitUntil(lambda: panel.view is not None and panel.view.is_ready, timeout=WAIT_MS)
+        overlays = js(qtbot, panel, "[...document.querySelectorAll('.leaflet-control-layers-overlays label')]"
+                                    ".map(e => e.textContent.trim())")
+        assert "Đầm (thử)" in overlays and "Đường liên xã (thử)" in overlays and "Kênh (thiếu tệp)" not in overlays
+        # village outlines + the lagoon (an area) + the road (a line), each an SVG path
+        paths = js(qtbot, panel, "[...document.querySelectorAll('path')].map(p => p.getAttribute('stroke'))")
+        assert "#1565c0" in paths and "#aa5500" in paths  # the water colour, the road's own colour
+        qtbot.waitUntil(lambda: panel.basemap_status() == "offline", timeout=WAIT_MS)  # drawn with no basemap
+        assert panel.layers_label.isVisible() and "Kênh (thiếu tệp)" in panel.layers_label.text()
+        assert "không có tệp" in panel.layers_label.text()
+    finally:
+        panel.shutdown()
+        context.shutdown()
+        bridge.close()

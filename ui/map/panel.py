@@ -86,6 +86,13 @@ class MapPanel(QWidget):
         self.status_label = QLabel(basemap_text("unknown"), self)
         self.status_label.setObjectName("mapStatus")
         self._layout.addWidget(self.status_label)
+        self.layer_problems: list[str] = []  # the commune's layers that could not be drawn, and why
+        self.layers_label = QLabel(self)
+        self.layers_label.setObjectName("mapStatus")
+        self.layers_label.setProperty("level", "warn")
+        self.layers_label.setWordWrap(True)
+        self.layers_label.hide()
+        self._layout.addWidget(self.layers_label)
         self._window_label: QLabel | None = None
 
         self._seed_from_live_state()
@@ -113,22 +120,29 @@ class MapPanel(QWidget):
             return
         config, model, page_dir, cache_path = self.config, self.model, self._page_dir, self._cache_path
 
-        def build() -> tuple[str, TileCache]:
+        def build() -> tuple[str, TileCache, list[str]]:
+            from controlroom.map.vector_layers import load_vector_layers
             from controlroom.widgets.map_page import write_page
 
+            layers, problems = load_vector_layers(config)
             cache = TileCache(cache_path)
-            return str(write_page(config, model, page_dir)), cache
+            return str(write_page(config, model, page_dir, layers)), cache, problems
 
         # a thread of its own: the global pool has as few threads as cores and other panels'
         # work there could delay the map by seconds on a 2-core PC; a failure is shown, not hung on
         self._build_started = time.monotonic()
         run_in_background(build, self._create_view, self._failed, thread_name="map-page-build")
 
-    def _create_view(self, result: tuple[str, TileCache]) -> None:
-        page, cache = result
+    def _create_view(self, result: tuple[str, TileCache, list[str]]) -> None:
+        page, cache, problems = result
         if self._closed:
             cache.close()
             return
+        self.layer_problems = problems
+        for problem in problems:
+            log.warning("%s", problem)
+        self.layers_label.setText("\n".join(problems))
+        self.layers_label.setVisible(bool(problems) and not self.presenting)
         log.info("map page built in %.2f s", time.monotonic() - self._build_started)
         from controlroom.widgets.map_view import MapView
 
@@ -277,6 +291,7 @@ class MapPanel(QWidget):
         drawn larger for viewers metres away. A page still loading applies it once ready."""
         self.presenting = presenting
         self.status_label.setVisible(not presenting)
+        self.layers_label.setVisible(bool(self.layer_problems) and not presenting)
         if self.view is not None:
             scale = max(1.0, self.context.ui_scale)
             self.view.view.setZoomFactor(scale * PRESENTATION_ZOOM if presenting else scale)
