@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QInputDialog, 
 
 from controlroom.i18n import tr
 from controlroom.access.operators import PermissionDenied
+from controlroom.widgets.role_gate import gate
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +112,7 @@ class PtzControls(QWidget):
 
     def apply_role(self, operator) -> None:
         """Disabled, with the reason as every button's tooltip, for a role that may not move it."""
-        allowed = operator.may("camera.ptz")
-        reason = "" if allowed else str(PermissionDenied(operator, "camera.ptz"))
-        for widget in self.findChildren(QPushButton) + [self.presets]:
-            if widget.property("own_tip") is None:
-                widget.setProperty("own_tip", widget.toolTip())
-            widget.setEnabled(allowed)
-            widget.setToolTip(widget.property("own_tip") if allowed else reason)
+        gate(operator, [(widget, "camera.ptz") for widget in self.findChildren(QPushButton) + [self.presets]])
 
     def _hold_button(self, text: str, vector: tuple, tip: str) -> QPushButton:
         button = QPushButton(text)

@@ -51,6 +51,7 @@ from controlroom.ui.shell.background import run_in_background
 from controlroom.widgets.alarm_sound import AlarmSound
 from controlroom.widgets.alert_table import AlertTable
 from controlroom.widgets.flow_layout import FlowLayout
+from controlroom.widgets.role_gate import gate
 
 log = logging.getLogger(__name__)
 PULL_MS = 250
@@ -121,10 +122,9 @@ class AlertPanel(QWidget):
         self.export_button.clicked.connect(self.export_selected)
         self.silence_button.clicked.connect(self.silence)
         QShortcut(QKeySequence("Ctrl+K"), self, activated=self.acknowledge_selected)
-        self._role_buttons = [(self.ack_button, "alert.acknowledge", self.ack_button.toolTip()),
-                              (self.shelve_button, "alert.shelve", ""), (self.unshelve_button, "alert.shelve", ""),
-                              (self.service_button, "alert.out_of_service", ""),
-                              (self.manual_button, "alert.raise", "")]
+        self._role_buttons = [(self.ack_button, "alert.acknowledge"), (self.shelve_button, "alert.shelve"),
+                              (self.unshelve_button, "alert.shelve"), (self.service_button, "alert.out_of_service"),
+                              (self.manual_button, "alert.raise")]
         actions = FlowLayout()
         for button in (self.ack_button, self.shelve_button, self.unshelve_button, self.service_button,
                        self.manual_button, self.export_button, self.silence_button):
@@ -305,11 +305,7 @@ class AlertPanel(QWidget):
 
     def _apply_role(self, *_args) -> None:
         """Buttons the acting operator's role cannot use are disabled, with the reason as tooltip."""
-        operator = self.acting()
-        for button, action, tip in self._role_buttons:
-            allowed = operator.may(action)
-            button.setEnabled(allowed)
-            button.setToolTip(tip if allowed else str(PermissionDenied(operator, action)))
+        gate(self.acting(), self._role_buttons)
         self.status.setText("")  # nothing said to the previous operator stays on screen
 
     def _allowed(self, call) -> bool:

@@ -35,6 +35,7 @@ from controlroom.broadcast.store import broadcast_log_csv
 from controlroom.domain import SpeakerStatus
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator, PermissionDenied
+from controlroom.widgets.role_gate import gate
 from controlroom.service.client import CommandFailed
 from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.shell.docks import bring_to_front
@@ -236,12 +237,10 @@ class BroadcastPanel(QWidget):
     def apply_role(self, *_args) -> None:
         """What the acting operator's role cannot start is disabled, with the reason as tooltip
         (the core refuses it anyway; this says so before a dialog is filled in)."""
-        operator = self.operator
-        for button, action in ((self.new_button, "broadcast.start"), (self.emergency_button, "broadcast.emergency"),
-                               (self.programme_button, "broadcast.programme")):
-            allowed = operator.may(action) and (button is not self.programme_button or self.programme is not None)
-            button.setEnabled(allowed)
-            button.setToolTip("" if operator.may(action) else str(PermissionDenied(operator, action)))
+        gate(self.operator, ((self.new_button, "broadcast.start"), (self.emergency_button, "broadcast.emergency"),
+                             (self.programme_button, "broadcast.programme")))
+        if self.programme is None:  # no programme in this commune's config: nothing to change
+            self.programme_button.setEnabled(False)
 
     def open_programme(self) -> ProgrammeEditor:
         editor = ProgrammeEditor(self.programme, self.service.config, self.operator, self)

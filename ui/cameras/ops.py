@@ -18,6 +18,7 @@ from PyQt6.QtGui import QKeySequence, QShortcut
 
 from controlroom.i18n import tr
 from controlroom.access.operators import Operator, PermissionDenied
+from controlroom.widgets.role_gate import gate, refusal
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,10 @@ class CameraOps:
         self._timer.start()
         self._shortcut = QShortcut(QKeySequence("Ctrl+E"), wall, activated=self.export_evidence)
         tip = tr("Export a signed snapshot or clip of the selected camera (Ctrl+E)")
-        self._role_buttons = [(wall.add_toolbar_button(tr("Evidence…"), self.export_evidence, tip),
-                               "evidence.export", tip)]
+        self._role_buttons = [(wall.add_toolbar_button(tr("Evidence…"), self.export_evidence, tip), "evidence.export")]
         if context.config_path is not None:  # the bundled demo config is not edited
             tip = tr("Find an ONVIF camera on the network and add it to the configuration")
-            self._role_buttons.append((wall.add_toolbar_button(tr("Add camera…"), self.add_camera, tip),
-                                       "config.change", tip))
+            self._role_buttons.append((wall.add_toolbar_button(tr("Add camera…"), self.add_camera, tip), "config.change"))
         context.session.changed.connect(self._apply_role)
         context.session.locked_changed.connect(self._apply_role)
         self._apply_role()
@@ -59,11 +58,8 @@ class CameraOps:
         """What the acting operator's role cannot do is disabled, the reason in its tooltip
         (a viewer learns it before a dialog, not after filling one in)."""
         operator = self._operator()
-        for button, action, tip in self._role_buttons:
-            allowed = operator.may(action)
-            button.setEnabled(allowed)
-            button.setToolTip(tip if allowed else str(PermissionDenied(operator, action)))
-        self.wall.refuse_exports("" if operator.may("camera.export") else str(PermissionDenied(operator, "camera.export")))
+        gate(operator, self._role_buttons)
+        self.wall.refuse_exports(refusal(operator, "camera.export"))
         if self._ptz_controller is not None:
             self._ptz_controller.controls.apply_role(operator)
 

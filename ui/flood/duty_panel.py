@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLay
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from controlroom.access.operators import PermissionDenied
+from controlroom.widgets.role_gate import gate
 from controlroom.broadcast.service import BroadcastUpdate
 from controlroom.flood.bulletins import ACTIVE, BulletinDraft, NoWarningZone
 from controlroom.flood.text import vn_number
@@ -247,10 +248,7 @@ class FloodDutyPanel(QWidget):
 
     def _apply_role(self, *_args) -> None:
         """What the signed-in role cannot do is disabled, with the reason as its tooltip."""
-        operator = self.operator()
-        for button, action in self._role_buttons:
-            button.setEnabled(operator.may(action))
-            button.setToolTip("" if operator.may(action) else str(PermissionDenied(operator, action)))
+        gate(self.operator(), self._role_buttons)
 
     def open_warning(self) -> None:
         """F8: the bulletin pre-filled from the live station state, ready to issue with Enter."""
