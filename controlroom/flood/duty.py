@@ -44,7 +44,9 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
         bulletins = BulletinsAtService(core.config, core.engine, broadcasting.service, monitor, core.commands,
                                        core.feed)
     bulletins.load()
-    duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
+    # automatic entries (alerts, acknowledgements, outages, risk levels) are written where the
+    # duties run: an attached console sees the same events and would write each once more
+    duty_log = DutyLog(core.config, core.engine, core.storage, core.bus if core.commands is None else None, audit)
     damage = DamageReports(core.config, core.engine, core.storage, audit)
     return FloodDuty(monitor, bulletins, duty_log, damage)
 

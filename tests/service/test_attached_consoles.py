@@ -127,3 +127,37 @@ def test_with_the_service_gone_commands_are_refused_at_once_and_sign_in_still_sh
     operator = console.access.authenticate("vanhanh_vh", "mat-khau-vh")  # checked against the database here
     assert operator is not None and operator.role is Role.OPERATOR and console.commands.session is None
     assert console.access.authenticate("vanhanh_vh", "doan-bua") is None
+
+
+def test_the_duty_log_records_an_alert_once_whatever_the_number_of_consoles(second_config, mqtt_broker, service,
+                                                                            make_core, raw_client):
+    """Automatic duty-log entries (a new alert, its acknowledgement) are the service's to write:
+    two attached consoles see the same events and must not write them again."""
+    from controlroom.flood.duty_log import EVENT
+
+    site = second_config.site.id
+    _accounts(service, site)
+    consoles = [_attached(make_core, second_config, mqtt_broker, service, name) for name in ("c", "d")]
+    for core in (service.core, *consoles):
+        assert core.feed.wait_subscribed(30)
+    operator = consoles[0].access.authenticate("vanhanh_vh", "mat-khau-vh")
+    client = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    pond = second_config.sensor("ao_tom_1")
+    now_ms = int(time.time() * 1000)
+    for i, value in enumerate((6.0, 1.8, 1.7)):
+        client.client.publish(f"{second_config.topic_prefix}/sensor/{pond.id}/reading",
+                              json.dumps({"ts": now_ms - 1000 * (3 - i), "values": {"do": value}}), qos=1).wait_for_publish(10)
+    alert = wait_until(lambda: next((x for x in consoles[1].alerts.snapshot().alerts
+                                     if x.source == f"sensor/{pond.id}/do" and x.active), None), 30)
+    consoles[0].alerts.acknowledge([alert.id], operator, "")
+    wait_until(lambda: all((x := c.alerts.snapshot().get(alert.id)) and x.acked for c in consoles), 30)
+
+    def entries(kind: str) -> int:
+        with service.core.engine.connect() as conn:
+            rows = conn.execute(select(audit_log.c.detail).where(audit_log.c.site_id == site, audit_log.c.action == EVENT))
+            return sum(1 for (detail,) in rows if detail.get("kind") == kind and detail.get("alert") == alert.id)
+
+    wait_until(lambda: entries("ack") >= 1, 30, message="the service never logged the acknowledgement")
+    for core in consoles:  # whatever a console queued on seeing the events has been written by now
+        core.storage.execute(lambda conn: None).result(timeout=30)
+    assert (entries("alert"), entries("ack")) == (1, 1)
