@@ -74,13 +74,16 @@ def station_risk(sensor_id: str, alarm: AlarmLevelsConfig, boundaries: list[Risk
 
 def zone_risk(config: Config, zone_id: str, stations: dict[str, StationRisk]) -> StationRisk | None:
     """A zone takes the highest risk of the stations in (or nearest to) its villages; without a
-    station of its own it takes the highest station of the site (the river is one basin)."""
+    station of its own it takes the highest station of the site (the river is one basin). At
+    the same level a station with official alarm levels speaks for the zone before a gauge
+    with the commune's own marks, whatever their heights (a few centimetres more on an
+    unsurveyed gauge say nothing official)."""
     zone = next((z for z in config.zones if z.id == zone_id), None)
     if zone is None or not stations:
         return None
     own = [stations[s.id] for s in config.sensors if s.id in stations and s.village in zone.villages]
     pool = own or list(stations.values())
-    return max(pool, key=lambda r: (r.level, r.height_m or -1e9))
+    return max(pool, key=lambda r: (r.level, r.official, r.height_m or -1e9))
 
 
 def village_levels(config: Config, stations: dict[str, StationRisk]) -> dict[str, int]:

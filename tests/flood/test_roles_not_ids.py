@@ -97,3 +97,14 @@ def test_f8_warns_the_second_communes_own_zone(panel, second_config, qtbot):
     assert set(draft.speakers) == {s.id for s in second_config.speakers if s.village in zone.villages}
     names = [v.name for v in second_config.villages if v.id in zone.villages]
     assert all(name in widget.compose_dialog.text.toPlainText() for name in names)
+
+
+def test_at_the_same_level_the_official_station_speaks_for_the_zone(second_config):
+    from controlroom.flood.risk import zone_risk
+
+    zone = second_config.flood.bulletin_zone
+    official = StationRisk("tram_chinh_thuc", 0, "measured", 0.80, 0.80, None, official=True)
+    local = StationRisk("thuoc_cua_xa", 0, "measured", 0.81, 0.81, None, official=False)
+    assert zone_risk(second_config, zone, {s.sensor_id: s for s in (local, official)}) is official
+    higher = StationRisk("thuoc_cua_xa", 1, "measured", 1.6, 1.6, None, official=False)
+    assert zone_risk(second_config, zone, {s.sensor_id: s for s in (higher, official)}) is higher  # a higher level still leads
