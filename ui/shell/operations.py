@@ -294,7 +294,8 @@ class Operations(QObject):
     def start(self) -> None:
         """After the windows are shown: secondary windows up, sign-in asked.
         CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots);
-        `presentation:map` starts the presentation cycle at that panel."""
+        `presentation:map` starts the presentation cycle at that panel; `signed_out` and `locked`
+        show the lock screen even to --screenshot (`locked`: as a demo viewer who stepped away)."""
         self.manager.show_all()
         # a wall display presents from every start; entered once its window is up, so leaving
         # restores the arrangement it was shown with (a state saved before the show is not it)
@@ -314,6 +315,16 @@ class Operations(QObject):
         self.probe = install_probe(self.app, self.window, self.context.bridge)
         if self.probe is not None:
             self._sign_in_wanted = False
+        if "signed_out" in mode or "locked" in mode:
+            self._sign_in_wanted = True
+        if "locked" in mode:
+            from controlroom.access.accounts import DEMO_ACCOUNTS
+            from controlroom.access.operators import Operator, Role
+
+            user, (name, _role, _password) = next((u, a) for u, a in DEMO_ACCOUNTS.items() if a[1] is Role.VIEWER)
+            self.session.sign_in(Operator(user, name, Role.VIEWER))
+            self.session.lock("screenshot")
+            return  # the lock screen and its form are up (locked_changed)
         if self._sign_in_wanted:
             self.cover_windows()
             self.ask_sign_in()
