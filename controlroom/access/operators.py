@@ -49,6 +49,8 @@ PERMISSIONS: dict[str, Role] = {
     "camera.export": Role.OPERATOR,  # snapshots and replay clips: pictures of people leave the wall
     "evidence.export": Role.OPERATOR,
     "flood.risk_level": Role.DUTY_OFFICER,
+    "duty.note": Role.OPERATOR,  # a line in the duty log
+    "duty.shift": Role.DUTY_OFFICER,  # open a shift, hand it over
     "config.change": Role.ADMIN,
     "operators.manage": Role.ADMIN,
 }
@@ -63,6 +65,7 @@ def action_label(action: str) -> str:
         "broadcast.programme": tr("change the broadcast programme"), "camera.ptz": tr("move a camera"),
         "camera.export": tr("save pictures and clips of the cameras"),
         "evidence.export": tr("export evidence"), "flood.risk_level": tr("set the flood forecast"),
+        "duty.note": tr("write in the duty log"), "duty.shift": tr("take or hand over a duty shift"),
         "config.change": tr("change the configuration"), "operators.manage": tr("manage accounts"),
     }.get(action, action)
 

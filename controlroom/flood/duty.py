@@ -9,6 +9,7 @@ from controlroom.flood.bulletins import BulletinService
 from controlroom.flood.bulletins_at_service import BulletinsAtService
 from controlroom.flood.damage_report import DamageReports
 from controlroom.flood.duty_log import DutyLog
+from controlroom.flood.duty_log_at_service import DutyLogAtService
 from controlroom.flood.monitor import FloodRiskMonitor
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
         bulletins = BulletinsAtService(core.config, core.engine, broadcasting.service, monitor, core.commands,
                                        core.feed)
     bulletins.load()
-    # automatic entries (alerts, acknowledgements, outages, risk levels) are written where the
-    # duties run: an attached console sees the same events and would write each once more
-    duty_log = DutyLog(core.config, core.engine, core.storage, core.bus if core.commands is None else None, audit)
+    if core.commands is None:
+        duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
+    else:  # attached: the service writes the log (an attached console would write each automatic entry again)
+        duty_log = DutyLogAtService(core.config, core.engine, core.commands)
     damage = DamageReports(core.config, core.engine, core.storage, audit)
     return FloodDuty(monitor, bulletins, duty_log, damage)
 

@@ -41,6 +41,7 @@ from controlroom.config import ScheduledBroadcastConfig
 from controlroom.broadcast.job_payload import job_to_payload
 from controlroom.broadcast.jobs import Priority as BroadcastPriority
 from controlroom.broadcast.service import BroadcastRefused
+from controlroom.flood.duty_log import DutyLogError
 from controlroom.i18n import tr
 from controlroom.service.refusal_limit import RefusalAuditLimit
 from controlroom.service.sessions import SessionTokens
@@ -56,6 +57,7 @@ MAX_AGE_S = 120.0  # generous for PCs whose clocks drift apart; far shorter than
 MAX_PENDING = 200
 REPLY_TOPIC = re.compile(r"room/service/reply/[A-Za-z0-9_-]{1,64}")  # nothing a broker could refuse
 MAX_BULLETIN_CHARS = 4000
+MAX_DUTY_NOTE_CHARS = 2000  # a duty log line, not a report
 AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".opus", ".m4a"}
 MANUAL_SOURCE = re.compile(r"manual/[0-9a-f]{10}")
 SEEN_IDS = 10_000  # request ids remembered (for MAX_AGE_S): a redelivered or replayed one is not done twice
@@ -108,6 +110,9 @@ class CommandChannel:
             "programme.remove": ("broadcast.programme", self._remove_programme),
             "bulletin.issue": ("broadcast.emergency", self._issue_bulletin),
             "bulletin.cancel": ("broadcast.emergency", self._cancel_bulletin),
+            "duty.note": ("duty.note", self._duty_note),
+            "duty.start_shift": ("duty.shift", self._start_shift),
+            "duty.handover": ("duty.shift", self._handover),
         }
         core.feed.subscribe_extra(COMMAND_TOPIC, self._on_message)
 
@@ -187,7 +192,7 @@ class CommandChannel:
                 raise Refused("denied", str(exc)) from exc
             except EngineBusy as exc:
                 raise Refused("busy", tr("The service is busy; try again in a moment.")) from exc
-            except BroadcastRefused as exc:  # already in the operator's words
+            except (BroadcastRefused, DutyLogError) as exc:  # already in the operator's words
                 raise Refused("refused", str(exc)) from exc
             except (KeyError, TypeError, ValueError, binascii.Error) as exc:
                 raise Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc))) from exc
@@ -323,6 +328,22 @@ class CommandChannel:
         self._core.flood.bulletins.cancel(str(args["bulletin_id"]), operator, str(args.get("reason", "")))
 
     # -- answers -------------------------------------------------------------------------------
+
+    def _duty_note(self, operator: Operator, args: dict) -> None:
+        text = args.get("text")
+        if not isinstance(text, str) or len(text) > MAX_DUTY_NOTE_CHARS:
+            raise ValueError(f"text must be a string of at most {MAX_DUTY_NOTE_CHARS} characters")
+        self._core.flood.duty_log.note(operator, text).result(timeout=30)
+
+    def _start_shift(self, operator: Operator, args: dict) -> dict:
+        return {"shift_id": self._core.flood.duty_log.start_shift(operator)}
+
+    def _handover(self, operator: Operator, args: dict) -> dict:
+        fields = {name: args.get(name, "") for name in ("outgoing_password", "incoming", "incoming_password", "note")}
+        if not all(isinstance(value, str) for value in fields.values()):
+            raise ValueError("outgoing_password, incoming, incoming_password and note must be strings")
+        return {"shift_id": self._core.flood.duty_log.handover_signed(
+            operator, fields["outgoing_password"], fields["incoming"], fields["incoming_password"], fields["note"])}
 
     def _answer(self, request: Request, result: dict) -> None:
         self._publish(request, {"id": request.id, "ok": True, "result": result})

@@ -161,3 +161,43 @@ def test_the_duty_log_records_an_alert_once_whatever_the_number_of_consoles(seco
     for core in consoles:  # whatever a console queued on seeing the events has been written by now
         core.storage.execute(lambda conn: None).result(timeout=30)
     assert (entries("alert"), entries("ack")) == (1, 1)
+
+
+def test_the_duty_log_is_kept_through_the_service(second_config, mqtt_broker, service, make_core):
+    """Shifts, notes and handovers from an attached console are commands: the service checks
+    the role and both officers' passwords and writes the log; the console only reads it."""
+    from controlroom.flood.duty_log import DutyLogError, entry_text
+    from controlroom.flood.duty_log_at_service import DutyLogAtService
+    from controlroom.i18n import tr
+
+    site = second_config.site.id
+    _accounts(service, site)
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(site, "trucban_a", "Trực ban A", Role.DUTY_OFFICER, "mat-khau-a"))
+        upsert_operator(conn, operator_row(site, "trucban_b", "Trực ban B", Role.DUTY_OFFICER, "mat-khau-b"))
+    console = _attached(make_core, second_config, mqtt_broker, service, "duty")
+    assert console.feed.wait_subscribed(30)
+    log = console.flood.duty_log
+    assert isinstance(log, DutyLogAtService)
+
+    viewer = console.access.authenticate("xem_vh", "mat-khau-xem")
+    with pytest.raises(PermissionDenied):  # said at once: a viewer writes nothing in the log
+        log.note(viewer, "xem thôi")
+    officer = console.access.authenticate("trucban_a", "mat-khau-a")
+    shift_id = log.start_shift(officer)
+    with pytest.raises(DutyLogError) as twice:  # the service's own rule, in the officer's words
+        log.start_shift(officer)
+    assert str(twice.value) == tr("A shift is already open; hand it over first.")
+    log.note(officer, "Nước tràn qua đường liên thôn").result(timeout=30)
+    with pytest.raises(DutyLogError):
+        log.handover_signed(officer, "mat-khau-a", "trucban_b", "sai-mat-khau", "")
+    new_shift = log.handover_signed(officer, "mat-khau-a", "trucban_b", "mat-khau-b", "Bàn giao ca")
+
+    shifts = log.shifts()
+    assert [s.id for s in shifts][-2:] == [shift_id, new_shift] and shifts[-1].officer == "trucban_b"
+    texts = [entry_text(e) for e in log.entries(shifts[-2])]
+    assert any("Nước tràn qua đường liên thôn" in t for t in texts)
+    with service.core.engine.connect() as conn:  # each written once, by the service
+        notes = conn.execute(select(func.count()).select_from(audit_log).where(
+            audit_log.c.site_id == site, audit_log.c.action == "duty.note")).scalar_one()
+    assert notes == 1

@@ -58,10 +58,11 @@ class DutyLogTab(QWidget):
         self.shift_label.setWordWrap(True)
         layout.addWidget(self.shift_label)
         row = FlowLayout()  # wraps in a narrow dock instead of widening it
-        for text, slot in ((tr("Start my shift"), self.start_shift), (tr("Handover…"), self.handover),
-                           (tr("Verify"), self.verify), (tr("Export PDF"), self.export_pdf),
-                           (tr("Refresh"), self.reload)):
-            button = QPushButton(text, self)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (("start", tr("Start my shift"), self.start_shift), ("handover", tr("Handover…"), self.handover),
+                                ("verify", tr("Verify"), self.verify), ("pdf", tr("Export PDF"), self.export_pdf),
+                                ("refresh", tr("Refresh"), self.reload)):
+            button = self.buttons[key] = QPushButton(text, self)
             button.clicked.connect(slot)
             row.addWidget(button)
         layout.addLayout(row)
@@ -75,6 +76,10 @@ class DutyLogTab(QWidget):
         layout.addLayout(note_row)
         self._shift = None
         self.reload()
+
+    def role_controls(self) -> list[tuple[QWidget, str]]:
+        """What the panel's role gate disables: a viewer neither takes a shift nor writes a note."""
+        return [(self.buttons["start"], "duty.shift"), (self.buttons["handover"], "duty.shift"), (self.note, "duty.note")]
 
     def reload(self) -> None:
         def load():
@@ -118,19 +123,11 @@ class DutyLogTab(QWidget):
         dialog = HandoverDialog(shift.officer_name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        from controlroom.access.operators import authenticate
-        engine, site = self.panel.context.core.engine, self.panel.config.site.id
         out_pw, inc, in_pw, note = (dialog.out_password.text(), dialog.incoming.text().strip(),
                                     dialog.in_password.text(), dialog.note.text())
-
-        def sign():
-            outgoing = authenticate(engine, site, shift.officer, out_pw)
-            incoming = authenticate(engine, site, inc, in_pw)
-            if outgoing is None or incoming is None:
-                raise PermissionError(tr("A user name or password is wrong; the handover is not signed."))
-            return self.log.handover(outgoing, incoming, note)
-
-        self.panel.worker.run(sign, lambda _r: self.reload())
+        acting = self.panel.operator()
+        self.panel.worker.run(lambda: self.log.handover_signed(acting, out_pw, inc, in_pw, note),
+                              lambda _r: self.reload())
 
     def log_shift(self):
         return self._shift
