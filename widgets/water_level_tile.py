@@ -74,7 +74,7 @@ class WaterLevelTile(TileFrame):
         if trend_cm_h is None:
             self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:
-            sign = "+" if trend_cm_h > 0 else ""
+            sign = "+" if round(trend_cm_h, 1) > 0 else ""
             self.trend_label.setText(tr("Trend: {value} cm/h (last 30 min)", value=sign + format_number(trend_cm_h, 1)))
         if stale_text:
             self.next_label.setText(stale_text)

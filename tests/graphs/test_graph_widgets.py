@@ -226,3 +226,14 @@ def test_a_graph_opens_on_data_that_runs_ahead_of_the_pc_clock(qtbot, demo_confi
         view.set_range("15m")
     start, end = view.plots[0].visible_range()
     assert end >= ts[-1] and view.plots[0]._ts[(view.plots[0]._ts >= start)].size >= 10  # not a sliver
+
+
+def test_a_steady_river_reads_zero_not_minus_zero(qtbot):
+    tile = WaterLevelTile("sensor/gauge/level", "Trạm thử")
+    qtbot.addWidget(tile)
+    tile.show_level(0.8, -0.04, 0, (1, 0.7))
+    assert "0,0 cm/giờ" in tile.trend_label.text() and "-0,0" not in tile.trend_label.text()
+    tile.show_level(0.8, 0.04, 0, (1, 0.7))
+    assert "+0,0" not in tile.trend_label.text()
+    tile.show_level(0.8, 0.26, 0, (1, 0.7))
+    assert "+0,3 cm/giờ" in tile.trend_label.text()

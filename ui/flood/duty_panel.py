@@ -166,7 +166,8 @@ class FloodDutyPanel(QWidget):
         for s in monitor.stations():
             if s.height_m is None:
                 continue
-            trend = "" if s.trend_cm_h is None else tr(", {t} cm/h", t=f"{s.trend_cm_h:+.0f}")
+            whole = None if s.trend_cm_h is None else round(s.trend_cm_h)
+            trend = "" if whole is None else tr(", {t} cm/h", t=f"{whole:+d}" if whole else "0")
             if s.alarm_level == 0:
                 lines.append(tr("{name}: {h} m, below alarm level I{trend} → risk level {r}", name=s.name,
                                 h=vn_number(s.height_m), trend=trend, r=s.risk.level))
