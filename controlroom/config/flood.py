@@ -53,6 +53,9 @@ class FloodDutyConfig(StrictModel):
     risk_boundaries: list[RiskBoundary] = list(DEFAULT_BOUNDARIES)
     bulletin_zone: str | None = Field(default=None, description="the [[zones]] id a flood bulletin warns")
     bulletin_repeat_min: float = Field(default=60.0, gt=0)
+    report_categories: list[str] = Field(
+        default=["flooding", "rescue", "landslide"],
+        description="citizen report categories that are flood alerts (the queue's flood filter, flood mode)")
     bulletin_template: str = DEFAULT_TEMPLATE
     damage_source: str = ("Thông tư liên tịch 43/2015/TTLT-BNNPTNT-BKHĐT ngày 23/11/2015 "
                           "hướng dẫn thống kê, đánh giá thiệt hại do thiên tai gây ra")

@@ -65,6 +65,9 @@ def test_filters_by_village_and_priority(qtbot, panel_and_engine):
     qtbot.waitUntil(lambda: "Bộ lọc đang ẩn 2 trong 2 cảnh báo cần xử lý." in panel.kpis.text(), timeout=10000)
     panel.priority_filter.setCurrentIndex(0)
     qtbot.waitUntil(lambda: panel.table.row_count() == 2 and "Bộ lọc" not in panel.kpis.text(), timeout=10000)
+    # flood mode's filter keeps villagers' flood reports in view
+    panel.kind_filter.setCurrentIndex(panel.kind_filter.findData("flood"))
+    qtbot.waitUntil(lambda: panel.table.row_count() == 2, timeout=10000)
 
 
 def test_more_than_ten_alerts_in_ten_minutes_is_a_flood_grouped_by_village(qtbot, panel_and_engine):

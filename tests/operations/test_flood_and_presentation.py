@@ -108,3 +108,6 @@ def test_flood_alerts_are_water_and_rain_rules_and_flood_point_cameras(demo_conf
     assert is_flood_alert(demo_config, Alert(kind="camera_offline", source=f"camera/{flood_camera}"))
     assert not is_flood_alert(demo_config, Alert(kind="camera_offline", source=f"camera/{office_camera}"))
     assert not is_flood_alert(demo_config, Alert(kind="citizen_report", source="report/r1"))
+    # a villager's flood report is a flood alert; a pothole is not
+    assert is_flood_alert(demo_config, Alert(kind="citizen_report", source="report/r2", detail={"category": "flooding"}))
+    assert not is_flood_alert(demo_config, Alert(kind="citizen_report", source="report/r3", detail={"category": "traffic"}))

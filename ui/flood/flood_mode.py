@@ -31,9 +31,13 @@ FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors"
 
 
 def is_flood_alert(config: Config, alert) -> bool:
-    """A flood alert: a flood rule kind on a water-level or rain sensor, or any alert from a
-    flood-points camera (the alert queue's "flood" filter)."""
+    """A flood alert: a flood rule kind on a water-level or rain sensor, any alert from a
+    flood-points camera, or a citizen's report in one of `flood.report_categories` (a
+    villager's "water is in the houses" is what flood mode is for). The alert queue's "flood"
+    filter."""
     kind, parts = alert.kind, str(alert.source).split("/")
+    if kind == "citizen_report":
+        return (getattr(alert, "detail", None) or {}).get("category") in config.flood.report_categories
     if len(parts) >= 2 and parts[0] == "sensor":
         sensor = config.sensor(parts[1])
         return kind in FLOOD_ALERT_KINDS and sensor is not None and sensor.kind in ("water_level", "rain")
