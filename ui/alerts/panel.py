@@ -87,7 +87,7 @@ class AlertPanel(QWidget):
             self.village_filter.addItem(village.name, village.id)
         self.kind_filter = QComboBox()
         self.kind_filter.addItem(tr("All kinds"), None)
-        self.kind_filter.addItem(tr("Flood: water levels, rain, flood-point cameras"), "flood")  # flood mode picks it
+        self.kind_filter.addItem(tr("Flood: water levels, rain, flood-point cameras, flood reports"), "flood")  # flood mode picks it
         for kind in KINDS:
             self.kind_filter.addItem(kind_label(kind), kind)
         self.priority_filter = QComboBox()
