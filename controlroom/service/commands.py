@@ -155,7 +155,7 @@ class CommandChannel:
 
     def _handle(self, request: Request) -> None:
         now = datetime.now(timezone.utc)
-        operator = None if request.op == "sign_in" else self._current(request.session, now)
+        operator = None if request.op == "sign_in" else self._current(request.session, now, request.reply_to)
         actor = operator.username if operator is not None else "?"  # who to name in a refusal's audit
         try:
             if abs((now - request.sent_at).total_seconds()) > MAX_AGE_S:  # late, or a clock far ahead
@@ -164,7 +164,7 @@ class CommandChannel:
                 raise Refused("duplicate", tr("This command was already received; it is not carried out twice."))
             if request.op == "sign_in":
                 try:
-                    self._answer(request, self._sign_in(request.args, now))
+                    self._answer(request, self._sign_in(request.args, now, request.reply_to))
                 except Refused as exc:  # audited as operator.sign_in_failed already
                     self._refuse(request, actor, exc, audit=False)
                 return
@@ -205,10 +205,11 @@ class CommandChannel:
             self._refuse(request, actor, Refused("failed", tr("The service could not carry out the command: {reason}",
                                                              reason=str(exc) or type(exc).__name__)))
 
-    def _current(self, token: object, now: datetime) -> Operator | None:
+    def _current(self, token: object, now: datetime, console: str) -> Operator | None:
         """The session's operator with the account's role as it is now: a demoted account acts
-        with its new role at once, a deactivated one not at all (its sessions end)."""
-        operator = self.sessions.operator(token, now)
+        with its new role at once, a deactivated one not at all (its sessions end). Only on
+        the console the session was granted to."""
+        operator = self.sessions.operator(token, now, console)
         if operator is None:
             return None
         current = self._core.access.account(operator.username)
@@ -225,13 +226,13 @@ class CommandChannel:
         self._seen_set.add(request_id)
         return True
 
-    def _sign_in(self, args: dict, now: datetime) -> dict:
+    def _sign_in(self, args: dict, now: datetime, console: str) -> dict:
         username, password = str(args.get("username", "")), str(args.get("password", ""))
         operator = self._core.access.authenticate(username, password)
         if operator is None:
             self._core.access.audit.record(username or "?", "operator.sign_in_failed", "command channel")
             raise Refused("denied", tr("Wrong user name or password."))
-        grant = self.sessions.grant(operator, now)
+        grant = self.sessions.grant(operator, now, console)
         self._core.access.audit.record(operator.username, "operator.sign_in", "command channel",
                                        {"role": operator.role.name.lower()})
         return {"session": grant.token, "expires_at": grant.expires_at.isoformat(),

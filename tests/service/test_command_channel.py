@@ -47,7 +47,7 @@ def test_commands_need_a_live_session_with_the_role_and_refusals_are_audited(sec
     assert not wrong_password["ok"] and wrong_password["error"] == "denied"
 
     expired = service.commands.sessions.grant(Operator("vanhanh_vh", "Vận hành VH", Role.OPERATOR),
-                                              datetime.now(timezone.utc) - timedelta(hours=13)).token
+                                              datetime.now(timezone.utc) - timedelta(hours=13), client.reply_to).token
     ack = {"ids": [alert.id], "comment": "thử"}
     ten_minutes_ago = int((time.time() - 600) * 1000)
     answers = [
@@ -163,3 +163,18 @@ def test_a_flood_of_refused_commands_is_audited_within_a_limit_and_counted(secon
                message="the refusals were not audited")
     assert summaries() == [{"count": 15}] and len(_refusals(service.core.engine, site)) == 6
     assert verify_chain(service.core.engine, site).ok  # the chain holds across the summary entry
+
+
+def test_a_session_token_works_only_from_the_console_that_signed_in(second_config, mqtt_broker, service, raw_client):
+    """A token overheard on the broker is no use to another client."""
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(second_config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mk-vh"))
+    assert service.core.feed.wait_subscribed(30)
+    console = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    other = raw_client(mqtt_broker.host, mqtt_broker.port, second_config.topic_prefix)
+    assert console.reply_to != other.reply_to
+    session = console.ask("sign_in", {"username": "vanhanh_vh", "password": "mk-vh"})["result"]["session"]
+    stolen = other.ask("alert.raise", {"text": "Báo động giả"}, session)
+    assert not stolen["ok"] and stolen["error"] == "no_session"
+    own = console.ask("alert.raise", {"text": "Sạt lở bờ đầm"}, session)
+    assert own["ok"], own
