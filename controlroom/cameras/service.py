@@ -38,7 +38,9 @@ class CameraService:
         self.snapshots = SnapshotService(core.data_dir / "snapshots", self.config.site.id, self.config.site.tz,
                                          core.storage)
         self.ptz = PtzService(self.config, core.access.audit, on_error=lambda _camera, text: self.notify(text))
-        self._unsubscribe = core.bus.subscribe(AlertChanged, self._on_alert_changed)
+        # alarm presets move cameras where the duties run: each attached console would send them again
+        self._unsubscribe = (core.bus.subscribe(AlertChanged, self._on_alert_changed) if core.commands is None
+                             else (lambda: None))
         self.status_publisher = CameraStatusMqttPublisher(core.feed, self._health, core.feed.client_id).start()
         self.status = CameraStatusSubscriber(core.feed, core.bus)
         self._stop = threading.Event()
