@@ -80,11 +80,17 @@ def test_two_consoles_one_service_share_alerts_and_store_each_reading_once(secon
     assert wait_until(lambda: stored() >= len(values), 30) and stored() == len(values)
     assert a.storage.stats.rows_written == 0 and b.storage.stats.rows_written == 0
 
-    # the acknowledgement is audited once, by the service, under the operator's name
-    with service.core.engine.connect() as conn:
-        audited = conn.execute(select(audit_log.c.actor).where(
-            audit_log.c.site_id == site, audit_log.c.action == "alert.acknowledge")).scalars().all()
-    assert audited == ["vanhanh_vh"]
+    # the acknowledgement is audited once, by the service, under the operator's name (written
+    # with the alert's new state, by the service's writer: wait for it, then flush every writer)
+    def audited() -> list[str]:
+        with service.core.engine.connect() as conn:
+            return conn.execute(select(audit_log.c.actor).where(
+                audit_log.c.site_id == site, audit_log.c.action == "alert.acknowledge")).scalars().all()
+
+    wait_until(audited, 30, message="the acknowledgement was never audited")
+    for core in (service.core, a, b):
+        core.storage.execute(lambda conn: None).result(timeout=30)
+    assert audited() == ["vanhanh_vh"]
 
 
 def test_an_attached_console_after_sign_out_or_demotion_is_refused_by_the_service(second_config, mqtt_broker,
@@ -201,3 +207,34 @@ def test_the_duty_log_is_kept_through_the_service(second_config, mqtt_broker, se
         notes = conn.execute(select(func.count()).select_from(audit_log).where(
             audit_log.c.site_id == site, audit_log.c.action == "duty.note")).scalar_one()
     assert notes == 1
+
+
+def test_the_damage_report_is_kept_through_the_service(second_config, mqtt_broker, service, make_core):
+    """An event opened and a village's figures entered on an attached console are written by the
+    service after it checked the role; a viewer is told no at once; bad figures come back in words."""
+    from datetime import datetime, timezone
+
+    from controlroom.flood.damage_report import DamageReportError
+    from controlroom.flood.damage_report_at_service import DamageReportsAtService
+
+    site = second_config.site.id
+    _accounts(service, site)
+    console = _attached(make_core, second_config, mqtt_broker, service, "damage")
+    assert console.feed.wait_subscribed(30)
+    reports = console.flood.damage
+    assert isinstance(reports, DamageReportsAtService)
+    viewer = console.access.authenticate("xem_vh", "mat-khau-xem")
+    operator = console.access.authenticate("vanhanh_vh", "mat-khau-vh")
+    with pytest.raises(PermissionDenied):
+        reports.open_event(viewer, "Lũ", datetime.now(timezone.utc))
+    event_id = reports.open_event(operator, "Ngập ven đầm", datetime.now(timezone.utc))
+    village = second_config.villages[0].id
+    reports.set_village(operator, event_id, village, {"evacuated_people": 42})
+    with pytest.raises(DamageReportError) as bad:
+        reports.set_village(operator, event_id, village, {"evacuated_people": -3})
+    assert "âm" in str(bad.value)  # "a figure cannot be negative", in Vietnamese
+    assert reports.per_village(event_id) == {village: {"evacuated_people": 42.0}}
+    assert [e.hazard for e in reports.events()] == ["Ngập ven đầm"]
+    report = reports.report(event_id)
+    reports.mark_exported(operator, report, ["bao-cao.pdf"]).result(timeout=30)
+    assert reports.exported_numbers(event_id) == {report.number}
