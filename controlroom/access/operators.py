@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, Role] = {
     "flood.risk_level": Role.DUTY_OFFICER,
     "duty.note": Role.OPERATOR,  # a line in the duty log
     "duty.shift": Role.DUTY_OFFICER,  # open a shift, hand it over
+    "damage.report": Role.OPERATOR,  # the quick damage report's events and figures
     "config.change": Role.ADMIN,
     "operators.manage": Role.ADMIN,
 }
@@ -66,6 +67,7 @@ def action_label(action: str) -> str:
         "camera.export": tr("save pictures and clips of the cameras"),
         "evidence.export": tr("export evidence"), "flood.risk_level": tr("set the flood forecast"),
         "duty.note": tr("write in the duty log"), "duty.shift": tr("take or hand over a duty shift"),
+        "damage.report": tr("fill in the damage report"),
         "config.change": tr("change the configuration"), "operators.manage": tr("manage accounts"),
     }.get(action, action)
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete, select
 
 from controlroom.flood.damage_indicators import BY_CODE, INDICATORS
 from controlroom.i18n import tr
-from controlroom.access.operators import Operator
+from controlroom.access.operators import Operator, authorize
 from controlroom.storage.models import audit_log, damage_entries, damage_events, from_ms
 
 
@@ -101,6 +101,7 @@ class DamageReports:
 
     # -- events ---------------------------------------------------------------------------
     def open_event(self, operator: Operator, hazard: str, started_at: datetime, **detail) -> str:
+        authorize(operator, "damage.report")
         if started_at.tzinfo is None:
             raise DamageReportError(tr("The start time needs a time zone."))
         event_id = "evt-" + uuid.uuid4().hex[:8]
@@ -126,6 +127,7 @@ class DamageReports:
     # -- figures --------------------------------------------------------------------------
     def set_village(self, operator: Operator, event_id: str, village: str, figures: dict[str, float]) -> None:
         """Replace a village's cumulative figures to date (empty/zero figures are dropped)."""
+        authorize(operator, "damage.report")
         known = {v.id for v in self.config.villages}
         if village not in known:
             raise DamageReportError(tr("Unknown village {id}.", id=village))
@@ -201,8 +203,12 @@ class DamageReports:
         return {int((r.detail or {}).get("number", 0)) for r in rows}
 
     def mark_exported(self, operator: Operator, report: QuickReport, paths: list[str]):
-        return self._record(operator, "damage.report_exported", report.event.id,
-                            {"number": report.number, "paths": paths, "totals": report.totals})
+        return self.record_export(operator, report.event.id, report.number, paths, report.totals)
+
+    def record_export(self, operator: Operator, event_id: str, number: int, paths: list[str], totals: dict):
+        """The audit entry that report `number` of an event went out (its reminder stops)."""
+        authorize(operator, "damage.report")
+        return self._record(operator, "damage.report_exported", event_id, {"number": number, "paths": paths, "totals": totals})
 
     def _record(self, operator: Operator, action: str, target: str, detail: dict):
         if self._audit is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from controlroom.flood.bulletins import BulletinService
 from controlroom.flood.bulletins_at_service import BulletinsAtService
 from controlroom.flood.damage_report import DamageReports
+from controlroom.flood.damage_report_at_service import DamageReportsAtService
 from controlroom.flood.duty_log import DutyLog
 from controlroom.flood.duty_log_at_service import DutyLogAtService
 from controlroom.flood.monitor import FloodRiskMonitor
@@ -47,9 +48,10 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
     bulletins.load()
     if core.commands is None:
         duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
-    else:  # attached: the service writes the log (an attached console would write each automatic entry again)
+        damage = DamageReports(core.config, core.engine, core.storage, audit)
+    else:  # attached: the service writes both (an attached console would write each automatic entry again)
         duty_log = DutyLogAtService(core.config, core.engine, core.commands)
-    damage = DamageReports(core.config, core.engine, core.storage, audit)
+        damage = DamageReportsAtService(core.config, core.engine, core.commands)
     return FloodDuty(monitor, bulletins, duty_log, damage)
 
 

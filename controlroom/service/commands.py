@@ -41,6 +41,7 @@ from controlroom.config import ScheduledBroadcastConfig
 from controlroom.broadcast.job_payload import job_to_payload
 from controlroom.broadcast.jobs import Priority as BroadcastPriority
 from controlroom.broadcast.service import BroadcastRefused
+from controlroom.flood.damage_report import DamageReportError
 from controlroom.flood.duty_log import DutyLogError
 from controlroom.i18n import tr
 from controlroom.service.refusal_limit import RefusalAuditLimit
@@ -113,6 +114,9 @@ class CommandChannel:
             "duty.note": ("duty.note", self._duty_note),
             "duty.start_shift": ("duty.shift", self._start_shift),
             "duty.handover": ("duty.shift", self._handover),
+            "damage.open_event": ("damage.report", self._open_damage_event),
+            "damage.set_village": ("damage.report", self._set_damage_village),
+            "damage.exported": ("damage.report", self._damage_exported),
         }
         core.feed.subscribe_extra(COMMAND_TOPIC, self._on_message)
 
@@ -192,7 +196,7 @@ class CommandChannel:
                 raise Refused("denied", str(exc)) from exc
             except EngineBusy as exc:
                 raise Refused("busy", tr("The service is busy; try again in a moment.")) from exc
-            except (BroadcastRefused, DutyLogError) as exc:  # already in the operator's words
+            except (BroadcastRefused, DutyLogError, DamageReportError) as exc:  # already in the operator's words
                 raise Refused("refused", str(exc)) from exc
             except (KeyError, TypeError, ValueError, binascii.Error) as exc:
                 raise Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc))) from exc
@@ -345,6 +349,26 @@ class CommandChannel:
             raise ValueError("outgoing_password, incoming, incoming_password and note must be strings")
         return {"shift_id": self._core.flood.duty_log.handover_signed(
             operator, fields["outgoing_password"], fields["incoming"], fields["incoming_password"], fields["note"])}
+
+    def _open_damage_event(self, operator: Operator, args: dict) -> dict:
+        started_at = datetime.fromisoformat(str(args["started_at"]))
+        detail = args.get("detail") or {}
+        if not isinstance(detail, dict) or not all(isinstance(k, str) and k.isidentifier() for k in detail):
+            raise ValueError("detail must be an object with plain keys")
+        return {"event_id": self._core.flood.damage.open_event(operator, str(args.get("hazard", "")), started_at, **detail)}
+
+    def _set_damage_village(self, operator: Operator, args: dict) -> None:
+        figures = args["figures"]
+        if not isinstance(figures, dict):
+            raise ValueError("figures must be an object of indicator: number")
+        self._core.flood.damage.set_village(operator, str(args["event_id"]), str(args["village"]), figures)
+
+    def _damage_exported(self, operator: Operator, args: dict) -> None:
+        paths, totals = args.get("paths", []), args.get("totals", {})
+        if not isinstance(paths, list) or not isinstance(totals, dict):
+            raise ValueError("paths must be a list and totals an object")
+        self._core.flood.damage.record_export(operator, str(args["event_id"]), int(args["number"]),
+                                              [str(p) for p in paths], totals)
 
     def _answer(self, request: Request, result: dict) -> None:
         self._publish(request, {"id": request.id, "ok": True, "result": result})

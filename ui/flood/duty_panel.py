@@ -132,7 +132,7 @@ class FloodDutyPanel(QWidget):
         self.shortcut.activated.connect(self.open_warning)
         self._role_buttons = [(self.warn_button, "broadcast.emergency"), (self.cancel_button, "broadcast.emergency"),
                               (set_forecast, "flood.risk_level"), (clear_forecast, "flood.risk_level"),
-                              *self.duty_tab.role_controls()]
+                              *self.duty_tab.role_controls(), *self.damage_tab.role_controls()]
         context.session.changed.connect(self._apply_role)
         context.session.locked_changed.connect(self._apply_role)
         self._apply_role()

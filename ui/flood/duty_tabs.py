@@ -181,9 +181,10 @@ class DamageTab(QWidget):
         self.event_box.setMinimumContentsLength(24)
         row.addWidget(QLabel(tr("Event")))
         row.addWidget(self.event_box)
-        for text, slot in ((tr("New flood event"), self.new_event), (tr("Save figures"), self.save),
-                           (tr("Export PDF and XLSX"), self.export)):
-            button = QPushButton(text, self)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (("new", tr("New flood event"), self.new_event), ("save", tr("Save figures"), self.save),
+                                ("export", tr("Export PDF and XLSX"), self.export)):
+            button = self.buttons[key] = QPushButton(text, self)
             button.clicked.connect(slot)
             row.addWidget(button)
         layout.addLayout(row)
@@ -200,6 +201,10 @@ class DamageTab(QWidget):
         self._loading = False
         self._dirty_villages: set[str] = set()
         self.reload_events()
+
+    def role_controls(self) -> list[tuple[QWidget, str]]:
+        """What the panel's role gate disables: a viewer reads the figures, fills in none."""
+        return [(self.buttons[key], "damage.report") for key in ("new", "save", "export")]
 
     def reload_events(self) -> None:
         self.panel.worker.run(self.reports.events, self._fill_events)
