@@ -237,3 +237,22 @@ def test_a_steady_river_reads_zero_not_minus_zero(qtbot):
     assert "+0,0" not in tile.trend_label.text()
     tile.show_level(0.8, 0.26, 0, (1, 0.7))
     assert "+0,3 cm/giờ" in tile.trend_label.text()
+
+
+def test_the_graph_view_fits_a_narrow_dock_so_the_newest_data_is_not_scrolled_away(qtbot, demo_config):
+    """In a 700-px dock (the flood picture beside the map and the queue at 1920x1080) the view's
+    toolbar wraps: the view asks for no more width than the dock has, so no horizontal scroll
+    bar hides the right edge, where the newest readings are."""
+    from PyQt6.QtWidgets import QScrollArea
+
+    view = GraphView(demo_config, lambda *a: None, run_in_background)
+    scroll = QScrollArea()
+    qtbot.addWidget(scroll)
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(view)
+    scroll.resize(700, 800)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    assert view.minimumSizeHint().width() <= 700
+    qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible())
+    assert view.width() <= scroll.viewport().width()

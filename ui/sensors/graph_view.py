@@ -23,7 +23,6 @@ from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -36,6 +35,7 @@ from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.reports.series_csv import write_csv
 from controlroom.storage.queries import BUCKET_S, read_series, resolution_for_span
+from controlroom.widgets.flow_layout import FlowLayout
 from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,10 @@ class GraphView(QWidget):
         for sensor in config.sensors:
             self.sensor_box.addItem(sensor.name, sensor.id)
         self.sensor_box.currentIndexChanged.connect(self._sensor_chosen)
-        bar = QHBoxLayout()
-        bar.addWidget(self.sensor_box, 1)
+        self.sensor_box.setMinimumContentsLength(24)
+        self.sensor_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        bar = FlowLayout()  # wraps in a narrow dock: never wider than the dock, which would hide the newest data
+        bar.addWidget(self.sensor_box)
         self.range_buttons: dict[str, QPushButton] = {}
         for key, _span in RANGES:
             button = QPushButton(range_label(key))
