@@ -36,15 +36,24 @@ import psutil
 
 from bench_broker import start_broker
 from controlroom.access.operators import Operator, Role
-from controlroom.config import demo_config_path
+from controlroom.config import demo_config_path, load_config
+
+# console B (a core in this process) has no cameras: the demo's are synthetic, and the config's
+# example ONVIF addresses must never be asked (its clock check would)
+os.environ.setdefault("CONTROLROOM_CAMERA_SOURCE", "off")
 
 TIME_SCALE = 60.0
 OFFICER_B = Operator("trucban_b", "Trực ban B", Role.DUTY_OFFICER)  # console B's signed-in officer
 
 
 def site_on_port(port: int, workdir: Path) -> Path:
-    """The demo commune pointed at the private broker."""
+    """The demo commune pointed at the private broker, with the files it names (map layers)
+    beside it."""
+    import shutil
+
     original = demo_config_path().read_text(encoding="utf-8")
+    for layer in {Path(layer.file).parent for layer in load_config(demo_config_path()).map.layers}:
+        shutil.copytree(layer, workdir / layer.name, dirs_exist_ok=True)
     text = original.replace('[mqtt]\nhost = "127.0.0.1"\nport = 1883',
                         f'[mqtt]\nhost = "127.0.0.1"\nport = {port}\nclient_id = "soak-{uuid.uuid4().hex[:8]}"', 1)
     if text == original:
