@@ -106,3 +106,13 @@ def test_f8_needs_a_duty_officer_and_says_so_before_any_dialog(panel, qtbot):
     assert widget.compose_dialog is None and "Vận hành" in widget.status.text()
     session.sign_in(OFFICER)
     assert widget.warn_button.isEnabled() and widget.set_forecast_button.isEnabled()
+
+
+def test_the_bulletin_table_fits_a_narrow_dock(panel, qtbot):
+    """The right column of a 1920x1080 console is ~500 px: every bulletin column is in view."""
+    widget, _core, _config = panel
+    widget.resize(500, 900)
+    table = widget.table
+    qtbot.waitUntil(lambda: table.viewport().width() < 500)
+    assert table.horizontalHeader().length() <= table.viewport().width()
+    assert table.horizontalHeaderItem(5).toolTip() == table.horizontalHeaderItem(5).text()

@@ -235,10 +235,13 @@ class FloodDutyPanel(QWidget):
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
         self.table = QTableWidget(0, 6, tab)
-        self.table.setHorizontalHeaderLabels([tr("Issued"), tr("State"), tr("Risk level"), tr("Repeats"),
-                                              tr("Next repeat"), tr("Delivered (last)")])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        headers = [tr("Issued"), tr("State"), tr("Risk level"), tr("Repeats"), tr("Next repeat"), tr("Delivered (last)")]
+        for column, text in enumerate(headers):
+            header = QTableWidgetItem(text)
+            header.setToolTip(text)  # the header may be elided in a narrow dock; the cells never are
+            self.table.setHorizontalHeaderItem(column, header)
+        # the columns share the dock's width: no column hides behind a horizontal scroll bar
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._show_history)
