@@ -107,19 +107,15 @@ class SensorPlot(QWidget):
         self.plot_widget = pg.PlotWidget(axisItems=axes, background=BACKGROUND)
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.showGrid(x=True, y=True, alpha=0.18)
-        tick_font = QFont()
-        tick_font.setPixelSize(round(12 * scale))
         for side in ("left", "bottom"):
             # Two tick levels, not three: the finest level's grid lines tripled the paint time of a
             # range change (measured: 20 plots at 1920x1080, ~130 -> ~40 ms) and add little to read.
-            self.plot_item.getAxis(side).setStyle(tickFont=tick_font, maxTickLevel=1)
+            self.plot_item.getAxis(side).setStyle(maxTickLevel=1)
             self.plot_item.getAxis(side).setTextPen("#b0bec5")
             self.plot_item.getAxis(side).setZValue(GRID_Z)  # its opaque grid lines go under the data
             # no "×1e3" relabelling: operators read plain values, and the label's HTML was re-laid out
             # on every range change (about 4 ms a change)
             self.plot_item.getAxis(side).enableAutoSIPrefix(False)
-        self.plot_item.setLabel("left", spec.unit, **{"font-size": f"{round(12 * scale)}px"})
-        self.plot_item.setTitle(f"{spec.sensor_name} — {spec.label}", color="#e0e0e0", size=f"{round(14 * scale)}px")
         self.plot_item.setMenuEnabled(False)
         self.plot_item.hideButtons()
 
@@ -145,9 +141,6 @@ class SensorPlot(QWidget):
 
         self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1, style=Qt.PenStyle.DotLine))
         self.hover_text = pg.TextItem(color="#ffffff", fill=pg.mkBrush(0, 0, 0, 190), anchor=(0, 1))
-        hover_font = QFont()
-        hover_font.setPixelSize(round(13 * scale))
-        self.hover_text.setFont(hover_font)
         for item in (self.hover_line, self.hover_text):
             item.setVisible(False)
             self.plot_item.addItem(item, ignoreBounds=True)
@@ -155,9 +148,8 @@ class SensorPlot(QWidget):
 
         self.stale_label = QLabel(self)
         self.stale_label.setObjectName("staleBanner")
-        self.stale_label.setStyleSheet(f"background:#5d4037;color:#ffe0b2;padding:{round(3 * scale)}px {round(8 * scale)}px;"
-                                       f"font-weight:bold;font-size:{round(13 * scale)}px;")
         self.stale_label.setVisible(False)
+        self.set_text_scale(scale)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -175,6 +167,28 @@ class SensorPlot(QWidget):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
 
+    def set_text_scale(self, scale: float) -> None:
+        """Size every text of the plot (tick labels, unit, title, band labels, hover, stale
+        banner) and the line for `scale`: the screen's UI scale, or more on a wall display."""
+        self.scale = scale
+        tick_font = QFont()
+        tick_font.setPixelSize(round(12 * scale))
+        for side in ("left", "bottom"):
+            self.plot_item.getAxis(side).setStyle(tickFont=tick_font)
+        self.plot_item.setLabel("left", self.spec.unit, **{"font-size": f"{round(12 * scale)}px"})
+        self.plot_item.setTitle(f"{self.spec.sensor_name} — {self.spec.label}", color="#e0e0e0", size=f"{round(14 * scale)}px")
+        band_font = QFont()
+        band_font.setPixelSize(round(12 * scale))
+        band_font.setBold(True)
+        for label in self.alarm_band_labels:
+            label.setFont(band_font)
+        hover_font = QFont()
+        hover_font.setPixelSize(round(13 * scale))
+        self.hover_text.setFont(hover_font)
+        self.stale_label.setStyleSheet(f"background:#5d4037;color:#ffe0b2;padding:{round(3 * scale)}px {round(8 * scale)}px;"
+                                       f"font-weight:bold;font-size:{round(13 * scale)}px;")
+        self.curve.setPen(pg.mkPen(self.curve.opts["pen"].color(), width=2 * scale, style=self.curve.opts["pen"].style()))
+
     # --- decorations ----------------------------------------------------------------------
     def _add_alarm_bands(self) -> None:
         levels = self.spec.alarm_levels
@@ -188,10 +202,6 @@ class SensorPlot(QWidget):
             region.setZValue(-10)
             label = pg.TextItem(f"{names[band.level]} ({format_number(band.low)} m)",
                                 color=BAND_TEXT[band.level], anchor=(0, 1))
-            font = QFont()
-            font.setPixelSize(round(12 * self.scale))
-            font.setBold(True)
-            label.setFont(font)
             self.plot_item.addItem(region, ignoreBounds=True)
             self.plot_item.addItem(label, ignoreBounds=True)
             self.alarm_band_items.append(region)

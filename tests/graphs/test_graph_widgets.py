@@ -256,3 +256,25 @@ def test_the_graph_view_fits_a_narrow_dock_so_the_newest_data_is_not_scrolled_aw
     assert view.minimumSizeHint().width() <= 700
     qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible())
     assert view.width() <= scroll.viewport().width()
+
+
+def test_presentation_hides_the_graph_toolbar_and_enlarges_the_plots_text(qtbot, demo_config, engine):
+    from PyQt6.QtWidgets import QAbstractButton, QComboBox
+
+    from controlroom.ui.sensors.graph_view import PRESENTATION_TEXT
+
+    view = GraphView(demo_config, lambda *a: read_series(engine, demo_config.site.id, *a), run_in_background)
+    qtbot.addWidget(view)
+    view.show()
+    view.show_sensor(next(s.id for s in demo_config.sensors if s.kind == "water_level"))
+    plot = view.plots[0]
+    desk = plot.plot_item.getAxis("bottom").style["tickFont"].pixelSize()
+    view.set_presenting(True)
+    assert not [w for w in view.findChildren((QAbstractButton, QComboBox)) if w.isVisible()]
+    assert not view.status_label.isVisible()
+    assert plot.plot_item.getAxis("bottom").style["tickFont"].pixelSize() == round(desk * PRESENTATION_TEXT)
+    view.show_sensor(next(s.id for s in demo_config.sensors if s.kind == "rain"))  # a plot made while presenting
+    assert view.plots[0].plot_item.getAxis("bottom").style["tickFont"].pixelSize() == round(desk * PRESENTATION_TEXT)
+    view.set_presenting(False)
+    assert view.sensor_box.isVisible()
+    assert view.plots[0].plot_item.getAxis("bottom").style["tickFont"].pixelSize() == desk

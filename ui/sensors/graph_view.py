@@ -41,6 +41,7 @@ from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
 log = logging.getLogger(__name__)
 
 FLOOD_PICTURE = "__flood__"
+PRESENTATION_TEXT = 1.8  # plot text on a wall display, relative to the desk's
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
 
 # reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
@@ -108,7 +109,8 @@ class GraphView(QWidget):
         self.sensor_box.currentIndexChanged.connect(self._sensor_chosen)
         self.sensor_box.setMinimumContentsLength(24)
         self.sensor_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        bar = FlowLayout()  # wraps in a narrow dock: never wider than the dock, which would hide the newest data
+        self.presenting = False  # on a wall display (set_presenting)
+        bar = self._bar = FlowLayout()  # wraps in a narrow dock: never wider than the dock, which would hide the newest data
         bar.addWidget(self.sensor_box)
         self.range_buttons: dict[str, QPushButton] = {}
         for key, _span in RANGES:
@@ -142,6 +144,19 @@ class GraphView(QWidget):
         self._scroll_timer = QTimer(self, interval=1000)
         self._scroll_timer.timeout.connect(self._scroll_live)
         self._scroll_timer.start()
+
+    def set_presenting(self, presenting: bool) -> None:
+        """A wall display: no toolbar or point count, and the plots' text (time axis, values,
+        alarm bands) larger, for viewers metres away."""
+        self.presenting = presenting
+        for widget in [self._bar.itemAt(i).widget() for i in range(self._bar.count())] + [self.status_label]:
+            if widget is not None:
+                widget.setVisible(not presenting)
+        for plot in self.plots:
+            plot.set_text_scale(self._text_scale())
+
+    def _text_scale(self) -> float:
+        return self.ui_scale * (PRESENTATION_TEXT if self.presenting else 1.0)
 
     # --- what is shown --------------------------------------------------------------------
     def show_sensor(self, sensor_id: str, metric: str | None = None) -> None:
@@ -180,7 +195,7 @@ class GraphView(QWidget):
             plot.deleteLater()
         self.plots = []
         for spec in specs:
-            plot = SensorPlot(spec, self.tz, self._plots_host, now_fn=self._now, scale=self.ui_scale)
+            plot = SensorPlot(spec, self.tz, self._plots_host, now_fn=self._now, scale=self._text_scale())
             plot.setMinimumHeight(round((220 if len(specs) > 1 else 400) * self.ui_scale))
             plot.range_requested.connect(self._on_plot_request)
             if self.plots:  # one shared time axis; any plot's zoom/pan moves them all
