@@ -294,8 +294,9 @@ class Operations(QObject):
     def start(self) -> None:
         """After the windows are shown: secondary windows up, sign-in asked.
         CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots);
-        `presentation:map` starts the presentation cycle at that panel; `signed_out` and `locked`
-        show the lock screen even to --screenshot (`locked`: as a demo viewer who stepped away)."""
+        `presentation:map` starts the presentation cycle at that panel; `signed_out` and (with
+        --demo) `locked` show the lock screen even to --screenshot (`locked`: as the demo viewer
+        who stepped away)."""
         self.manager.show_all()
         # a wall display presents from every start; entered once its window is up, so leaving
         # restores the arrangement it was shown with (a state saved before the show is not it)
@@ -317,7 +318,7 @@ class Operations(QObject):
             self._sign_in_wanted = False
         if "signed_out" in mode or "locked" in mode:
             self._sign_in_wanted = True
-        if "locked" in mode:
+        if "locked" in mode and self.demo:  # a demo account only: a real console is never signed in by a variable
             from controlroom.access.accounts import DEMO_ACCOUNTS
             from controlroom.access.operators import Operator, Role
 
