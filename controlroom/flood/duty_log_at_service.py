@@ -38,7 +38,8 @@ class DutyLogAtService(DutyLog):
         return str(result["shift_id"])
 
     def handover(self, outgoing: Operator, incoming: Operator, note: str = "") -> str:
-        raise DutyLogError("a console hands over with both passwords (handover_signed)")
+        """Not here: a console hands over with both passwords, which the service checks."""
+        raise NotImplementedError("an attached console hands over with handover_signed")
 
     def event(self, kind: str, text: str, **detail):
         """Automatic entries are the service's."""
