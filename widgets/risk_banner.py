@@ -63,7 +63,8 @@ class RiskBanner(QWidget):
         elif level > 0:
             self.title.setText(tr("Flood risk level {n} — {name}", n=level, name=risk_name(level)))
         else:
-            self.title.setText(tr("Flood risk: no level ({name})", name=risk_name(0)))
+            below = risk_name(0) if official else tr("below the commune's mark I")
+            self.title.setText(tr("Flood risk: no level ({name})", name=below))
         how = tr("forecast") if basis == FORECAST else tr("measured")
         self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
                             if station else tr("No water level received yet."))

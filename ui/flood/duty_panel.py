@@ -77,6 +77,15 @@ class ComposeDialog(QDialog):
         return replace(self.draft, text=self.text.toPlainText().strip(), interval_s=self.interval.value() * 60.0)
 
 
+def two_lines(text: str) -> str:
+    """A column header broken at the space nearest its middle (one word stays one line)."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return text
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "\n" + text[cut + 1:]
+
+
 class FloodDutyPanel(QWidget):
     issued = pyqtSignal(str)  # bulletin id, once its broadcast is queued
 
@@ -168,13 +177,14 @@ class FloodDutyPanel(QWidget):
                 continue
             whole = None if s.trend_cm_h is None else round(s.trend_cm_h)
             trend = "" if whole is None else tr(", {t} cm/h", t=f"{whole:+d}" if whole else "0")
-            if s.alarm_level == 0:
-                lines.append(tr("{name}: {h} m, below alarm level I{trend} → risk level {r}", name=s.name,
-                                h=vn_number(s.height_m), trend=trend, r=s.risk.level))
-            else:
-                lines.append(tr("{name}: {h} m, alarm level {a}{trend} → risk level {r}", name=s.name,
-                                h=vn_number(s.height_m), a=("I", "II", "III")[s.alarm_level - 1], trend=trend,
-                                r=s.risk.level))
+            roman = ("I", "II", "III")[max(0, s.alarm_level - 1)]
+            if s.risk.official:
+                text = (tr("{name}: {h} m, below alarm level I{trend} → risk level {r}") if s.alarm_level == 0
+                        else tr("{name}: {h} m, alarm level {a}{trend} → risk level {r}"))
+            else:  # the commune's own marks (a lagoon gauge, copied levels): never called alarm levels
+                text = (tr("{name}: {h} m, below the commune's mark I{trend} → risk level {r}") if s.alarm_level == 0
+                        else tr("{name}: {h} m, the commune's mark {a}{trend} → risk level {r}"))
+            lines.append(text.format(name=s.name, h=vn_number(s.height_m), a=roman, trend=trend, r=s.risk.level))
         self.stations.setText("\n".join(lines) or tr("No water level received yet."))
         if state is not None and state.height_m is not None and not self._forecast_touched:
             self.forecast.blockSignals(True)
@@ -237,11 +247,11 @@ class FloodDutyPanel(QWidget):
         self.table = QTableWidget(0, 6, tab)
         headers = [tr("Issued"), tr("State"), tr("Risk level"), tr("Repeats"), tr("Next repeat"), tr("Delivered (last)")]
         for column, text in enumerate(headers):
-            header = QTableWidgetItem(text)
-            header.setToolTip(text)  # the header may be elided in a narrow dock; the cells never are
+            header = QTableWidgetItem(two_lines(text))  # half as wide: every column fits a narrow dock
+            header.setToolTip(text)
             self.table.setHorizontalHeaderItem(column, header)
-        # the columns share the dock's width: no column hides behind a horizontal scroll bar
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._show_history)
