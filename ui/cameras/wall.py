@@ -104,7 +104,7 @@ class CameraWall(WallOperatorActions, QWidget):
         save = QPushButton(tr("Save view"), self)
         save.clicked.connect(self._save_view_clicked)
         self.tour_box = QComboBox(self)
-        self.tour_box.setMinimumContentsLength(10)
+        self.tour_box.setMinimumContentsLength(len(tr("Tour: none")) + 1)  # its resting text whole, in either language
         self.tour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.tour_box.activated.connect(self._tour_chosen)
         snapshot = self.snapshot_button = QPushButton(tr("Snapshot"), self)
