@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 import sys
+import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from controlroom.config import demo_config_path
+from controlroom.config import demo_config_path, load_config
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -70,9 +71,32 @@ def test_screenshot_option_writes_a_png_of_the_main_window_and_exits_0(tmp_path,
     assert width >= 640 and height >= 480
 
 
-def test_demo_starts_its_service_as_a_child_and_stops_it_on_exit(tmp_path):
+def _listen(broker) -> tuple[mqtt.Client, list[str]]:
+    """Every topic published on `broker` from now on (retained copies delivered at subscription
+    are left out: they are history, not something published during the test)."""
+    heard: list[str] = []
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"listen-{uuid.uuid4().hex[:8]}")
+    subscribed = threading.Event()
+    client.on_subscribe = lambda *_args: subscribed.set()
+    client.on_message = lambda _c, _u, message: None if message.retain else heard.append(message.topic)
+    client.on_connect = lambda c, *_args: c.subscribe("#")
+    client.connect(*broker)
+    client.loop_start()
+    assert subscribed.wait(10), "could not subscribe to the machine's broker"
+    probe = f"controlroom-test/{uuid.uuid4().hex[:8]}"  # the listener hears what is published there
+    client.publish(probe, b"1", qos=1).wait_for_publish(10)
+    deadline = time.monotonic() + 10
+    while probe not in heard and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert probe in heard, "the listener on the machine's broker hears nothing"
+    return client, heard
+
+
+def test_demo_starts_its_service_as_a_child_and_stops_it_on_exit(tmp_path, system_broker):
     """Nothing running: `--demo` starts `controlroom serve --demo` (broker, duties, simulator),
-    attaches to it, and stops it when the console quits."""
+    attaches to it, and stops it when the console quits. The machine's own broker on 1883 (a
+    real commune's) hears nothing of it."""
+    listener, heard = _listen(system_broker)
     shot = tmp_path / "demo.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONTROLROOM_DATA_DIR=str(tmp_path / "data"))
     result = subprocess.run(
@@ -92,6 +116,10 @@ def test_demo_starts_its_service_as_a_child_and_stops_it_on_exit(tmp_path):
     assert (demo / "controlroom.sqlite3").exists()  # demo accounts and alerts live there,
     assert not (tmp_path / "data" / "controlroom.sqlite3").exists()  # not in the database a real console uses
     assert not (demo / "demo-service.json").exists()  # the child is gone, and says so
+    listener.loop_stop()
+    listener.disconnect()
+    prefix = load_config(demo_config_path()).topic_prefix
+    assert [t for t in heard if t.startswith(prefix + "/")] == []  # readings, alerts, speakers: all on its own broker
 
 
 def test_demo_attaches_to_a_running_demo_service_and_leaves_it_running(tmp_path):
