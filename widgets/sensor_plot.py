@@ -188,6 +188,8 @@ class SensorPlot(QWidget):
         self.stale_label.setStyleSheet(f"background:#5d4037;color:#ffe0b2;padding:{round(3 * scale)}px {round(8 * scale)}px;"
                                        f"font-weight:bold;font-size:{round(13 * scale)}px;")
         self.curve.setPen(pg.mkPen(self.curve.opts["pen"].color(), width=2 * scale, style=self.curve.opts["pen"].style()))
+        if self.spec.alarm_levels is not None:
+            self._fit_y()  # the room above level III follows the label's size
 
     # --- decorations ----------------------------------------------------------------------
     def _add_alarm_bands(self) -> None:
@@ -308,7 +310,10 @@ class SensorPlot(QWidget):
             self.plot_item.enableAutoRange(axis="y")
             return
         low = min(float(finite.min()) if finite.size else levels.level_1, levels.level_1) - 0.3
-        high = max(float(finite.max()) if finite.size else levels.level_3, levels.level_3) + 0.6
+        # room above level III for its label: it grows with the text (a wall display's is 1.8x)
+        label_px, plot_px = 12 * self.scale * 1.6, self.plot_item.getViewBox().height()
+        above = 0.6 if plot_px <= 2 * label_px else max(0.6, 1.2 * label_px * (levels.level_3 - low) / (plot_px - label_px))
+        high = max(float(finite.max()) + 0.6 if finite.size else levels.level_3, levels.level_3 + above)
         self.plot_item.setYRange(low, high, padding=0.02)
 
     def show_range(self, start: float, end: float, follow: bool) -> None:
