@@ -37,7 +37,12 @@ class CameraService:
         self.monitor = HealthMonitor(self.pool, core.bus).start()
         self.snapshots = SnapshotService(core.data_dir / "snapshots", self.config.site.id, self.config.site.tz,
                                          core.storage)
-        self.ptz = PtzService(self.config, core.access.audit, on_error=lambda _camera, text: self.notify(text))
+        if core.commands is None:
+            self.ptz = PtzService(self.config, core.access.audit, on_error=lambda _camera, text: self.notify(text))
+        else:  # attached: the service moves the cameras and audits it
+            from controlroom.cameras.ptz_at_service import PtzAtService
+
+            self.ptz = PtzAtService(self.config, core.commands)
         # alarm presets move cameras where the duties run: each attached console would send them again
         self._unsubscribe = (core.bus.subscribe(AlertChanged, self._on_alert_changed) if core.commands is None
                              else (lambda: None))

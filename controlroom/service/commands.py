@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from concurrent.futures import Future, TimeoutError as FutureTimeout
 import json
 import logging
 import queue
@@ -117,6 +118,12 @@ class CommandChannel:
             "damage.open_event": ("damage.report", self._open_damage_event),
             "damage.set_village": ("damage.report", self._set_damage_village),
             "damage.exported": ("damage.report", self._damage_exported),
+            "ptz.move": ("camera.ptz", self._ptz_move),
+            "ptz.stop": ("camera.ptz", lambda operator, args: self._ptz().stop(operator, _camera(args))),
+            "ptz.home": ("camera.ptz", lambda operator, args: self._ptz().goto_home(operator, _camera(args))),
+            "ptz.preset": ("camera.ptz", self._ptz_preset),
+            "ptz.save_preset": ("camera.ptz", self._ptz_save_preset),
+            "ptz.presets": ("camera.ptz", self._ptz_presets),
         }
         core.feed.subscribe_extra(COMMAND_TOPIC, self._on_message)
 
@@ -192,22 +199,34 @@ class CommandChannel:
             try:
                 authorize(operator, permission)
                 result = handler(operator, request.args)
-            except PermissionDenied as exc:
-                raise Refused("denied", str(exc)) from exc
-            except EngineBusy as exc:
-                raise Refused("busy", tr("The service is busy; try again in a moment.")) from exc
-            except (BroadcastRefused, DutyLogError, DamageReportError) as exc:  # already in the operator's words
-                raise Refused("refused", str(exc)) from exc
-            except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-                raise Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc))) from exc
+            except Exception as exc:
+                refusal = _refusal(exc)
+                if refusal is None:
+                    raise
+                raise refusal from exc
+            if isinstance(result, Future):  # a camera's answer: the channel does not wait for it
+                result.add_done_callback(lambda done, request=request, actor=actor: self._answer_later(request, actor, done))
+                return
             self.handled += 1
             self._answer(request, result or {})
         except Refused as exc:
             self._refuse(request, actor, exc)
         except Exception as exc:
             log.exception("command %s failed", request.op)
-            self._refuse(request, actor, Refused("failed", tr("The service could not carry out the command: {reason}",
-                                                             reason=str(exc) or type(exc).__name__)))
+            self._refuse(request, actor, _failed(exc))
+
+    def _answer_later(self, request: Request, actor: str, done: Future) -> None:
+        """The answer to a command whose result came later (any thread)."""
+        try:
+            result = done.result()
+        except Exception as exc:
+            refusal = _refusal(exc)
+            if refusal is None:
+                log.error("command %s failed", request.op, exc_info=exc)
+            self._refuse(request, actor, refusal or _failed(exc))
+            return
+        self.handled += 1
+        self._answer(request, result or {})
 
     def _current(self, token: object, now: datetime, console: str) -> Operator | None:
         """The session's operator with the account's role as it is now: a demoted account acts
@@ -370,6 +389,23 @@ class CommandChannel:
         self._core.flood.damage.record_export(operator, str(args["event_id"]), int(args["number"]),
                                               [str(p) for p in paths], totals)
 
+    def _ptz(self):
+        return self._core.cameras.ptz
+
+    def _ptz_move(self, operator: Operator, args: dict) -> None:
+        pan, tilt, zoom = (float(args.get(axis, 0.0)) for axis in ("pan", "tilt", "zoom"))
+        self._ptz().move(operator, _camera(args), pan, tilt, zoom)
+
+    def _ptz_preset(self, operator: Operator, args: dict) -> Future:
+        return _then(self._ptz().goto_preset(operator, _camera(args), str(args["preset"])), lambda token: {"token": token})
+
+    def _ptz_save_preset(self, operator: Operator, args: dict) -> Future:
+        return _then(self._ptz().save_preset(operator, _camera(args), str(args["preset"])), lambda token: {"token": token})
+
+    def _ptz_presets(self, operator: Operator, args: dict) -> Future:
+        return _then(self._ptz().presets(_camera(args)),
+                     lambda presets: {"presets": [{"token": p.token, "name": p.name} for p in presets]})
+
     def _answer(self, request: Request, result: dict) -> None:
         self._publish(request, {"id": request.id, "ok": True, "result": result})
 
@@ -410,6 +446,49 @@ def _parse(payload: bytes) -> Request:
         return Request(str(body["id"])[:64], reply_to, sent_at, body.get("session"), str(body["op"])[:64], args)
     except (KeyError, TypeError, ValueError, OverflowError, UnicodeDecodeError) as exc:
         raise Refused("malformed", f"malformed command: {exc}") from exc
+
+
+def _refusal(exc: Exception) -> Refused | None:
+    """What the operator reads when a command's handler raised `exc`; None for the unforeseen."""
+    if isinstance(exc, PermissionDenied):
+        return Refused("denied", str(exc))
+    if isinstance(exc, EngineBusy):
+        return Refused("busy", tr("The service is busy; try again in a moment."))
+    if isinstance(exc, (BroadcastRefused, DutyLogError, DamageReportError)):  # already in the operator's words
+        return Refused("refused", str(exc))
+    if isinstance(exc, (KeyError, TypeError, ValueError, binascii.Error)):
+        return Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc)))
+    if isinstance(exc, LookupError):  # no such camera or preset: already in the operator's words
+        return Refused("refused", str(exc))
+    if isinstance(exc, FutureTimeout):
+        return Refused("timeout", tr("No answer came in time (a camera or the database); try again."))
+    return None
+
+
+def _failed(exc: Exception) -> Refused:
+    return Refused("failed", tr("The service could not carry out the command: {reason}",
+                                reason=str(exc) or type(exc).__name__))
+
+
+def _then(future: Future, convert) -> Future:
+    """`future`'s result converted (an answer for the command channel), its failure as is."""
+    answer: Future = Future()
+
+    def done(source: Future) -> None:
+        try:
+            answer.set_result(convert(source.result()))
+        except Exception as exc:  # noqa: BLE001 (answered as a refusal)
+            answer.set_exception(exc)
+
+    future.add_done_callback(done)
+    return answer
+
+
+def _camera(args: dict) -> str:
+    camera = args["camera"]
+    if not isinstance(camera, str) or not camera:
+        raise ValueError("camera must be a camera id")
+    return camera
 
 
 def _ids(args: dict) -> list[str]:
