@@ -33,7 +33,8 @@ def _closed_port() -> int:
 
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+# precise heap sizes (Chromium buckets performance.memory otherwise) and gc() for --gc
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --enable-precise-memory-info --js-flags=--expose-gc")
 os.environ["CONTROLROOM_DATA_DIR"] = tempfile.mkdtemp(prefix="map-memory-")
 os.environ["CONTROLROOM_TILE_URL"] = f"http://127.0.0.1:{_closed_port()}/{{z}}/{{x}}/{{y}}.png"
 os.environ["CONTROLROOM_CAMERA_SOURCE"] = "off"  # the page is measured; no camera is asked anything
@@ -47,8 +48,8 @@ from controlroom.widgets.map_view import register_map_scheme  # noqa: E402
 
 register_map_scheme()
 
-PAGE_PROBE = ("JSON.stringify({heap: performance.memory ? performance.memory.usedJSHeapSize : null,"
-              " nodes: document.getElementsByTagName('*').length, tiles: crLive.stats().tileErrors})")
+PAGE_PROBE = ("(window.crForceGc && window.gc && gc(), JSON.stringify({heap: performance.memory ? performance.memory.usedJSHeapSize : null,"
+              " nodes: document.getElementsByTagName('*').length, tiles: crLive.stats().tileErrors}))")
 
 
 def web_rss_mb() -> float:
@@ -75,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="length of each phase")
     parser.add_argument("--interval", type=float, default=20.0, help="seconds between samples")
+    parser.add_argument("--gc", action="store_true", help="collect the page's garbage before each sample "
+                        "(growth that stays is not JavaScript garbage waiting for the collector)")
     args = parser.parse_args()
 
     from controlroom.config import demo_config_path, load_config
@@ -103,6 +106,8 @@ def main() -> None:
     if panel.view is None or not panel.view.is_ready:
         raise SystemExit("the map page never became ready")
     QTest.qWait(3000)  # the first snapshot painted, the first tiles failed
+    if args.gc:
+        panel.view.run_js("window.crForceGc = true", lambda _v: None)
 
     def probe() -> dict:
         box: dict = {}
@@ -155,7 +160,7 @@ def main() -> None:
     idle_growth = per_10_min(idle, "web_rss_mb")
     live_growth = per_10_min(live, "web_rss_mb")
     print(json.dumps({
-        "name": "map_memory", "minutes_per_phase": args.minutes,
+        "name": "map_memory", "minutes_per_phase": args.minutes, "gc_before_samples": args.gc,
         "idle_web_rss_mb_per_10min": round(idle_growth, 1), "live_web_rss_mb_per_10min": round(live_growth, 1),
         "ratio": round(live_growth / idle_growth, 2) if abs(idle_growth) > 0.1 else None,
         "idle_js_heap_mb_per_10min": round(per_10_min(idle, "js_heap_mb"), 2),

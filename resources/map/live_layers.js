@@ -9,6 +9,7 @@
  */
 (function () {
   "use strict";
+  var GC_EVERY_MS = 60000;  // a collection of the page's few MB takes milliseconds
 
   var GLYPHS = {
     cameras: '<svg viewBox="0 0 24 24"><path fill="currentColor" fill-rule="evenodd" d="M4 7h3l2-2h6l2 2h3a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zm8 2.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z"/></svg>',
@@ -79,7 +80,10 @@
     st.data[m.id] = m;
     if (!marker) {
       marker = L.marker([m.lat, m.lon], { icon: iconFor(m), riseOnHover: true, keyboard: false });
-      marker.bindTooltip(tipElement(m.tip), { direction: "right", className: "cr-tip" });
+      // the tooltip is built when it opens, from the newest data: building it on every update
+      // left a detached element per reading for the collector, and the web process grew by
+      // ~20 MB a minute in a live room (benchmarks/map_memory.py)
+      marker.bindTooltip(function () { return tipElement(st.data[m.id].tip); }, { direction: "right", className: "cr-tip" });
       marker.on("add", function () { decorate(marker, st.data[m.id]); });
       marker.on("click", function () { clicked(m.id); });
       st.markers[m.id] = marker;
@@ -94,7 +98,8 @@
       marker.options.icon = iconFor(m);  // used if the layer is re-added; no DOM work now
     }
     decorate(marker, m);
-    if (JSON.stringify(old.tip) !== JSON.stringify(m.tip)) { marker.setTooltipContent(tipElement(m.tip)); }
+    var tooltip = marker.getTooltip();
+    if (tooltip && tooltip.isOpen() && JSON.stringify(old.tip) !== JSON.stringify(m.tip)) { tooltip.update(); }
   }
 
   function remove(id) {
@@ -215,6 +220,9 @@
         if (st.tileErrors > 0) { st.tileErrors = 0; opts.tiles.redraw(); }
       }, 60000);
     }
+    // a live room's updates leave garbage that V8, seeing no pressure, leaves uncollected for
+    // hours while the web process grows; the app starts the engine with gc() exposed
+    if (typeof window.gc === "function") { setInterval(function () { window.gc(); }, GC_EVERY_MS); }
     if (typeof QWebChannel === "undefined" || typeof qt === "undefined") {
       st.ready = true;  // opened in a plain browser: no app to talk to
       return;

@@ -245,3 +245,18 @@ def test_the_communes_own_layers_are_drawn_with_no_basemap_and_a_bad_one_is_name
         panel.shutdown()
         context.shutdown()
         bridge.close()
+
+
+def test_a_markers_tooltip_is_built_when_it_opens_and_follows_the_data(qtbot, map_panel, map_context):
+    """Tooltips are made when they open (not on every reading: that left the collector a
+    detached element per update), and an open one follows the newest reading."""
+    now = datetime.now(timezone.utc)
+    map_context.core.bus.publish(Reading("wl_phu_oc", "level", now, 2.1))
+    js_until(qtbot, map_panel, "crLive.info('sensor/wl_phu_oc')", lambda i: any("2.1 m" in line for line in i["tip"]))
+    assert js(qtbot, map_panel, "document.querySelectorAll('.leaflet-tooltip').length") == 0  # none built yet
+    js(qtbot, map_panel, "document.querySelector('.cr-marker[data-id=\"sensor/wl_phu_oc\"]')"
+                         ".dispatchEvent(new MouseEvent('mouseover', {bubbles: true})) && 1")
+    tip = "(document.querySelector('.leaflet-tooltip') || {}).textContent || ''"
+    js_until(qtbot, map_panel, tip, lambda text: "2.1 m" in text)
+    map_context.core.bus.publish(Reading("wl_phu_oc", "level", now, 2.4))
+    js_until(qtbot, map_panel, tip, lambda text: "2.4 m" in text and "2.1 m" not in text)

@@ -137,3 +137,16 @@ def test_device_list_shows_state_and_keeps_the_since_time_of_the_change(qtbot, d
     assert devices.state_of(speaker) == "fault"
     devices.apply_device_status(DeviceStatus("cam01", True, t0))
     assert devices.state_of("cam01") == "online"  # a camera status adds a camera row
+
+
+def test_the_web_engine_gets_gc_for_the_map_page_and_keeps_other_flags():
+    """The map page collects its garbage every minute with gc(), exposed by this flag; flags
+    already set (a site's own --js-flags among them) are kept."""
+    from controlroom.ui.shell.app import chromium_flags
+
+    assert chromium_flags("", as_root=False) == "--js-flags=--expose-gc"
+    assert chromium_flags("--disable-gpu", as_root=True) == "--disable-gpu --js-flags=--expose-gc --no-sandbox"
+    assert chromium_flags("--js-flags=--max-old-space-size=256", as_root=False) == \
+        "--js-flags=--expose-gc,--max-old-space-size=256"
+    once = chromium_flags("", as_root=True)
+    assert chromium_flags(once, as_root=True) == once  # started twice, flags not doubled

@@ -33,10 +33,20 @@ REFERENCE_SIZE = (1920, 1080)
 
 def configure_qt_environment() -> None:
     """Environment defaults that must be in place before the QApplication exists."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # Chromium refuses to run as root with its sandbox
-        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--no-sandbox" not in flags:
-            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = chromium_flags(os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
+                                                              as_root=hasattr(os, "geteuid") and os.geteuid() == 0)
+
+
+def chromium_flags(flags: str, as_root: bool) -> str:
+    """The map's web engine flags: gc() for the map page, which collects its garbage every
+    minute (left to itself, V8 let a live room's page grow by ~20 MB a minute of garbage that
+    one collection frees: benchmarks/map_memory.py); no sandbox as root (Chromium refuses)."""
+    if "--expose-gc" not in flags:
+        flags = (flags + " --js-flags=--expose-gc").strip() if "--js-flags=" not in flags \
+            else flags.replace("--js-flags=", "--js-flags=--expose-gc,", 1)
+    if as_root and "--no-sandbox" not in flags:
+        flags = (flags + " --no-sandbox").strip()
+    return flags
 
 
 def import_webengine() -> bool:
