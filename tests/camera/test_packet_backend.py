@@ -74,7 +74,9 @@ def test_a_stream_that_stops_is_stalled_and_never_live_again_on_an_old_frame(rts
     reader = pool.acquire("cam_vh_02", rtsp_server.url(1), backend="pyav")
     reader.watch()  # a tile shows it: pictures are decoded
     try:
-        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
+        # live by packet arrival can come before the first decoded picture: wait for both
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE and reader.latest() is not None, 30,
+                   message="live with a picture")
         last_frame = reader.latest()
         rtsp_server.kill()
         killed = time.monotonic()

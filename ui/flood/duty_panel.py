@@ -245,10 +245,13 @@ class FloodDutyPanel(QWidget):
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
         self.table = QTableWidget(0, 6, tab)
-        headers = [tr("Issued"), tr("State"), tr("Risk level"), tr("Repeats"), tr("Next repeat"), tr("Delivered (last)")]
-        for column, text in enumerate(headers):
-            header = QTableWidgetItem(two_lines(text))  # half as wide: every column fits a narrow dock
-            header.setToolTip(text)
+        # short headers on two lines, the full words in the tooltip: all six columns fit the
+        # ~500-px right column of a 1920x1080 console with room to spare
+        headers = [(tr("Issued"), tr("Issued")), (tr("State"), tr("State")), (tr("Risk"), tr("Risk level")),
+                   (tr("Times"), tr("Repeats")), (tr("Next"), tr("Next repeat")), (tr("Heard"), tr("Delivered (last)"))]
+        for column, (short, full) in enumerate(headers):
+            header = QTableWidgetItem(two_lines(short))
+            header.setToolTip(full)
             self.table.setHorizontalHeaderItem(column, header)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
