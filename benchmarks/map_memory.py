@@ -19,24 +19,19 @@ import argparse
 import json
 import os
 import random
-import socket
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench_broker import free_port as closed_port  # a loopback port nobody listens on
 
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # precise heap sizes (Chromium buckets performance.memory otherwise) and gc() for --gc
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --enable-precise-memory-info --js-flags=--expose-gc")
 os.environ["CONTROLROOM_DATA_DIR"] = tempfile.mkdtemp(prefix="map-memory-")
-os.environ["CONTROLROOM_TILE_URL"] = f"http://127.0.0.1:{_closed_port()}/{{z}}/{{x}}/{{y}}.png"
+os.environ["CONTROLROOM_TILE_URL"] = f"http://127.0.0.1:{closed_port()}/{{z}}/{{x}}/{{y}}.png"
 os.environ["CONTROLROOM_CAMERA_SOURCE"] = "off"  # the page is measured; no camera is asked anything
 
 import psutil  # noqa: E402
@@ -90,7 +85,7 @@ def main() -> None:
     app = QApplication(sys.argv[:1])  # noqa: F841 - lives for the run
     config = load_config(demo_config_path())
     workdir = tempfile.mkdtemp(prefix="map-memory-core-")
-    core = ControlRoomCore(config, db_url=f"sqlite:///{workdir}/map.sqlite3", broker_port=_closed_port(),
+    core = ControlRoomCore(config, db_url=f"sqlite:///{workdir}/map.sqlite3", broker_port=closed_port(),
                            monitor_cameras=False)
     core.start()
     bridge = CoreBridge(core.bus, core.live)
