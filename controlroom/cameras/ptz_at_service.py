@@ -13,7 +13,8 @@ from concurrent.futures import Future
 from controlroom.access.operators import Operator, authorize
 from controlroom.cameras.onvif_client import PtzPreset
 from controlroom.cameras.ptz import PtzService
-from controlroom.service.client import CommandFailed
+from controlroom.service.client import refused_as
+from controlroom.service.futures import then
 
 
 class PtzAtService(PtzService):
@@ -31,14 +32,14 @@ class PtzAtService(PtzService):
         self._send(operator, "ptz.home", camera_id, {})
 
     def goto_preset(self, operator: Operator, camera_id: str, name: str) -> Future:
-        return self._answer(self._send(operator, "ptz.preset", camera_id, {"preset": name}), lambda r: str(r["token"]))
+        return _answered(self._send(operator, "ptz.preset", camera_id, {"preset": name}), lambda r: str(r["token"]))
 
     def save_preset(self, operator: Operator, camera_id: str, name: str) -> Future:
-        return self._answer(self._send(operator, "ptz.save_preset", camera_id, {"preset": name}), lambda r: str(r["token"]))
+        return _answered(self._send(operator, "ptz.save_preset", camera_id, {"preset": name}), lambda r: str(r["token"]))
 
     def presets(self, camera_id: str) -> Future:
         sent = self._commands.send("ptz.presets", {"camera": camera_id})
-        return self._answer(sent, lambda r: [PtzPreset(str(p["token"]), str(p["name"])) for p in r["presets"]])
+        return _answered(sent, lambda r: [PtzPreset(str(p["token"]), str(p["name"])) for p in r["presets"]])
 
     def on_alert_changed(self, change) -> list[tuple[str, str]]:
         """Alarm presets are the service's."""
@@ -52,18 +53,7 @@ class PtzAtService(PtzService):
             raise LookupError(tr("camera {camera} has no PTZ", camera=camera_id))
         return self._commands.send(op, {"camera": camera_id, **args})
 
-    @staticmethod
-    def _answer(sent: Future, convert) -> Future:
-        """The service's answer converted; a refusal as a LookupError in the operator's words."""
-        answer: Future = Future()
 
-        def done(future: Future) -> None:
-            try:
-                answer.set_result(convert(future.result()))
-            except CommandFailed as exc:
-                answer.set_exception(LookupError(str(exc)))
-            except Exception as exc:  # noqa: BLE001 (handed to the caller, who says it)
-                answer.set_exception(exc)
-
-        sent.add_done_callback(done)
-        return answer
+def _answered(sent: Future, convert) -> Future:
+    """The service's answer converted; a refusal as a LookupError in the operator's words."""
+    return then(sent, convert, refused_as(LookupError))

@@ -12,7 +12,8 @@ from concurrent.futures import Future
 from controlroom.access.operators import Operator, authorize
 from controlroom.flood.duty_log import DutyLog, DutyLogError
 from controlroom.i18n import tr
-from controlroom.service.client import CommandFailed
+from controlroom.service.client import refused_as
+from controlroom.service.futures import then
 
 
 class DutyLogAtService(DutyLog):
@@ -46,15 +47,4 @@ class DutyLogAtService(DutyLog):
 
     def _ask(self, op: str, args: dict) -> Future:
         """The command's Future; a refusal comes back as the DutyLogError the panel shows."""
-        answer: Future = Future()
-
-        def done(sent: Future) -> None:
-            try:
-                answer.set_result(sent.result())
-            except CommandFailed as exc:
-                answer.set_exception(DutyLogError(str(exc)))
-            except Exception as exc:  # noqa: BLE001 (handed to the caller, who says it)
-                answer.set_exception(exc)
-
-        self._commands.send(op, args).add_done_callback(done)
-        return answer
+        return then(self._commands.send(op, args), failure=refused_as(DutyLogError))

@@ -41,6 +41,11 @@ class CommandFailed(Exception):
         self.code = code
 
 
+def refused_as(error: type[Exception]) -> Callable[[BaseException], BaseException]:
+    """For `futures.then`: the service's refusal as `error` with its words; other failures as they are."""
+    return lambda exc: error(str(exc)) if isinstance(exc, CommandFailed) else exc
+
+
 @dataclass(frozen=True)
 class CommandOutcome:
     """On the bus after every request: what was asked, whether it was done, and the words."""

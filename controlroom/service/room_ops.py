@@ -20,6 +20,7 @@ from controlroom.broadcast.at_service import MAX_AUDIO_BYTES, PROGRAMME_CHANGED_
 from controlroom.broadcast.job_payload import job_to_payload
 from controlroom.broadcast.jobs import Priority as BroadcastPriority
 from controlroom.config import ScheduledBroadcastConfig
+from controlroom.service.futures import then
 
 if TYPE_CHECKING:
     from controlroom.core import ControlRoomCore
@@ -198,28 +199,14 @@ class RoomOperations:
         self._ptz().move(operator, _camera(args), pan, tilt, zoom)
 
     def _ptz_preset(self, operator: Operator, args: dict) -> Future:
-        return _then(self._ptz().goto_preset(operator, _camera(args), str(args["preset"])), lambda token: {"token": token})
+        return then(self._ptz().goto_preset(operator, _camera(args), str(args["preset"])), lambda token: {"token": token})
 
     def _ptz_save_preset(self, operator: Operator, args: dict) -> Future:
-        return _then(self._ptz().save_preset(operator, _camera(args), str(args["preset"])), lambda token: {"token": token})
+        return then(self._ptz().save_preset(operator, _camera(args), str(args["preset"])), lambda token: {"token": token})
 
     def _ptz_presets(self, operator: Operator, args: dict) -> Future:
-        return _then(self._ptz().presets(_camera(args)),
+        return then(self._ptz().presets(_camera(args)),
                      lambda presets: {"presets": [{"token": p.token, "name": p.name} for p in presets]})
-
-
-def _then(future: Future, convert) -> Future:
-    """`future`'s result converted (an answer for the command channel), its failure as is."""
-    answer: Future = Future()
-
-    def done(source: Future) -> None:
-        try:
-            answer.set_result(convert(source.result()))
-        except Exception as exc:  # noqa: BLE001 (answered as a refusal)
-            answer.set_exception(exc)
-
-    future.add_done_callback(done)
-    return answer
 
 
 def _camera(args: dict) -> str:
