@@ -21,13 +21,16 @@ from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 from controlroom.alerts.model import Alert, AlertState, Priority, kind_label
 from controlroom.alerts.text import alert_description, alert_title
 from controlroom.i18n import tr
+from controlroom.widgets.two_line_delegate import CONTEXT_ROLE, DETAIL_ROLE, TwoLineDelegate
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
-COLUMNS = ("Priority", "State", "Time", "Village", "Kind", "Alert", "Detail", "Acknowledged by")
-# Which columns a queue this many average characters wide shows (the rest are in each row's
-# tooltip): priority, state and the alert's own words always; time and village from 90; all from 150.
-COLUMNS_BY_WIDTH = ((150, (0, 1, 2, 3, 4, 5, 6, 7)), (90, (0, 1, 2, 3, 5)), (0, (0, 1, 5)))
+COLUMNS = ("Priority", "State", "Time", "Village", "Kind", "Alert", "Acknowledged by")
+TITLE_COLUMN = 5  # the alert's words, with its detail line (and the hidden columns' texts) under them
+# Which columns a queue this many average characters wide shows: priority, state and the alert
+# always; time and village from 90; all from 130. What a hidden column would say goes into the
+# alert's detail line, so nothing needs a sideways scroll or a tooltip.
+COLUMNS_BY_WIDTH = ((130, (0, 1, 2, 3, 4, 5, 6)), (90, (0, 1, 2, 3, 5)), (0, (0, 1, 5)))
 STATE_COLOURS = {
     AlertState.UNACKNOWLEDGED: "#ff5252",
     AlertState.RETURNED_UNACKNOWLEDGED: "#ffab40",
@@ -39,7 +42,7 @@ STATE_COLOURS = {
 
 
 def column_titles() -> list[str]:
-    return [tr("Priority"), tr("State"), tr("Time"), tr("Village"), tr("Kind"), tr("Alert"), tr("Detail"), tr("Acknowledged by")]
+    return [tr("Priority"), tr("State"), tr("Time"), tr("Village"), tr("Kind"), tr("Alert"), tr("Acknowledged by")]
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ class AlertTable(QTreeView):
         header.setStretchLastSection(False)
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.setItemDelegateForColumn(TITLE_COLUMN, TwoLineDelegate(self.isColumnHidden, self))
         self._fit_columns()
         self._expanded: set[str] = set()
         self._grouped = False
@@ -141,8 +145,12 @@ class AlertTable(QTreeView):
                      time=alert.shelved_until.astimezone(self._tz).strftime("%H:%M"), reason=alert.shelve_reason)
         texts = [alert.priority.label(), state.label(), local.strftime("%H:%M:%S %d/%m"),
                  self._villages.get(alert.village or "", alert.village or "—"), kind_label(alert.kind),
-                 alert_title(alert), alert_description(alert, self._tz), ack]
+                 alert_title(alert), ack]
         items = [QStandardItem(t) for t in texts]
+        # under the title: what the hidden village, time and acknowledged-by columns would say (not
+        # the kind: the title names it), then the detail
+        self._with_detail_line(items, ((3, texts[3]), (2, local.strftime("%H:%M %d/%m")), (6, ack)),
+                               alert_description(alert, self._tz))
         items[0].setData(alert.id, ID_ROLE)
         items[0].setBackground(QBrush(QColor(alert.priority.colour)))
         items[0].setForeground(QBrush(QColor("#000000" if alert.priority is Priority.MEDIUM else "#ffffff")))
@@ -159,12 +167,13 @@ class AlertTable(QTreeView):
 
     def _group_row(self, group: AlertGroup) -> list[QStandardItem]:
         village = self._villages.get(group.village or "", group.village or tr("(no village)"))
+        latest = max(a.raised_at for a in group.alerts).astimezone(self._tz)
         texts = [group.priority.label(),
                  tr("{n} need action", n=group.unacknowledged) if group.unacknowledged else tr("all handled"),
-                 max(a.raised_at for a in group.alerts).astimezone(self._tz).strftime("%H:%M:%S %d/%m"),
-                 village, kind_label(group.kind), tr("{n} alerts", n=len(group.alerts)),
-                 tr("latest: {title}", title=alert_title(max(group.alerts, key=lambda a: a.raised_at))), ""]
+                 latest.strftime("%H:%M:%S %d/%m"),
+                 village, kind_label(group.kind), tr("{n} alerts", n=len(group.alerts)), ""]
         items = [QStandardItem(t) for t in texts]
+        self._with_detail_line(items, ((3, village), (4, texts[4]), (2, latest.strftime("%H:%M %d/%m"))), tr("latest: {title}", title=alert_title(max(group.alerts, key=lambda a: a.raised_at))))
         items[0].setData(group.key, GROUP_ROLE)
         items[0].setBackground(QBrush(QColor(group.priority.colour)))
         items[0].setForeground(QBrush(QColor("#000000" if group.priority is Priority.MEDIUM else "#ffffff")))
@@ -173,6 +182,13 @@ class AlertTable(QTreeView):
         for item in items:
             item.setFont(font)
         return items
+
+    @staticmethod
+    def _with_detail_line(items: list[QStandardItem], context: tuple[tuple[int, str], ...], detail: str) -> None:
+        """The title cell's second line: `context` (column, text) shown while its column is hidden, then the detail."""
+        title = items[TITLE_COLUMN]
+        title.setData(detail, DETAIL_ROLE)
+        title.setData([(c, t) for c, t in context if t], CONTEXT_ROLE)
 
     def _restore(self, selected: set[str], current: str | None) -> None:
         selection = self.selectionModel()
@@ -211,9 +227,13 @@ class AlertTable(QTreeView):
         tooltip); a wide queue shows them all."""
         chars = self.viewport().width() / max(1, self.fontMetrics().averageCharWidth())
         shown = next(columns for least, columns in COLUMNS_BY_WIDTH if chars >= least)
+        changed = False
         for column in range(len(COLUMNS)):
             if self.isColumnHidden(column) != (column not in shown):
                 self.setColumnHidden(column, column not in shown)
+                changed = True
+        if changed:  # the detail lines now carry other columns' texts
+            self.viewport().update()
 
     def row_count(self) -> int:
         return self._model.rowCount()

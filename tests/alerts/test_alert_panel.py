@@ -111,18 +111,35 @@ def test_the_queue_acts_only_for_the_signed_in_operator_with_the_role(qtbot, pan
 
 def test_a_narrow_queue_keeps_the_alerts_own_words_in_view(qtbot, site_config):
     """No sideways scroll to learn what an alert is: narrow, the queue shows priority, state and
-    the alert's text; wide, every column."""
+    the alert with a detail line that carries the hidden village and time; wide, every column
+    and the detail line only the detail."""
     from zoneinfo import ZoneInfo
 
-    from controlroom.widgets.alert_table import COLUMNS, AlertTable
+    from controlroom.alerts import model as m
+    from controlroom.alerts.model import Condition, Priority
+    from controlroom.widgets.alert_table import COLUMNS, TITLE_COLUMN, AlertTable
 
-    table = AlertTable(ZoneInfo("Asia/Ho_Chi_Minh"), {})
+    table = AlertTable(ZoneInfo("Asia/Ho_Chi_Minh"), {"thon_x": "Thôn Xa"})
     qtbot.addWidget(table)
+    raised = datetime(2026, 10, 5, 3, 4, 5, tzinfo=timezone.utc)
+    condition = Condition("citizen/r9", "report", "citizen_report", True, raised, Priority.HIGH, None, None, 1, "thon_x",
+                          {"text": "Nước vào nhà", "category": "flooding"})
+    table.show_alerts([m.apply_condition(None, condition, "test")[0]], grouped=False)
     table.show()
+    delegate = table.itemDelegateForColumn(TITLE_COLUMN)
+    title = table.model().index(0, TITLE_COLUMN)
     char = table.fontMetrics().averageCharWidth()
+
     table.resize(char * 60, 300)
     qtbot.waitUntil(lambda: table.isColumnHidden(2), timeout=5000)
     assert [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)] == [0, 1, 5]
+    line = delegate.detail_text(title)
+    assert line == "Thôn Xa · 10:04 05/10 · Nước vào nhà"
+    assert table.sizeHintForRow(0) > table.fontMetrics().height() * 1.8  # two lines in each row
+    assert table.horizontalScrollBar().maximum() == 0
+
     table.resize(char * 200, 300)
-    qtbot.waitUntil(lambda: not table.isColumnHidden(7), timeout=5000)
+    qtbot.waitUntil(lambda: not table.isColumnHidden(6), timeout=5000)
     assert not any(table.isColumnHidden(c) for c in range(len(COLUMNS)))
+    assert delegate.detail_text(title) == "Nước vào nhà"  # village and time have their columns again
+    assert table.horizontalScrollBar().maximum() == 0
