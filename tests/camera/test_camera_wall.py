@@ -52,6 +52,43 @@ def state_of(tile) -> StreamState | None:
     return tile.health.state if tile.health else None
 
 
+def test_maximise_switches_from_the_sub_to_the_main_stream_with_no_black_gap(qtbot, make_wall, rtsp_server, camera_config):
+    """Real RTSP, packet backend: from the double-click on, the big tile always has a picture —
+    the sub stream's until the main stream's first (a keyframe's) arrives — and every picture
+    after that is the main stream's, at its own resolution."""
+    from tests.camera.conftest import RtspServer
+
+    main_server = RtspServer(mounts=1, width=1280, height=720)
+    main_server.start()
+    try:
+        config = camera_config({"cam01": rtsp_server.url(0)})
+        camera = config.cameras[0].model_copy(update={"main_url": main_server.url(0), "backend": "pyav"})
+        config = config.model_copy(update={"cameras": [camera]})
+        wall = make_wall(config, WallView("one", "2x2", [camera.id, None, None, None]))
+        qtbot.waitUntil(lambda: wall.tiles[0]._image is not None, timeout=30_000)
+        wall._frame_timer.stop()  # the test pulls, so it sees every picture the big tile is given
+        wall.maximise(0)
+        sources: list[str] = []  # which stream's pictures the big tile showed, in order
+
+        def pull() -> bool:
+            wall.pull_frames()
+            assert wall.max_tile._image is not None, "the big tile went black"
+            source = "sub" if wall.max_tile.seq < -1 else "main"  # the wall marks a bridging sub picture by a negative seq
+            if not sources or sources[-1] != source:
+                sources.append(source)
+            return source == "main"
+
+        qtbot.waitUntil(pull, timeout=30_000)
+        for _ in range(20):
+            qtbot.wait(40)
+            pull()
+        assert sources == ["sub", "main"]  # the sub stream bridged the gap; never back to it once the main is up
+        qtbot.waitUntil(lambda: wall.refresh_health() or (wall.max_tile.health and wall.max_tile.health.width == 1280),
+                        timeout=10_000)  # the main stream at its own resolution
+    finally:
+        main_server.kill()
+
+
 def test_tile_goes_live_offline_when_server_dies_and_back_without_operator(qtbot, make_wall, rtsp_server, camera_config):
     config = camera_config({"cam01": rtsp_server.url(0), "cam02": rtsp_server.url(1)})
     wall = make_wall(config, WallView("two", "2x2", ["cam01", "cam02", None, None]))
