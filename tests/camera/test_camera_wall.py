@@ -186,9 +186,10 @@ def test_snapshot_and_replay_export_from_the_selected_tile(qtbot, make_wall, syn
         service.close()
 
 
-def test_alert_near_cameras_pops_the_nearest_camera_into_the_alarm_tile(qtbot, make_wall, demo_config):
+def test_an_alarm_calls_its_cameras_up_in_the_alarm_view_and_gives_the_operators_view_back(qtbot, make_wall, demo_config):
     config = with_demo_streams(demo_config)
-    wall = make_wall(config, WallView("v", "2x2", ["cam20", "cam21", "cam22", "cam23"]))
+    saved = WallView("v", "2x2", ["cam20", "cam21", "cam22", "cam23"])
+    wall = make_wall(config, saved)
     sensor = next(s for s in config.sensors if s.kind == "water_level")
     now = datetime.now(timezone.utc)
 
@@ -196,15 +197,28 @@ def test_alert_near_cameras_pops_the_nearest_camera_into_the_alarm_tile(qtbot, m
         return Alert(alert_id, f"sensor/{sensor.id}/level", "level_2", "alarm_level", priority, sensor.village, True,
                      acked, now, now, detail={"name": sensor.name})
 
-    wall.on_alert_changed(AlertChanged(alert("a0", Priority.LOW)))  # routine: no pop-up
-    assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
+    wall.on_alert_changed(AlertChanged(alert("a0", Priority.LOW)))  # routine: no call-up
+    assert wall.view.layout_id == "2x2" and wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
+    wall.maximise(1)
     wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH)))
     nearest = min(config.cameras, key=lambda c: (c.lat - sensor.lat) ** 2 + (c.lon - sensor.lon) ** 2)
-    assert wall.camera_in(0).id == nearest.id
-    assert wall.tiles[0].alarm_text
-    wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH, acked=True)))  # no second pop-up
-    wall.clear_alarm()
-    assert wall.camera_in(0).id == "cam20" and not wall.tiles[0].alarm_text
+    assert wall.maximised_index is None  # the alarm takes the wall
+    assert wall.view.layout_id == "1+5" and wall.camera_in(0).id == nearest.id and wall.tiles[0].alarm_text
+    assert "cam20" in wall.view.cells  # the operator's cameras fill the other cells
+    assert wall.back_button.isVisible()
+    wall.assign(5, "cam01")  # the operator drops a camera into the alarm view...
+    assert wall.views.views("main")["v"].cells == saved.cells  # ...their saved view is untouched
+
+    wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH, acked=True)))  # handled: the view comes back
+    assert wall.view.name == "v" and wall.view.cells == saved.cells
+    assert not any(tile.alarm_text for tile in wall.tiles) and not wall.back_button.isVisible()
+    wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH, acked=True)))  # no second call-up
+    assert wall.view.name == "v"
+
+    wall.on_alert_changed(AlertChanged(alert("a2", Priority.CRITICAL)))
+    assert wall.view.layout_id == "1+5"
+    qtbot.mouseClick(wall.back_button, Qt.MouseButton.LeftButton)  # the operator goes back without acknowledging
+    assert wall.view.cells == saved.cells and not wall.back_button.isVisible()
 
 
 def test_replay_export_of_a_packet_camera_is_its_own_bits(qtbot, make_wall, rtsp_server, camera_config):

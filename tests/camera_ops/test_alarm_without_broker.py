@@ -89,8 +89,8 @@ def test_a_local_alarm_with_the_broker_down_pops_the_camera_moves_ptz_and_marks_
         qtbot.waitUntil(lambda: any(a.source == f"sensor/{station.id}/level" and a.active
                                     for a in core.alerts.snapshot().alerts), timeout=WAIT_MS)
         alert = next(a for a in core.alerts.snapshot().alerts if a.source == f"sensor/{station.id}/level")
-        qtbot.waitUntil(lambda: bool(wall.tiles[wall.alarm_tile].alarm_text), timeout=WAIT_MS)
-        assert wall.camera_in(wall.alarm_tile).id == "vh_cau_dam"  # the camera at the gauge
+        qtbot.waitUntil(lambda: bool(wall.tiles[0].alarm_text), timeout=WAIT_MS)
+        assert wall.camera_in(0).id == "vh_cau_dam"  # the camera at the gauge, in the alarm view's big cell
         qtbot.waitUntil(lambda: abs(client.status(profile).pan - at_preset) < 0.02, timeout=WAIT_MS)
         qtbot.waitUntil(lambda: _js(qtbot, map_panel, f"crLive.ids().includes('alert/{alert.id}')") is True,
                         timeout=WAIT_MS)

@@ -51,13 +51,12 @@ class CameraWall(WallOperatorActions, QWidget):
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
                  snapshots: SnapshotService | None = None, export_dir: Path | None = None,
                  operator: str | Callable[[], str] = "", show_list: bool = True,
-                 alarm_tile: int = 0, alarm_min_priority: int = 3, ui_scale: float = 1.0,
+                 alarm_min_priority: int = 3, ui_scale: float = 1.0,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.config, self.pool, self.views, self.screen = config, pool, views, screen
         self.snapshots, self.export_dir, self.operator = snapshots, export_dir, operator
         self.tz = config.site.tz
-        self.alarm_tile = alarm_tile
         self.alarm_min_priority = alarm_min_priority
         self.ui_scale = ui_scale
         self.cameras = {c.id: c for c in config.cameras}
@@ -65,7 +64,8 @@ class CameraWall(WallOperatorActions, QWidget):
         self._tile_readers: dict[int, StreamReader] = {}
         self._watching = False  # on screen: its readers decode pictures (see _set_watching)
         self._tours: dict[int, tuple[Tour, float]] = {}
-        self._alarm: tuple[str | None, float] | None = None  # (previous cell of the alarm tile, since)
+        self._alarms: dict[str, tuple[list[str], str]] = {}  # open alarms on the wall: id -> (cameras, text)
+        self._before_alarm: WallView | None = None  # the operator's view, kept aside during the alarm view
         self._alarm_episodes = EpisodeMemory()
         self._max_reader: StreamReader | None = None
         self._max_index: int | None = None
@@ -115,13 +115,18 @@ class CameraWall(WallOperatorActions, QWidget):
         self.replay_seconds.setSuffix(" s")
         replay = self.replay_button = QPushButton(tr("Export replay"), self)
         replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
+        self.back_button = QPushButton(tr("Back to my view"), self)
+        self.back_button.setToolTip(tr("Leave the alarm view and show your view again (the alarms stay in the queue)"))
+        self.back_button.setStyleSheet("background: #b71c1c; color: white; font-weight: bold;")
+        self.back_button.clicked.connect(lambda: self.clear_alarm())
+        self.back_button.hide()
         self.message = QLabel(self)
         bar = FlowLayout()  # wraps to a second row when the wall's panel is narrow (1920x1080)
         self.layout_box.setToolTip(tr("Layout"))
         self.view_box.setToolTip(tr("View"))
         self.tour_box.setToolTip(tr("Tour"))
         self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
-        for widget in (self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay):
+        for widget in (self.back_button, self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay):
             bar.addWidget(widget)
         self._toolbar = bar
         self.message.setStyleSheet("color: #9aa4ae;")
@@ -192,15 +197,17 @@ class CameraWall(WallOperatorActions, QWidget):
 
     # --- layouts and views -----------------------------------------------------------------
 
-    def apply_view(self, view: WallView) -> None:
-        """Show `view` (layout + cell contents); unknown cameras are left empty."""
+    def apply_view(self, view: WallView, keep_alarms: bool = False) -> None:
+        """Show `view` (layout + cell contents); unknown cameras are left empty. An operator's
+        choice of view ends the alarm view (the alarm view itself keeps its alarms)."""
+        if not keep_alarms:
+            self._leave_alarm_view()
         self.restore()
         view = view.normalised()
         spec = layout(view.layout_id)
         for index in list(self._tile_readers):
             self._set_reader(index, None)
         self._tours.clear()
-        self._alarm = None
         while len(self.tiles) < spec.size:
             tile = CameraTile(len(self.tiles), self.tz, self.grid_host, scale=self.ui_scale)
             tile.presenting = self.presenting

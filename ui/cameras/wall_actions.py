@@ -1,4 +1,4 @@
-"""Operator actions of the camera wall: snapshot, replay export, alarm pop-up.
+"""Operator actions of the camera wall: snapshot, replay export, the alarm view.
 
 A mixin of CameraWall (ui/cameras/wall.py), kept apart so each module has one job: the wall
 arranges and paints tiles, this hands work to the worker threads (snapshot writer, replay
@@ -7,22 +7,25 @@ export) and reacts to alerts. Results return through the wall's queued `_results
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
 
 from controlroom.alerts.model import AlertChanged
 from controlroom.alerts.text import alert_title
-from controlroom.cameras.views import cameras_for_alert
+from controlroom.cameras.views import WallView, cameras_for_alert, layout
 from controlroom.i18n import tr
 from controlroom.cameras.packet_ring import write_clip_async
 from controlroom.cameras.replay_buffer import ReplayError, export_mp4_async
 
+# The alarm view's layout by how many cameras the open alarms call up (the first cell is the
+# biggest where the layout has one): up to 6 around one big picture, then 3x3.
+ALARM_LAYOUTS = ((6, "1+5"), (9, "3x3"))
+
 
 class WallOperatorActions:
     """Needs from the wall: cameras, pool, snapshots, export_dir, tz, operator, tiles, view,
-    alarm_tile, alarm_min_priority, _tile_readers, _max_reader, _max_index, _alarm,
-    _alarm_episodes, _results, assign(), restore(), camera_in(), _show_message()."""
+    alarm_min_priority, _tile_readers, _max_reader, _max_index, _alarms, _before_alarm,
+    _alarm_episodes, back_button, presenting, _hidden_for_presentation, _results, apply_view(), restore(), camera_in(), _show_message()."""
 
     def snapshot(self, index: int) -> Future | None:
         if self.export_refusal:
@@ -76,27 +79,67 @@ class WallOperatorActions:
             else tr("Replay export failed: {reason}", reason=str(f.exception()))))
         return future
 
-    def show_alarm(self, camera_ids: list[str], text: str) -> None:
-        """Open the first camera in the alarm tile and highlight every tile showing one of them."""
+    def show_alarm(self, alert_id: str, camera_ids: list[str], text: str) -> None:
+        """Call the alarm's cameras up in the alarm view: the operator's view is kept aside,
+        untouched, and comes back when the alarms are handled (or on "Back to my view")."""
         cameras = [c for c in camera_ids if c in self.cameras]
         if not cameras:
             return
-        self.restore()
-        index = min(self.alarm_tile, len(self.view.cells) - 1)
-        if self._alarm is None:
-            self._alarm = (self.view.cells[index], time.monotonic())
-        self.assign(index, cameras[0], save=False)
-        for i, tile in enumerate(self.tiles[:len(self.view.cells)]):
-            camera = self.camera_in(i)
-            tile.set_alarm(text if camera is not None and camera.id in cameras else "")
+        self._alarms.pop(alert_id, None)
+        self._alarms[alert_id] = (cameras, text)  # the newest alarm last, shown first
+        if self._before_alarm is None:
+            self.restore()
+            self._before_alarm = WallView(self.view.name, self.view.layout_id, list(self.view.cells))
+        self._show_alarm_view()
 
-    def clear_alarm(self) -> None:
-        if self._alarm is not None:
-            previous, _since = self._alarm
-            self._alarm = None
-            self.assign(min(self.alarm_tile, len(self.view.cells) - 1), previous, save=False)
-        for tile in self.tiles:
-            tile.set_alarm("")
+    def _show_alarm_view(self) -> None:
+        """The open alarms' cameras, newest alarm first (its nearest camera in the big cell),
+        the rest of the cells from the operator's view so the overview is not lost."""
+        alarm_cameras = list(dict.fromkeys(c for cameras, _text in reversed(self._alarms.values()) for c in cameras))
+        layout_id = ALARM_LAYOUTS[-1][1] if len(alarm_cameras) > ALARM_LAYOUTS[-1][0] else \
+            next(layout_id for most, layout_id in ALARM_LAYOUTS if len(alarm_cameras) <= most)
+        size = layout(layout_id).size
+        others = [c for c in self._before_alarm.cells if c and c not in alarm_cameras]
+        self.apply_view(WallView("", layout_id, (alarm_cameras + others)[:size]), keep_alarms=True)
+        for index, tile in enumerate(self.tiles[:size]):
+            camera = self.camera_in(index)
+            tile.set_alarm(next((text for cameras, text in reversed(self._alarms.values())
+                                 if camera is not None and camera.id in cameras), ""))
+        self._show_back_button(True)
+        self._show_message(tr("Alarm view: {n} alarm(s). Your view returns when they are acknowledged, "
+                              "or with \"Back to my view\".", n=len(self._alarms)))
+
+    def clear_alarm(self, alert_id: str | None = None) -> None:
+        """One alarm handled (or all, with no id): show the others, or the operator's view again."""
+        if alert_id is None:
+            self._alarms.clear()
+        elif self._alarms.pop(alert_id, None) is None:
+            return
+        if self._alarms:
+            self._show_alarm_view()
+            return
+        before, self._before_alarm = self._before_alarm, None
+        self._show_back_button(False)
+        if before is not None:
+            self.apply_view(before)
+            self._show_message("")
+
+    def _leave_alarm_view(self) -> None:
+        """The operator chose a view or layout: theirs from now on; the alarms stay in the queue."""
+        self._alarms.clear()
+        self._before_alarm = None
+        self._show_back_button(False)
+
+    def _show_back_button(self, shown: bool) -> None:
+        """On a wall display the button waits, hidden, until presentation ends (if still wanted)."""
+        if self.presenting:
+            hidden = self._hidden_for_presentation
+            if shown and self.back_button not in hidden:
+                hidden.append(self.back_button)
+            elif not shown and self.back_button in hidden:
+                hidden.remove(self.back_button)
+            return
+        self.back_button.setVisible(shown)
 
     def on_alert_changed(self, change: AlertChanged) -> None:
         """Bridge slot: a newly raised, unacknowledged alert of at least `alarm_min_priority`
@@ -104,11 +147,13 @@ class WallOperatorActions:
         alert = change.alert
         if change.removed:
             self._alarm_episodes.forget(alert.id)
+        if change.removed or not alert.active or alert.acked:
+            self.clear_alarm(alert.id)  # handled: its cameras leave the alarm view
             return
-        if not alert.active or alert.acked or alert.kind == "camera_offline" or alert.priority < self.alarm_min_priority:
+        if alert.kind == "camera_offline" or alert.priority < self.alarm_min_priority:
             return
         if not self._alarm_episodes.first_time(alert):
             return
         cameras = cameras_for_alert(self.config, alert)
         if cameras:
-            self.show_alarm(cameras, alert_title(alert))
+            self.show_alarm(alert.id, cameras, alert_title(alert))
