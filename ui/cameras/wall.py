@@ -15,20 +15,19 @@ from pathlib import Path
 from typing import Callable
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import (QComboBox, QGridLayout, QInputDialog, QLabel, QPushButton, QSpinBox,
-                             QSplitter, QStackedLayout, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QGridLayout, QLabel, QSplitter, QStackedLayout, QVBoxLayout, QWidget)
 
 from controlroom.alerts.episodes import EpisodeMemory
 from controlroom.cameras.health import StreamState
-from controlroom.cameras.views import PRESET_LAYOUTS, TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
+from controlroom.cameras.views import TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
 from controlroom.config import CameraConfig, Config
 from controlroom.i18n import tr
 from controlroom.cameras.snapshots import SnapshotService
 from controlroom.ui.cameras.wall_actions import WallOperatorActions
+from controlroom.ui.cameras.wall_toolbar import WallToolbar
 from controlroom.cameras.video_reader import ReaderPool, StreamReader
 from controlroom.widgets.camera_list import CameraList
 from controlroom.widgets.camera_tile import CameraTile
-from controlroom.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class _Results(QObject):
     message = pyqtSignal(str)
 
 
-class CameraWall(WallOperatorActions, QWidget):
+class CameraWall(WallToolbar, WallOperatorActions, QWidget):
     view_changed = pyqtSignal(str)
 
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
@@ -91,44 +90,8 @@ class CameraWall(WallOperatorActions, QWidget):
     # --- construction ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.layout_box = QComboBox(self)
-        for layout_id in PRESET_LAYOUTS:
-            self.layout_box.addItem(layout_id, layout_id)
-        self.layout_box.addItem(tr("Custom…"), "custom")
-        self.layout_box.activated.connect(self._layout_chosen)
-        self.view_box = QComboBox(self)
-        self.view_box.setMinimumContentsLength(10)
-        self.view_box.setPlaceholderText(tr("Saved views"))
-        self.view_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.view_box.activated.connect(self._view_chosen)
-        save = QPushButton(tr("Save view"), self)
-        save.clicked.connect(self._save_view_clicked)
-        self.tour_box = QComboBox(self)
-        self.tour_box.setMinimumContentsLength(len(tr("Tour: none")) + 1)  # its resting text whole, in either language
-        self.tour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.tour_box.activated.connect(self._tour_chosen)
-        snapshot = self.snapshot_button = QPushButton(tr("Snapshot"), self)
-        snapshot.clicked.connect(lambda: self.snapshot(self.selected))
-        self.replay_seconds = QSpinBox(self)
-        self.replay_seconds.setRange(5, int(self.pool.replay_seconds))
-        self.replay_seconds.setValue(min(30, int(self.pool.replay_seconds)))
-        self.replay_seconds.setSuffix(" s")
-        replay = self.replay_button = QPushButton(tr("Export replay"), self)
-        replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
-        self.back_button = QPushButton(tr("Back to my view"), self)
-        self.back_button.setToolTip(tr("Leave the alarm view and show your view again (the alarms stay in the queue)"))
-        self.back_button.setStyleSheet("background: #b71c1c; color: white; font-weight: bold;")
-        self.back_button.clicked.connect(lambda: self.clear_alarm())
-        self.back_button.hide()
+        bar = self._build_toolbar()
         self.message = QLabel(self)
-        bar = FlowLayout()  # wraps to a second row when the wall's panel is narrow (1920x1080)
-        self.layout_box.setToolTip(tr("Layout"))
-        self.view_box.setToolTip(tr("View"))
-        self.tour_box.setToolTip(tr("Tour"))
-        self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
-        for widget in (self.back_button, self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay):
-            bar.addWidget(widget)
-        self._toolbar = bar
         self.message.setStyleSheet("color: #9aa4ae;")
         self.grid_host = QWidget(self)
         self.grid_host.setStyleSheet("background: #000;")
@@ -435,62 +398,6 @@ class CameraWall(WallOperatorActions, QWidget):
     def camera_in(self, index: int) -> CameraConfig | None:
         reader = self._tile_readers.get(index)
         return self.cameras.get(reader.camera_id) if reader else None
-
-    # --- toolbar -------------------------------------------------------------------------------
-
-    def add_toolbar_button(self, text: str, slot, tooltip: str = "") -> QPushButton:
-        """A button after the wall's own actions (camera operations add theirs here)."""
-        button = QPushButton(text, self)
-        button.setToolTip(tooltip)
-        button.clicked.connect(lambda _checked=False: slot())
-        self._toolbar.addWidget(button)
-        return button
-
-    def _refresh_boxes(self) -> None:
-        self.view_box.clear()
-        for name in sorted(self.views.views(self.screen)):
-            self.view_box.addItem(name, name)
-        if self.view.name:
-            self.view_box.setCurrentIndex(self.view_box.findData(self.view.name))
-        self.tour_box.clear()
-        self.tour_box.addItem(tr("Tour: none"), None)
-        for name in sorted(self.views.tours()):
-            self.tour_box.addItem(name, name)
-        self.tour_box.addItem(tr("New tour from this view…"), "new")
-
-    def _layout_chosen(self, _row: int) -> None:
-        layout_id = self.layout_box.currentData()
-        if layout_id == "custom":
-            text, ok = QInputDialog.getText(self, tr("Custom layout"), tr("Columns × rows, e.g. 7x6"))
-            if not ok:
-                return
-            layout_id = text.replace("×", "x").replace(" ", "")
-        try:
-            self.set_layout(layout_id)
-        except ValueError:
-            self._show_message(tr("Unknown layout {id}", id=layout_id))
-
-    def _view_chosen(self, _row: int) -> None:
-        name = self.view_box.currentData()
-        if name:
-            self.load_view(name)
-
-    def _save_view_clicked(self) -> None:
-        name, ok = QInputDialog.getText(self, tr("Save view"), tr("Name of the view"), text=self.view.name)
-        if ok and name.strip():
-            self.save_view(name.strip())
-
-    def _tour_chosen(self, _row: int) -> None:
-        choice = self.tour_box.currentData()
-        if choice == "new":
-            cameras = tuple(dict.fromkeys(c for c in self.view.cells if c and not c.startswith(TOUR_PREFIX)))
-            name, ok = QInputDialog.getText(self, tr("New tour"), tr("Name of the tour"))
-            if ok and name.strip() and cameras:
-                dwell, ok = QInputDialog.getInt(self, tr("New tour"), tr("Seconds per camera"), 10, 2, 3600)
-                if ok:
-                    self.start_tour(self.selected, Tour(name.strip(), cameras, float(dwell)))
-        elif choice:
-            self.assign(self.selected, TOUR_PREFIX + choice)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
