@@ -238,3 +238,7 @@ def test_replay_export_of_a_packet_camera_is_its_own_bits(qtbot, make_wall, rtsp
                             "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", str(path)],
                            capture_output=True, text=True, check=True).stdout.strip()
     assert probe == f"h264,640,360,{frames}" and frames >= 3 * 15 - 1
+    assert not wall.message.text().endswith(")")  # all 3 s asked for were there
+    kept = wall.pool.packets("cam01").seconds_available()
+    wall.export_replay(0, kept + 60).result(timeout=60)  # more than the ring holds: the message says how much it had
+    qtbot.waitUntil(lambda: f"{int(kept + 60)}" in wall.message.text() and wall.message.text().endswith(")"), timeout=10_000)

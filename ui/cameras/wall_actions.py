@@ -61,11 +61,15 @@ class WallOperatorActions:
             return None
         stamp = datetime.now(timezone.utc).astimezone(self.tz).strftime("%Y%m%d_%H%M%S")
         path = self.export_dir / f"{camera.id}_{stamp}_{int(seconds)}s.mp4"
+        note = ""
         if packets is not None:
             clip = packets.clip(datetime.now(timezone.utc) - timedelta(seconds=seconds))
             if not clip.packets:
                 self._show_message(tr("No picture from {name} yet", name=camera.name))
                 return None
+            kept = (clip.end_utc - clip.start_utc).total_seconds()
+            if kept < seconds - 1.0:  # the ring's memory cap holds less of a busy camera: say so, not a silent short clip
+                note = " (" + tr("only the last {kept:.0f} s of {asked} s were kept", kept=kept, asked=int(seconds)) + ")"
             future = write_clip_async(clip, path)
         else:
             try:
@@ -75,7 +79,7 @@ class WallOperatorActions:
                 return None
             future = export_mp4_async(clip, path)
         future.add_done_callback(lambda f: self._results.message.emit(
-            tr("Replay exported: {path}", path=str(path)) if f.exception() is None
+            tr("Replay exported: {path}", path=str(path)) + note if f.exception() is None
             else tr("Replay export failed: {reason}", reason=str(f.exception()))))
         return future
 
