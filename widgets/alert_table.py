@@ -173,7 +173,9 @@ class AlertTable(QTreeView):
                  latest.strftime("%H:%M:%S %d/%m"),
                  village, kind_label(group.kind), tr("{n} alerts", n=len(group.alerts)), ""]
         items = [QStandardItem(t) for t in texts]
-        self._with_detail_line(items, ((3, village), (4, texts[4]), (2, latest.strftime("%H:%M %d/%m"))), tr("latest: {title}", title=alert_title(max(group.alerts, key=lambda a: a.raised_at))))
+        newest = max(group.alerts, key=lambda a: a.raised_at)
+        self._with_detail_line(items, ((3, village), (4, texts[4]), (2, latest.strftime("%H:%M %d/%m"))),
+                               tr("latest: {title}", title=alert_title(newest)))
         items[0].setData(group.key, GROUP_ROLE)
         items[0].setBackground(QBrush(QColor(group.priority.colour)))
         items[0].setForeground(QBrush(QColor("#000000" if group.priority is Priority.MEDIUM else "#ffffff")))

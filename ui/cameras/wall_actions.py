@@ -25,7 +25,8 @@ ALARM_LAYOUTS = ((6, "1+5"), (9, "3x3"))
 class WallOperatorActions:
     """Needs from the wall: cameras, pool, snapshots, export_dir, tz, operator, tiles, view,
     alarm_min_priority, _tile_readers, _max_reader, _max_index, _alarms, _before_alarm,
-    _alarm_episodes, back_button, presenting, _hidden_for_presentation, _results, apply_view(), restore(), camera_in(), _show_message()."""
+    _alarm_episodes, back_button, presenting, _hidden_for_presentation, _results, apply_view(),
+    restore(), camera_in(), _show_message()."""
 
     def snapshot(self, index: int) -> Future | None:
         if self.export_refusal:
