@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import QApplication
 
 from controlroom.i18n import tr
 from controlroom.ui.shell import qt_translations
+from controlroom.ui.shell.graphics import choose_quick_renderer
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ def create_application() -> QApplication:
 
         register_map_scheme()  # the map's tile scheme must be declared before the QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    choose_quick_renderer()  # before the map's web view exists
     app.setApplicationName("controlroom")
     app.setOrganizationName("controlroom")
     qt_translations.install(app)
