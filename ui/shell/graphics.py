@@ -17,7 +17,8 @@ from PyQt6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
 
 log = logging.getLogger(__name__)
 
-EMULATED_GL = ("llvmpipe", "softpipe", "swrast", "swiftshader", "software rasterizer")
+# Mesa on Linux; SwiftShader; Windows with no GPU driver ("GDI Generic", "Microsoft Basic Render Driver")
+EMULATED_GL = ("llvmpipe", "softpipe", "swrast", "swiftshader", "software rasterizer", "gdi generic", "basic render")
 GL_RENDERER = 0x1F01
 
 
