@@ -171,7 +171,8 @@ class AlertTable(QTreeView):
         texts = [group.priority.label(),
                  tr("{n} need action", n=group.unacknowledged) if group.unacknowledged else tr("all handled"),
                  latest.strftime("%H:%M:%S %d/%m"),
-                 village, kind_label(group.kind), tr("{n} alerts", n=len(group.alerts)), ""]
+                 village, kind_label(group.kind),
+                 tr("1 alert") if len(group.alerts) == 1 else tr("{n} alerts", n=len(group.alerts)), ""]
         items = [QStandardItem(t) for t in texts]
         newest = max(group.alerts, key=lambda a: a.raised_at)
         self._with_detail_line(items, ((3, village), (4, texts[4]), (2, latest.strftime("%H:%M %d/%m"))),
