@@ -36,7 +36,7 @@ import paho.mqtt.client as mqtt
 import psutil
 from paho.mqtt.enums import CallbackAPIVersion
 from bench_broker import start_broker
-from soak import TIME_SCALE, growth, sample, site_on_port
+from soak import TIME_SCALE, after_warmup, growth, per_hour, sample, site_on_port
 
 OPERATOR = ("soak_operator", "mat-khau-soak")
 NEEDS_ACTION = {"unacknowledged", "returned_unacknowledged"}
@@ -116,6 +116,23 @@ def add_operator(db: Path, site: Path) -> None:
     engine.dispose()
 
 
+def with_web(console_sample: dict) -> dict:
+    """The console's sample with its helper processes (the map's QtWebEngine) apart: the whole
+    family minus the console itself."""
+    return {**console_sample, "web_rss_mb": console_sample["rss_mb"] - console_sample["app_rss_mb"]}
+
+
+def every_five_minutes(samples: list[dict], started: float, keys: tuple[str, ...]) -> list[dict]:
+    """The samples nearest each 5-minute mark: the table a reader compares against the warm-up."""
+    table, mark = [], 5.0
+    for s in samples:
+        minute = (s["t"] - started) / 60
+        if minute >= mark:
+            table.append({"minute": round(minute, 1), **{k: round(s[k], 1) for k in keys}})
+            mark = 5.0 * (int(minute // 5) + 1)
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -163,10 +180,12 @@ def main() -> None:
                 if console is not None:
                     if console.poll() is not None:
                         raise SystemExit(f"the console exited early ({console.returncode})")
-                    console_samples.append(sample(psutil.Process(console.pid), db))
+                    console_samples.append(with_web(sample(psutil.Process(console.pid), db)))
                 samples.append(sample(app, db))
                 print(f"{(samples[-1]['t'] - started) / 60:5.1f} min: " + ", ".join(
-                    f"{k} {v:.1f}" for k, v in samples[-1].items() if k != "t"), file=sys.stderr)
+                    f"{k} {v:.1f}" for k, v in samples[-1].items() if k != "t") + "".join(
+                    f"; console {k} {v:.1f}" for k, v in console_samples[-1:][0].items() if k != "t")
+                    if console_samples else "", file=sys.stderr)
         finally:
             if operator is not None:
                 operator.stop()
@@ -204,7 +223,14 @@ def main() -> None:
         "commands_refused": operator.refused if operator else 0,
         "exit_code": exit_code,
         "traceback_in_log": "Traceback" in log,
+        "every_5_min": every_five_minutes(samples, started, ("app_rss_mb", "threads", "fds", "db_mb")),
         **({"console": {**growth(console_samples, started, args.warmup, "app_rss_mb"),
+                        "web_baseline_rss_mb": round(after_warmup(console_samples, started, args.warmup)[0]["web_rss_mb"], 1),
+                        "web_rss_mb": round(console_samples[-1]["web_rss_mb"], 1),
+                        "web_rss_mb_per_hour": round(per_hour(after_warmup(console_samples, started, args.warmup),
+                                                              "web_rss_mb"), 1),
+                        "every_5_min": every_five_minutes(console_samples, started,
+                                                          ("app_rss_mb", "web_rss_mb", "threads", "fds")),
                         "attached": "attached to it" in console_log,
                         "traceback_in_log": "Traceback" in console_log}} if console is not None else {}),
     }))
