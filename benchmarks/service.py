@@ -48,12 +48,14 @@ def bench_config(sensors: list[str]):
 
 
 def service_process(sensors: list[str], db_url: str, port: int, data_dir: str, ready, stop) -> None:
+    from controlroom.service.heap import settle_after_start
     from controlroom.service.runner import ControlRoomService
 
     service = ControlRoomService(bench_config(sensors), db_url=db_url, feed_options={"host": "127.0.0.1", "port": port},
                                  data_dir=Path(data_dir), monitor_cameras=False)
     service.start()
     service.core.feed.wait_subscribed(60)
+    settle_after_start()  # as `controlroom serve` does
     ready.set()
     stop.wait()
     service.stop()

@@ -52,6 +52,7 @@ def run_serve(args: argparse.Namespace) -> int:
     _stop_on_signals(stop)
     parts: list = []  # what was started, stopped in reverse
     try:
+        from controlroom.service.heap import settle_after_start
         from controlroom.service.runner import ControlRoomService
 
         link = {"host": args.host, "port": args.port}
@@ -62,6 +63,7 @@ def run_serve(args: argparse.Namespace) -> int:
         parts.append(service)
         if args.demo:
             _demo_field(config, link, args, parts)
+        settle_after_start()
         log.info(tr("Service for {site} running; Ctrl+C stops.", site=config.site.name))
         while not stop.wait(1.0):  # wake now and then: Windows delivers signals only between waits
             pass
