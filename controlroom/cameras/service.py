@@ -1,5 +1,5 @@
 """The cameras' duties, owned by the core: every camera watched, its health shared, PTZ moved
-to alarm presets, snapshots recorded, camera clocks checked.
+to alarm presets, snapshots recorded, camera clocks checked (controlroom/cameras/clocks.py).
 
 ``core.cameras`` holds the ReaderPool the wall's tiles draw from. With `monitor_all` each
 camera's sub stream is open from start-up (health for the map, the camera-offline alert and
@@ -9,10 +9,10 @@ MQTT; instant replay), whether or not a window shows it.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable
 
 from controlroom.alerts.model import AlertChanged
+from controlroom.cameras.clocks import CameraClocks
 from controlroom.cameras.onvif_client import stop_loop
 from controlroom.cameras.ptz import PtzService
 from controlroom.cameras.snapshots import SnapshotService
@@ -22,7 +22,6 @@ from controlroom.cameras.video_reader import HealthMonitor, ReaderPool
 
 log = logging.getLogger(__name__)
 
-CLOCK_CHECK_INTERVAL_S = 3600.0
 Notice = Callable[[str], None]
 
 
@@ -48,17 +47,18 @@ class CameraService:
                              else (lambda: None))
         self.status_publisher = CameraStatusMqttPublisher(core.feed, self._health, core.feed.client_id).start()
         self.status = CameraStatusSubscriber(core.feed, core.bus)
-        self._stop = threading.Event()
-        self._clock_thread = threading.Thread(target=self._check_clocks_every, args=(CLOCK_CHECK_INTERVAL_S,),
-                                              name="onvif-clock-check", daemon=True)
-        self._clock_thread.start()
+        # clocks are asked where the duties run, of the cameras watched there; every console hears
+        self.clocks = CameraClocks(self.config, core.feed, self.notify,
+                                   check_here=core.commands is None and monitor_all).start()
 
     # -- notices for the operator --------------------------------------------------------
 
     def add_notice_listener(self, listener: Notice) -> Callable[[], None]:
         """`listener(text)` for what the operator should read (PTZ failures, camera clocks),
-        on the thread that found it."""
+        on the thread that found it; the camera clocks already known drifting are told at once."""
         self._notices.append(listener)
+        for text in self.clocks.drifting():
+            listener(text)
         return lambda: self._notices.remove(listener) if listener in self._notices else None
 
     def notify(self, text: str) -> None:
@@ -79,43 +79,12 @@ class CameraService:
         except LookupError as exc:
             log.warning("alarm preset not sent: %s", exc)
 
-    def _check_clocks_every(self, interval_s: float) -> None:
-        """At start, then every `interval_s`: a camera clock drifts slowly, not once."""
-        while True:
-            self._check_clocks()
-            if self._stop.wait(interval_s):
-                return
-
-    def _check_clocks(self) -> None:
-        from controlroom.cameras.onvif_client import OnvifError, check_clock, onvif_available
-        from controlroom.cameras.ptz import default_camera_factory
-
-        cameras = [c for c in self.config.cameras if c.onvif is not None]
-        if not cameras or not onvif_available():
-            return
-        for camera in cameras:
-            if self._stop.is_set():
-                return
-            client = None
-            try:
-                client = default_camera_factory(camera)
-                result = check_clock(client, camera.onvif.max_clock_drift_s)
-                if result.drifting:
-                    log.warning("%s", result.message(camera.name))
-                    self.notify(result.message(camera.name))
-            except OnvifError as exc:
-                log.info("clock check of %s skipped: %s", camera.id, exc)
-            finally:
-                if client is not None:
-                    client.close()
-
     def stop(self) -> None:
-        self._stop.set()
+        self.clocks.stop()
         self._unsubscribe()  # no alarm presets queued to a closed PtzService
         self.status_publisher.stop()
         self.monitor.stop()
         self.ptz.close()
         self.pool.close()  # the read timeout and a second: no PyAV read left running at exit
         self.snapshots.close()
-        self._clock_thread.join(timeout=1.0)  # an ONVIF call in flight may hold it longer; it is a daemon
         stop_loop()  # the ONVIF clients' event-loop thread, if any camera was asked anything
