@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from controlroom.config import ConfigError, demo_config_path, load_config
 from controlroom.i18n import SUPPORTED_LANGUAGES, tr
@@ -58,7 +59,8 @@ def run_serve(args: argparse.Namespace) -> int:
         link = {"host": args.host, "port": args.port}
         if args.demo:
             config, link = _demo_broker(config, parts)
-        service = ControlRoomService(config, db_url=args.db, feed_options=link, monitor_cameras=not args.demo)
+        service = ControlRoomService(config, db_url=args.db, feed_options=link, monitor_cameras=not args.demo,
+                                     config_path=Path(args.config) if args.config and not args.demo else None)
         service.start()
         parts.append(service)
         if args.demo:

@@ -27,6 +27,7 @@ import logging
 import queue
 import re
 import threading
+from pathlib import Path
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from controlroom.access.operators import Operator, PermissionDenied, authorize
 from controlroom.alerts.inbox import EngineBusy
 from controlroom.broadcast.service import BroadcastRefused
+from controlroom.cameras.add_to_config import CameraNotAdded
 from controlroom.flood.damage_report import DamageReportError
 from controlroom.flood.duty_log import DutyLogError
 from controlroom.i18n import tr
@@ -75,7 +77,7 @@ class Request:
 
 class CommandChannel:
     def __init__(self, core: "ControlRoomCore", sessions: SessionTokens | None = None,
-                 refusal_limit: RefusalAuditLimit | None = None) -> None:
+                 refusal_limit: RefusalAuditLimit | None = None, config_path: Path | None = None) -> None:
         """Subscribes at once (before the core's feed connects); handles requests after start()."""
         self._core = core
         self.sessions = sessions or SessionTokens()
@@ -86,7 +88,7 @@ class CommandChannel:
         self.refused = 0
         self._seen: deque[str] = deque(maxlen=SEEN_IDS)
         self._seen_set: set[str] = set()
-        self._ops = RoomOperations(core).table()
+        self._ops = RoomOperations(core, config_path).table()
         core.feed.subscribe_extra(COMMAND_TOPIC, self._on_message)
 
     def start(self) -> None:
@@ -274,7 +276,7 @@ def _refusal(exc: Exception) -> Refused | None:
         return Refused("denied", str(exc))
     if isinstance(exc, EngineBusy):
         return Refused("busy", tr("The service is busy; try again in a moment."))
-    if isinstance(exc, (BroadcastRefused, DutyLogError, DamageReportError)):  # already in the operator's words
+    if isinstance(exc, (BroadcastRefused, DutyLogError, DamageReportError, CameraNotAdded)):  # the operator's words
         return Refused("refused", str(exc))
     if isinstance(exc, (KeyError, TypeError, ValueError, binascii.Error)):
         return Refused("invalid", tr("The command is incomplete or wrong: {reason}", reason=str(exc)))

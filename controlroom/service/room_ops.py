@@ -1,7 +1,7 @@
 """What each operator command does to the core, once the command channel has checked who sent
 it and that their role allows it: acknowledge and shelve alerts, raise one, run broadcasts
 and the programme, issue and cancel bulletins, keep the duty log and the damage report, move
-cameras. A handler returns the answer (a dict), or a Future of it when a camera answers later;
+cameras, add a camera to the commune's file. A handler returns the answer (a dict), or a Future of it when a camera answers later;
 what it raises the channel turns into a refusal the operator reads."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from controlroom.access.operators import Operator
@@ -20,6 +21,7 @@ from controlroom.broadcast.at_service import MAX_AUDIO_BYTES, PROGRAMME_CHANGED_
 from controlroom.broadcast.job_payload import job_to_payload
 from controlroom.broadcast.jobs import Priority as BroadcastPriority
 from controlroom.config import ScheduledBroadcastConfig
+from controlroom.i18n import tr
 from controlroom.service.futures import then
 
 if TYPE_CHECKING:
@@ -34,8 +36,10 @@ MANUAL_SOURCE = re.compile(r"manual/[0-9a-f]{10}")
 
 
 class RoomOperations:
-    def __init__(self, core: "ControlRoomCore") -> None:
+    def __init__(self, core: "ControlRoomCore", config_path: Path | None = None) -> None:
+        """`config_path`: the commune's file this service may change (None: the bundled demo's)."""
         self._core = core
+        self._config_path = config_path
 
     def table(self) -> dict[str, tuple[str, Handler]]:
         """Each operation: (the permission it needs, its handler)."""
@@ -64,6 +68,7 @@ class RoomOperations:
             "ptz.preset": ("camera.ptz", self._ptz_preset),
             "ptz.save_preset": ("camera.ptz", self._ptz_save_preset),
             "ptz.presets": ("camera.ptz", self._ptz_presets),
+            "config.add_camera": ("config.change", self._add_camera),
         }
 
     def _acknowledge(self, operator: Operator, args: dict) -> None:
@@ -207,6 +212,18 @@ class RoomOperations:
     def _ptz_presets(self, operator: Operator, args: dict) -> Future:
         return then(self._ptz().presets(_camera(args)),
                      lambda presets: {"presets": [{"token": p.token, "name": p.name} for p in presets]})
+
+    def _add_camera(self, operator: Operator, args: dict) -> dict:
+        """Appended only if the file still loads with it; audited once written."""
+        from controlroom.cameras.add_to_config import append_camera
+
+        if self._config_path is None:
+            raise ValueError(tr("This service was not started with a commune's configuration file "
+                                "(--config), so it cannot add cameras to it"))
+        path = append_camera(self._config_path, args)
+        self._core.access.audit.record(operator.username, "config.camera_added", str(args["id"]).strip(),
+                                       {"file": str(path)})
+        return {"path": str(path)}
 
 
 def _camera(args: dict) -> str:

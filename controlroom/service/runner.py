@@ -29,13 +29,15 @@ def service_client_id(config: Config) -> str:
 class ControlRoomService:
     def __init__(self, config: Config, *, db_url: str | None = None, feed_options: dict | None = None,
                  data_dir: Path | None = None, client_id: str | None = None, monitor_cameras: bool = True,
-                 health_interval_s: float | None = None) -> None:
+                 health_interval_s: float | None = None, config_path: Path | None = None) -> None:
+        """`config_path`: the commune's file, which administrators may add cameras to (None: not
+        changed, e.g. the bundled demo)."""
         self.config = config
         self.core = ControlRoomCore(config, db_url=db_url, feed_options=feed_options, data_dir=data_dir,
                                     client_id=client_id or service_client_id(config), monitor_cameras=monitor_cameras)
         options = {} if health_interval_s is None else {"interval_s": health_interval_s}
         self.health = HealthPublisher(self.core, **options)  # before start: the Last Will is set at connect
-        self.commands = CommandChannel(self.core)
+        self.commands = CommandChannel(self.core, config_path=config_path)
         self.live_digest = LiveDigest(self.core.bus, self.core.feed.publish)
         self._started = False
 

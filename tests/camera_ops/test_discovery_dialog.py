@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from controlroom.cameras.add_to_config import append_camera
 from controlroom.config import demo_config_path, load_config
 from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 
@@ -12,7 +13,7 @@ from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 def test_dialog_reads_the_camera_and_adds_it_to_the_config(peer, demo_config, qtbot, tmp_path):
     path = tmp_path / "commune.toml"
     shutil.copy(demo_config_path(), path)
-    dialog = CameraDiscoveryDialog(demo_config, path)
+    dialog = CameraDiscoveryDialog(demo_config, lambda fields: append_camera(path, fields))
     qtbot.addWidget(dialog)
     dialog.resize(900, 760)
     dialog.show()

@@ -3,11 +3,15 @@ officer and up, adding an ONVIF camera for an administrator of a commune whose c
 
 from __future__ import annotations
 
+import shutil
+
 from PyQt6.QtWidgets import QPushButton
 
 from controlroom.cameras.views import ViewStore
 from controlroom.access.operators import Operator, Role
+from controlroom.cameras.onvif_discovery import CameraDescription
 from controlroom.cameras.stream_urls import with_demo_streams
+from controlroom.config import demo_config_path, load_config
 from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 from controlroom.ui.cameras.ops import install_camera_ops
 from controlroom.ui.cameras.wall import CameraWall
@@ -31,7 +35,7 @@ def _button(wall, text):
 
 def test_add_camera_is_for_an_administrator_and_opens_discovery(qtbot, make_core, demo_config, tmp_path):
     config_file = tmp_path / "commune.toml"
-    config_file.write_text("# the commune's config\n", encoding="utf-8")
+    shutil.copy(demo_config_path(), config_file)
     context, wall = _wall_with_ops(qtbot, make_core, demo_config, tmp_path, config_file)
     try:
         assert _button(wall, "Chứng cứ…") is not None
@@ -46,7 +50,15 @@ def test_add_camera_is_for_an_administrator_and_opens_discovery(qtbot, make_core
         context.session.sign_in(Operator("quantri", "Trần Thị Bình", Role.ADMIN))
         add.click()
         dialog = wall.findChild(CameraDiscoveryDialog)
-        assert dialog is not None and dialog.config_path == config_file
+        assert dialog is not None
+        # no service here: the console writes this PC's file (a camera as the dialog reads it)
+        dialog.description = CameraDescription("127.0.0.1", 8000, "", "", "rtsp://127.0.0.1/main",
+                                               "rtsp://127.0.0.1/sub", None, None, False, 0.0)
+        dialog.camera_id.setText("cam_moi")
+        dialog.name.setText("Camera mới")
+        dialog.start_save()
+        qtbot.waitUntil(lambda: "cam_moi" in config_file.read_text(encoding="utf-8"), timeout=30000)
+        assert any(c.id == "cam_moi" for c in load_config(config_file).cameras)
         dialog.close()
     finally:
         context.shutdown()

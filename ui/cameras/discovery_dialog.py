@@ -1,7 +1,8 @@
 """Add a camera without typing URLs: find ONVIF cameras on the LAN, read one's stream URIs
-from its media service, name it, place it in a village, and append it to the commune config.
+from its media service, name it, place it in a village, and add it to the commune config
+(where the site's service runs, the service writes it: controlroom/cameras/add_to_config.py).
 
-Discovery, the ONVIF reads and the file append run on short-lived named worker threads;
+Discovery, the ONVIF reads and the write run on short-lived named worker threads;
 results come back through signals. The password is not written to the config: the entry
 names an environment variable (``password_env``) that holds it.
 """
@@ -9,6 +10,7 @@ names an environment variable (``password_env``) that holds it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
@@ -24,11 +26,13 @@ class CameraDiscoveryDialog(QDialog):
     described = pyqtSignal(object)
     saved = pyqtSignal(object)
 
-    def __init__(self, config: Config, config_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, config: Config, add: Callable[[dict], Path | str], parent: QWidget | None = None) -> None:
+        """`add(fields)` (blocking, run on a worker) writes the camera where the commune's file is
+        kept: this PC's file, or the site's service's, and returns the file's path."""
         super().__init__(parent)
         self.setWindowTitle(tr("Add an ONVIF camera"))
         self.setMinimumWidth(760)
-        self.config, self.config_path = config, Path(config_path)
+        self.config, self._add = config, add
         self.description = None
 
         self.search = QPushButton(tr("Search the network"))
@@ -169,12 +173,19 @@ class CameraDiscoveryDialog(QDialog):
 
     # --- save ---------------------------------------------------------------------------------
 
-    def entry(self) -> str:
-        from controlroom.cameras.onvif_discovery import camera_entry_toml
+    def fields(self) -> dict:
+        """The new camera as the commune's file takes it (controlroom/cameras/add_to_config.py)."""
+        d = self.description
+        return {"id": self.camera_id.text().strip(), "name": self.name.text().strip(),
+                "village": self.village.currentData(), "group": self.group.currentData(),
+                "lat": self.lat.value(), "lon": self.lon.value(), "main_url": d.main_url, "sub_url": d.sub_url,
+                "ptz": d.ptz, "onvif_host": d.host, "onvif_port": d.port, "user": self.user.text(),
+                "password_env": self.password_env.text().strip(), "max_clock_drift_s": self.drift.value()}
 
-        return camera_entry_toml(self.camera_id.text().strip(), self.name.text().strip(), self.village.currentData(),
-                                 self.group.currentData(), self.lat.value(), self.lon.value(), self.description,
-                                 self.user.text(), self.password_env.text().strip(), self.drift.value())
+    def entry(self) -> str:
+        from controlroom.cameras.add_to_config import camera_block
+
+        return camera_block(self.fields())
 
     def start_save(self) -> None:
         if self.description is None:
@@ -186,15 +197,9 @@ class CameraDiscoveryDialog(QDialog):
         if any(c.id == camera_id for c in self.config.cameras):
             self.status.setText(tr("The id {id} is already used", id=camera_id))
             return
-        text, path = "\n" + self.entry(), self.config_path
-
-        def append() -> Path:
-            with open(path, "a", encoding="utf-8") as handle:
-                handle.write(text)
-            return path
-
+        fields, add = self.fields(), self._add
         self.add.setEnabled(False)
-        run_in_background(append, self.saved.emit, self.saved.emit, thread_name="camera-config-append")
+        run_in_background(lambda: add(fields), self.saved.emit, self.saved.emit, thread_name="camera-config-append")
 
     def _show_saved(self, result) -> None:
         if isinstance(result, BaseException):

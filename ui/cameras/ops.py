@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
@@ -141,6 +142,7 @@ class CameraOps:
 
     def add_camera(self) -> None:
         """The discovery dialog, for an administrator: it appends to the commune's config file."""
+        from controlroom.cameras.add_to_config import append_camera
         from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 
         operator = self._operator()
@@ -148,13 +150,21 @@ class CameraOps:
             self.wall._show_message(tr("Only an administrator can add cameras (signed in: {name}, {role})",
                                        name=operator.display_name, role=operator.role.label))
             return
-        dialog = CameraDiscoveryDialog(self.config, self.context.config_path, parent=self.wall)
-        dialog.saved.connect(lambda result: self._record_camera_added(operator, dialog.camera_id.text().strip(), result))
+        commands = self.context.core.commands
+        if commands is not None:  # attached: the service keeps the commune's file, checks the role, audits
+            def add(fields: dict) -> str:
+                return commands.send("config.add_camera", fields).result(timeout=60)["path"]
+        else:
+            def add(fields: dict) -> Path:
+                return append_camera(self.context.config_path, fields)
+        dialog = CameraDiscoveryDialog(self.config, add, parent=self.wall)
+        if commands is None:
+            dialog.saved.connect(lambda result: self._record_camera_added(operator, dialog.camera_id.text().strip(), result))
         dialog.open()
 
     def _record_camera_added(self, operator: Operator, camera_id: str, result) -> None:
         if not isinstance(result, BaseException):  # a failed write says so in the dialog
-            self.audit.record(operator.username, "config.camera_added", str(result), {"camera_id": camera_id})
+            self.audit.record(operator.username, "config.camera_added", camera_id, {"file": str(result)})
 
     def close(self) -> None:
         for signal in (self.context.session.changed, self.context.session.locked_changed):

@@ -1,0 +1,101 @@
+"""Adding a camera where the site's service runs: an administrator's attached console sends it,
+the service appends it to the commune's file (only if the file still loads), audits once and
+answers; an operator's session, a block naming no village of the commune, or a service without
+a file it may change are refused in words, and the file is left as it was."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from controlroom.access.accounts import upsert_operator
+from controlroom.access.operators import Role, operator_row
+from controlroom.config import load_config
+from controlroom.service.client import CommandFailed
+from controlroom.service.runner import ControlRoomService
+from controlroom.storage.models import audit_log
+
+from ..conftest import SITES, wait_until
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _fields(**changes) -> dict:
+    fields = {"id": "vh_cong_moi", "name": "Cống mới ven đầm", "village": "th_cu_lac", "group": "diem_ngap",
+              "lat": 16.289, "lon": 107.72, "main_url": "rtsp://10.30.5.21/main", "sub_url": "rtsp://10.30.5.21/sub",
+              "ptz": False, "onvif_host": "10.30.5.21", "onvif_port": 80, "user": "xem",
+              "password_env": "VH_CAM_PASSWORD", "max_clock_drift_s": 5.0}
+    return {**fields, **changes}
+
+
+def _camera_audits(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit_log.c.actor, audit_log.c.target, audit_log.c.detail)
+                            .where(audit_log.c.action == "config.camera_added"))
+        return [tuple(r) for r in rows]
+
+
+def _service(config, path, mqtt_broker, tmp_path, data_dir, name):
+    return ControlRoomService(config, db_url=f"sqlite:///{(tmp_path / f'{name}.sqlite3').as_posix()}",
+                              feed_options={"host": mqtt_broker.host, "port": mqtt_broker.port},
+                              data_dir=data_dir / name, monitor_cameras=False, config_path=path)
+
+
+def test_an_administrator_adds_a_camera_through_the_service(second_config, mqtt_broker, tmp_path, data_dir, make_core):
+    path = tmp_path / "lagoon_commune.toml"
+    shutil.copy(SITES / "lagoon_commune.toml", path)
+    shutil.copytree(SITES / "lagoon-layers", tmp_path / "lagoon-layers")
+    original = path.read_text(encoding="utf-8")
+    service = _service(second_config, path, mqtt_broker, tmp_path, data_dir, "service")
+    service.start()
+    try:
+        with service.core.engine.begin() as conn:
+            upsert_operator(conn, operator_row(second_config.site.id, "quantri_vh", "Quản trị VH", Role.ADMIN, "mat-khau-qt"))
+            upsert_operator(conn, operator_row(second_config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
+        console = make_core(second_config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-add-cam",
+                            attached=True)
+        assert console.feed.wait_subscribed(30) and service.core.feed.wait_subscribed(30)
+
+        assert console.access.authenticate("vanhanh_vh", "mat-khau-vh") is not None
+        with pytest.raises(CommandFailed) as refused:
+            console.commands.send("config.add_camera", _fields()).result(timeout=60)
+        assert refused.value.code == "denied"
+
+        assert console.access.authenticate("quantri_vh", "mat-khau-qt") is not None
+        with pytest.raises(CommandFailed) as refused:
+            console.commands.send("config.add_camera", _fields(village="khong_co")).result(timeout=60)
+        assert "khong_co" in str(refused.value)  # the file's own check, in words, naming the bad reference
+        with pytest.raises(CommandFailed) as refused:
+            console.commands.send("config.add_camera", _fields(id="vh_cau_dam")).result(timeout=60)
+        assert "vh_cau_dam" in str(refused.value)  # an id the commune already uses
+        assert path.read_text(encoding="utf-8") == original and not list(tmp_path.glob("*.new"))
+
+        answer = console.commands.send("config.add_camera", _fields()).result(timeout=60)
+        assert answer["path"] == str(path)
+        camera = next(c for c in load_config(path).cameras if c.id == "vh_cong_moi")
+        assert camera.village == "th_cu_lac" and camera.onvif.host == "10.30.5.21"
+        assert path.read_text(encoding="utf-8").startswith(original.rstrip("\n"))
+        wait_until(lambda: _camera_audits(service.core.engine), 30, message="the service's audit entry")
+        assert _camera_audits(service.core.engine) == [("quantri_vh", "vh_cong_moi", {"file": str(path)})]
+    finally:
+        service.stop()
+
+
+def test_a_service_without_a_file_it_may_change_refuses(second_config, mqtt_broker, tmp_path, data_dir, make_core):
+    service = _service(second_config, None, mqtt_broker, tmp_path, data_dir, "nofile")
+    service.start()
+    try:
+        with service.core.engine.begin() as conn:
+            upsert_operator(conn, operator_row(second_config.site.id, "quantri_vh", "Quản trị VH", Role.ADMIN, "mat-khau-qt"))
+        console = make_core(second_config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-no-file",
+                            attached=True)
+        assert console.feed.wait_subscribed(30) and service.core.feed.wait_subscribed(30)
+        assert console.access.authenticate("quantri_vh", "mat-khau-qt") is not None
+        with pytest.raises(CommandFailed) as refused:
+            console.commands.send("config.add_camera", _fields()).result(timeout=60)
+        assert "--config" in str(refused.value)
+        assert _camera_audits(service.core.engine) == []
+    finally:
+        service.stop()
