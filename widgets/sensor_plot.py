@@ -91,6 +91,7 @@ class SensorPlot(QWidget):
         self.resolution = "raw"
         self.loaded: tuple[float, float] | None = None
         self.follow_live = True
+        self.grow_to: float | None = None  # a live view fitted to fresh data widens up to this span (s)
         self.status = SeriesStatus(Freshness.NO_DATA, None)
         self._ts = np.empty(0)
         self._newest_seen: float | None = None  # survives loading an older window
@@ -177,6 +178,9 @@ class SensorPlot(QWidget):
             self.plot_item.getAxis(side).setStyle(tickFont=tick_font)
         self.plot_item.setLabel("left", self.spec.unit, **{"font-size": f"{round(12 * scale)}px"})
         self.plot_item.setTitle(f"{self.spec.sensor_name} — {self.spec.label}", color="#e0e0e0", size=f"{round(14 * scale)}px")
+        title_px = max(30, round(14 * scale * 1.6))  # pyqtgraph keeps the title row 30 px: a wall display's text is taller
+        self.plot_item.titleLabel.setMaximumHeight(title_px)
+        self.plot_item.layout.setRowFixedHeight(0, title_px)
         band_font = QFont()
         band_font.setPixelSize(round(12 * scale))
         band_font.setBold(True)
@@ -323,12 +327,16 @@ class SensorPlot(QWidget):
         self._place_band_labels()
 
     def scroll_to_now(self) -> None:
-        """Slide a live view so its right edge is now, keeping its width."""
+        """Slide a live view so its right edge is now, keeping its width; a view fitted to
+        fresh data (`grow_to`) keeps its left edge and widens until it spans its preset."""
         if not self.follow_live:
             return
         (x0, x1), _ = self.plot_item.getViewBox().viewRange()
         now = self._now()
-        self.show_range(now - (x1 - x0), now, follow=True)
+        width = x1 - x0
+        if self.grow_to is not None and width < self.grow_to:
+            width = min(self.grow_to, max(width, now - x0))
+        self.show_range(now - width, now, follow=True)
 
     def _on_manual_change(self, *_args) -> None:
         self.follow_live = False  # the operator zoomed or panned: stop scrolling under them

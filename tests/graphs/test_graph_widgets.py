@@ -112,7 +112,8 @@ def test_long_range_reads_rollups_keeps_the_peak_and_live_data_appends_without_a
     level = np.full(ts.size, 1.0)
     peak_index = ts.size - 600
     level[peak_index] = 4.8  # a one-minute flood peak that an hourly mean would hide
-    store(engine, site, "wl_phu_oc", "level", ts, level)
+    # and one reading four weeks back, so the 30-day view spans its whole window (not fitted to fresh data)
+    store(engine, site, "wl_phu_oc", "level", np.concatenate(([NOW - 28 * 86400], ts)), np.concatenate(([1.0], level)))
 
     calls: list[tuple] = []
 
@@ -278,3 +279,60 @@ def test_presentation_hides_the_graph_toolbar_and_enlarges_the_plots_text(qtbot,
     view.set_presenting(False)
     assert view.sensor_box.isVisible()
     assert view.plots[0].plot_item.getAxis("bottom").style["tickFont"].pixelSize() == desk
+
+
+def test_a_preset_opens_fitted_to_fresh_data_and_widens_to_its_span(qtbot, second_config, engine):
+    """A room that started 20 minutes ago: the 24 h preset shows those 20 minutes across the
+    plot (not a sliver at the right edge), read at a resolution that has points, and widens
+    as time goes on, its left edge kept, until it spans 24 h; a station with a day of data
+    gets the whole 24 h at once."""
+    site = second_config.site.id
+    lagoon = next(s for s in second_config.sensors if s.kind == "water_level")
+    metric = next(iter(lagoon.metrics))
+    clock = [NOW]
+    ts = NOW - 20 * 60 + np.arange(0, 20 * 60, 30.0)
+    store(engine, site, lagoon.id, metric, ts, np.linspace(0.4, 0.9, ts.size))
+    view = GraphView(second_config, lambda *a: read_series(engine, site, *a), run_in_background, now_fn=lambda: clock[0])
+    qtbot.addWidget(view)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.show_sensor(lagoon.id)
+    plot = view.plots[0]
+    start, end = plot.visible_range()
+    assert view.range_key == "24h" and end == pytest.approx(NOW)
+    assert ts[0] - 5 * 60 < start <= ts[0]  # the data fills the plot
+    assert plot._ts[plot._ts >= start].size >= 30  # points, not two minute buckets
+
+    clock[0] = NOW + 40 * 60  # forty minutes on: the left edge stays, the view widens
+    plot.scroll_to_now()
+    start2, end2 = plot.visible_range()
+    assert start2 == pytest.approx(start) and end2 == pytest.approx(NOW + 40 * 60)
+    clock[0] = NOW + 30 * 3600  # past a day: it slides at 24 h
+    plot.scroll_to_now()
+    start3, end3 = plot.visible_range()
+    assert end3 - start3 == pytest.approx(86400)
+
+    older = NOW - 86400 + np.arange(0, 86400, 600.0)
+    store(engine, site, lagoon.id, metric, older, np.full(older.size, 0.5))
+    clock[0] = NOW
+    with qtbot.waitSignal(view.loaded, timeout=30000):
+        view.set_range("24h")
+    start4, end4 = view.plots[0].visible_range()
+    assert end4 - start4 == pytest.approx(86400)
+
+
+def test_presentation_shows_every_plot_without_a_scroll_bar(qtbot, demo_config, engine):
+    view = GraphView(demo_config, lambda *a: read_series(engine, demo_config.site.id, *a), run_in_background)
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    view.show_flood_picture()
+    assert len(view.plots) >= 3
+    qtbot.waitUntil(lambda: view._scroll.verticalScrollBar().maximum() > 0, timeout=10000)  # a desk scrolls
+    view.set_presenting(True)
+    qtbot.waitUntil(lambda: view._scroll.verticalScrollBar().maximum() == 0, timeout=10000)
+    assert not view._scroll.verticalScrollBar().isVisible()
+    bottom = max(p.geometry().bottom() for p in view.plots)
+    assert bottom <= view._scroll.viewport().height()  # the last plot is on screen, whole
+    view.set_presenting(False)
+    qtbot.waitUntil(lambda: view._scroll.verticalScrollBar().maximum() > 0, timeout=10000)

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 from PyQt6 import sip
-from PyQt6.QtCore import QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -45,6 +45,7 @@ PRESENTATION_TEXT = 1.8  # plot text on a wall display, relative to the desk's
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
 
 # reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
+MIN_FITTED_S = 15 * 60  # a preset fitted to fresh data shows at least this much
 GAP_RELOAD_S = 5.0  # during a backlog flush the graph re-reads storage at most this often
 BindSeries = Callable[[str, Callable[[list[Reading], bool], None]], Callable[[], None]]
 Reader = Callable[[str, str, float, float, str], object]
@@ -101,6 +102,8 @@ class GraphView(QWidget):
         self.generation = 0
         self.timing: LoadTiming | None = None
         self.range_key = "24h"
+        self._fit_generation: int | None = None  # the preset's load that may be fitted to its data
+        self._grow_to: float | None = None  # the preset's span a fitted view widens to
 
         self.sensor_box = QComboBox()
         self.sensor_box.addItem(tr("Flood picture: all water levels and rain"), FLOOD_PICTURE)
@@ -133,7 +136,7 @@ class GraphView(QWidget):
         self._plots_host = QWidget()
         self._plots_layout = QVBoxLayout(self._plots_host)
         self._plots_layout.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
+        scroll = self._scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._plots_host)
         layout = QVBoxLayout(self)
@@ -152,8 +155,17 @@ class GraphView(QWidget):
         for widget in [self._bar.itemAt(i).widget() for i in range(self._bar.count())] + [self.status_label]:
             if widget is not None:
                 widget.setVisible(not presenting)
+        # every plot on the screen, sharing its height: a wall display has no one to scroll it
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if presenting
+                                                else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         for plot in self.plots:
             plot.set_text_scale(self._text_scale())
+            plot.setMinimumHeight(self._plot_min_height(len(self.plots)))
+
+    def _plot_min_height(self, count: int) -> int:
+        if self.presenting:
+            return 0
+        return round((220 if count > 1 else 400) * self.ui_scale)
 
     def _text_scale(self) -> float:
         return self.ui_scale * (PRESENTATION_TEXT if self.presenting else 1.0)
@@ -196,7 +208,7 @@ class GraphView(QWidget):
         self.plots = []
         for spec in specs:
             plot = SensorPlot(spec, self.tz, self._plots_host, now_fn=self._now, scale=self._text_scale())
-            plot.setMinimumHeight(round((220 if len(specs) > 1 else 400) * self.ui_scale))
+            plot.setMinimumHeight(self._plot_min_height(len(specs)))
             plot.range_requested.connect(self._on_plot_request)
             if self.plots:  # one shared time axis; any plot's zoom/pan moves them all
                 plot.plot_item.setXLink(self.plots[0].plot_item)
@@ -212,7 +224,8 @@ class GraphView(QWidget):
         for k, button in self.range_buttons.items():
             button.setChecked(k == key)
         now = self._now()
-        self.load(now - span, now, follow=True)
+        self._grow_to = None
+        self._fit_generation = self.load(now - span, now, follow=True)
 
     # --- loading --------------------------------------------------------------------------
     def load(self, start: float, end: float, follow: bool = False, fetch: tuple[float, float] | None = None,
@@ -268,6 +281,13 @@ class GraphView(QWidget):
             return  # the operator moved on; a newer load is coming
         if any(p not in self.plots for p in plots):
             return  # the sensor changed meanwhile
+        if first and generation == self._fit_generation:
+            self._fit_generation = None
+            fitted = _fitted_start(start, end, plots, result)
+            if fitted is not None:  # fresh data: a preset's window would show it as a sliver at the right edge
+                self._grow_to = end - start
+                self.load(fitted, end, follow=True)  # read again at the resolution for what is there
+                return
         if first:
             self._show_pending_range()
         rows = 0
@@ -298,6 +318,7 @@ class GraphView(QWidget):
             for plot in self.plots[1:]:
                 plot.follow_live = follow
             if self.plots:  # the others are x-linked to the first: setting each would move every plot n times
+                self.plots[0].grow_to = self._grow_to if follow else None
                 self.plots[0].show_range(start, end, follow)
 
     def _failed(self, exc: Exception) -> None:
@@ -426,3 +447,17 @@ def create_graph_panel(context, parent: QWidget) -> GraphView:
     context.navigator.provide("sensor", lambda sensor_id, metric=None: (view.show_sensor(sensor_id, metric),
                                                                        bring_to_front(view)))
     return view
+
+
+def _fitted_start(start: float, end: float, plots: list[SensorPlot], result: list) -> float | None:
+    """Where a preset's view should start when its data covers only the last part of it (a
+    room that started minutes ago): just before the first reading, at least MIN_FITTED_S wide.
+    None when the data fills most of the window or there is none. Hourly rain buckets start
+    before their first reading, so the other series decide when there are any."""
+    firsts = [float(series.ts.min()) for plot, series in zip(plots, result) if len(series.ts) and plot.spec.kind != "rain"]
+    firsts = firsts or [float(series.ts.min()) for series in result if len(series.ts)]
+    if not firsts:
+        return None
+    first = min(firsts)
+    fitted = min(first - 0.05 * (end - first), end - MIN_FITTED_S)
+    return fitted if fitted > start + 0.25 * (end - start) else None
