@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 
 from controlroom.alerts import model as model
 from controlroom.alerts.backlog import LateReadings
-from controlroom.alerts.inbox import AlertInbox
+from controlroom.alerts.inbox import AlertInbox, ReadingRun
 from controlroom.alerts.kpis import AlertKpis, FloodMonitor
 from controlroom.alerts.model import Alert, AlertChanged, AlertEvent, Condition, Priority
 from controlroom.alerts.payload import from_payload, to_payload
@@ -103,8 +103,8 @@ class AlertEngine:
         if self._thread is not None:
             return
         inbox = self._inbox
-        self._unsubscribe.append(self.bus.subscribe(Reading, lambda r: inbox.put_readings([r]),
-                                                    batch=lambda run: inbox.put_readings(list(run))))
+        self._unsubscribe.append(self.bus.subscribe(Reading, lambda r: inbox.put_readings((r,)),
+                                                    batch=inbox.put_readings))
         for event_type in (DeviceStatus, CitizenReport, RoomAlertMessage):
             self._unsubscribe.append(self.bus.subscribe(event_type, inbox.put, batch=lambda run: inbox.put(list(run))))
         if live is not None:
@@ -221,12 +221,14 @@ class AlertEngine:
                 except queue.Empty:
                     break
             changes: list[tuple[Alert, AlertEvent | None, bool]] = []  # (alert, event, publish)
-            self._batch_now = datetime.now(UTC)  # what "late" is measured against, once per batch
+            taken_at = datetime.now(UTC)
             for entry in batch:
                 if entry is _STOP:
                     running = False
                     continue
-                for item in entry if type(entry) is list else (entry,):
+                # "late" is measured against a run's arrival, not against when the engine got to it
+                self._batch_now = entry.arrived_at if type(entry) is ReadingRun else taken_at
+                for item in entry if type(entry) in (list, ReadingRun) else (entry,):
                     try:
                         self._handle(item, changes)
                     except Exception:  # one bad event must not stop alerting; logged with its type

@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from datetime import UTC, datetime
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,13 @@ WARN_EVERY_S = 60.0
 
 class EngineBusy(Exception):
     """The alert engine is too far behind to take an operator action now."""
+
+
+class ReadingRun(list):
+    """A run of readings as the feed delivered it, stamped with when it arrived: "late" is judged
+    against that, so an engine that fell behind never takes a live reading for history."""
+
+    __slots__ = ("arrived_at",)
 
 
 class AlertInbox:
@@ -36,15 +44,17 @@ class AlertInbox:
         self.shed_readings = 0
         self.dropped_items = 0
 
-    def put_readings(self, run: list) -> bool:
-        """A run of readings as one entry; False (and counted) when shed."""
+    def put_readings(self, run) -> bool:
+        """A run of readings as one entry (a ReadingRun, stamped now); False (and counted) when shed."""
+        entry = ReadingRun(run)
         with self._lock:
-            if self._readings + len(run) > self.max_readings:
-                self.shed_readings += len(run)
+            if self._readings + len(entry) > self.max_readings:
+                self.shed_readings += len(entry)
                 self._warn("alert engine behind: %d readings shed for alerting (still stored)", self.shed_readings)
                 return False
-            self._readings += len(run)
-        self._queue.put(("readings", run))
+            self._readings += len(entry)
+        entry.arrived_at = datetime.now(UTC)
+        self._queue.put(("readings", entry))
         return True
 
     def put(self, item: object, *, action: bool = False) -> None:

@@ -64,3 +64,34 @@ def test_a_backlog_is_stored_summed_up_once_and_never_alarms(second_config, mqtt
                        30, message="a live reading below the limit raised nothing")
     assert alert.village == pond.village
     assert len(_backlog_entries(core)) == 1  # still one summary
+
+
+def test_a_reading_that_arrived_live_stays_live_while_the_engine_is_behind(second_config, make_core):
+    """Late is judged when a reading arrives, not when a busy engine gets to it: the engine is
+    held up (its first alert's delivery waits) for longer than the ponds' live limit, and the
+    low-oxygen reading that arrived meanwhile still raises its alarm."""
+    import threading
+
+    from controlroom.alerts.model import AlertChanged
+    from controlroom.domain import Reading
+
+    quick = {"ao_tom_1", "ao_tom_go_trung"}  # live for 1 s only
+    config = second_config.model_copy(update={"sensors": [
+        s.model_copy(update={"stale_after_s": 1.0}) if s.id in quick else s for s in second_config.sensors]})
+    core = make_core(config)
+    held, release = threading.Event(), threading.Event()
+
+    def hold(change) -> None:  # delivered on the engine's thread
+        if not held.is_set():
+            held.set()
+            release.wait(10)
+
+    core.bus.subscribe(AlertChanged, hold)
+    core.bus.publish(Reading("ao_tom_1", "do", datetime.now(timezone.utc), 2.0))
+    assert held.wait(30), "the first pond's alarm was not raised"
+    core.bus.publish(Reading("ao_tom_go_trung", "do", datetime.now(timezone.utc), 2.0))  # live on arrival
+    threading.Event().wait(2.5)  # the engine stays behind past the 1 s limit
+    release.set()
+    wait_until(lambda: [a for a in core.alerts.snapshot().alerts if a.active and "ao_tom_go_trung" in a.source], 30,
+               message="the reading that arrived live raised no alarm")
+    assert core.alerts.counters["late_readings"] == 0
