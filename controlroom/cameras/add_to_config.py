@@ -16,6 +16,7 @@ from controlroom.cameras.onvif_discovery import CameraDescription, camera_entry_
 from controlroom.config import ConfigError, load_config
 from controlroom.i18n import tr
 
+
 class CameraNotAdded(ValueError):
     """Why the camera was not added, in the operator's words."""
 
@@ -46,15 +47,21 @@ def append_camera(path: Path, fields: dict) -> Path:
     """Append the camera to the file at `path`; CameraNotAdded (every problem, one per line) if the
     file would not load with it, OSError if it cannot be written. Returns the path."""
     path = Path(path)
-    original = path.read_text(encoding="utf-8")
-    if any(camera.id == str(fields.get("id", "")).strip() for camera in load_config(path).cameras):
-        raise CameraNotAdded(tr("The id {id} is already used", id=str(fields["id"]).strip()))
-    candidate = path.with_name(path.name + ".new")
-    candidate.write_text(original.rstrip("\n") + "\n\n" + camera_block(fields), encoding="utf-8")
     try:
-        load_config(candidate)
+        current = load_config(path)
     except ConfigError as exc:
-        candidate.unlink(missing_ok=True)
+        raise CameraNotAdded("\n".join(exc.messages)) from None
+    camera_id = str(fields.get("id", "")).strip()
+    if any(camera.id == camera_id for camera in current.cameras):
+        raise CameraNotAdded(tr("The id {id} is already used", id=camera_id))
+    block = camera_block(fields)
+    candidate = path.with_name(path.name + ".new")
+    try:
+        candidate.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + block, encoding="utf-8")
+        load_config(candidate)
+        os.replace(candidate, path)
+    except ConfigError as exc:
         raise CameraNotAdded("\n".join(m.replace(str(candidate), str(path)) for m in exc.messages)) from None
-    os.replace(candidate, path)
+    finally:
+        candidate.unlink(missing_ok=True)  # gone already once renamed
     return path
