@@ -11,6 +11,7 @@ order and cannot deadlock each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterable
 
 from sqlalchemy import Table, case, func, select
@@ -28,11 +29,18 @@ from controlroom.storage.models import (
 
 ReadingRow = tuple  # (site_id, sensor_id, metric, ts_ms, value)
 
-# SQLite fast path: the driver's own executemany with tuples, no per-row work in SQLAlchemy.
-_SQLITE_INSERT = (
-    "INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT DO NOTHING"
-)
+# SQLite fast path: many rows per INSERT statement (SQLite runs a statement with the interpreter
+# lock released; executemany took it back after every row, and the feed and alert engine threads
+# waited on it). 100 rows are 500 parameters: under the oldest SQLite limit of 999.
+_SQLITE_ROWS_PER_INSERT = 100
+
+
+def _sqlite_insert(rows: int) -> str:
+    return ("INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) VALUES "
+            + ",".join(["(?,?,?,?,?)"] * rows) + " ON CONFLICT DO NOTHING")
+
+
+_SQLITE_INSERT_FULL = _sqlite_insert(_SQLITE_ROWS_PER_INSERT)
 
 _PG_INSERT = (
     "INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) "
@@ -86,11 +94,15 @@ def write_readings(connection: Connection, rows: list[ReadingRow]) -> BatchResul
 
 
 def _insert_all_new(connection: Connection, rows: list[ReadingRow]) -> list[ReadingRow] | None:
-    """SQLite: plain executemany inside a savepoint. If every row went in (the usual case)
+    """SQLite: multi-row INSERTs inside a savepoint. If every row went in (the usual case)
     they are the inserted rows; if some were duplicates, undo and let RETURNING say which."""
     savepoint = connection.begin_nested()
-    result = connection.exec_driver_sql(_SQLITE_INSERT, rows)
-    if result.rowcount == len(rows):
+    inserted = 0
+    for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
+        chunk = rows[start:start + _SQLITE_ROWS_PER_INSERT]
+        sql = _SQLITE_INSERT_FULL if len(chunk) == _SQLITE_ROWS_PER_INSERT else _sqlite_insert(len(chunk))
+        inserted += connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk))).rowcount
+    if inserted == len(rows):
         savepoint.commit()
         return rows
     savepoint.rollback()

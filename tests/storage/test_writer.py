@@ -222,3 +222,21 @@ def test_two_consoles_writing_the_same_stream_store_and_count_it_once(db_url, da
             writer.stop()
         for engine in engines:
             engine.dispose()
+
+
+def test_a_batch_of_many_inserts_with_a_duplicate_in_its_last_part_stores_each_new_row_once(engine):
+    """SQLite inserts 100 rows per statement: a redelivered row in the third statement undoes
+    the first two's too, and the batch is told row by row which ones were new."""
+    from controlroom.storage.ingest_sql import write_readings
+
+    rows = [(SITE, "wl1", "level", to_ms(T0) + 1000 * i, 1.0 + i / 1000) for i in range(250)]
+    with engine.begin() as connection:
+        assert write_readings(connection, rows[220:231]).inserted == 11
+    with engine.begin() as connection:
+        result = write_readings(connection, rows)
+    assert (result.inserted, result.duplicates) == (239, 11)
+    with engine.connect() as connection:
+        stored = connection.execute(select(readings.c.ts_ms, readings.c.value).order_by(readings.c.ts_ms)).all()
+        minutes = connection.execute(select(func.sum(rollup_minute.c.count))).scalar_one()
+    assert [tuple(r) for r in stored] == [(r[3], r[4]) for r in rows]  # every value exact
+    assert minutes == 250
