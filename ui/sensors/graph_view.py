@@ -43,9 +43,9 @@ log = logging.getLogger(__name__)
 FLOOD_PICTURE = "__flood__"
 PRESENTATION_TEXT = 1.8  # plot text on a wall display, relative to the desk's
 RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
+MIN_FITTED_S = 15 * 60  # a preset fitted to fresh data shows at least this much
 
 # reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
-MIN_FITTED_S = 15 * 60  # a preset fitted to fresh data shows at least this much
 GAP_RELOAD_S = 5.0  # during a backlog flush the graph re-reads storage at most this often
 BindSeries = Callable[[str, Callable[[list[Reading], bool], None]], Callable[[], None]]
 Reader = Callable[[str, str, float, float, str], object]
