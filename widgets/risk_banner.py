@@ -46,16 +46,7 @@ class RiskBanner(QWidget):
         """`official` False: the station's levels are the commune's own, so the level is only an
         estimate by Điều 45's rule, and the banner says so (with where the levels come from)."""
         if level != self.level:  # re-polishing style sheets is costly: only when the level changes
-            bg, fg = RISK_COLOURS.get(level, "#9e9e9e"), RISK_TEXT_COLOURS.get(level, "#ffffff")
-            s = self._scale
-            self.setStyleSheet(f"#riskBanner {{ background: {bg}; border-radius: {round(6 * s)}px; }}"
-                               f"#riskBanner QLabel {{ color: {fg}; background: transparent; }}")
-            self.title.setStyleSheet(f"font-size: {round(22 * s)}px; font-weight: bold;")
-            self.detail.setStyleSheet(f"font-size: {round(15 * s)}px;")
-            self.source.setStyleSheet(f"font-size: {round(11 * s)}px;")
-            for widget in (self, self.title, self.detail, self.source):  # a banner set before it is
-                widget.style().unpolish(widget)                           # shown kept its first colour
-                widget.style().polish(widget)
+            self._style(level)
         self.level = level
         if level > 0 and not official:
             self.title.setText(tr("Flood risk level {n} — {name} (estimate from the commune's levels)",
@@ -73,6 +64,27 @@ class RiskBanner(QWidget):
                         "level is the one the hydro-meteorological service announces",
                         clause=clause or "QĐ 18/2021/QĐ-TTg Điều 45", source=levels_source or "—")
         self.source.setText(clause)
+
+    def set_scale(self, scale: float) -> None:
+        """Text and margins for `scale`: a wall display reads the banner from metres away."""
+        if scale == self._scale:
+            return
+        self._scale = scale
+        self.layout().setContentsMargins(round(14 * scale), round(8 * scale), round(14 * scale), round(8 * scale))
+        self.layout().setSpacing(round(2 * scale))
+        self._style(self.level)
+
+    def _style(self, level: int) -> None:
+        bg, fg = RISK_COLOURS.get(level, "#9e9e9e"), RISK_TEXT_COLOURS.get(level, "#ffffff")
+        s = self._scale
+        self.setStyleSheet(f"#riskBanner {{ background: {bg}; border-radius: {round(6 * s)}px; }}"
+                           f"#riskBanner QLabel {{ color: {fg}; background: transparent; }}")
+        self.title.setStyleSheet(f"font-size: {round(22 * s)}px; font-weight: bold;")
+        self.detail.setStyleSheet(f"font-size: {round(15 * s)}px;")
+        self.source.setStyleSheet(f"font-size: {round(11 * s)}px;")
+        for widget in (self, self.title, self.detail, self.source):  # a banner set before it is
+            widget.style().unpolish(widget)                           # shown kept its first colour
+            widget.style().polish(widget)
 
     def show_zone(self, monitor: FloodRiskMonitor, zone_id: str) -> None:
         """The zone's risk level now, from the station that sets it (no change while no level)."""

@@ -281,6 +281,24 @@ def test_presentation_hides_the_graph_toolbar_and_enlarges_the_plots_text(qtbot,
     assert view.plots[0].plot_item.getAxis("bottom").style["tickFont"].pixelSize() == desk
 
 
+def test_presentation_enlarges_the_flood_risk_banner_above_the_graphs(qtbot, second_config, engine):
+    from controlroom.ui.sensors.graph_view import PRESENTATION_TEXT
+    from controlroom.widgets.risk_banner import RiskBanner
+
+    view = GraphView(second_config, lambda *a: read_series(engine, second_config.site.id, *a), run_in_background)
+    qtbot.addWidget(view)
+    view.banner = RiskBanner(view)
+    view.layout().insertWidget(0, view.banner)
+    view.banner.show_risk(3, "Cầu Hai", "1,20 m", "measured", "QĐ 18/2021/QĐ-TTg Điều 45")
+    view.show()
+    desk = view.banner.detail.fontInfo().pixelSize()
+    view.set_presenting(True)
+    assert view.banner.detail.fontInfo().pixelSize() == round(15 * PRESENTATION_TEXT)
+    assert view.banner.detail.fontInfo().pixelSize() > desk and view.banner.level == 3
+    view.set_presenting(False)
+    assert view.banner.detail.fontInfo().pixelSize() == desk
+
+
 def test_a_preset_opens_fitted_to_fresh_data_and_widens_to_its_span(qtbot, second_config, engine):
     """A room that started 20 minutes ago: the 24 h preset shows those 20 minutes across the
     plot (not a sliver at the right edge), read at a resolution that has points, and widens

@@ -113,6 +113,7 @@ class GraphView(QWidget):
         self.sensor_box.setMinimumContentsLength(24)
         self.sensor_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.presenting = False  # on a wall display (set_presenting)
+        self.banner = None  # the flood risk banner above the plots, if the panel placed one (RiskBanner)
         bar = self._bar = FlowLayout()  # wraps in a narrow dock: never wider than the dock, which would hide the newest data
         bar.addWidget(self.sensor_box)
         self.range_buttons: dict[str, QPushButton] = {}
@@ -161,6 +162,8 @@ class GraphView(QWidget):
         for plot in self.plots:
             plot.set_text_scale(self._text_scale())
             plot.setMinimumHeight(self._plot_min_height(len(self.plots)))
+        if self.banner is not None:
+            self.banner.set_scale(self._text_scale())
 
     def _plot_min_height(self, count: int) -> int:
         if self.presenting:
@@ -439,7 +442,7 @@ def create_graph_panel(context, parent: QWidget) -> GraphView:
                      ui_scale=context.ui_scale, bind_series=context.bridge.bind_series, now_fn=data_clock(context.core.live))
     if context.config.sensors:
         view.show_flood_picture()
-    banner = RiskBanner(view, context.ui_scale)
+    banner = view.banner = RiskBanner(view, context.ui_scale)
     view.layout().insertWidget(0, banner)
     banner.setVisible(bool(context.core.flood.monitor.stations()))
     monitor, zone = context.core.flood.monitor, config.flood.bulletin_zone
