@@ -1,6 +1,7 @@
 """The full graph of a sensor: one SensorPlot per metric, x-linked, with range presets.
 
-Presets 15 min / 1 h / 24 h / 7 d / 30 d; the operator may zoom and pan freely (mouse wheel,
+Presets 15 min / 1 h / 24 h / 7 d / 30 d (fitted to the data while it fills only the preset's
+end, widening with time); the operator may zoom and pan freely (mouse wheel,
 drag). Every range change loads data in a worker through ``reader`` (storage's
 ``read_series``: raw rows for short spans, minute, ten-minute or hour rollups with min/max
 for long ones);
@@ -428,28 +429,6 @@ def data_clock(live) -> Callable[[], float]:
         return max(time.time(), newest.timestamp()) if newest is not None else time.time()
 
     return now
-
-
-def create_graph_panel(context, parent: QWidget) -> GraphView:
-    """Panel factory: the graph view on the core's database, live points from the bridge, the
-    flood risk banner of the core's flood duty above the flood picture."""
-    from controlroom.ui.shell.background import run_in_background
-    from controlroom.ui.shell.docks import bring_to_front
-    from controlroom.widgets.risk_banner import RiskBanner
-
-    config = context.config
-    view = GraphView(config, engine_reader(context.core.engine, config.site.id), run_in_background, parent,
-                     ui_scale=context.ui_scale, bind_series=context.bridge.bind_series, now_fn=data_clock(context.core.live))
-    if context.config.sensors:
-        view.show_flood_picture()
-    banner = view.banner = RiskBanner(view, context.ui_scale)
-    view.layout().insertWidget(0, banner)
-    banner.setVisible(bool(context.core.flood.monitor.stations()))
-    monitor, zone = context.core.flood.monitor, config.flood.bulletin_zone
-    banner.follow_zone(monitor, zone)
-    context.navigator.provide("sensor", lambda sensor_id, metric=None: (view.show_sensor(sensor_id, metric),
-                                                                       bring_to_front(view)))
-    return view
 
 
 def _fitted_start(start: float, end: float, plots: list[SensorPlot], result: list) -> float | None:

@@ -69,7 +69,7 @@ PANELS: list[Panel] = [
     Panel("sensors", "Sensor dashboard", _lazy("controlroom.ui.sensors.dashboard", "create_dashboard_panel"), "center"),
     Panel("map", "Commune map", _lazy("controlroom.ui.map.panel", "create_map_panel"), "center"),
     Panel("camera_wall", "Camera wall", _lazy("controlroom.ui.cameras.wall_panel", "create_camera_wall_panel"), "center"),
-    Panel("graphs", "Sensor graphs", _lazy("controlroom.ui.sensors.graph_view", "create_graph_panel"), "center"),
+    Panel("graphs", "Sensor graphs", _lazy("controlroom.ui.sensors.graph_panel", "create_graph_panel"), "center"),
     Panel("devices", "Devices and speakers", _device_list, "right"),
     Panel("broadcast", "Loudspeaker broadcast", _lazy("controlroom.ui.broadcast.panel", "create_broadcast_panel"), "right"),
     Panel("flood_duty", "Flood duty", _lazy("controlroom.ui.flood.duty_panel", "create_flood_duty_panel"), "right"),
