@@ -43,6 +43,16 @@ def _service(config, path, mqtt_broker, tmp_path, data_dir, name):
                               data_dir=data_dir / name, monitor_cameras=False, config_path=path)
 
 
+def _attached_console(service, config, mqtt_broker, make_core, name):
+    """Accounts at the service (an administrator and an operator) and a console attached to it."""
+    with service.core.engine.begin() as conn:
+        upsert_operator(conn, operator_row(config.site.id, "quantri_vh", "Quản trị VH", Role.ADMIN, "mat-khau-qt"))
+        upsert_operator(conn, operator_row(config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
+    console = make_core(config, broker=mqtt_broker, db_url=service.core.db_url, client_id=name, attached=True)
+    assert console.feed.wait_subscribed(30) and service.core.feed.wait_subscribed(30)
+    return console
+
+
 def test_an_administrator_adds_a_camera_through_the_service(second_config, mqtt_broker, tmp_path, data_dir, make_core):
     path = tmp_path / "lagoon_commune.toml"
     shutil.copy(SITES / "lagoon_commune.toml", path)
@@ -51,12 +61,7 @@ def test_an_administrator_adds_a_camera_through_the_service(second_config, mqtt_
     service = _service(second_config, path, mqtt_broker, tmp_path, data_dir, "service")
     service.start()
     try:
-        with service.core.engine.begin() as conn:
-            upsert_operator(conn, operator_row(second_config.site.id, "quantri_vh", "Quản trị VH", Role.ADMIN, "mat-khau-qt"))
-            upsert_operator(conn, operator_row(second_config.site.id, "vanhanh_vh", "Vận hành VH", Role.OPERATOR, "mat-khau-vh"))
-        console = make_core(second_config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-add-cam",
-                            attached=True)
-        assert console.feed.wait_subscribed(30) and service.core.feed.wait_subscribed(30)
+        console = _attached_console(service, second_config, mqtt_broker, make_core, "console-add-cam")
 
         assert console.access.authenticate("vanhanh_vh", "mat-khau-vh") is not None
         with pytest.raises(CommandFailed) as refused:
@@ -87,11 +92,7 @@ def test_a_service_without_a_file_it_may_change_refuses(second_config, mqtt_brok
     service = _service(second_config, None, mqtt_broker, tmp_path, data_dir, "nofile")
     service.start()
     try:
-        with service.core.engine.begin() as conn:
-            upsert_operator(conn, operator_row(second_config.site.id, "quantri_vh", "Quản trị VH", Role.ADMIN, "mat-khau-qt"))
-        console = make_core(second_config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-no-file",
-                            attached=True)
-        assert console.feed.wait_subscribed(30) and service.core.feed.wait_subscribed(30)
+        console = _attached_console(service, second_config, mqtt_broker, make_core, "console-no-file")
         assert console.access.authenticate("quantri_vh", "mat-khau-qt") is not None
         with pytest.raises(CommandFailed) as refused:
             console.commands.send("config.add_camera", _fields()).result(timeout=60)
