@@ -182,11 +182,6 @@ class CameraDiscoveryDialog(QDialog):
                 "ptz": d.ptz, "onvif_host": d.host, "onvif_port": d.port, "user": self.user.text(),
                 "password_env": self.password_env.text().strip(), "max_clock_drift_s": self.drift.value()}
 
-    def entry(self) -> str:
-        from controlroom.cameras.add_to_config import camera_block
-
-        return camera_block(self.fields())
-
     def start_save(self) -> None:
         if self.description is None:
             return
