@@ -108,3 +108,27 @@ def test_a_metric_without_a_label_takes_its_usual_name_not_its_id():
     pond = config.sensor("ao_tom_go_trung")
     assert pond.metrics["do"].label == "Oxy hòa tan (DO)" and pond.metrics["salinity"].label == "Độ mặn"
     assert config.sensor("dam_cau_hai").metrics["level"].label == "Mực nước"
+
+
+def test_a_place_far_from_the_commune_is_named_once_each(tmp_path):
+    """A slipped digit in one sensor's longitude and in one camera's latitude (a swapped pair is
+    already out of range in Vietnam): each is named with its distance (second commune)."""
+    from pathlib import Path
+
+    source = Path(__file__).with_name("sites") / "lagoon_commune.toml"
+    text = source.read_text(encoding="utf-8")
+    config = load_config(source)
+    sensor, camera = config.sensors[0], config.cameras[0]
+    sensor_block = text.index(f'id = "{sensor.id}"')
+    swapped = text[:sensor_block] + text[sensor_block:].replace(f"lon = {sensor.lon}", f"lon = {sensor.lon - 1}", 1)
+    camera_block = swapped.index(f'id = "{camera.id}"')
+    slipped = swapped[:camera_block] + swapped[camera_block:].replace(f"lat = {camera.lat}", f"lat = {camera.lat + 1}", 1)
+    broken = tmp_path / "lagoon_commune.toml"
+    broken.write_text(slipped, encoding="utf-8")
+    (tmp_path / "lagoon-layers").symlink_to(source.with_name("lagoon-layers"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(broken)
+    far = [m for m in caught.value.messages if "site.map_center" in m]
+    assert len(far) == 2 and len(caught.value.messages) == 2
+    assert "sensors[0]" in far[0] or "sensors[0]" in far[1]
+    assert any("cameras[0]" in m and " 1" in m for m in far)  # about 111 km for one degree of latitude
