@@ -7,7 +7,6 @@ and turning validation errors into messages an operator can act on is ``config.l
 
 from __future__ import annotations
 
-import math
 
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from controlroom.config.base import StrictModel
+from controlroom.config.places import far_from_centre
 from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig
 from controlroom.config.sources import DevicesConfig, DeviceSourceConfig
@@ -384,22 +384,6 @@ class Config(StrictModel):
         """A zone holding every village (e.g. "Toàn xã"), whatever its id."""
         return {v.id for v in self.villages} <= set(zone.villages)
 
-    def _far_away(self) -> list[str]:
-        """Places more than MAX_KM_FROM_CENTRE from the commune's map centre: a typing slip or a
-        latitude and longitude swapped, which would put a sensor or a loudspeaker in another
-        province on the map (one message per place)."""
-        lat0, lon0 = self.site.map_center
-        problems = []
-        for section in ("villages", "cameras", "sensors", "speakers"):
-            for i, item in enumerate(getattr(self, section)):
-                km = _distance_km(lat0, lon0, item.lat, item.lon)
-                if km > MAX_KM_FROM_CENTRE:
-                    problems.append(f"{section}[{i}]: " + tr(
-                        "{lat}, {lon} is {km:.0f} km from the commune's map centre (site.map_center), more than "
-                        "{limit:.0f} km: a typing slip, or latitude and longitude swapped?",
-                        lat=item.lat, lon=item.lon, km=km, limit=MAX_KM_FROM_CENTRE))
-        return problems
-
     @model_validator(mode="after")
     def _references(self) -> "Config":
         problems: list[str] = []
@@ -439,7 +423,7 @@ class Config(StrictModel):
                 if village not in villages:
                     problems.append(f"zones[{i}].villages[{j}]: " + tr("unknown village {id}", id=repr(village)))
         problems.extend(self.alerts.reference_problems(self))
-        problems.extend(self._far_away())
+        problems.extend(far_from_centre(self))
         sensor_metrics = {s.id: set(s.metrics) for s in self.sensors}
         source_ids: set[str] = set()
         for i, source in enumerate(self.sources):
@@ -450,13 +434,3 @@ class Config(StrictModel):
         if problems:
             raise ValueError("\n".join(problems))
         return self
-
-
-MAX_KM_FROM_CENTRE = 40.0  # a commune after the 2025 mergers spans at most some 30 km
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), accurate to well under a kilometre here."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
