@@ -53,6 +53,13 @@ def _attached_console(service, config, mqtt_broker, make_core, name):
     return console
 
 
+def _refused(console, **changes) -> CommandFailed:
+    """The service's refusal of a camera (the fields changed by `changes`)."""
+    with pytest.raises(CommandFailed) as refused:
+        console.commands.send("config.add_camera", _fields(**changes)).result(timeout=60)
+    return refused.value
+
+
 def test_an_administrator_adds_a_camera_through_the_service(second_config, mqtt_broker, tmp_path, data_dir, make_core):
     path = tmp_path / "lagoon_commune.toml"
     shutil.copy(SITES / "lagoon_commune.toml", path)
@@ -64,17 +71,11 @@ def test_an_administrator_adds_a_camera_through_the_service(second_config, mqtt_
         console = _attached_console(service, second_config, mqtt_broker, make_core, "console-add-cam")
 
         assert console.access.authenticate("vanhanh_vh", "mat-khau-vh") is not None
-        with pytest.raises(CommandFailed) as refused:
-            console.commands.send("config.add_camera", _fields()).result(timeout=60)
-        assert refused.value.code == "denied"
+        assert _refused(console).code == "denied"
 
         assert console.access.authenticate("quantri_vh", "mat-khau-qt") is not None
-        with pytest.raises(CommandFailed) as refused:
-            console.commands.send("config.add_camera", _fields(village="khong_co")).result(timeout=60)
-        assert "khong_co" in str(refused.value)  # the file's own check, in words, naming the bad reference
-        with pytest.raises(CommandFailed) as refused:
-            console.commands.send("config.add_camera", _fields(id="vh_cau_dam")).result(timeout=60)
-        assert "vh_cau_dam" in str(refused.value)  # an id the commune already uses
+        assert "khong_co" in str(_refused(console, village="khong_co"))  # the file's own check, in words, naming the bad reference
+        assert "vh_cau_dam" in str(_refused(console, id="vh_cau_dam"))  # an id the commune already uses
         assert path.read_text(encoding="utf-8") == original and not list(tmp_path.glob("*.new"))
 
         answer = console.commands.send("config.add_camera", _fields()).result(timeout=60)
@@ -94,9 +95,7 @@ def test_a_service_without_a_file_it_may_change_refuses(second_config, mqtt_brok
     try:
         console = _attached_console(service, second_config, mqtt_broker, make_core, "console-no-file")
         assert console.access.authenticate("quantri_vh", "mat-khau-qt") is not None
-        with pytest.raises(CommandFailed) as refused:
-            console.commands.send("config.add_camera", _fields()).result(timeout=60)
-        assert "--config" in str(refused.value)
+        assert "--config" in str(_refused(console))
         assert _camera_audits(service.core.engine) == []
     finally:
         service.stop()
