@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Callable, Literal, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -106,9 +106,11 @@ class SyntheticSource:
 
     URL: ``synthetic://<camera id>?w=640&h=360&fps=15&name=<url-quoted name>``. Frames are paced
     in real time like a live camera. The name is rendered once (with Vietnamese diacritics);
-    each frame costs a roll of a precomputed background plus a few small draws."""
+    each frame costs a roll of a precomputed background plus a few small draws. While nobody
+    looks (`wants_pictures()` false) it keeps its pace and draws nothing, like a packet camera
+    that only demuxes: the demo's 25 cameras off the wall cost a wake-up per frame, not a picture."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, wants_pictures: Callable[[], bool] | None = None) -> None:
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         try:
@@ -135,8 +137,11 @@ class SyntheticSource:
         self._start = time.monotonic()
         self._next = self._start
         self._closed = threading.Event()
+        self._wants_pictures = wants_pictures
+        self.last_arrival: float | None = None
 
-    def read(self) -> np.ndarray | None:
+    def read(self):
+        """The next frame (BGR), PACKET_ONLY while nobody looks, None once closed."""
         if self._closed.is_set():
             return None
         self._next += 1.0 / self._fps
@@ -145,7 +150,10 @@ class SyntheticSource:
             self._closed.wait(delay)
         else:
             self._next = time.monotonic()  # fell behind: do not burst to catch up
-        t = time.monotonic() - self._start
+        self.last_arrival = time.monotonic()
+        if self._wants_pictures is not None and not self._wants_pictures():
+            return PACKET_ONLY
+        t = self.last_arrival - self._start
         w, h = self.info.width, self.info.height
         shift = int(t * 40 * self._scale) % w
         frame = np.ascontiguousarray(self._background[:, shift:shift + w])
@@ -256,9 +264,10 @@ def open_source(url: str, backend: Backend = "opencv", *, open_timeout_s: float 
                 read_timeout_s: float = DEFAULT_READ_TIMEOUT_S, packet_ring=None, wants_pictures=None) -> FrameSource:
     """Open `url` with `backend`; raises SourceError (message with the URL redacted).
     `packet_ring` (a PacketRing) keeps the camera's own packets, and `wants_pictures()` says
-    whether anyone looks (else the source only demuxes); only the pyav backend has them."""
+    whether anyone looks (else the source only demuxes, or a synthetic one draws nothing); only
+    the pyav backend keeps packets."""
     if urlsplit(url).scheme == SYNTHETIC_SCHEME:
-        return SyntheticSource(url)
+        return SyntheticSource(url, wants_pictures)
     if backend == "vlc":
         return VlcSource(url, open_timeout_s, read_timeout_s)
     if backend == "pyav":

@@ -203,8 +203,11 @@ class StreamReader:
                     image = None
                     log.warning("camera %s: decode error: %s", self.camera_id, redact_text(str(exc), self.url))
                 if image is backends.PACKET_ONLY:  # alive, but nobody looks: no picture made
-                    self.health.stream(source.params.codec, source.decode_lag_s)
-                    self.health.frame(source.params.width, source.params.height, source.last_arrival)
+                    params = getattr(source, "params", None)
+                    if params is not None:
+                        self.health.stream(params.codec, source.decode_lag_s)
+                    size = (params.width, params.height) if params is not None else (source.info.width, source.info.height)
+                    self.health.frame(*size, source.last_arrival)
                     got_frames = True
                     continue
                 if image is None and time.monotonic() - started < QUICK_FAILURE_S and quick_failures < MAX_QUICK_FAILURES:

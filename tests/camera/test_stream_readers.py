@@ -152,3 +152,30 @@ def test_health_monitor_puts_camera_online_and_offline_on_the_bus():
         monitor.stop()
         pool.close()
     assert len([s for s in seen if s.device_id == "cam01"]) == 1, "one event per change, not per check"
+
+
+def test_a_synthetic_camera_nobody_watches_stays_live_and_draws_nothing_until_shown():
+    """The demo's cameras off the wall: paced and live in health, but no picture drawn and no
+    replay frame encoded until a tile watches."""
+    from controlroom.cameras.video_reader import ReaderPool
+
+    pool = ReaderPool(replay_fps=5)
+    reader = pool.acquire("cam_vh_05", "synthetic://cam_vh_05?w=320&h=180&fps=15")
+    try:
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 10, message="live without pictures")
+        wait_until(lambda: reader.health_snapshot().fps > 5, 10, message="paced like a camera")
+        assert reader.latest() is None, "no picture drawn for a camera nobody looks at"
+        assert pool.replay("cam_vh_05").bytes_used == 0, "no replay frame encoded for it"
+
+        reader.watch()
+        wait_until(lambda: reader.latest() is not None, 10, message="a picture once watched")
+        assert reader.latest().image.shape[:2] == (180, 320)
+        wait_until(lambda: pool.replay("cam_vh_05").bytes_used > 0, 10, message="replay fills while shown")
+        reader.unwatch()
+        time.sleep(0.3)
+        stopped_at = reader.latest().seq
+        time.sleep(1.0)
+        assert reader.latest().seq <= stopped_at + 1, "drawing stopped with the last watcher"
+        assert reader.health_snapshot().state is StreamState.LIVE
+    finally:
+        pool.close()
