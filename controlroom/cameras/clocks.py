@@ -5,7 +5,8 @@ camera duties (the site's service, or a console running without one) asks each O
 watches for its clock at start and then hourly, and publishes the result retained on
 `room/camera_clocks` (MQTT 5 expiry: two checks, so a stopped service's result fades). Every
 process, the checker included, turns the cameras that drift into notices for the operator in
-its own language; attached consoles no longer ask the cameras themselves.
+its own language (an attached console says the offset is against the service's clock, the PC
+that asked); attached consoles no longer ask the cameras themselves.
 """
 
 from __future__ import annotations
@@ -107,11 +108,11 @@ class CameraClocks:
                 elif not check.drifting:
                     self._told.pop(camera_id, None)
             if news:
-                text = check.message(self._names.get(camera_id, camera_id))
+                text = check.message(self._names.get(camera_id, camera_id), by_service=not self.checks_here)
                 log.warning("%s", text)
                 self._notify(text)
 
     def drifting(self) -> list[str]:
         """What a view opened later should still read: each drifting camera's notice."""
         with self._lock:
-            return [check.message(self._names.get(cid, cid)) for cid, check in self._told.items()]
+            return [check.message(self._names.get(cid, cid), by_service=not self.checks_here) for cid, check in self._told.items()]

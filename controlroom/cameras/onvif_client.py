@@ -274,9 +274,13 @@ class ClockCheck:
     def drifting(self) -> bool:
         return abs(self.offset_s) > self.limit_s
 
-    def message(self, camera_name: str) -> str:
+    def message(self, camera_name: str, *, by_service: bool = False) -> str:
+        """`by_service`: the check ran on the site's service PC, not this one; say so."""
         if not self.drifting:
             return tr("{camera}: clock within {limit:.0f} s of this PC", camera=camera_name, limit=self.limit_s)
+        if by_service:
+            return tr("{camera}: camera clock is {offset:+.0f} s off the control-room service's clock (limit {limit:.0f} s); "
+                      "evidence times from it are wrong", camera=camera_name, offset=float(round(self.offset_s)), limit=self.limit_s)
         return tr("{camera}: camera clock is {offset:+.0f} s off this PC's (limit {limit:.0f} s); evidence times from it are wrong",
                   camera=camera_name, offset=float(round(self.offset_s)), limit=self.limit_s)
 

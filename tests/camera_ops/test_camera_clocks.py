@@ -49,6 +49,7 @@ def test_the_service_checks_camera_clocks_and_every_console_is_told(make_peer, s
         assert not a.cameras.clocks.checks_here  # the console watches the camera but does not ask it
         wait_until(lambda: heard_a, 90, message="the drifting camera told to the attached console")
         assert camera.name in heard_a[0] and 80 < int(re.search(r"\+(\d+)", heard_a[0]).group(1)) < 100
+        assert "dịch vụ phòng điều hành" in heard_a[0] and "máy tính này" not in heard_a[0]  # checked on the service's PC
 
         b = make_core(config, broker=mqtt_broker, db_url=service.core.db_url, client_id="console-clock-b",
                       attached=True)  # starts after the check: the retained result tells it
