@@ -202,8 +202,11 @@ def test_an_alarm_calls_its_cameras_up_in_the_alarm_view_and_gives_the_operators
     wall.maximise(1)
     wall.on_alert_changed(AlertChanged(alert("a1", Priority.HIGH)))
     nearest = min(config.cameras, key=lambda c: (c.lat - sensor.lat) ** 2 + (c.lon - sensor.lon) ** 2)
-    assert wall.maximised_index is None  # the alarm takes the wall
+    # the camera the operator enlarged stays enlarged, told of the alarm; the alarm view waits behind it
+    assert wall.maximised_index is not None and wall.camera_in(wall.maximised_index).id == "cam21"
+    assert wall.stack.currentWidget() is wall.max_tile and wall.max_tile.alarm_text
     assert wall.view.layout_id == "1+5" and wall.camera_in(0).id == nearest.id and wall.tiles[0].alarm_text
+    wall.restore()  # the operator double-clicks back: the alarm view
     assert "cam20" in wall.view.cells  # the operator's cameras fill the other cells
     assert wall.back_button.isVisible()
     wall.assign(5, "cam01")  # the operator drops a camera into the alarm view...
@@ -219,6 +222,29 @@ def test_an_alarm_calls_its_cameras_up_in_the_alarm_view_and_gives_the_operators
     assert wall.view.layout_id == "1+5"
     qtbot.mouseClick(wall.back_button, Qt.MouseButton.LeftButton)  # the operator goes back without acknowledging
     assert wall.view.cells == saved.cells and not wall.back_button.isVisible()
+
+
+def test_an_enlarged_camera_stays_enlarged_while_alarms_come_and_go(qtbot, make_wall, second_config):
+    """The room changing the wall by itself (an alarm called up, an alarm handled on another
+    console) never takes away the camera the operator enlarged: it moves with its cell."""
+    config = with_demo_streams(second_config)
+    ids = [c.id for c in config.cameras]
+    mine = [ids[0], ids[1], None, None]
+    wall = make_wall(config, WallView("v", "2x2", mine))
+    wall.maximise(1)
+    focus = ids[1]
+    wall.show_alarm("a-vh-1", [ids[2]], "Mực nước đầm vượt mức theo dõi")
+    assert wall.stack.currentWidget() is wall.max_tile
+    assert wall.camera_in(wall.maximised_index).id == focus  # its cell moved; the picture did not
+    assert "Mực nước đầm" in wall.max_tile.alarm_text  # the new alarm is told on the enlarged camera
+    wall.show_alarm("a-vh-2", [ids[0]], "Độ mặn vượt ngưỡng")
+    wall.clear_alarm("a-vh-1")  # handled on another console
+    assert wall.stack.currentWidget() is wall.max_tile and wall.camera_in(wall.maximised_index).id == focus
+    wall.clear_alarm("a-vh-2")  # the last one: the operator's view comes back under the enlarged camera
+    assert wall.view.name == "v" and wall.view.cells == mine
+    assert wall.maximised_index == 1 and wall.stack.currentWidget() is wall.max_tile and not wall.max_tile.alarm_text
+    wall.load_view("v")  # the operator's own choice of view returns to the grid
+    assert wall.maximised_index is None and wall.stack.currentWidget() is wall.grid_host
 
 
 def test_replay_export_of_a_packet_camera_is_its_own_bits(qtbot, make_wall, rtsp_server, camera_config):

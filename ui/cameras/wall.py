@@ -160,12 +160,16 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
 
     # --- layouts and views -----------------------------------------------------------------
 
-    def apply_view(self, view: WallView, keep_alarms: bool = False) -> None:
+    def apply_view(self, view: WallView, keep_alarms: bool = False, keep_maximised: bool = False) -> None:
         """Show `view` (layout + cell contents); unknown cameras are left empty. An operator's
-        choice of view ends the alarm view (the alarm view itself keeps its alarms)."""
+        choice of view ends the alarm view (the alarm view itself keeps its alarms).
+        `keep_maximised`: the room changed the view by itself (an alarm called up or handled):
+        the camera the operator enlarged stays enlarged if the new view has it."""
         if not keep_alarms:
             self._leave_alarm_view()
-        self.restore()
+        enlarged = self._max_reader.camera_id if keep_maximised and self._max_reader is not None else None
+        if enlarged is None:
+            self.restore()
         view = view.normalised()
         spec = layout(view.layout_id)
         for index in list(self._tile_readers):
@@ -208,7 +212,18 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
             index = self.layout_box.findData("custom")
             self.layout_box.insertItem(index, spec.id, spec.id)
         self.layout_box.setCurrentIndex(index)
+        if enlarged is not None:
+            self._follow_enlarged(enlarged)
         self.view_changed.emit(view.name)
+
+    def _follow_enlarged(self, camera_id: str) -> None:
+        """The enlarged camera's cell in the new view (for its sub stream and snapshots); back to
+        the grid only if the new view no longer has it."""
+        index = next((i for i, reader in sorted(self._tile_readers.items()) if reader.camera_id == camera_id), None)
+        if index is None:
+            self.restore()
+            return
+        self._max_index = index
 
     def set_layout(self, layout_id: str) -> None:
         """Change the layout, keeping the cameras of the first cells."""

@@ -93,7 +93,6 @@ class WallOperatorActions:
         self._alarms.pop(alert_id, None)
         self._alarms[alert_id] = (cameras, text)  # the newest alarm last, shown first
         if self._before_alarm is None:
-            self.restore()
             self._before_alarm = WallView(self.view.name, self.view.layout_id, list(self.view.cells))
         self._show_alarm_view()
 
@@ -104,15 +103,22 @@ class WallOperatorActions:
         layout_id = ALARM_LAYOUTS[-1][1] if len(alarm_cameras) > ALARM_LAYOUTS[-1][0] else \
             next(layout_id for most, layout_id in ALARM_LAYOUTS if len(alarm_cameras) <= most)
         size = layout(layout_id).size
+        enlarged = self._max_reader.camera_id if self._max_reader is not None else None
         others = [c for c in self._before_alarm.cells if c and c not in alarm_cameras]
-        self.apply_view(WallView("", layout_id, (alarm_cameras + others)[:size]), keep_alarms=True)
+        others.sort(key=lambda c: c != enlarged)  # the camera the operator enlarged keeps a cell
+        self.apply_view(WallView("", layout_id, (alarm_cameras + others)[:size]), keep_alarms=True, keep_maximised=True)
         for index, tile in enumerate(self.tiles[:size]):
             camera = self.camera_in(index)
             tile.set_alarm(next((text for cameras, text in reversed(self._alarms.values())
                                  if camera is not None and camera.id in cameras), ""))
         self._show_back_button(True)
-        self._show_message(tr("Alarm view: {n} alarm(s). Your view returns when they are acknowledged, "
-                              "or with \"Back to my view\".", n=len(self._alarms)))
+        message = tr("Alarm view: {n} alarm(s). Your view returns when they are acknowledged, "
+                     "or with \"Back to my view\".", n=len(self._alarms))
+        if self._max_index is not None:  # the operator's enlarged camera stays; the alarms wait behind it
+            newest = next(reversed(self._alarms.values()))[1]
+            self.max_tile.set_alarm(self.tiles[self._max_index].alarm_text or tr("New alarm: {text}", text=newest))
+            message = tr("Alarm view ready behind the enlarged camera: double-click it to see the alarm cameras.") + " " + message
+        self._show_message(message)
 
     def clear_alarm(self, alert_id: str | None = None) -> None:
         """One alarm handled (or all, with no id): show the others, or the operator's view again."""
@@ -126,7 +132,9 @@ class WallOperatorActions:
         before, self._before_alarm = self._before_alarm, None
         self._show_back_button(False)
         if before is not None:
-            self.apply_view(before)
+            self.apply_view(before, keep_maximised=True)
+            if self._max_index is not None:
+                self.max_tile.set_alarm(self.tiles[self._max_index].alarm_text)
             self._show_message("")
 
     def _leave_alarm_view(self) -> None:
