@@ -268,3 +268,22 @@ def test_replay_export_of_a_packet_camera_is_its_own_bits(qtbot, make_wall, rtsp
     kept = wall.pool.packets("cam01").seconds_available()
     wall.export_replay(0, kept + 60).result(timeout=60)  # more than the ring holds: the message says how much it had
     qtbot.waitUntil(lambda: f"{int(kept + 60)}" in wall.message.text() and wall.message.text().endswith(")"), timeout=10_000)
+
+
+def test_play_a_clip_opens_a_player_beside_the_running_wall_or_says_why_not(qtbot, make_wall, synthetic_config, tmp_path):
+    import subprocess
+
+    wall = make_wall(synthetic_config, WallView("v", "2x2", ["cam01", None, None, None]))
+    broken = tmp_path / "khong_phai_video.mp4"
+    broken.write_bytes(b"not a video")
+    assert wall.open_clip(broken) is None and "khong_phai_video.mp4" in wall.message.text()
+    clip = tmp_path / "cam01_replay.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15",
+                    "-frames:v", "15", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    player = wall.open_clip(clip)
+    assert player is not None and player.isVisible() and not player.isModal()
+    with qtbot.waitSignal(player.ended, timeout=30_000):
+        pass
+    assert player.frames_shown == 15
+    assert wall.tiles[0].painted_frames > 0  # the wall kept painting beside it
+    player.close()

@@ -7,7 +7,8 @@ arranges and paints tiles, this builds the row of controls above them and handle
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QComboBox, QInputDialog, QPushButton, QSpinBox
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QPushButton, QSpinBox
 
 from controlroom.cameras.views import PRESET_LAYOUTS, TOUR_PREFIX, Tour
 from controlroom.i18n import tr
@@ -15,7 +16,7 @@ from controlroom.widgets.flow_layout import FlowLayout
 
 
 class WallToolbar:
-    """Needs from the wall: pool, views, view, screen, selected, snapshot(), export_replay(),
+    """Needs from the wall: pool, views, view, screen, selected, export_dir, snapshot(), export_replay(),
     clear_alarm(), set_layout(), load_view(), save_view(), start_tour(), assign(), _show_message()."""
 
     def _build_toolbar(self) -> FlowLayout:
@@ -44,6 +45,9 @@ class WallToolbar:
         self.replay_seconds.setSuffix(" s")
         replay = self.replay_button = QPushButton(tr("Export replay"), self)
         replay.clicked.connect(lambda: self.export_replay(self.selected, self.replay_seconds.value()))
+        play = self.play_clip_button = QPushButton(tr("Play a clip…"), self)
+        play.setToolTip(tr("Play an exported replay or evidence video here"))
+        play.clicked.connect(self._play_clip_clicked)
         self.back_button = QPushButton(tr("Back to my view"), self)
         self.back_button.setToolTip(tr("Leave the alarm view and show your view again (the alarms stay in the queue)"))
         self.back_button.setStyleSheet("background: #b71c1c; color: white; font-weight: bold;")
@@ -54,7 +58,7 @@ class WallToolbar:
         self.view_box.setToolTip(tr("View"))
         self.tour_box.setToolTip(tr("Tour"))
         self.replay_seconds.setToolTip(tr("Seconds of replay to export"))
-        for widget in (self.back_button, self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay):
+        for widget in (self.back_button, self.layout_box, self.view_box, save, self.tour_box, snapshot, self.replay_seconds, replay, play):
             bar.addWidget(widget)
         self._toolbar = bar
         return bar
@@ -95,6 +99,29 @@ class WallToolbar:
         name = self.view_box.currentData()
         if name:
             self.load_view(name)
+
+    def _play_clip_clicked(self) -> None:
+        """Pick an exported clip (the replays folder first) and play it beside the wall."""
+        from pathlib import Path
+
+        folder = str(self.export_dir) if self.export_dir is not None and Path(self.export_dir).is_dir() else ""
+        path, _filter = QFileDialog.getOpenFileName(self, tr("Play a clip"), folder, tr("Video (*.mp4 *.mkv)"))
+        if path:
+            self.open_clip(Path(path))
+
+    def open_clip(self, path):
+        """A non-modal ClipPlayer, so the wall keeps running beside it (None, said in words, if
+        the file cannot play)."""
+        from controlroom.ui.cameras.clip_player import ClipError, ClipPlayer
+
+        try:
+            player = ClipPlayer(path, self)
+        except ClipError as exc:
+            self._show_message(str(exc))
+            return None
+        player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        player.show()
+        return player
 
     def _save_view_clicked(self) -> None:
         name, ok = QInputDialog.getText(self, tr("Save view"), tr("Name of the view"), text=self.view.name)
