@@ -117,6 +117,56 @@ def test_double_click_maximises_on_the_main_stream_and_back_to_the_sub_stream(qt
     assert wall.tiles[1].isVisible()
 
 
+def test_an_enlarged_camera_takes_the_whole_window_under_the_lock_screen_and_esc_gives_it_back(qtbot, synthetic_config, tmp_path):
+    """The wall as one panel of a console window (beside an alert panel, above a status bar):
+    an enlarged camera covers every panel but the status bar, follows the window's size, hides
+    with the wall's page, stays under the lock screen, and Esc returns it to the wall."""
+    from PyQt6.QtWidgets import QDockWidget, QLabel, QMainWindow
+
+    from controlroom.ui.access.lock_cover import LOCKED, LockCover
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    pool = ReaderPool(replay_fps=0)
+    wall = CameraWall(synthetic_config, pool, ViewStore(tmp_path / "views.json"), export_dir=tmp_path)
+    wall.apply_view(WallView("v", "2x2", ["cam01", "cam02", None, None]))
+    window.setCentralWidget(wall)
+    alerts = QDockWidget("alerts", window)
+    alerts.setWidget(QLabel("alert queue"))
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, alerts)
+    window.statusBar().showMessage("service up")
+    window.resize(1600, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        wall.maximise(1)
+        cover = wall.max_tile.parentWidget()
+        status_top = window.statusBar().geometry().top()
+        assert wall.enlarged and cover.geometry().topLeft().isNull() and cover.height() == status_top
+        assert cover.width() == window.width() and window.childAt(window.width() - 20, 450) is not alerts.widget()
+        window.resize(1200, 700)
+        qtbot.waitUntil(lambda: cover.width() == 1200, timeout=5_000)  # follows the window
+
+        lock = LockCover(window, "Xã Vinh Hưng", synthetic_config.site.tz)
+        lock.show_state(LOCKED)
+        wall.maximise(0)  # whatever enlarges meanwhile stays under the lock screen
+        middle = window.childAt(600, 300)
+        assert middle is lock or lock.isAncestorOf(middle)
+        lock.show_state(None)
+
+        wall.hide()  # another page took the wall's place
+        assert not cover.isVisible()
+        wall.show()
+        assert cover.isVisible() and wall.enlarged
+
+        qtbot.keyClick(cover, Qt.Key.Key_Escape)
+        assert not wall.enlarged and wall.maximised_index is None and not cover.isVisible()
+        assert wall.tiles[0].isVisible()
+    finally:
+        wall.close_wall()
+        pool.close()
+
+
 def test_dropping_a_camera_from_the_list_shows_it_in_that_tile(qtbot, make_wall, synthetic_config):
     wall = make_wall(synthetic_config, WallView("v", "2x2", ["cam01", None, None, None]))
     tree = wall.camera_list.tree
@@ -204,7 +254,7 @@ def test_an_alarm_calls_its_cameras_up_in_the_alarm_view_and_gives_the_operators
     nearest = min(config.cameras, key=lambda c: (c.lat - sensor.lat) ** 2 + (c.lon - sensor.lon) ** 2)
     # the camera the operator enlarged stays enlarged, told of the alarm; the alarm view waits behind it
     assert wall.maximised_index is not None and wall.camera_in(wall.maximised_index).id == "cam21"
-    assert wall.stack.currentWidget() is wall.max_tile and wall.max_tile.alarm_text
+    assert wall.enlarged and wall.max_tile.alarm_text
     assert wall.view.layout_id == "1+5" and wall.camera_in(0).id == nearest.id and wall.tiles[0].alarm_text
     wall.restore()  # the operator double-clicks back: the alarm view
     assert "cam20" in wall.view.cells  # the operator's cameras fill the other cells
@@ -234,17 +284,17 @@ def test_an_enlarged_camera_stays_enlarged_while_alarms_come_and_go(qtbot, make_
     wall.maximise(1)
     focus = ids[1]
     wall.show_alarm("a-vh-1", [ids[2]], "Mực nước đầm vượt mức theo dõi")
-    assert wall.stack.currentWidget() is wall.max_tile
+    assert wall.enlarged
     assert wall.camera_in(wall.maximised_index).id == focus  # its cell moved; the picture did not
     assert "Mực nước đầm" in wall.max_tile.alarm_text  # the new alarm is told on the enlarged camera
     wall.show_alarm("a-vh-2", [ids[0]], "Độ mặn vượt ngưỡng")
     wall.clear_alarm("a-vh-1")  # handled on another console
-    assert wall.stack.currentWidget() is wall.max_tile and wall.camera_in(wall.maximised_index).id == focus
+    assert wall.enlarged and wall.camera_in(wall.maximised_index).id == focus
     wall.clear_alarm("a-vh-2")  # the last one: the operator's view comes back under the enlarged camera
     assert wall.view.name == "v" and wall.view.cells == mine
-    assert wall.maximised_index == 1 and wall.stack.currentWidget() is wall.max_tile and not wall.max_tile.alarm_text
+    assert wall.maximised_index == 1 and wall.enlarged and not wall.max_tile.alarm_text
     wall.load_view("v")  # the operator's own choice of view returns to the grid
-    assert wall.maximised_index is None and wall.stack.currentWidget() is wall.grid_host
+    assert wall.maximised_index is None and not wall.enlarged
 
 
 def test_replay_export_of_a_packet_camera_is_its_own_bits(qtbot, make_wall, rtsp_server, camera_config):

@@ -23,6 +23,7 @@ from controlroom.cameras.views import TOUR_PREFIX, Tour, ViewStore, WallView, de
 from controlroom.config import CameraConfig, Config
 from controlroom.i18n import tr
 from controlroom.cameras.snapshots import SnapshotService
+from controlroom.ui.cameras.full_window import FullWindow
 from controlroom.ui.cameras.wall_actions import WallOperatorActions
 from controlroom.ui.cameras.wall_toolbar import WallToolbar
 from controlroom.cameras.video_reader import ReaderPool, StreamReader
@@ -68,6 +69,7 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
         self._alarm_episodes = EpisodeMemory()
         self._max_reader: StreamReader | None = None
         self._max_index: int | None = None
+        self._cover: FullWindow | None = None  # holds max_tile over the window while a camera is enlarged
         self.selected = 0
         self.presenting = False  # on a presentation screen (set_presenting)
         self.export_refusal = ""  # why the acting operator may not save pictures or clips ("" if allowed)
@@ -308,10 +310,17 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self._set_watching(True)
+        if self._cover is not None and self._cover.held is not None:
+            if self._cover.parentWidget() is self.window():
+                self._cover.reveal()  # the wall's page is back: so is the camera it had enlarged
+            else:
+                self.restore()  # the wall moved to another window (a floated panel): back to its grid
 
     def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().hideEvent(event)
         self._set_watching(False)
+        if self._cover is not None:
+            self._cover.hide()  # another page took the wall's place: its enlarged camera goes with it
 
     def _tile_resized(self, index: int) -> None:
         reader = self._tile_readers.get(index)
@@ -340,7 +349,12 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
             self._max_reader.watch()
         self.max_tile.set_camera(camera, self.villages.get(camera.village, camera.village), camera.main_url)
         self.max_tile.set_alarm(self.tiles[index].alarm_text)
-        self.stack.setCurrentWidget(self.max_tile)
+        window = self.window()
+        if self._cover is None or self._cover.parentWidget() is not window:
+            self._cover = FullWindow(window, self.restore, self.ui_scale)
+        self.stack.removeWidget(self.max_tile)
+        hint = "" if self.presenting else tr("Double-click or Esc: back to the wall")
+        self._cover.hold(self.max_tile, hint)  # the whole window, not just the wall's panel
         self._max_tile_resized(-1)
 
     def restore(self) -> None:
@@ -351,7 +365,14 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
             self._max_reader = None
         self._max_index = None
         self.max_tile.set_camera(None)
+        if self._cover is not None and self._cover.release() is not None:
+            self.stack.addWidget(self.max_tile)  # back in its place, out of sight
         self.stack.setCurrentWidget(self.grid_host)
+
+    @property
+    def enlarged(self) -> bool:
+        """A camera is enlarged over the window."""
+        return self._cover is not None and self._cover.held is not None
 
     @property
     def maximised_index(self) -> int | None:
