@@ -34,6 +34,12 @@ def test_dialog_exports_a_verifiable_package_and_needs_a_reason(qtbot, tmp_path,
     assert verify_package(dialog.package.folder).ok
     if shots:
         dialog.grab().save(os.path.join(shots, "evidence_dialog_done.png"))
+    assert dialog.play_button.isVisible()  # the clip can be looked at before it is handed over
+    player = dialog.play_clip()
+    with qtbot.waitSignal(player.ended, timeout=30_000):
+        pass
+    assert player.frames_shown == 8  # the 8 frames exported, each shown once
+    assert verify_package(dialog.package.folder).ok  # playing changed nothing
 
 
 def test_a_viewer_cannot_start_an_export(qtbot, tmp_path, data_dir):

@@ -91,6 +91,10 @@ class EvidenceDialog(QDialog):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = self.buttons.addButton(tr("Export and sign"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.play_button = self.buttons.addButton(tr("Play the clip"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.play_button.setToolTip(tr("Look at the exported video before it is handed over"))
+        self.play_button.clicked.connect(self.play_clip)
+        self.play_button.hide()  # once there is a clip to play
         self.buttons.accepted.connect(self.start_export)
         self.buttons.rejected.connect(self.reject)
 
@@ -156,3 +160,19 @@ class EvidenceDialog(QDialog):
             return
         self.package = result
         self.status.setText(tr("Exported and signed: {path} ({n} files)", path=str(result.folder), n=len(result.files)))
+        self.play_button.setVisible("clip.mp4" in result.files)
+
+    def play_clip(self):
+        """The exported clip (the camera's own bits, or the re-encoded frames) in the console's player."""
+        from controlroom.ui.cameras.clip_player import ClipError, ClipPlayer
+
+        if self.package is None:
+            return None
+        try:
+            player = ClipPlayer(self.package.folder / "clip.mp4", self)
+        except ClipError as exc:
+            self.status.setText(str(exc))
+            return None
+        player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        player.show()
+        return player
