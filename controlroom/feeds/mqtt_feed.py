@@ -22,14 +22,12 @@ import json
 import logging
 import re
 import socket
-import ssl
 import threading
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Callable
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -39,8 +37,9 @@ from controlroom.domain import ConnectionState, Reading, Rejected
 from controlroom.i18n import tr
 from controlroom.feeds.acks import AcksAfterStorage
 from controlroom.feeds.burst_log import BurstLog
-from controlroom.feeds.buffered_client import PAHO_INTERNALS_OK, BufferedClient
+from controlroom.feeds.buffered_client import BufferedClient
 from controlroom.feeds.feed_stats import FeedStats, MessageRate
+from controlroom.feeds.mqtt_client import make_client, send_at_once
 from controlroom.feeds.payloads import PayloadParser
 from controlroom.feeds.topic_routes import TopicRoutes
 from controlroom.feeds.redelivery import RecentReadings
@@ -59,8 +58,6 @@ SUBSCRIPTIONS = (
 )
 RECEIVE_MAXIMUM = 500  # QoS-1 messages the broker may have in flight to us (MQTT 5)
 ACKED_RECEIVE_MAXIMUM = 65_535  # MQTT 5's largest: messages that may wait for the database
-RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 30
 LOG_BURST_S = 60.0  # a reject reason is logged at most once per minute, with a count
 DEDUP_GENERATION = 4096  # messages remembered per generation (two generations kept)
 
@@ -141,27 +138,9 @@ class MqttFeed:
     # -- set-up ------------------------------------------------------------------------
 
     def _make_client(self, username: str | None, password: str | None, tls: bool) -> mqtt.Client:
-        client_class = BufferedClient if PAHO_INTERNALS_OK else mqtt.Client
-        if self.protocol == "v5":
-            client = client_class(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
-        else:
-            client = client_class(
-                CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv311,
-                clean_session=not self.keep_session,
-            )
-        client.suppress_exceptions = True  # belt and braces: our callbacks already catch
-        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
-        user = username if username is not None else self.config.mqtt.username
-        secret = password if password is not None else (self.config.mqtt.password() if username is None else None)
-        if user:
-            client.username_pw_set(user, secret)
-        if tls:
-            ca_file = self.config.mqtt.ca_file
-            try:
-                client.tls_set(ca_certs=str(ca_file) if ca_file else None)
-            except (OSError, ssl.SSLError) as exc:  # missing or unreadable CA file: say so at start()
-                self._setup_error = tr("TLS set-up failed ({file}): {reason}", file=str(ca_file), reason=str(exc))
-        client.will_set(self.status_topic, "offline", qos=1, retain=True)
+        client, self._setup_error = make_client(self.config.mqtt, self.client_id, v5=self.protocol == "v5",
+                                                keep_session=self.keep_session, username=username, password=password,
+                                                tls=tls, will_topic=self.status_topic)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
@@ -312,7 +291,7 @@ class MqttFeed:
                 return
             if self._acks is not None:
                 self._acks.new_connection()
-            _send_at_once(client)
+            send_at_once(client)
             topics = [(f"{self.prefix}/{suffix}", 1) for suffix in self.reading_topics + SUBSCRIPTIONS]
             topics += [(topic, 1) for topic in self._extra]
             self._subscribe_mid = client.subscribe(topics)[1]
@@ -449,14 +428,3 @@ class MqttFeed:
             self._readings += readings
             self._duplicates += duplicates
             self._rate.count(received)
-
-
-def _send_at_once(client: mqtt.Client) -> None:
-    """TCP_NODELAY: paho leaves Nagle on, so a publish right after another (a command's answer,
-    then the alert it changed) waited ~40 ms for the first one's TCP acknowledgement."""
-    sock = client.socket()
-    try:
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (OSError, AttributeError) as exc:  # a TLS or WebSocket wrapper without the option
-        log.debug("TCP_NODELAY not set: %s", exc)
