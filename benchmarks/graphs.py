@@ -76,7 +76,7 @@ def main() -> None:
 
     from controlroom.ui.shell.background import run_in_background
     from controlroom.ui.sensors.graph_view import GraphView
-    from controlroom.widgets.sensor_plot import PlotSpec
+    from controlroom.widgets.plot_spec import PlotSpec
 
     app = QApplication.instance() or QApplication(sys.argv)
     config = load_config(demo_config_path())

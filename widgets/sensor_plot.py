@@ -15,7 +15,6 @@ their source; water-level plots draw alarm levels I-III as labelled bands.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -25,12 +24,13 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig
 from controlroom.i18n import tr
 from controlroom.sensors.status import Freshness, SeriesStatus, series_status
 from controlroom.reports.series_csv import ExportSeries
 from controlroom.storage.queries import RESOLUTIONS, resolution_for_span
+from controlroom.widgets.number_format import format_number
 from controlroom.widgets.plot_axes import GRID_Z, TimeAxis, ValueAxis
+from controlroom.widgets.plot_spec import PlotSpec
 from controlroom.sensors.water_level import alarm_bands
 
 BACKGROUND = "#121820"
@@ -40,42 +40,6 @@ STALE_COLOUR = "#9e9e9e"
 BAND_BRUSHES = {1: (255, 235, 59, 55), 2: (255, 152, 0, 65), 3: (244, 67, 54, 75)}
 BAND_TEXT = {1: "#fff176", 2: "#ffb74d", 3: "#ef9a9a"}
 MAX_LIVE_POINTS = 200_000  # bound on appended points kept per plot
-
-
-@dataclass(frozen=True)
-class PlotSpec:
-    """What one plot shows: the series address plus its unit, limits and alarm levels."""
-
-    sensor_id: str
-    metric: str
-    sensor_name: str
-    label: str
-    unit: str
-    live_limit_s: float = 180.0  # SensorConfig.live_limit_s
-    thresholds: ThresholdConfig | None = None
-    alarm_levels: AlarmLevelsConfig | None = None
-    kind: str = ""  # the sensor kind; "rain" plots hourly totals, each flat across its hour, filled
-
-    @property
-    def address(self) -> str:
-        return f"sensor/{self.sensor_id}/{self.metric}"
-
-    @classmethod
-    def from_config(cls, sensor: SensorConfig, metric: str) -> "PlotSpec":
-        m = sensor.metrics[metric]
-        label = m.label or metric
-        unit = m.unit
-        if sensor.kind == "rain":
-            label, unit = tr("Hourly rainfall"), tr("mm/h")
-        return cls(sensor.id, metric, sensor.name, label, unit, sensor.live_limit_s,
-                   m.thresholds, sensor.alarm_levels if sensor.kind == "water_level" else None, sensor.kind)
-
-
-def format_number(value: float, decimals: int = 2) -> str:
-    """Vietnamese number style: decimal comma (1,25). A value that rounds to zero has no sign
-    (a steady river reads "0,0", not "-0,0")."""
-    rounded = round(value, decimals) or 0.0
-    return f"{rounded:.{decimals}f}".replace(".", ",")
 
 
 class SensorPlot(QWidget):

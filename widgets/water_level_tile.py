@@ -10,7 +10,7 @@ from PyQt6.QtWidgets import QWidget
 
 from controlroom.i18n import tr
 from controlroom.sensors.status import trend_arrow
-from controlroom.widgets.sensor_plot import format_number
+from controlroom.widgets.number_format import format_number
 from controlroom.widgets.sensor_tile import TileFrame
 
 LEVEL_COLOURS = {0: "#1b5e20", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828"}

@@ -17,7 +17,8 @@ from controlroom.storage.queries import read_series
 from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.sensors.graph_view import GraphView
 from controlroom.ui.sensors.dashboard import SensorDashboard
-from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
+from controlroom.widgets.plot_spec import PlotSpec
+from controlroom.widgets.sensor_plot import SensorPlot
 from controlroom.widgets.water_level_tile import WaterLevelTile
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc).timestamp()  # 15:00 in Vietnam

@@ -30,7 +30,7 @@ from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker
 from controlroom.sensors.water_level import (RecentWindow, distance_to_next_level, distance_to_next_limit, exceeded_level,
                                              limits_passed, local_limits)
 from controlroom.widgets.aqi_tile import AqiTile
-from controlroom.widgets.sensor_plot import format_number
+from controlroom.widgets.number_format import format_number
 from controlroom.widgets.sensor_tile import SensorTile, TileFrame
 from controlroom.widgets.water_level_tile import WaterLevelTile
 

@@ -37,7 +37,8 @@ from controlroom.i18n import tr
 from controlroom.reports.series_csv import write_csv
 from controlroom.storage.queries import BUCKET_S, read_series, resolution_for_span
 from controlroom.widgets.flow_layout import FlowLayout
-from controlroom.widgets.sensor_plot import PlotSpec, SensorPlot
+from controlroom.widgets.plot_spec import PlotSpec
+from controlroom.widgets.sensor_plot import SensorPlot
 
 log = logging.getLogger(__name__)
 
