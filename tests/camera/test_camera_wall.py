@@ -287,6 +287,8 @@ def test_an_enlarged_camera_stays_enlarged_while_alarms_come_and_go(qtbot, make_
     assert wall.enlarged
     assert wall.camera_in(wall.maximised_index).id == focus  # its cell moved; the picture did not
     assert "Mực nước đầm" in wall.max_tile.alarm_text  # the new alarm is told on the enlarged camera
+    hint = wall.max_tile.parentWidget().hint
+    assert hint.isVisible() and "báo động" in hint.text()  # and how to see its cameras, over the picture
     wall.show_alarm("a-vh-2", [ids[0]], "Độ mặn vượt ngưỡng")
     wall.clear_alarm("a-vh-1")  # handled on another console
     assert wall.enlarged and wall.camera_in(wall.maximised_index).id == focus

@@ -48,12 +48,16 @@ class FullWindow(QWidget):
         widget.show()
         self.reveal()
         if hint:
-            self.hint.setText(hint)
-            self.hint.adjustSize()
-            self.hint.move(self.width() - self.hint.width() - 12, 12)
-            self.hint.show()
-            self.hint.raise_()
-            self._hint_timer.start()
+            self.show_hint(hint)
+
+    def show_hint(self, text: str) -> None:
+        """A line in the top right corner for a few seconds (the way back, an alarm behind)."""
+        self.hint.setText(text)
+        self.hint.adjustSize()
+        self.hint.move(self.width() - self.hint.width() - 12, 12)
+        self.hint.show()
+        self.hint.raise_()
+        self._hint_timer.start()
 
     def release(self) -> QWidget | None:
         """Hand the widget back (the caller puts it in its place again) and uncover the window."""

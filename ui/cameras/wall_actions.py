@@ -117,7 +117,10 @@ class WallOperatorActions:
         if self._max_index is not None:  # the operator's enlarged camera stays; the alarms wait behind it
             newest = next(reversed(self._alarms.values()))[1]
             self.max_tile.set_alarm(self.tiles[self._max_index].alarm_text or tr("New alarm: {text}", text=newest))
-            message = tr("Alarm view ready behind the enlarged camera: double-click it to see the alarm cameras.") + " " + message
+            ready = tr("Alarm view ready behind the enlarged camera: double-click it to see the alarm cameras.")
+            message = ready + " " + message
+            if not self.presenting:
+                self._cover.show_hint(ready)  # the wall's message line is under the enlarged camera
         self._show_message(message)
 
     def clear_alarm(self, alert_id: str | None = None) -> None:
