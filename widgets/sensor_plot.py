@@ -200,8 +200,12 @@ class SensorPlot(QWidget):
 
     # --- data -----------------------------------------------------------------------------
     def set_series(self, ts: np.ndarray, value: np.ndarray, vmin: np.ndarray | None = None,
-                   vmax: np.ndarray | None = None, *, start: float, end: float, resolution: str = "raw") -> None:
-        """Replace the data with what was loaded for [start, end] at ``resolution``."""
+                   vmax: np.ndarray | None = None, *, start: float, end: float, resolution: str = "raw",
+                   newest: float | None = None) -> None:
+        """Replace the data with what was loaded for [start, end] at ``resolution``; `newest`:
+        when the newest stored reading was taken (a rain plot's points are hours, not readings)."""
+        if newest is not None:
+            self._newest_seen = max(self._newest_seen or float("-inf"), newest)
         self._ts = np.asarray(ts, dtype=float)
         self._value = np.asarray(value, dtype=float)
         self._vmin = None if vmin is None else np.asarray(vmin, dtype=float)
@@ -239,6 +243,7 @@ class SensorPlot(QWidget):
 
     def _append_rain(self, ts: np.ndarray, mm: np.ndarray) -> int:
         """Rain plots hold hourly sums (bucket centres): add each reading to its hour."""
+        self._newest_seen = max(self._newest_seen or float("-inf"), float(ts.max()))  # the reading's time, not its hour's
         for t, v in zip(ts.tolist(), mm.tolist()):
             centre = t - t % 3600 + 1800
             if self._ts.size and self._ts[-1] == centre:
@@ -319,8 +324,9 @@ class SensorPlot(QWidget):
 
     # --- freshness ------------------------------------------------------------------------
     def last_timestamp(self) -> float | None:
-        """The newest reading this plot has held: looking at last week does not make a live series stale."""
-        if self._ts.size:
+        """The newest reading this plot has held: looking at last week does not make a live series stale.
+        A rain plot's points are hour centres (one may lie ahead of now): only reading times count."""
+        if self._ts.size and self.spec.kind != "rain":
             self._newest_seen = max(self._newest_seen or float("-inf"), float(self._ts[-1]))
         return self._newest_seen
 

@@ -51,7 +51,9 @@ class Series:
 
     ``ts`` is epoch seconds (float64, UTC): the reading time for raw data, the bucket START
     for rollups (add ``bucket_s / 2`` to centre). ``value`` is the reading or the bucket
-    average; ``min``/``max`` the bucket envelope (equal to value for raw data)."""
+    average; ``min``/``max`` the bucket envelope (equal to value for raw data). ``newest_ts``:
+    when the metric's newest stored reading was taken (rollups: a bucket says only its hour,
+    and freshness needs the reading's own time), None if it has none."""
 
     sensor_id: str
     metric: str
@@ -61,6 +63,7 @@ class Series:
     min: np.ndarray
     max: np.ndarray
     count: np.ndarray
+    newest_ts: float | None = None
 
     @property
     def bucket_s(self) -> float:
@@ -113,7 +116,8 @@ def read_series(
         with engine.connect() as connection:
             data = _array(connection.execute(query).all(), 2)
         ts, value = data[:, 0] / 1000.0, data[:, 1].copy()
-        return Series(sensor_id, metric, "raw", ts, value, value, value, np.ones(len(ts), dtype=np.int64))
+        return Series(sensor_id, metric, "raw", ts, value, value, value, np.ones(len(ts), dtype=np.int64),
+                      float(ts[-1]) if len(ts) else None)
     if resolution not in ROLLUP_TABLES:
         raise ValueError(f"unknown resolution {resolution!r}")
     table, width_ms = ROLLUP_TABLES[resolution]
@@ -129,11 +133,15 @@ def read_series(
         )
         .order_by(c.bucket_ms)
     )
+    s = series.c
+    newest_query = select(s.last_ms).where(s.site_id == site_id, s.sensor_id == sensor_id, s.metric == metric)
     with engine.connect() as connection:
         data = _array(connection.execute(query).all(), 5)
+        newest_ms = connection.execute(newest_query).scalar()  # one row per metric: cheap
     count = data[:, 4].astype(np.int64)
     avg = data[:, 3] / np.maximum(data[:, 4], 1)
-    return Series(sensor_id, metric, resolution, data[:, 0] / 1000.0, avg, data[:, 1].copy(), data[:, 2].copy(), count)
+    return Series(sensor_id, metric, resolution, data[:, 0] / 1000.0, avg, data[:, 1].copy(), data[:, 2].copy(), count,
+                  newest_ms / 1000.0 if newest_ms is not None else None)
 
 
 def _array(rows: Sequence, columns: int) -> np.ndarray:

@@ -63,6 +63,38 @@ def test_stale_series_is_marked_with_the_time_of_its_last_value(qtbot, demo_conf
     assert not plot.status.is_stale and plot.stale_label.isHidden()
 
 
+def test_a_rain_plot_judges_freshness_by_its_readings_not_by_its_hour_buckets(qtbot, second_config, engine):
+    """Rain is plotted as hourly totals centred on the half hour. Freshness comes from the
+    newest reading's own time (kept in storage beside the rollups): a gauge reporting every
+    5 minutes is live at :57, although its hour's point sits at :30; a gauge silent since
+    08:01 is stale at 08:25, although its hour's point (08:30) lies ahead of now."""
+    site, tz = second_config.site.id, second_config.site.tz
+    spec = PlotSpec("mua_vh_cau_hai", "rain_mm", "Đo mưa bến Cầu Hai", "Lượng mưa từng giờ", "mm/giờ",
+                    live_limit_s=900, kind="rain")
+    reporting = NOW + np.arange(0, 56 * 60, 300.0)  # 08:00 ... 08:55, every 5 minutes
+    store(engine, site, spec.sensor_id, spec.metric, reporting, np.full(reporting.size, 0.4))
+    hourly = read_series(engine, site, spec.sensor_id, spec.metric, NOW - 3600, NOW + 3600, "hour")
+    assert hourly.newest_ts == pytest.approx(reporting[-1])  # the reading's time, not its hour's
+
+    clock = [NOW + 57 * 60]
+    plot = SensorPlot(spec, tz, now_fn=lambda: clock[0])
+    qtbot.addWidget(plot)
+    plot.set_series(hourly.ts + 1800, hourly.value * hourly.count, start=NOW - 3600, end=clock[0],
+                    resolution="hour", newest=hourly.newest_ts)
+    assert not plot.status.is_stale and plot.stale_label.isHidden()
+
+    silent = SensorPlot(spec, tz, now_fn=lambda: clock[0])
+    qtbot.addWidget(silent)
+    clock[0] = NOW + 25 * 60
+    silent.append([NOW + 60], [1.2])  # 08:01, then nothing: its hour's point is 08:30
+    silent.refresh_status()
+    last_local = datetime.fromtimestamp(NOW + 60, timezone.utc).astimezone(tz).strftime("%H:%M")
+    assert silent.status.is_stale and f"giá trị cuối lúc {last_local}" in silent.stale_label.text()
+    silent.append([clock[0] - 30], [0.2])  # it reports again
+    silent.refresh_status()
+    assert not silent.status.is_stale
+
+
 def test_looking_at_an_older_window_does_not_mark_a_live_series_stale(qtbot, demo_config):
     plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("wq_luong_co"), "do"), demo_config.site.tz,
                       now_fn=lambda: NOW)

@@ -302,7 +302,8 @@ class GraphView(QWidget):
             envelope = series.resolution != "raw" and plot.spec.kind != "rain" and bool((series.count > 1).any())
             value = series.value * series.count if plot.spec.kind == "rain" else series.value
             plot.set_series(series.ts + half, value, series.min if envelope else None,
-                            series.max if envelope else None, start=start, end=end, resolution=series.resolution)
+                            series.max if envelope else None, start=start, end=end, resolution=series.resolution,
+                            newest=series.newest_ts)
             rows += len(series.ts)
         if not first:
             return
