@@ -121,6 +121,8 @@ class SensorPlot(QWidget):
         layout.addWidget(self.stale_label)
         layout.addWidget(self.plot_widget)
 
+        if spec.kind == "rain":  # rain is never below zero: a dry hour sits on the axis, not mid-plot
+            self.plot_item.getViewBox().setLimits(yMin=0)
         # only the operator's own wheel/drag counts; programmatic and layout changes do not
         self.plot_item.getViewBox().sigRangeChangedManually.connect(self._on_manual_change)
         self._request_timer = QTimer(self, singleShot=True, interval=150)

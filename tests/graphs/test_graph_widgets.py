@@ -72,7 +72,7 @@ def test_a_rain_plot_judges_freshness_by_its_readings_not_by_its_hour_buckets(qt
     spec = PlotSpec("mua_vh_cau_hai", "rain_mm", "Đo mưa bến Cầu Hai", "Lượng mưa từng giờ", "mm/giờ",
                     live_limit_s=900, kind="rain")
     reporting = NOW + np.arange(0, 56 * 60, 300.0)  # 08:00 ... 08:55, every 5 minutes
-    store(engine, site, spec.sensor_id, spec.metric, reporting, np.full(reporting.size, 0.4))
+    store(engine, site, spec.sensor_id, spec.metric, reporting, np.zeros(reporting.size))  # a dry hour
     hourly = read_series(engine, site, spec.sensor_id, spec.metric, NOW - 3600, NOW + 3600, "hour")
     assert hourly.newest_ts == pytest.approx(reporting[-1])  # the reading's time, not its hour's
 
@@ -82,6 +82,11 @@ def test_a_rain_plot_judges_freshness_by_its_readings_not_by_its_hour_buckets(qt
     plot.set_series(hourly.ts + 1800, hourly.value * hourly.count, start=NOW - 3600, end=clock[0],
                     resolution="hour", newest=hourly.newest_ts)
     assert not plot.status.is_stale and plot.stale_label.isHidden()
+    plot.resize(600, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    qtbot.wait(300)  # the y range follows the data on the next paint
+    assert plot.plot_item.getViewBox().viewRange()[1][0] == 0  # a dry hour on the axis: no negative rain
 
     silent = SensorPlot(spec, tz, now_fn=lambda: clock[0])
     qtbot.addWidget(silent)
