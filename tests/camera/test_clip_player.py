@@ -65,6 +65,16 @@ def test_pause_holds_the_picture_and_a_seek_shows_the_chosen_moment(qtbot, clip)
     assert player.frames_shown == 1 + (FRAMES - round(1.2 * FPS) - 1)  # from 1.2 s to the end, each once
 
 
+def test_closing_mid_clip_ends_its_decoder(qtbot, clip):
+    player = ClipPlayer(clip)
+    qtbot.addWidget(player)
+    player.show()
+    qtbot.waitUntil(lambda: player.frames_shown >= 3, timeout=10_000)
+    decoder = player._decoder
+    player.close()
+    assert decoder.join(5.0), "the decoder thread ended and closed the file"
+
+
 def test_a_file_that_is_not_a_clip_is_refused_in_words(tmp_path):
     broken = tmp_path / "hong.mp4"
     broken.write_bytes(b"\x00\x01 not a video " * 100)

@@ -79,13 +79,18 @@ class ClipDecoder:
         return self
 
     def stop(self) -> None:
+        """Returns at once (the screen never waits): the thread sees the flag within a picture
+        or 0.1 s and closes the file itself."""
         self._stop.set()
         try:
             while True:
                 self.pictures.get_nowait()  # free a decoder waiting on a full queue
         except queue.Empty:
             pass
-        self._thread.join(timeout=2.0)
+
+    def join(self, timeout_s: float) -> bool:
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
 
     def _put(self, item: Picture | None) -> bool:
         while not self._stop.is_set():
