@@ -33,6 +33,9 @@ STATE_COLOURS = {
     StreamState.STALLED: QColor("#e0a100"),
     StreamState.OFFLINE: QColor("#d32f2f"),
 }
+# Readers hand tiles BGRX frames already fitted to the tile: the GUI thread then only blits
+# (RGB32 1:1 is a memcpy; BGR888 needs a per-pixel conversion on the GUI thread).
+DISPLAY_FORMAT = "bgrx"
 
 
 def state_label(state: StreamState) -> str:
@@ -183,7 +186,9 @@ class CameraTile(QWidget):
             iw, ih = self._image.width(), self._image.height()
             scale = min(video.width() / iw, video.height() / ih)
             w, h = int(iw * scale), int(ih * scale)
-            if abs(w - iw) <= 2 and abs(h - ih) <= 2:  # the reader sized it for us: a 1:1 blit
+            gap_w, gap_h = video.width() - iw, video.height() - ih
+            # the reader sized it for us (its width rounded down to 4 px, its height to 2): a 1:1 blit
+            if 0 <= gap_w and 0 <= gap_h and (gap_w <= 3 or gap_h <= 2):
                 target = QRect((video.width() - iw) // 2, (video.height() - ih) // 2, iw, ih)
                 painter.drawImage(target.topLeft(), self._image)
                 self._image_rect = target

@@ -66,7 +66,20 @@ class FullWindow(QWidget):
             self._layout.removeWidget(widget)
         self.hint.hide()
         self.hide()
+        for panel in self._panels():
+            panel.removeEventFilter(self)  # watched only while a camera is enlarged
         return widget
+
+    def dispose(self) -> None:
+        """No longer wanted (its window is not the wall's any more, or the wall closes)."""
+        for watched in (self.parentWidget(), *self._panels()):
+            watched.removeEventFilter(self)
+        self.deleteLater()
+
+    def _panels(self) -> list[QWidget]:
+        """The window's other direct children: its panels, bars and covers."""
+        return [w for w in self.parentWidget().findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if w is not self]
 
     def reveal(self) -> None:
         """Shown over every panel of the window, under a lock screen if there is one."""
@@ -74,11 +87,23 @@ class FullWindow(QWidget):
             return
         self._place()
         self.show()
+        for panel in self._panels():
+            panel.installEventFilter(self)  # told when a panel is raised above us (ZOrderChange goes to it)
+        self._raise_under_lock()
+
+    def _raise_under_lock(self) -> None:
+        """On top of every panel of the window (a dock raised or added later included), under
+        the lock screen; the keys come here only when nothing is locked."""
+        if self.held is None or not self.isVisible():
+            return
         self.raise_()
+        locked = False
         for cover in self.parentWidget().findChildren(QWidget, LOCK_COVER_NAME, Qt.FindChildOption.FindDirectChildrenOnly):
             if cover.isVisible():
                 cover.raise_()
-        self.setFocus()
+                locked = True
+        if not locked:
+            self.setFocus()
 
     def _place(self) -> None:
         window = self.parentWidget()
@@ -90,8 +115,19 @@ class FullWindow(QWidget):
         self.setGeometry(rect)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
-            self._place()
+        if not self.isVisible():
+            return False
+        window = self.parentWidget()
+        if watched is window:
+            if event.type() == QEvent.Type.Resize:
+                self._place()
+            elif event.type() == QEvent.Type.ChildAdded:
+                child = event.child()
+                if child.isWidgetType():
+                    child.installEventFilter(self)
+                QTimer.singleShot(0, self._raise_under_lock)  # a panel docked later must not land on top
+        elif event.type() == QEvent.Type.ZOrderChange and watched.objectName() != LOCK_COVER_NAME:
+            QTimer.singleShot(0, self._raise_under_lock)  # a panel brought to the front (to show an alert)
         return False
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)

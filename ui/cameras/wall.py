@@ -24,19 +24,17 @@ from controlroom.config import CameraConfig, Config
 from controlroom.i18n import tr
 from controlroom.cameras.snapshots import SnapshotService
 from controlroom.ui.cameras.full_window import FullWindow
+from controlroom.ui.cameras.wall_enlarge import WallEnlarge
 from controlroom.ui.cameras.wall_actions import WallOperatorActions
 from controlroom.ui.cameras.wall_toolbar import WallToolbar
 from controlroom.cameras.video_reader import ReaderPool, StreamReader
 from controlroom.widgets.camera_list import CameraList
-from controlroom.widgets.camera_tile import CameraTile
+from controlroom.widgets.camera_tile import DISPLAY_FORMAT, CameraTile
 
 log = logging.getLogger(__name__)
 
 FRAME_INTERVAL_MS = 20
 HEALTH_INTERVAL_MS = 500
-# Readers hand tiles BGRX frames already fitted to the tile: the GUI thread then only blits
-# (RGB32 1:1 is a memcpy; BGR888 needs a per-pixel conversion on the GUI thread).
-DISPLAY_FORMAT = "bgrx"
 
 
 class _Results(QObject):
@@ -45,7 +43,7 @@ class _Results(QObject):
     message = pyqtSignal(str)
 
 
-class CameraWall(WallToolbar, WallOperatorActions, QWidget):
+class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
     view_changed = pyqtSignal(str)
 
     def __init__(self, config: Config, pool: ReaderPool, views: ViewStore, *, screen: str = "main",
@@ -218,15 +216,6 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
             self._follow_enlarged(enlarged)
         self.view_changed.emit(view.name)
 
-    def _follow_enlarged(self, camera_id: str) -> None:
-        """The enlarged camera's cell in the new view (for its sub stream and snapshots); back to
-        the grid only if the new view no longer has it."""
-        index = next((i for i, reader in sorted(self._tile_readers.items()) if reader.camera_id == camera_id), None)
-        if index is None:
-            self.restore()
-            return
-        self._max_index = index
-
     def set_layout(self, layout_id: str) -> None:
         """Change the layout, keeping the cameras of the first cells."""
         self.apply_view(WallView(self.view.name, layout(layout_id).id, list(self.view.cells)))
@@ -328,56 +317,6 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
             video = self.tiles[index].video_rect()
             reader.set_target_size(video.width(), video.height())
 
-    def _max_tile_resized(self, _index: int) -> None:
-        if self._max_reader is not None:
-            video = self.max_tile.video_rect()
-            self._max_reader.set_target_size(video.width(), video.height())
-
-    # --- maximise ------------------------------------------------------------------------------
-
-    def maximise(self, index: int) -> None:
-        """Show tile `index` alone, from the camera's main stream; double-click returns."""
-        reader = self._tile_readers.get(index)
-        if reader is None:
-            return
-        camera = self.cameras[reader.camera_id]
-        self.restore()
-        self._max_index = index
-        self._max_reader = self.pool.acquire(camera.id, camera.main_url, camera.backend, "main")
-        self._max_reader.set_display_format(DISPLAY_FORMAT)
-        if self._watching:
-            self._max_reader.watch()
-        self.max_tile.set_camera(camera, self.villages.get(camera.village, camera.village), camera.main_url)
-        self.max_tile.set_alarm(self.tiles[index].alarm_text)
-        window = self.window()
-        if self._cover is None or self._cover.parentWidget() is not window:
-            self._cover = FullWindow(window, self.restore, self.ui_scale)
-        self.stack.removeWidget(self.max_tile)
-        hint = "" if self.presenting else tr("Double-click or Esc: back to the wall")
-        self._cover.hold(self.max_tile, hint)  # the whole window, not just the wall's panel
-        self._max_tile_resized(-1)
-
-    def restore(self) -> None:
-        if self._max_reader is not None:
-            if self._watching:
-                self._max_reader.unwatch()
-            self.pool.release(self._max_reader)
-            self._max_reader = None
-        self._max_index = None
-        self.max_tile.set_camera(None)
-        if self._cover is not None and self._cover.release() is not None:
-            self.stack.addWidget(self.max_tile)  # back in its place, out of sight
-        self.stack.setCurrentWidget(self.grid_host)
-
-    @property
-    def enlarged(self) -> bool:
-        """A camera is enlarged over the window."""
-        return self._cover is not None and self._cover.held is not None
-
-    @property
-    def maximised_index(self) -> int | None:
-        return self._max_index
-
     # --- the two timers ------------------------------------------------------------------------
 
     def pull_frames(self) -> None:
@@ -446,5 +385,8 @@ class CameraWall(WallToolbar, WallOperatorActions, QWidget):
         self._frame_timer.stop()
         self._health_timer.stop()
         self.restore()
+        if self._cover is not None:
+            self._cover.dispose()
+            self._cover = None
         for index in list(self._tile_readers):
             self._set_reader(index, None)

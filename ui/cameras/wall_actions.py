@@ -94,11 +94,12 @@ class WallOperatorActions:
         self._alarms[alert_id] = (cameras, text)  # the newest alarm last, shown first
         if self._before_alarm is None:
             self._before_alarm = WallView(self.view.name, self.view.layout_id, list(self.view.cells))
-        self._show_alarm_view()
+        self._show_alarm_view(announce=True)
 
-    def _show_alarm_view(self) -> None:
+    def _show_alarm_view(self, announce: bool = False) -> None:
         """The open alarms' cameras, newest alarm first (its nearest camera in the big cell),
-        the rest of the cells from the operator's view so the overview is not lost."""
+        the rest of the cells from the operator's view so the overview is not lost.
+        `announce`: a new alarm came (an enlarged camera says so; one handled does not)."""
         alarm_cameras = list(dict.fromkeys(c for cameras, _text in reversed(self._alarms.values()) for c in cameras))
         layout_id = ALARM_LAYOUTS[-1][1] if len(alarm_cameras) > ALARM_LAYOUTS[-1][0] else \
             next(layout_id for most, layout_id in ALARM_LAYOUTS if len(alarm_cameras) <= most)
@@ -116,10 +117,11 @@ class WallOperatorActions:
                      "or with \"Back to my view\".", n=len(self._alarms))
         if self._max_index is not None:  # the operator's enlarged camera stays; the alarms wait behind it
             newest = next(reversed(self._alarms.values()))[1]
-            self.max_tile.set_alarm(self.tiles[self._max_index].alarm_text or tr("New alarm: {text}", text=newest))
+            waiting = tr("New alarm: {text}", text=newest) if announce else tr("{n} alarm(s) behind", n=len(self._alarms))
+            self.max_tile.set_alarm(self.tiles[self._max_index].alarm_text or waiting)
             ready = tr("Alarm view ready behind the enlarged camera: double-click it to see the alarm cameras.")
             message = ready + " " + message
-            if not self.presenting:
+            if announce and not self.presenting:
                 self._cover.show_hint(ready)  # the wall's message line is under the enlarged camera
         self._show_message(message)
 

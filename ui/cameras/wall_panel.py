@@ -12,7 +12,10 @@ from controlroom.ui.shell.docks import bring_to_front
 
 
 def open_camera(wall: CameraWall, camera_id: str) -> None:
-    """Bring `camera_id` on screen: select its tile if shown, else put it in the selected tile."""
+    """Bring `camera_id` on screen: select its tile if shown, else put it in the selected tile
+    (an enlarged camera gives way: the operator asked to see another one)."""
+    if wall.enlarged:
+        wall.restore()
     for index in range(len(wall.view.cells)):
         camera = wall.camera_in(index)
         if camera is not None and camera.id == camera_id:
