@@ -3,7 +3,8 @@ to alarm presets, snapshots recorded, camera clocks checked (controlroom/cameras
 
 ``core.cameras`` holds the ReaderPool the wall's tiles draw from. With `monitor_all` each
 camera's sub stream is open from start-up (health for the map, the camera-offline alert and
-MQTT; instant replay), whether or not a window shows it.
+MQTT; a packet camera's instant replay), whether or not a window shows it. A camera no tile shows
+is only demuxed (a demo camera draws nothing): its replay is its packets, or none.
 """
 
 from __future__ import annotations

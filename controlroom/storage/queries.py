@@ -52,8 +52,8 @@ class Series:
     ``ts`` is epoch seconds (float64, UTC): the reading time for raw data, the bucket START
     for rollups (add ``bucket_s / 2`` to centre). ``value`` is the reading or the bucket
     average; ``min``/``max`` the bucket envelope (equal to value for raw data). ``newest_ts``:
-    when the metric's newest stored reading was taken (rollups: a bucket says only its hour,
-    and freshness needs the reading's own time), None if it has none."""
+    when a reading was last taken, for freshness: raw data, the window's newest; rollups (a
+    bucket says only its hour), the metric's newest stored reading. None if there is none."""
 
     sensor_id: str
     metric: str

@@ -59,10 +59,13 @@ def test_pause_holds_the_picture_and_a_seek_shows_the_chosen_moment(qtbot, clip)
     shown = player.frames_shown
     qtbot.wait(300)
     assert player.frames_shown == shown  # paused: the picture holds
+    player.slider.setValue(600)  # a click on the slider's track: to 0.6 s
+    qtbot.waitUntil(lambda: player.frames_shown == 2, timeout=10_000)
+    assert abs(player.position_s - 0.6) < 1e-3 and player.slider.value() == 600
     player.play()
     with qtbot.waitSignal(player.ended, timeout=30_000):
         pass
-    assert player.frames_shown == 1 + (FRAMES - round(1.2 * FPS) - 1)  # from 1.2 s to the end, each once
+    assert player.frames_shown == 2 + (FRAMES - round(0.6 * FPS) - 1)  # from 0.6 s to the end, each once
 
 
 def test_closing_mid_clip_ends_its_decoder(qtbot, clip):

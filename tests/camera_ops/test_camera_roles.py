@@ -73,7 +73,7 @@ def test_a_viewer_may_not_save_snapshots_or_replay_clips(second_config, make_cor
     wall.apply_view(WallView("mine", "2x2", [camera.id, None, None, None]))
     try:
         context.session.sign_in(VIEWER)
-        for button in (wall.snapshot_button, wall.replay_button):
+        for button in (wall.snapshot_button, wall.replay_button, wall.play_clip_button):
             assert not button.isEnabled() and VIEWER.display_name in button.toolTip()
         assert VIEWER.display_name in wall.tiles[0].export_refusal  # the tile's menu items too
         assert wall.snapshot(0) is None and wall.export_replay(0, 10) is None
@@ -82,6 +82,7 @@ def test_a_viewer_may_not_save_snapshots_or_replay_clips(second_config, make_cor
 
         context.session.sign_in(OFFICER)
         assert wall.snapshot_button.isEnabled() and wall.tiles[0].export_refusal == ""
+        assert wall.play_clip_button.isEnabled() and wall.play_clip_button.toolTip()  # its own tip back
         wall.snapshot(0)  # no picture from the camera yet: refused for that reason, not the role
         assert camera.name in wall.message.text() and OFFICER.display_name not in wall.message.text()
     finally:

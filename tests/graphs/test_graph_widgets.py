@@ -84,8 +84,7 @@ def test_a_rain_plot_judges_freshness_by_its_readings_not_by_its_hour_buckets(qt
     assert not plot.status.is_stale and plot.stale_label.isHidden()
     plot.resize(600, 300)
     plot.show()
-    qtbot.waitExposed(plot)
-    qtbot.wait(300)  # the y range follows the data on the next paint
+    plot.plot_item.getViewBox().updateAutoRange()  # the y range as it follows the data
     assert plot.plot_item.getViewBox().viewRange()[1][0] == 0  # a dry hour on the axis: no negative rain
 
     silent = SensorPlot(spec, tz, now_fn=lambda: clock[0])

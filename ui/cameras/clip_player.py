@@ -110,9 +110,9 @@ class ClipDecoder:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"  # a clip plays one at a time: let FFmpeg use the cores
-                if self.start_s > 0 and stream.time_base is not None:
-                    container.seek(int(self.start_s / stream.time_base), stream=stream, backward=True)
                 first_pts = stream.start_time or 0
+                if self.start_s > 0 and stream.time_base is not None:
+                    container.seek(first_pts + int(self.start_s / stream.time_base), stream=stream, backward=True)
                 for frame in container.decode(stream):
                     if self._stop.is_set():
                         return
@@ -125,9 +125,9 @@ class ClipDecoder:
                     image = reformatter.reformat(frame, width, height, format="bgra").to_ndarray()
                     if not self._put(Picture(np.ascontiguousarray(image), time_s)):
                         return
-        except (av.FFmpegError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 (whatever stops the reading, the player must hear of it)
             self.error = tr("the clip could not be read to its end: {reason}", reason=type(exc).__name__)
-        self._put(None)
+        self._put(None)  # the end: the player stops and says why if it was an error
 
     def _fit(self, width: int, height: int) -> tuple[int, int]:
         box_w, box_h = self.size
@@ -161,6 +161,7 @@ class ClipPlayer(QDialog):
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, max(1, int(self.info.duration_s * 1000)))
         self.slider.sliderReleased.connect(lambda: self.seek(self.slider.value() / 1000))
+        self.slider.valueChanged.connect(self._slider_moved)  # a click on the track, the arrow keys
         self.time_label = QLabel(self)
         self.details = QLabel(tr("{codec}, {width}×{height}, {fps:.0f} frames/s: played as exported, the file is not changed",
                                  codec=self.info.codec.upper(), width=self.info.width, height=self.info.height,
@@ -202,7 +203,11 @@ class ClipPlayer(QDialog):
         seconds = min(max(0.0, seconds), self.info.duration_s)
         self._start_decoder(seconds)
         if not self._playing:
-            self._show_one_when_ready()
+            self._show_one_when_ready(self._decoder)
+
+    def _slider_moved(self, value: int) -> None:
+        if not self.slider.isSliderDown():  # a drag seeks once, when released
+            self.seek(value / 1000)
 
     # -- playing -----------------------------------------------------------------------------
 
@@ -219,12 +224,15 @@ class ClipPlayer(QDialog):
         self.position_s = seconds
         self._show_time()
 
-    def _show_one_when_ready(self, tries: int = 50) -> None:
-        """Paused after a seek: show the picture there once decoded, without blocking the screen."""
-        if self._decoder is not None and not self._decoder.pictures.empty():
+    def _show_one_when_ready(self, decoder: "ClipDecoder") -> None:
+        """Paused after a seek: show the picture there once decoded, without blocking the screen
+        (one chain per decoder: a newer seek or playing ends this one)."""
+        if decoder is not self._decoder or self._playing:
+            return
+        if not decoder.pictures.empty():
             self._show_next()
-        elif tries > 0:
-            QTimer.singleShot(20, lambda: self._show_one_when_ready(tries - 1))
+        else:
+            QTimer.singleShot(20, lambda: self._show_one_when_ready(decoder))
 
     def _show_next(self) -> None:
         decoder = self._decoder
@@ -252,7 +260,9 @@ class ClipPlayer(QDialog):
 
     def _show_time(self) -> None:
         if not self.slider.isSliderDown():
+            self.slider.blockSignals(True)  # the picture moving the slider is not a seek
             self.slider.setValue(int(self.position_s * 1000))
+            self.slider.blockSignals(False)
         self.time_label.setText(f"{_clock(self.position_s)} / {_clock(self.info.duration_s)}")
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt's name): closing stops the decoder

@@ -131,9 +131,11 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
         """Snapshots and replay clips are not for everyone (the access rules decide, see
         camera ops): `reason` non-empty disables them everywhere on the wall and says why."""
         self.export_refusal = reason
-        for button in (self.snapshot_button, self.replay_button):
+        for button in (self.snapshot_button, self.replay_button, self.play_clip_button):  # recorded video too
             button.setEnabled(not reason)
             button.setToolTip(reason)
+        if not reason:
+            self.play_clip_button.setToolTip(tr("Play an exported replay or evidence video here"))
         for tile in [*self.tiles, self.max_tile]:
             tile.export_refusal = reason
 

@@ -104,6 +104,10 @@ class WallToolbar:
         """Pick an exported clip (the replays folder first) and play it beside the wall."""
         from pathlib import Path
 
+        if self.export_refusal:  # recorded video is for those who may export it
+            self._show_message(self.export_refusal)
+            return
+
         folder = str(self.export_dir) if self.export_dir is not None and Path(self.export_dir).is_dir() else ""
         path, _filter = QFileDialog.getOpenFileName(self, tr("Play a clip"), folder, tr("Video (*.mp4 *.mkv)"))
         if path:
