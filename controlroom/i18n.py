@@ -66,6 +66,19 @@ def tr(source: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def format_number(value: float, decimals: int = 2) -> str:
+    """A number on screen in the UI language's style: "0,81" in Vietnamese, "0.81" in English,
+    as the number fields (Qt's locale) write it. A value that rounds to zero has no sign (a
+    steady river reads "0,0", not "-0,0"). Spoken bulletins are always Vietnamese: flood.text."""
+    rounded = round(value, decimals) or 0.0
+    return f"{rounded:.{decimals}f}".replace(".", decimal_mark())
+
+
+def decimal_mark() -> str:
+    """The UI language's decimal mark: "," in Vietnamese, "." in English."""
+    return "," if _language == "vi" else "."
+
+
 def missing() -> set[str]:
     """Source texts asked for in a non-English language that had no translation."""
     return set(_missing)

@@ -22,7 +22,7 @@ from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from controlroom.config import Config
 from controlroom.domain import Reading
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.live_state import LiveState
 
 
@@ -36,10 +36,10 @@ COL_SENSOR, COL_METRIC, COL_VALUE, COL_TIME, COL_STATE = range(5)
 
 
 def format_value(value: float, unit: str) -> str:
-    """Enough decimals to read a change, not more: 2.37 m, 41.2 µg/m³, 1204 µg/m³."""
+    """Enough decimals to read a change, not more: 2,37 m, 41,2 µg/m³, 1204 µg/m³ (in Vietnamese)."""
     magnitude = abs(value)
     decimals = 2 if magnitude < 10 else 1 if magnitude < 1000 else 0
-    text = f"{value:.{decimals}f}"
+    text = format_number(value, decimals)
     return f"{text} {unit}" if unit and unit != "pH" else text
 
 

@@ -12,8 +12,7 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from controlroom.flood.monitor import FloodRiskMonitor
 from controlroom.flood.risk import FORECAST, RISK_COLOURS, RISK_TEXT_COLOURS
-from controlroom.flood.text import vn_number
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 
 
 def risk_name(level: int) -> str:
@@ -91,7 +90,7 @@ class RiskBanner(QWidget):
         state, risk = monitor.governing_station(zone_id), monitor.zone(zone_id)
         if state is None or risk is None:
             return
-        height = tr("{h} m", h=vn_number(risk.height_m)) if risk.height_m is not None else None
+        height = tr("{h} m", h=format_number(risk.height_m)) if risk.height_m is not None else None
         sensor = monitor.config.sensor(state.sensor_id)
         source = sensor.alarm_levels.source if sensor is not None and sensor.alarm_levels is not None else ""
         self.show_risk(risk.level, state.name, height, risk.basis, risk.clause, risk.official, source)

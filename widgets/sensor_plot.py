@@ -24,11 +24,10 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.sensors.status import Freshness, SeriesStatus, series_status
 from controlroom.reports.series_csv import ExportSeries
 from controlroom.storage.queries import RESOLUTIONS, resolution_for_span
-from controlroom.widgets.number_format import format_number
 from controlroom.widgets.plot_axes import GRID_Z, TimeAxis, ValueAxis
 from controlroom.widgets.plot_spec import PlotSpec
 from controlroom.sensors.water_level import alarm_bands

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QWidget
 
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.sensors.status import trend_arrow
-from controlroom.widgets.number_format import format_number
 from controlroom.widgets.sensor_tile import TileFrame
 
 LEVEL_COLOURS = {0: "#1b5e20", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828"}

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from controlroom.access.audit import append_entry, verify_chain
 from controlroom.domain import ConnectionState, DeviceStatus, HistoryBacklog
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.access.operators import Operator, authenticate, authorize
 from controlroom.storage.models import audit_log, from_ms
 
@@ -309,7 +309,5 @@ def entry_text(entry: DutyEntry) -> str:
 
 
 def _amount(value: float, metric) -> str:
-    """2,9 mg/L: a number in Vietnamese style with its unit."""
-    from controlroom.flood.text import vn_number
-
-    return f"{vn_number(value)} {metric.unit}".strip() if metric is not None else vn_number(value)
+    """2,90 mg/L: a number in the UI language's style (as the sentence around it) with its unit."""
+    return f"{format_number(value)} {metric.unit}".strip() if metric is not None else format_number(value)

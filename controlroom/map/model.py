@@ -21,7 +21,7 @@ from controlroom.alerts.text import alert_title
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, SpeakerStatus
 from controlroom.live_state import LiveState
 from controlroom.sensors.status import limit_state
-from controlroom.i18n import tr
+from controlroom.i18n import decimal_mark, format_number, tr
 
 Marker = dict[str, Any]
 
@@ -137,7 +137,10 @@ def sensor_state(sensor: SensorConfig, values: dict[str, float]) -> tuple[str, s
 
 
 def _format_value(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:.0f}"
+    """0,81 / 41,2 / 1204 (in Vietnamese): no trailing zeros on a marker's tooltip."""
+    if abs(value) >= 100:
+        return format_number(value, 0)
+    return format_number(value, 2).rstrip("0").rstrip(decimal_mark())
 
 
 @dataclass(frozen=True)

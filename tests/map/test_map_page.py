@@ -74,7 +74,7 @@ def test_core_state_change_updates_the_marker_without_reloading(qtbot, map_panel
     map_context.core.bus.publish(DeviceStatus("cam01", True, now))
     map_context.core.bus.publish(Reading("wl_phu_oc", "level", now, 3.2))
     js_until(qtbot, map_panel, "crLive.info('camera/cam01').domState", lambda s: s == "live")
-    js_until(qtbot, map_panel, "crLive.info('sensor/wl_phu_oc')", lambda i: i["domState"] == "alarm_2" and any("3.2 m" in line for line in i["tip"]))
+    js_until(qtbot, map_panel, "crLive.info('sensor/wl_phu_oc')", lambda i: i["domState"] == "alarm_2" and any("3,2 m" in line for line in i["tip"]))
     assert js(qtbot, map_panel, "window.__sameLoad === true") is True
 
 
@@ -252,11 +252,11 @@ def test_a_markers_tooltip_is_built_when_it_opens_and_follows_the_data(qtbot, ma
     detached element per update), and an open one follows the newest reading."""
     now = datetime.now(timezone.utc)
     map_context.core.bus.publish(Reading("wl_phu_oc", "level", now, 2.1))
-    js_until(qtbot, map_panel, "crLive.info('sensor/wl_phu_oc')", lambda i: any("2.1 m" in line for line in i["tip"]))
+    js_until(qtbot, map_panel, "crLive.info('sensor/wl_phu_oc')", lambda i: any("2,1 m" in line for line in i["tip"]))
     assert js(qtbot, map_panel, "document.querySelectorAll('.leaflet-tooltip').length") == 0  # none built yet
     js(qtbot, map_panel, "document.querySelector('.cr-marker[data-id=\"sensor/wl_phu_oc\"]')"
                          ".dispatchEvent(new MouseEvent('mouseover', {bubbles: true})) && 1")
     tip = "(document.querySelector('.leaflet-tooltip') || {}).textContent || ''"
-    js_until(qtbot, map_panel, tip, lambda text: "2.1 m" in text)
+    js_until(qtbot, map_panel, tip, lambda text: "2,1 m" in text)
     map_context.core.bus.publish(Reading("wl_phu_oc", "level", now, 2.4))
-    js_until(qtbot, map_panel, tip, lambda text: "2.4 m" in text and "2.1 m" not in text)
+    js_until(qtbot, map_panel, tip, lambda text: "2,4 m" in text and "2,1 m" not in text)

@@ -52,7 +52,7 @@ def test_published_reading_shows_in_readings_table_and_database(qtbot, window, s
     ts = datetime.now(timezone.utc).replace(microsecond=0)
     publish(broker.host, broker.port, "quangtho/sensor/aq_office/reading", {"ts": ts.isoformat(), "values": {"pm25": 41.2}})
 
-    qtbot.waitUntil(lambda: _row_text(table, "sensor/aq_office/pm25")[0] == "41.2 µg/m³", timeout=20_000)
+    qtbot.waitUntil(lambda: _row_text(table, "sensor/aq_office/pm25")[0] == "41,2 µg/m³", timeout=20_000)
     value, time_text, state = _row_text(table, "sensor/aq_office/pm25")
     assert time_text == ts.astimezone(shell_context.config.site.tz).strftime("%H:%M:%S")
     assert state.endswith("đang cập nhật")

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 from PyQt6.QtCore import QThread
 
+from controlroom import i18n
 from controlroom.bus import EventBus
 from controlroom.domain import ConnectionState, DeviceStatus, Reading, SpeakerStatus
+from controlroom.i18n import format_number
 from controlroom.live_state import LiveState
 from controlroom.ui.shell.bridge import CoreBridge
 from controlroom.widgets.device_list import DeviceList
@@ -109,17 +111,24 @@ def test_readings_model_marks_values_stale_after_three_intervals(demo_config):
     clock["now"] += timedelta(seconds=3 * 60 + 1)  # interval_s = 60 in the demo
     model.reage()
     assert model.index(row, 4).data(256) == STALE
-    assert model.index(row, 2).data() == "41.2 µg/m³"  # still shown, but marked
+    assert model.index(row, 2).data() == "41,2 µg/m³"  # still shown, but marked
     arrive(Reading("aq_office", "pm25", clock["now"] - timedelta(hours=1), 99.0))
-    assert model.index(row, 2).data() == "41.2 µg/m³"  # an older reading never replaces a newer one
+    assert model.index(row, 2).data() == "41,2 µg/m³"  # an older reading never replaces a newer one
     assert model.counts()[STALE] == 1
 
 
-def test_value_format_keeps_readable_precision():
-    assert format_value(2.374, "m") == "2.37 m"
-    assert format_value(41.24, "µg/m³") == "41.2 µg/m³"
+def test_value_format_keeps_readable_precision_in_the_languages_style():
+    assert format_value(2.374, "m") == "2,37 m"  # Vietnamese, the default: decimal comma
+    assert format_value(41.24, "µg/m³") == "41,2 µg/m³"
     assert format_value(1204.4, "µg/m³") == "1204 µg/m³"
-    assert format_value(7.12, "pH") == "7.12"
+    assert format_value(7.12, "pH") == "7,12"
+    i18n.set_language("en")  # as the English number fields write it, not "0,81" beside "0.81"
+    try:
+        assert format_value(2.374, "m") == "2.37 m"
+        assert format_number(-0.004) == "0.00"
+    finally:
+        i18n.set_language("vi")
+    assert format_number(-0.004, 1) == "0,0"
 
 
 def test_device_list_shows_state_and_keeps_the_since_time_of_the_change(qtbot, demo_config):

@@ -23,8 +23,7 @@ from controlroom.access.operators import PermissionDenied
 from controlroom.widgets.role_gate import gate
 from controlroom.broadcast.service import BroadcastUpdate
 from controlroom.flood.bulletins import ACTIVE, BulletinDraft, NoWarningZone
-from controlroom.flood.text import vn_number
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.ui.shell.background import SerialWorker
 from controlroom.widgets.flow_layout import FlowLayout
 from controlroom.widgets.risk_banner import RiskBanner
@@ -184,7 +183,7 @@ class FloodDutyPanel(QWidget):
             else:  # the commune's own marks (a lagoon gauge, copied levels): never called alarm levels
                 text = (tr("{name}: {h} m, below the commune's mark I{trend} → risk level {r}") if s.alarm_level == 0
                         else tr("{name}: {h} m, the commune's mark {a}{trend} → risk level {r}"))
-            lines.append(text.format(name=s.name, h=vn_number(s.height_m), a=roman, trend=trend, r=s.risk.level))
+            lines.append(text.format(name=s.name, h=format_number(s.height_m), a=roman, trend=trend, r=s.risk.level))
         self.stations.setText("\n".join(lines) or tr("No water level received yet."))
         if state is not None and state.height_m is not None and not self._forecast_touched:
             self.forecast.blockSignals(True)

@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, 
 from controlroom.flood.damage_indicators import GROUPS, INDICATORS
 from controlroom.flood.damage_report import commune_totals
 from controlroom.flood.duty_log import entry_text
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.paths import data_dir
 from controlroom.widgets.flow_layout import FlowLayout
 
@@ -21,7 +21,7 @@ from controlroom.widgets.flow_layout import FlowLayout
 def _num(value: float) -> str:
     if not value:
         return ""
-    return (f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}").replace(".", ",")
+    return format_number(value, 0 if float(value).is_integer() else 2)
 
 
 class HandoverDialog(QDialog):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from controlroom.alerts.model import kind_label
 from controlroom.reports.daily import DailyReport
-from controlroom.i18n import tr
+from controlroom.i18n import decimal_mark, format_number, tr
 from controlroom.reports.daily_xlsx import report_title
 from controlroom.ui.reports.pdf import html_to_pdf
 
@@ -27,12 +27,13 @@ td.n { text-align: right; }
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+    return "—" if value is None else f"{format_number(value * 100, 1)} %"
 
 
 def _num(value: float) -> str:
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",")
-    return text.rstrip("0").rstrip(",") if "," in text else text
+    """12 345,5 in Vietnamese, 12 345.5 in English: thousands apart by a space in both."""
+    text = f"{value:,.2f}".replace(",", " ").replace(".", decimal_mark())
+    return text.rstrip("0").rstrip(decimal_mark())
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:

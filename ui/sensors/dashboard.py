@@ -24,13 +24,12 @@ from PyQt6.QtWidgets import QGridLayout, QScrollArea, QSizePolicy, QVBoxLayout, 
 
 from controlroom.config import Config, SensorConfig
 from controlroom.domain import Reading
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow
 from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker
 from controlroom.sensors.water_level import (RecentWindow, distance_to_next_level, distance_to_next_limit, exceeded_level,
                                              limits_passed, local_limits)
 from controlroom.widgets.aqi_tile import AqiTile
-from controlroom.widgets.number_format import format_number
 from controlroom.widgets.sensor_tile import SensorTile, TileFrame
 from controlroom.widgets.water_level_tile import WaterLevelTile
 
