@@ -101,7 +101,7 @@ class TileFrame(QFrame):
                 metrics = QFontMetrics(font)
                 if label.wordWrap():
                     box = metrics.boundingRect(0, 0, width, 100_000, Qt.TextFlag.TextWordWrap.value, label.text())
-                    if box.height() <= room or size <= 7:
+                    if (box.height() <= room and box.width() <= width) or size <= 7:  # a long word cannot wrap
                         break
                     size = max(7, int(size * 0.9))
                     continue

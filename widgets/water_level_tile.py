@@ -55,13 +55,15 @@ class WaterLevelTile(TileFrame):
             self.setToolTip(tr("The commune's own marks, not official alarm levels: {source}", source=source))
         self.setMinimumSize(220, 160)
         self.exceeded = 0
-        self.title_label = self.scaled_label(0.08, bold=True)
+        # the station's name and the small lines wrap rather than shrink to one line: on a tall
+        # narrow tile (a wall display) one line of "Trend: not enough data yet …" was 8 px high
+        self.title_label = self.scaled_label(0.08, bold=True, wrap=True)
         self.title_label.setText(station_name)
         self.value_label = self.scaled_label(0.24, bold=True)
         self.value_label.setText("—")
         self.level_label = self.scaled_label(0.09, bold=True)
-        self.trend_label = self.scaled_label(0.07)
-        self.next_label = self.scaled_label(0.06)
+        self.trend_label = self.scaled_label(0.07, wrap=True)
+        self.next_label = self.scaled_label(0.06, wrap=True)
         self.level_label.setText(tr("No data yet"))
 
     def show_level(self, level_m: float, trend_cm_h: float | None, exceeded: int,
@@ -74,7 +76,8 @@ class WaterLevelTile(TileFrame):
             self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:
             sign = "+" if round(trend_cm_h, 1) > 0 else ""
-            self.trend_label.setText(tr("Trend: {value} cm/h (last 30 min)", value=sign + format_number(trend_cm_h, 1)))
+            text = tr("Trend: {value} cm/h (last 30 min)", value=sign + format_number(trend_cm_h, 1))
+            self.trend_label.setText(text.replace("/", "/\u2060"))  # a wrapped line never ends in "cm/"
         if stale_text:
             self.next_label.setText(stale_text)
         elif next_level is None:
