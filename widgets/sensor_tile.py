@@ -125,7 +125,7 @@ class SensorTile(TileFrame):
                  subtitle: str = "") -> None:
         super().__init__(address, parent)
         self.unit = unit
-        self.title_label = self.scaled_label(0.12, bold=True)
+        self.title_label = self.scaled_label(0.12, bold=True, wrap=True)  # a long name: two lines, not tiny
         self.title_label.setText(title)
         self.subtitle_label = self.scaled_label(0.075, wrap=True)
         self.subtitle_label.setText(subtitle)
