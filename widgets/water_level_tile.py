@@ -89,9 +89,13 @@ class WaterLevelTile(TileFrame):
         else:
             number, metres = next_level
             roman = {1: "I", 2: "II", 3: "III"}[number]
-            words = (tr("{distance} m below level {level}", distance=format_number(metres), level=roman) if self.official
-                     else tr("{distance} m below mark {level}", distance=format_number(metres), level=roman))
-            self.next_label.setText(words)
+            distance = format_number(metres)
+            words = (tr("{distance} m below level {level}", distance=distance, level=roman) if self.official
+                     else tr("{distance} m below mark {level}", distance=distance, level=roman))
+            # a wrapped line never ends in "0,70" nor starts with a lone "I": no-break spaces there
+            words = words.replace(f"{distance} m", f"{distance}\u00a0m")
+            head, space, last = words.rpartition(" ")
+            self.next_label.setText(f"{head}\u00a0{last}" if space and last == roman else words)
         # a lagoon gauge past its warning limit is orange, past its danger limit red (as II, III)
         shade = min(3, exceeded + (1 if self.limits and exceeded else 0)) if self.limits else exceeded
         if stale_text:

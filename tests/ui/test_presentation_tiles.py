@@ -46,3 +46,4 @@ def test_a_water_level_tile_fits_its_lines_under_the_presentation_style(qtbot):
     tile.show_level(0.8, 0.1, 0, (1, 0.7))
     assert _overflowing(tile) == []
     assert "cm/" not in tile.trend_label.text().replace("cm/\u2060", "")  # "cm/h" never split at a line end
+    assert tile.next_label.text().endswith("\u00a0I") and "0,70\u00a0m" in tile.next_label.text()  # no lone "I" line
