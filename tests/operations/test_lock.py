@@ -6,6 +6,7 @@ else; signing in uncovers them."""
 from __future__ import annotations
 
 from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtWidgets import QLabel
 
 from controlroom.access.operators import Operator, Role
 from controlroom.ui.access.lock_cover import LockCover
@@ -39,6 +40,7 @@ def test_signed_out_and_locked_cover_every_window_and_block_keys(qtbot, qapp, ma
         assert _cover(window) and _cover(wall)
         dialog = operations._dialog
         assert dialog.isVisible() and dialog.parentWidget() is _cover(window)  # the form is on the lock screen
+        assert not dialog.findChild(QLabel, "signInHeading").isVisible()  # the cover says it once, not twice
         qtbot.keyClick(window, Qt.Key.Key_F9)
         qtbot.keyClick(wall, Qt.Key.Key_F9)
         assert not operations.flood.active  # F9 before anyone signed in does nothing

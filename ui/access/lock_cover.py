@@ -73,6 +73,9 @@ class LockCover(QWidget):
             self.form.deleteLater()
         self.form = form
         form.setParent(self, Qt.WindowType.Widget)
+        heading = form.findChild(QLabel, "signInHeading")
+        if heading is not None:  # the cover's own line says it ("Locked: sign in to continue.")
+            heading.hide()
         # read from a step back, like the rest of the lock screen (the theme sets no font size)
         form.setStyleSheet(f"QWidget {{ font-size: {self.state.font().pointSizeF() * 0.75:.1f}pt; }}")
         form.ensurePolished()
