@@ -307,6 +307,22 @@ class SensorPlot(QWidget):
         if self.grow_to is not None and width < self.grow_to:
             width = min(self.grow_to, max(width, now - x0))
         self.show_range(now - width, now, follow=True)
+        self._forget_scrolled_out(now - 2 * width)
+
+    def _forget_scrolled_out(self, keep_from: float) -> None:
+        """A live view holds what it shows and one width before it, not every point since it
+        opened: after days on the wall the rest is history in the database (a pan back there
+        reads it again, `loaded` says so) and every redraw would walk it. Trimmed only once a
+        quarter of the points is old, so the copy is rare."""
+        first = int(np.searchsorted(self._ts, keep_from))
+        if first == 0 or first < self._ts.size // 4:
+            return
+        self._ts, self._value = self._ts[first:].copy(), self._value[first:].copy()
+        if self._vmin is not None and self._vmax is not None:
+            self._vmin, self._vmax = self._vmin[first:].copy(), self._vmax[first:].copy()
+        if self.loaded is not None:
+            self.loaded = (max(self.loaded[0], keep_from), self.loaded[1])
+        self._dirty = True
 
     def _on_manual_change(self, *_args) -> None:
         self.follow_live = False  # the operator zoomed or panned: stop scrolling under them

@@ -391,3 +391,33 @@ def test_presentation_shows_every_plot_without_a_scroll_bar(qtbot, demo_config, 
     assert bottom <= view._scroll.viewport().height()  # the last plot is on screen, whole
     view.set_presenting(False)
     qtbot.waitUntil(lambda: view._scroll.verticalScrollBar().maximum() > 0, timeout=10000)
+
+
+def test_a_live_plot_forgets_what_scrolled_out_and_reads_it_again_when_panned_back(qtbot, second_config):
+    """Following live for hours, a plot keeps its view and one width before it, not every
+    point since it opened (memory and redraw time would grow with uptime); panning back past
+    what it holds asks for that range from storage."""
+    lagoon = next(s for s in second_config.sensors if s.kind == "water_level")
+    clock = [NOW]
+    plot = SensorPlot(PlotSpec.from_config(lagoon, next(iter(lagoon.metrics))), second_config.site.tz,
+                      now_fn=lambda: clock[0])
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.show()
+    plot.set_series(np.array([NOW - 60.0]), np.array([0.5]), start=NOW - 900, end=NOW)
+    plot.show_range(NOW - 900, NOW, follow=True)  # the 15-minute view, following
+    for second in range(1, 4 * 3600 + 1, 10):  # four hours of a reading every 10 s
+        clock[0] = NOW + second
+        plot.append([clock[0]], [0.5 + second * 1e-5])
+        if second % 60 == 1:
+            plot.scroll_to_now()
+    start, end = plot.visible_range()
+    assert end == pytest.approx(clock[0]) and end - start == pytest.approx(900)
+    held = plot._ts
+    assert held.size <= 2 * 1800 // 10 * 4 / 3 + 10  # two widths and the slack before a trim, not 1440
+    assert held[0] <= start - 900 + 70 and np.all(np.diff(held) > 0)  # the view and a width before it
+    assert plot.loaded[0] >= held[0] - 900  # what it holds, so a pan back asks again
+    with qtbot.waitSignal(plot.range_requested, timeout=5000) as asked:
+        plot.show_range(NOW, NOW + 900, follow=False)  # the operator pans back to the first hour
+        plot._on_manual_change()
+    assert asked.args[0] == pytest.approx(NOW)
