@@ -67,3 +67,23 @@ def test_signed_out_and_locked_cover_every_window_and_block_keys(qtbot, qapp, ma
         if operations._dialog is not None:
             operations._dialog.done(0)
         operations.close()
+
+
+def test_the_demo_lock_screen_lists_one_account_a_line_never_breaking_a_password(qtbot, qapp, make_window, ops_context):
+    from controlroom.access.accounts import DEMO_ACCOUNTS
+
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK], demo=True)
+    window.resize(1920, 1080)
+    window.show()
+    operations.start()
+    try:
+        hint = operations._dialog.findChild(QLabel, "signInHint")
+        qtbot.waitUntil(lambda: hint.isVisible() and hint.width() > 0)
+        lines = hint.text().splitlines()
+        assert lines[0] == "Tài khoản dùng thử:" and len(lines) == 1 + len(DEMO_ACCOUNTS)
+        for user, (_name, _role, password) in DEMO_ACCOUNTS.items():
+            line = next(line for line in lines if line.startswith(f"{user} / {password} "))
+            assert hint.fontMetrics().horizontalAdvance(line) <= hint.contentsRect().width()  # drawn on one line
+    finally:
+        operations.close()

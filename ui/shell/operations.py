@@ -142,8 +142,9 @@ class Operations(QObject):
         if self.demo:
             from controlroom.access.accounts import DEMO_ACCOUNTS
 
-            hint = tr("Demo accounts: {accounts}", accounts=", ".join(
-                f"{user} / {password} ({role.label})" for user, (_name, role, password) in DEMO_ACCOUNTS.items()))
+            # one account a line: a password is never broken at its hyphen ("demo-" / "trucban-2025")
+            hint = "\n".join([tr("Demo accounts:")] + [f"{user} / {password} ({role.label})"
+                                                       for user, (_name, role, password) in DEMO_ACCOUNTS.items()])
         self._dialog = SignInDialog(self.session, access.authenticate, self.window, locked_user, hint)
         if covered:  # on the lock screen: never behind a window
             cover.hold_form(self._dialog)
