@@ -91,11 +91,15 @@ class TileFrame(QFrame):
         margins = self.tile_layout.contentsMargins()  # the labels' width: inside the frame and margins
         width = max(self.contentsRect().width() - margins.left() - margins.right(), 40)
         for label, share, bold in self._scaled:
+            room = label.height() if label.height() > 4 else int(height * share)
+            fitted = (label.text(), width, height, room, label.font().family())
+            if label.property("fitted") == fitted:
+                continue  # same text in the same room: the font found last time still holds
+            label.setProperty("fitted", fitted)
             font = QFont(label.font())
             font.setBold(bold)
             size = max(7, int(height * share))
             lines = label.text().splitlines() or [""]
-            room = label.height() if label.height() > 4 else int(height * share)
             for _ in range(8):  # text size scales ~linearly with the font size: a few steps
                 font.setPixelSize(size)
                 metrics = QFontMetrics(font)

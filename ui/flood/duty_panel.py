@@ -175,7 +175,7 @@ class FloodDutyPanel(QWidget):
             if s.height_m is None:
                 continue
             whole = None if s.trend_cm_h is None else round(s.trend_cm_h)
-            trend = "" if whole is None else tr(", {t} cm/h", t=f"{whole:+d}" if whole else "0")
+            trend = "" if whole is None else tr(", {t} cm/h", t=f"{whole:+d}" if whole else "0").replace("/", "/\u2060")
             roman = ("I", "II", "III")[max(0, s.alarm_level - 1)]
             if s.risk.official:
                 text = (tr("{name}: {h} m, below alarm level I{trend} → risk level {r}") if s.alarm_level == 0
