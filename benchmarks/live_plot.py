@@ -33,7 +33,7 @@ DAY = 86400.0
 class HoldsEverything(SensorPlot):
     """The baseline: the plot as it was, keeping every appended point (up to its hard cap)."""
 
-    def _forget_scrolled_out(self, keep_from: float) -> None:
+    def forget_scrolled_out(self) -> None:
         return
 
 

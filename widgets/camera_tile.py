@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from controlroom.cameras.health import StreamHealth, StreamState
 from controlroom.config import CameraConfig
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.cameras.stream_urls import redact_url
 from controlroom.cameras.video_reader import Frame
 
@@ -143,7 +143,7 @@ class CameraTile(QWidget):
             h = self.health
             lines.append(tr("State: {state}", state=state_label(h.state)))
             if h.width:
-                lines.append(tr("{w}×{h}, {fps:.1f} fps", w=h.width, h=h.height, fps=h.fps))
+                lines.append(tr("{w}×{h}, {fps} fps", w=h.width, h=h.height, fps=format_number(h.fps, 1)))
             if h.bitrate_kbps:
                 lines.append(tr("Bitrate: {kbps:.0f} kbit/s", kbps=h.bitrate_kbps))
             lines.append(tr("Reconnects: {n}", n=h.reconnects))
@@ -276,7 +276,7 @@ class CameraTile(QWidget):
         since = self.health.down_since if self.health else None
         age = self.health.frame_age_s if self.health else None
         if state is StreamState.STALLED and age is not None:  # a frozen frame never looks live
-            text += "  " + tr("last frame {age:.1f} s ago", age=age)
+            text += "  " + tr("last frame {age} s ago", age=format_number(age, 1))
         elif since is not None and state is StreamState.OFFLINE:
             text += "  " + tr("since {time}", time=since.astimezone(self.tz).strftime("%H:%M:%S"))
         big = state is StreamState.OFFLINE or (state is StreamState.CONNECTING and self._image is None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QPen
 
+from controlroom.i18n import decimal_mark
 from controlroom.widgets.date_axis import LocalDateAxis
 
 GRID_Z = -200  # below the view box (-100), which holds the curves and bands
@@ -50,7 +51,12 @@ class OpaqueGridMixin:
 
 
 class ValueAxis(OpaqueGridMixin, pg.AxisItem):
-    """The value (y) axis."""
+    """The value (y) axis, its numbers in the UI language's style (0,5 in Vietnamese)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        mark = decimal_mark()
+        strings = super().tickStrings(values, scale, spacing)
+        return strings if mark == "." else [s.replace(".", mark) for s in strings]
 
 
 class TimeAxis(OpaqueGridMixin, LocalDateAxis):

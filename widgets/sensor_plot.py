@@ -43,6 +43,7 @@ MAX_LIVE_POINTS = 200_000  # bound on appended points kept per plot
 
 class SensorPlot(QWidget):
     range_requested = pyqtSignal(float, float)  # epoch seconds the view needs data for
+    moved_by_operator = pyqtSignal()  # a zoom or pan: plots sharing its time axis stop following too
 
     def __init__(self, spec: PlotSpec, tz: ZoneInfo, parent: QWidget | None = None,
                  now_fn=time.time, scale: float = 1.0) -> None:
@@ -307,16 +308,26 @@ class SensorPlot(QWidget):
         if self.grow_to is not None and width < self.grow_to:
             width = min(self.grow_to, max(width, now - x0))
         self.show_range(now - width, now, follow=True)
-        self._forget_scrolled_out(now - 2 * width)
+        self.forget_scrolled_out()
 
-    def _forget_scrolled_out(self, keep_from: float) -> None:
+    def forget_scrolled_out(self) -> None:
         """A live view holds what it shows and one width before it, not every point since it
         opened: after days on the wall the rest is history in the database (a pan back there
         reads it again, `loaded` says so) and every redraw would walk it. Trimmed only once a
-        quarter of the points is old, so the copy is rare."""
-        first = int(np.searchsorted(self._ts, keep_from))
-        if first == 0 or first < self._ts.size // 4:
+        quarter of the points is old, so the copy is rare. Call on each plot of a shared axis."""
+        if not self.follow_live:
             return
+        (x0, x1), _ = self.plot_item.getViewBox().viewRange()
+        self._forget_before(x0 - (x1 - x0))
+
+    def _forget_before(self, keep_from: float) -> None:
+        # one point before the edge stays (the line enters the view from it); a rain bar spans
+        # its hour's centre +-30 min, so its hour is kept while any of the bar can show
+        edge = keep_from - 1800 if self.spec.kind == "rain" else keep_from
+        first = int(np.searchsorted(self._ts, edge)) - 1
+        if first <= 0 or first < self._ts.size // 4:
+            return
+        keep_from = float(self._ts[first])
         self._ts, self._value = self._ts[first:].copy(), self._value[first:].copy()
         if self._vmin is not None and self._vmax is not None:
             self._vmin, self._vmax = self._vmin[first:].copy(), self._vmax[first:].copy()
@@ -326,6 +337,7 @@ class SensorPlot(QWidget):
 
     def _on_manual_change(self, *_args) -> None:
         self.follow_live = False  # the operator zoomed or panned: stop scrolling under them
+        self.moved_by_operator.emit()
         (x0, x1), _ = self.plot_item.getViewBox().viewRange()
         if self.loaded is None or x0 < self.loaded[0] or x1 > self.loaded[1] + 60 or self._too_coarse(x1 - x0):
             self._request_timer.start()

@@ -85,7 +85,7 @@ class WaterLevelTile(TileFrame):
         elif self.limits:
             number, metres = next_level
             self.next_label.setText(tr("At the commune's limit") if metres < 0.005 else
-                                    tr("{distance} m below the commune's limit", distance=format_number(metres)))
+                                    tr("{distance} m below the commune's limit", distance=format_number(metres)).replace(" m ", "\u00a0m ", 1))
         else:
             number, metres = next_level
             roman = {1: "I", 2: "II", 3: "III"}[number]

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from controlroom.alerts.model import Alert, kind_label
-from controlroom.i18n import tr
+from controlroom.i18n import decimal_mark, format_number, tr
 
 if TYPE_CHECKING:
     from controlroom.config import Config
@@ -48,7 +48,8 @@ def village_name(config: "Config", village_id: str | None) -> str:
 def _num(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
-    text = f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:.0f}"
+    # in the language of the sentence around it (tr): "2,37 m" in Vietnamese, "2.37 m" in English
+    text = format_number(value, 2).rstrip("0").rstrip(decimal_mark()) if abs(value) < 1000 else format_number(value, 0)
     return f"{text} {unit}".strip()
 
 

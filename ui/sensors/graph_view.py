@@ -215,6 +215,7 @@ class GraphView(QWidget):
             plot = SensorPlot(spec, self.tz, self._plots_host, now_fn=self._now, scale=self._text_scale())
             plot.setMinimumHeight(self._plot_min_height(len(specs)))
             plot.range_requested.connect(self._on_plot_request)
+            plot.moved_by_operator.connect(self._stop_following)
             if self.plots:  # one shared time axis; any plot's zoom/pan moves them all
                 plot.plot_item.setXLink(self.plots[0].plot_item)
             self._plots_layout.addWidget(plot)
@@ -368,9 +369,17 @@ class GraphView(QWidget):
         for address, points in grouped.items():
             self._appender(wanted[address])(points, False)
 
+    def _stop_following(self) -> None:
+        """One plot zoomed or panned by hand: the others share its time axis, so none follows now
+        (the first, which drives the shared axis, would slide them all back)."""
+        for plot in self.plots:
+            plot.follow_live = False
+
     def _scroll_live(self) -> None:
         if self.plots and self.plots[0].follow_live:
             self.plots[0].scroll_to_now()
+            for plot in self.plots[1:]:  # x-linked: the first's slide moved them; each trims its own points
+                plot.forget_scrolled_out()
 
     # --- export ---------------------------------------------------------------------------
     def export_csv(self, path: str, done: Callable[[object], None] | None = None) -> None:

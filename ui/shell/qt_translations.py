@@ -41,6 +41,8 @@ def install(app: QCoreApplication) -> CatalogTranslator:
     Number fields follow the language too: "0,81" in a Vietnamese spin box, as on the tiles."""
     if i18n.language() == "vi":
         QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+    else:  # not the PC's own locale: an English console on a Vietnamese Windows writes 0.81 too
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
     translator = CatalogTranslator(app)
     app.installTranslator(translator)
     return translator

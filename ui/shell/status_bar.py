@@ -15,7 +15,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from controlroom.domain import ConnectionState
-from controlroom.i18n import tr
+from controlroom.i18n import format_number, tr
 from controlroom.ui.shell.source_health import source_health
 
 
@@ -121,7 +121,7 @@ class ControlRoomStatusBar(QStatusBar):
             tr("Feeds: {live} sensors live / {stale} stale / {offline} devices offline", live=s.sensors_live, stale=s.sensors_stale, offline=s.devices_offline)
         )
         self._set_level(self.feeds_label, "warn" if s.sensors_stale or s.devices_offline else "ok")
-        self.rate_label.setText(tr("{rate} msg/s", rate=f"{s.rate:.1f}"))
+        self.rate_label.setText(tr("{rate} msg/s", rate=format_number(s.rate, 1)))
         total = sum(s.dropped.values())
         self.dropped_label.setText(tr("Dropped: {n}", n=total))
         self._set_level(self.dropped_label, "warn" if total else "ok")
