@@ -75,7 +75,7 @@ def test_the_lagoon_gauges_tile_says_which_of_the_communes_limits_it_is_past(qtb
     shown = []
     for level in (0.32, 1.0, 1.2, 1.7):  # calm; exactly at the limit (within it); past high; past high-high
         dashboard.apply_readings([Reading("thuoc_go_trung", "level", START, level)])
-        shown.append((tile.level_label.text(), tile.next_label.text()))
+        shown.append((tile.level_label.text(), tile.next_label.text().replace("\u00a0", " ")))  # "0,68 m" kept on one line
     assert shown == [
         ("Trong ngưỡng của xã", "Còn 0,68 m đến ngưỡng của xã"),
         ("Trong ngưỡng của xã", "Đang ở ngưỡng của xã"),
