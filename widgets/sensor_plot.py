@@ -29,15 +29,13 @@ from controlroom.sensors.status import Freshness, SeriesStatus, series_status
 from controlroom.reports.series_csv import ExportSeries
 from controlroom.storage.queries import RESOLUTIONS, resolution_for_span
 from controlroom.widgets.plot_axes import GRID_Z, TimeAxis, ValueAxis
+from controlroom.widgets.plot_limits import AlarmBands, add_threshold_lines
 from controlroom.widgets.plot_spec import PlotSpec
-from controlroom.sensors.water_level import alarm_bands
 
 BACKGROUND = "#121820"
 CURVE_COLOUR = "#4fc3f7"
 ENVELOPE_BRUSH = (79, 195, 247, 70)
 STALE_COLOUR = "#9e9e9e"
-BAND_BRUSHES = {1: (255, 235, 59, 55), 2: (255, 152, 0, 65), 3: (244, 67, 54, 75)}
-BAND_TEXT = {1: "#fff176", 2: "#ffb74d", 3: "#ef9a9a"}
 MAX_LIVE_POINTS = 200_000  # bound on appended points kept per plot
 
 
@@ -96,11 +94,9 @@ class SensorPlot(QWidget):
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
         self.envelope = pg.FillBetweenItem(self.min_curve, self.max_curve, brush=pg.mkBrush(*ENVELOPE_BRUSH))
-        self.alarm_band_items: list[pg.LinearRegionItem] = []
-        self.alarm_band_labels: list[pg.TextItem] = []
-        self.threshold_lines: list[pg.InfiniteLine] = []
-        self._add_alarm_bands()
-        self._add_threshold_lines()
+        self.alarm_bands = AlarmBands(self.plot_item, spec.alarm_levels)
+        self.alarm_band_items, self.alarm_band_labels = self.alarm_bands.regions, self.alarm_bands.labels
+        self.threshold_lines = add_threshold_lines(self.plot_item, spec.thresholds, spec.unit)
         for item in (self.envelope, self.min_curve, self.max_curve, self.curve):
             self.plot_item.addItem(item)
 
@@ -160,45 +156,6 @@ class SensorPlot(QWidget):
         self.curve.setPen(pg.mkPen(self.curve.opts["pen"].color(), width=2 * scale, style=self.curve.opts["pen"].style()))
         if self.spec.alarm_levels is not None:
             self._fit_y()  # the room above level III follows the label's size
-
-    # --- decorations ----------------------------------------------------------------------
-    def _add_alarm_bands(self) -> None:
-        levels = self.spec.alarm_levels
-        if levels is None:
-            return
-        names = {1: tr("Alarm level I"), 2: tr("Alarm level II"), 3: tr("Alarm level III")}
-        for band in alarm_bands(levels):
-            region = pg.LinearRegionItem(values=(band.low, band.high), orientation="horizontal",
-                                         movable=False, brush=pg.mkBrush(*BAND_BRUSHES[band.level]),
-                                         pen=pg.mkPen(BAND_TEXT[band.level], width=1))
-            region.setZValue(-10)
-            label = pg.TextItem(f"{names[band.level]} ({format_number(band.low)} m)",
-                                color=BAND_TEXT[band.level], anchor=(0, 1))
-            self.plot_item.addItem(region, ignoreBounds=True)
-            self.plot_item.addItem(label, ignoreBounds=True)
-            self.alarm_band_items.append(region)
-            self.alarm_band_labels.append(label)
-        self.plot_item.getViewBox().sigRangeChanged.connect(self._place_band_labels)
-
-    def _add_threshold_lines(self) -> None:
-        limits = self.spec.thresholds
-        if limits is None:
-            return
-        for value, text in ((limits.low, tr("Lower limit")), (limits.high, tr("Upper limit"))):
-            if value is None:
-                continue
-            line = pg.InfiniteLine(pos=value, angle=0, movable=False,
-                                   pen=pg.mkPen("#ff8a65", width=1.5, style=Qt.PenStyle.DashLine),
-                                   label=f"{text} {format_number(value)} {self.spec.unit}",
-                                   labelOpts={"position": 0.02, "color": "#ffab91", "anchors": [(0, 1), (0, 1)]})
-            line.setToolTip(limits.source)
-            self.plot_item.addItem(line, ignoreBounds=True)
-            self.threshold_lines.append(line)
-
-    def _place_band_labels(self, *_args) -> None:
-        (x0, _x1), _y = self.plot_item.getViewBox().viewRange()
-        for label, region in zip(self.alarm_band_labels, self.alarm_band_items):
-            label.setPos(x0, region.getRegion()[0])
 
     # --- data -----------------------------------------------------------------------------
     def set_series(self, ts: np.ndarray, value: np.ndarray, vmin: np.ndarray | None = None,
@@ -295,7 +252,7 @@ class SensorPlot(QWidget):
         """Set the visible time range (no query: the owner loads data when asked)."""
         self.follow_live = follow
         self.plot_item.setXRange(start, end, padding=0)
-        self._place_band_labels()
+        self.alarm_bands.place_labels()
 
     def scroll_to_now(self) -> None:
         """Slide a live view so its right edge is now, keeping its width; a view fitted to

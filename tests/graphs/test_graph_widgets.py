@@ -239,7 +239,7 @@ def test_a_graph_opens_on_data_that_runs_ahead_of_the_pc_clock(qtbot, demo_confi
     """The demo's simulator (x60) stamps readings hours ahead of the PC: the view ends at the
     newest reading, so the line is in view, not cut off at the right edge."""
     from controlroom.live_state import LiveState
-    from controlroom.ui.sensors.graph_view import data_clock
+    from controlroom.ui.sensors.graph_ranges import data_clock
 
     site = demo_config.site.id
     import time

@@ -308,7 +308,8 @@ def create_dashboard_panel(context, parent: QWidget) -> SensorDashboard:
     def open_graph(sensor_id: str, metric: str) -> None:
         if context.navigator.show_sensor(sensor_id, metric):
             return
-        from controlroom.ui.sensors.graph_view import GraphView, data_clock, engine_reader
+        from controlroom.ui.sensors.graph_ranges import data_clock, engine_reader
+        from controlroom.ui.sensors.graph_view import GraphView
 
         view = GraphView(config, engine_reader(engine, site_id), run_in_background, None, ui_scale=context.ui_scale,
                          bind_series=context.bridge.bind_series, now_fn=data_clock(context.core.live))

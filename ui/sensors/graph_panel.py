@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QWidget
 
-from controlroom.ui.sensors.graph_view import GraphView, data_clock, engine_reader
+from controlroom.ui.sensors.graph_ranges import data_clock, engine_reader
+from controlroom.ui.sensors.graph_view import GraphView
 
 
 def create_graph_panel(context, parent: QWidget) -> GraphView:

@@ -35,34 +35,20 @@ from controlroom.config import Config
 from controlroom.domain import Reading
 from controlroom.i18n import tr
 from controlroom.reports.series_csv import write_csv
-from controlroom.storage.queries import BUCKET_S, read_series, resolution_for_span
+from controlroom.storage.queries import BUCKET_S, resolution_for_span
 from controlroom.widgets.flow_layout import FlowLayout
 from controlroom.widgets.plot_spec import PlotSpec
 from controlroom.widgets.sensor_plot import SensorPlot
+from controlroom.ui.sensors.graph_ranges import RANGES, Reader, fitted_start, range_label, resolution_label
 
 log = logging.getLogger(__name__)
 
 FLOOD_PICTURE = "__flood__"
 PRESENTATION_TEXT = 1.8  # plot text on a wall display, relative to the desk's
-RANGES = (("15m", 15 * 60), ("1h", 3600), ("24h", 86400), ("7d", 7 * 86400), ("30d", 30 * 86400))
-MIN_FITTED_S = 15 * 60  # a preset fitted to fresh data shows at least this much
 
-# reader(sensor_id, metric, start_s, end_s, resolution) -> storage.queries.Series; runs in a worker
 GAP_RELOAD_S = 5.0  # during a backlog flush the graph re-reads storage at most this often
 BindSeries = Callable[[str, Callable[[list[Reading], bool], None]], Callable[[], None]]
-Reader = Callable[[str, str, float, float, str], object]
 Runner = Callable[[Callable[[], object], Callable[[object], None], Callable[[Exception], None]], None]
-
-
-def range_label(key: str) -> str:
-    return {"15m": tr("15 min"), "1h": tr("1 h"), "24h": tr("24 h"), "7d": tr("7 days"), "30d": tr("30 days")}[key]
-
-
-def engine_reader(engine, site_id: str) -> Reader:
-    def read(sensor_id: str, metric: str, start: float, end: float, resolution: str):
-        return read_series(engine, site_id, sensor_id, metric, start, end, resolution)  # type: ignore[arg-type]
-
-    return read
 
 
 @dataclass
@@ -289,7 +275,7 @@ class GraphView(QWidget):
             return  # the sensor changed meanwhile
         if first and generation == self._fit_generation:
             self._fit_generation = None
-            fitted = _fitted_start(start, end, plots, result)
+            fitted = fitted_start(start, end, plots, result)
             if fitted is not None:  # fresh data: a preset's window would show it as a sliver at the right edge
                 self._grow_to = end - start
                 self.load(fitted, end, follow=True)  # read again at the resolution for what is there
@@ -424,33 +410,3 @@ class GraphView(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, tr("Export PNG"), "", tr("PNG images (*.png)"))
         if path:
             self.export_png(path if path.lower().endswith(".png") else path + ".png")
-
-
-def resolution_label(resolution: str) -> str:
-    return {"raw": tr("raw readings"), "minute": tr("minute min/avg/max"), "10min": tr("10-minute min/avg/max"),
-            "hour": tr("hourly min/avg/max")}.get(resolution, resolution)
-
-
-def data_clock(live) -> Callable[[], float]:
-    """'Now' for a graph: the PC's clock, or the newest reading's time when the data runs ahead
-    of it (the demo's simulated clock), so a live view opens on the latest data, not cut off
-    at its right edge."""
-    def now() -> float:
-        newest = live.newest_reading_time()
-        return max(time.time(), newest.timestamp()) if newest is not None else time.time()
-
-    return now
-
-
-def _fitted_start(start: float, end: float, plots: list[SensorPlot], result: list) -> float | None:
-    """Where a preset's view should start when its data covers only the last part of it (a
-    room that started minutes ago): just before the first reading, at least MIN_FITTED_S wide.
-    None when the data fills most of the window or there is none. Hourly rain buckets start
-    before their first reading, so the other series decide when there are any."""
-    firsts = [float(series.ts.min()) for plot, series in zip(plots, result) if len(series.ts) and plot.spec.kind != "rain"]
-    firsts = firsts or [float(series.ts.min()) for series in result if len(series.ts)]
-    if not firsts:
-        return None
-    first = min(firsts)
-    fitted = min(first - 0.05 * (end - first), end - MIN_FITTED_S)
-    return fitted if fitted > start + 0.25 * (end - start) else None
