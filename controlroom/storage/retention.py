@@ -4,6 +4,9 @@ hour is small), so long-range graphs still work after the raw rows are gone.
 
 Deletes go per series through the primary key, a chunk per transaction, as a generator the
 writer thread advances one step between batches, so ingest never waits behind a big delete.
+Which series have anything to delete is asked once per table (an index probe per series inside
+the database): a pass over a store with nothing old is three statements, not one transaction
+per series and table (a few thousand at a busy site, in the writer thread between batches).
 Only this site's rows are touched (a province database holds other communes too).
 """
 
@@ -39,9 +42,10 @@ def retention_pass(
         rollup_minute: now_ms - database.minute_rollup_retention_days * DAY_MS,
         rollup_10min: now_ms - database.minute_rollup_retention_days * DAY_MS,
     }
-    keys = transact(lambda c: series_keys(c, site_id), "retention")
     deleted = {table.name: 0 for table in cutoffs}
     for table, cutoff in cutoffs.items():
+        keys = transact(lambda c: series_with_rows_before(c, table, site_id, cutoff), "retention")
+        yield
         for sensor_id, metric in keys:
             while True:
                 n = transact(lambda c: delete_chunk(c, table, site_id, sensor_id, metric, cutoff, chunk), "retention")
@@ -112,8 +116,14 @@ class RetentionSchedule:
         self.deleted += n
 
 
-def series_keys(connection: Connection, site_id: str) -> list[tuple[str, str]]:
-    return [tuple(r) for r in connection.execute(select(series.c.sensor_id, series.c.metric).where(series.c.site_id == site_id))]
+def series_with_rows_before(connection: Connection, table: Table, site_id: str, cutoff_ms: int) -> list[tuple[str, str]]:
+    """The site's series (sensor, metric) with a row in `table` older than `cutoff_ms`: one
+    statement, each series an index probe on the table's primary key."""
+    time_col = table.c.ts_ms if table is readings else table.c.bucket_ms
+    s = series.c
+    old = select(time_col).where(table.c.site_id == s.site_id, table.c.sensor_id == s.sensor_id,
+                                 table.c.metric == s.metric, time_col < cutoff_ms).exists()
+    return [tuple(r) for r in connection.execute(select(s.sensor_id, s.metric).where(s.site_id == site_id, old))]
 
 
 def delete_chunk(connection: Connection, table: Table, site_id: str, sensor_id: str, metric: str, cutoff_ms: int, chunk: int) -> int:

@@ -129,3 +129,36 @@ def test_other_sites_rows_are_left_alone(engine, bus, writer):
     with engine.connect() as connection:
         sites = connection.execute(select(readings.c.site_id)).scalars().all()
     assert sites == ["othersite"]
+
+
+def test_a_retention_pass_asks_once_per_table_which_series_have_old_rows(engine, bus, writer, database_config):
+    """A busy site has hundreds of series; a pass with nothing (or little) old must not run a
+    transaction per series and table in the writer thread between ingest batches."""
+    from controlroom.storage.retention import retention_pass
+
+    now = datetime.now(timezone.utc)
+    old = now - timedelta(days=database_config.raw_retention_days + 1)
+    for k in range(40):
+        bus.publish(Reading(f"fresh{k}", "level", now - timedelta(minutes=5), 1.0))
+    for i in range(7):
+        bus.publish(Reading("stale1", "level", old + timedelta(seconds=i), 2.0))
+    assert writer.flush(60)
+    statements = []
+
+    def transact(fn, what):
+        statements.append(what)
+        with engine.begin() as connection:
+            return fn(connection)
+
+    steps = retention_pass(transact, SITE, database_config, chunk=5, on_deleted=lambda n: None)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            deleted = done.value
+            break
+    assert deleted["readings"] == 7
+    # three "which series" questions, and two chunks (5 + 2) for the one series with old rows
+    assert len(statements) == 3 + 2
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(readings)).scalar_one() == 40
