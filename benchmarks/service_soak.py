@@ -10,6 +10,10 @@ descriptors and the SQLite database with its WAL; the baseline is the end of the
 ratio end / baseline; the database grows with history by design and is reported per simulated
 day. Stops the service with SIGTERM and checks it exits cleanly. Prints one JSON line last.
 
+`--time-scale` speeds the simulator up: its river floods every 48 simulated hours (a wall hour
+apart at 60x, half an hour at 120x), and "before_each_flood" lists memory just before each flood
+starts, when the one before has receded: what a flood leaves behind, flood after flood.
+
 With `--console`, a real console (`controlroom --config`, offscreen, every panel, the site's
 cameras synthetic) runs attached to the service all along, and its memory, threads and open
 files are reported the same way under "console".
@@ -133,6 +137,23 @@ def every_five_minutes(samples: list[dict], started: float, keys: tuple[str, ...
     return table
 
 
+def before_each_flood(samples: list[dict], started: float, time_scale: float, keys: tuple[str, ...]) -> list[dict]:
+    """The last sample before each of the simulator's flood events starts (the first excepted:
+    it starts during the warm-up), when the flood before it has receded."""
+    from controlroom.sim.models import FloodScenario
+
+    scenario = FloodScenario()
+    marks, k = [], 1
+    while True:
+        start_min = (scenario.first_event_h + k * scenario.period_h) * 60.0 / time_scale
+        before = [s for s in samples if (s["t"] - started) / 60 < start_min]
+        if not before or len(before) == len(samples):
+            return marks
+        marks.append({"flood": k + 1, "minute": round((before[-1]["t"] - started) / 60, 1),
+                      **{key: round(before[-1][key], 1) for key in keys}})
+        k += 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -140,6 +161,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--ack-every", type=float, default=30.0)
     parser.add_argument("--console", action="store_true", help="a console attached to the service all along")
+    parser.add_argument("--time-scale", type=float, default=TIME_SCALE, help="the simulator's clock speed")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="service-soak-") as tmp:
@@ -152,7 +174,7 @@ def main() -> None:
         service = subprocess.Popen([sys.executable, "-m", "controlroom.cli.main", "serve", "--config", str(site),
                                     "--db", f"sqlite:///{db}"], env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
         simulator = subprocess.Popen([sys.executable, "-m", "controlroom.cli.main", "simulate", "--config", str(site),
-                                      "--time-scale", str(TIME_SCALE)], env=env, cwd=workdir,
+                                      "--time-scale", str(args.time_scale)], env=env, cwd=workdir,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         app = psutil.Process(service.pid)
         console = None
@@ -218,13 +240,17 @@ def main() -> None:
         "name": "service_soak",
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
-        **growth(samples, started, args.warmup, "app_rss_mb"),
+        "time_scale": args.time_scale,
+        **growth(samples, started, args.warmup, "app_rss_mb", args.time_scale),
+        "before_each_flood": before_each_flood(samples, started, args.time_scale, ("app_rss_mb",)),
         "alerts_acknowledged_by_command": operator.acknowledged if operator else 0,
         "commands_refused": operator.refused if operator else 0,
         "exit_code": exit_code,
         "traceback_in_log": "Traceback" in log,
         "every_5_min": every_five_minutes(samples, started, ("app_rss_mb", "threads", "fds", "db_mb")),
-        **({"console": {**growth(console_samples, started, args.warmup, "app_rss_mb"),
+        **({"console": {**growth(console_samples, started, args.warmup, "app_rss_mb", args.time_scale),
+                        "before_each_flood": before_each_flood(console_samples, started, args.time_scale,
+                                                               ("app_rss_mb", "web_rss_mb")),
                         "web_baseline_rss_mb": round(after_warmup(console_samples, started, args.warmup)[0]["web_rss_mb"], 1),
                         "web_rss_mb": round(console_samples[-1]["web_rss_mb"], 1),
                         "web_rss_mb_per_hour": round(per_hour(after_warmup(console_samples, started, args.warmup),

@@ -89,7 +89,8 @@ def after_warmup(samples: list[dict], started: float, warmup_min: float) -> list
     return after
 
 
-def growth(samples: list[dict], started: float, warmup_min: float, rss_key: str) -> dict:
+def growth(samples: list[dict], started: float, warmup_min: float, rss_key: str,
+           time_scale: float = TIME_SCALE) -> dict:
     """Memory, threads, open files and database after the warm-up against its end: the
     figures every soak reports (`rss_key`: which memory sample is the one judged)."""
     after = after_warmup(samples, started, warmup_min)
@@ -108,7 +109,7 @@ def growth(samples: list[dict], started: float, warmup_min: float, rss_key: str)
         "fds": end["fds"],
         "fds_max": max(s["fds"] for s in after),
         "db_mb": round(end["db_mb"], 1),
-        "db_mb_per_simulated_day": round((end["db_mb"] - base["db_mb"]) / (hours * TIME_SCALE / 24.0), 2) if hours else None,
+        "db_mb_per_simulated_day": round((end["db_mb"] - base["db_mb"]) / (hours * time_scale / 24.0), 2) if hours else None,
     }
 
 
