@@ -26,7 +26,7 @@ class _Open:
     last_ts: datetime
     last_arrival: float
     count: int = 0
-    extremes: dict[str, tuple[float, datetime, float, datetime]] = field(default_factory=dict)  # high, at, low, at
+    extremes: dict[str, list] = field(default_factory=dict)  # metric -> [high, at, low, at]
 
 
 class LateReadings:
@@ -51,15 +51,19 @@ class LateReadings:
                 return  # counted, not summed up
             backlog = self._open[reading.sensor_id] = _Open(reading.ts, reading.ts, mono)
         backlog.count += 1
-        backlog.first_ts, backlog.last_ts = min(backlog.first_ts, reading.ts), max(backlog.last_ts, reading.ts)
-        backlog.last_arrival = mono
         value, ts = reading.value, reading.ts
-        high, high_ts, low, low_ts = backlog.extremes.get(reading.metric, (value, ts, value, ts))
-        if value > high:
-            high, high_ts = value, ts
-        if value < low:
-            low, low_ts = value, ts
-        backlog.extremes[reading.metric] = (high, high_ts, low, low_ts)
+        if ts < backlog.first_ts:
+            backlog.first_ts = ts
+        elif ts > backlog.last_ts:
+            backlog.last_ts = ts
+        backlog.last_arrival = mono
+        extremes = backlog.extremes.get(reading.metric)
+        if extremes is None:
+            backlog.extremes[reading.metric] = [value, ts, value, ts]
+        elif value > extremes[0]:
+            extremes[0], extremes[1] = value, ts
+        elif value < extremes[2]:
+            extremes[2], extremes[3] = value, ts
 
     def live_reading(self, sensor_id: str) -> HistoryBacklog | None:
         """A live reading from `sensor_id` ends its backlog: the summary, if there was one."""

@@ -226,9 +226,13 @@ class AlertEngine:
                 if entry is _STOP:
                     running = False
                     continue
-                # "late" is measured against a run's arrival, not against when the engine got to it
-                self._batch_now = entry.arrived_at if type(entry) is ReadingRun else taken_at
-                for item in entry if type(entry) in (list, ReadingRun) else (entry,):
+                if type(entry) is ReadingRun:
+                    # "late" is measured against a run's arrival, not against when the engine got to it
+                    self._batch_now = entry.arrived_at
+                    self._on_run(entry, changes)
+                    continue
+                self._batch_now = taken_at
+                for item in entry if type(entry) is list else (entry,):
                     try:
                         self._handle(item, changes)
                     except Exception:  # one bad event must not stop alerting; logged with its type
@@ -260,28 +264,59 @@ class AlertEngine:
                     changes.append((change[0], change[1], True))
 
     def _on_reading(self, reading: Reading, changes: list) -> None:
-        self.counters["readings"] += 1
-        stale = self.rules.stale.get(reading.sensor_id)
-        if stale is not None:
-            self._apply(stale.seen(reading.ts), changes)
-        aqi = self.rules.aqi.get(reading.sensor_id)
-        if aqi is not None and reading.metric in POLLUTANTS:  # hourly means need every hour, late or not
-            self._aqi_tracker(reading.sensor_id).add(reading.metric, reading.ts.timestamp(), reading.value)
-        if self._late.is_late(reading, self._batch_now):  # history: stored and plotted, never a live alarm
-            self.counters["late_readings"] += 1
-            self._late.add(reading, time.monotonic())
-            return
-        summary = self._late.live_reading(reading.sensor_id)
-        if summary is not None:
-            self.bus.publish(summary)
-        for detector in self.rules.by_metric.get((reading.sensor_id, reading.metric), ()):
-            self.counters["evaluations"] += 1
-            self._apply(detector.feed(reading.ts, reading.value), changes)
-        if aqi is not None and reading.metric in POLLUTANTS:
-            due = self._aqi_next.get(reading.sensor_id)
-            if due is None or reading.ts >= due:
-                self._aqi_next[reading.sensor_id] = reading.ts + AQI_EVERY
-                self._apply(aqi.evaluate(reading.ts), changes)
+        self._on_run((reading,), changes)
+
+    def _on_run(self, run: Iterable[Reading], changes: list) -> None:
+        """Readings as the feed delivered them. The values of one message share their sensor
+        and time, so what depends on those only (stale data, late or live, the end of a
+        backlog) is done once per message, not once per value: in an ingest flood this thread
+        competes with the feed and the writer for the one interpreter."""
+        rules, late, apply = self.rules, self._late, self._apply
+        by_metric, aqi_next = rules.by_metric, self._aqi_next
+        now = self._batch_now
+        mono = None
+        sensor_id = ts = aqi = tracker = hour = None
+        is_late = False
+        count = late_count = evaluations = 0
+        for reading in run:
+            try:
+                if reading.sensor_id != sensor_id or reading.ts != ts:
+                    sensor_id, ts = reading.sensor_id, reading.ts
+                    stale = rules.stale.get(sensor_id)
+                    if stale is not None:
+                        apply(stale.seen(ts), changes)
+                    aqi = rules.aqi.get(sensor_id)
+                    tracker = None if aqi is None else self._aqi_tracker(sensor_id)
+                    hour = None if tracker is None else int(ts.timestamp() // 3600)
+                    is_late = late.is_late(reading, now)  # history: stored and plotted, never a live alarm
+                    if not is_late:
+                        summary = late.live_reading(sensor_id)
+                        if summary is not None:
+                            self.bus.publish(summary)
+                count += 1
+                metric = reading.metric
+                pollutant = tracker is not None and metric in POLLUTANTS
+                if pollutant:  # hourly means need every hour, late or not
+                    tracker.add_in_hour(metric, hour, reading.value)
+                if is_late:
+                    late_count += 1
+                    late.add(reading, mono if mono is not None else (mono := time.monotonic()))
+                    continue
+                for detector in by_metric.get((sensor_id, metric), ()):
+                    evaluations += 1
+                    apply(detector.feed(ts, reading.value), changes)
+                if pollutant:
+                    due = aqi_next.get(sensor_id)
+                    if due is None or ts >= due:
+                        aqi_next[sensor_id] = ts + AQI_EVERY
+                        apply(aqi.evaluate(ts), changes)
+            except Exception:  # one bad reading must not stop alerting on the others
+                log.exception("alert engine failed on a reading of %s", getattr(reading, "sensor_id", "?"))
+                sensor_id = ts = None  # the next reading starts over
+        counters = self.counters
+        counters["readings"] += count
+        counters["late_readings"] += late_count
+        counters["evaluations"] += evaluations
 
     def _aqi_tracker(self, sensor_id: str) -> HourlyAqiTracker:
         tracker = self._aqi_trackers.get(sensor_id)

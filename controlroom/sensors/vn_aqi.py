@@ -257,10 +257,14 @@ class HourlyAqiTracker:
         self._latest_hour: int | None = None
 
     def add(self, pollutant: str, ts_epoch_s: float, value: float) -> None:
+        self.add_in_hour(pollutant, int(ts_epoch_s // 3600), value)
+
+    def add_in_hour(self, pollutant: str, hour: int, value: float) -> None:
+        """`add` with the hour (epoch seconds // 3600) worked out by the caller: the values of
+        one message share it."""
         bins = self._bins.get(pollutant)
         if bins is None or not math.isfinite(value):
             return
-        hour = int(ts_epoch_s // 3600)
         if self._latest_hour is not None and hour <= self._latest_hour - self.HOURS:
             return
         cell = bins.setdefault(hour, [0.0, 0])
