@@ -73,3 +73,16 @@ def test_only_a_session_operator_with_the_role_acts(engine):
     with pytest.raises(PermissionDenied):
         engine.raise_manual(NOBODY, "Sạt lở", Priority.HIGH)
     assert not engine.snapshot().alerts  # nothing raised
+
+
+def test_a_reading_the_rules_cannot_read_spoils_nothing_else_of_its_message(engine, caplog):
+    """The engine takes a message's values together; one it cannot evaluate (here a text where a
+    number belongs, which the feed's parser never lets through) is logged and the rest of the
+    run is still evaluated."""
+    engine, bus = engine
+    now = datetime.now(timezone.utc)
+    bus.publish_batch([Reading("pond", "ph", now, "không đọc được"), Reading("pond", "ph", now, 9.3),
+                       Reading("pond", "ph", now + timedelta(seconds=1), 9.4)])
+    alert = wait_until(lambda: engine.snapshot().get("sensor.pond.ph.high"))
+    assert alert.active and engine.counters["readings"] == 3
+    assert "alert engine failed on a reading of pond" in caplog.text
