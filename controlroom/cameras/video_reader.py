@@ -273,8 +273,11 @@ class StreamReader:
             from av.video.reformatter import VideoReformatter
 
             self._reformatter = VideoReformatter()  # keeps its swscale context between frames
+        # threads=1: since PyAV 17 a reformatter scales in slices on a thread per core; for a
+        # tile-sized picture that handing over costs more than the work (two idle-waking
+        # threads per camera, a dozen context switches a frame); each camera has its thread.
         image = self._reformatter.reformat(frame, size[0], size[1], format="bgra" if self.display_format == "bgrx" else "bgr24",
-                                           interpolation="FAST_BILINEAR").to_ndarray()
+                                           interpolation="FAST_BILINEAR", threads=1).to_ndarray()
         if not image.flags["C_CONTIGUOUS"]:
             image = np.ascontiguousarray(image)
         self._seq += 1

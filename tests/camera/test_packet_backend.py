@@ -254,3 +254,28 @@ def test_the_demos_drawn_cameras_keep_their_jpeg_replay_whatever_the_backend(dem
         assert pool.packets(camera.id) is None  # no packets to keep: the picture is drawn, not received
     finally:
         pool.close()
+
+
+def test_a_watched_camera_costs_its_own_reader_thread_and_no_more(rtsp_server):
+    """Forty cameras on a wall: each picture is scaled to its tile on the camera's own thread.
+    PyAV 17+ scales in slices on a thread per core by default (two more threads a camera here,
+    woken a dozen times a frame), which cost more than the scaling of a tile-sized picture."""
+    import os
+
+    def threads() -> set[str]:
+        return set(os.listdir("/proc/self/task"))
+
+    pool = ReaderPool(replay_fps=0)
+    before = threads()
+    reader = pool.acquire("cam_vh_05", rtsp_server.url(0), backend="pyav")
+    try:
+        reader.set_target_size(320, 180)
+        reader.set_display_format("bgrx")
+        reader.watch()
+        wait_until(lambda: reader.latest() is not None, 30, message="a picture once watched")
+        first = reader.latest().seq
+        wait_until(lambda: reader.latest().seq > first + 10, 30, message="pictures flowing")
+        assert reader.latest().image.shape[:2] == (180, 320)
+        assert len(threads() - before) == 1  # started since (a thread of an earlier test may end meanwhile)
+    finally:
+        pool.close()
