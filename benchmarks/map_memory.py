@@ -10,7 +10,12 @@ counted. The JSON line gives each phase's growth per 10 minutes (a fitted line) 
 ratio live / idle, with the samples. A page that leaks per update grows in phase 2 only; a
 growth in both is the page or the engine itself (tiles retried, timers).
 
-    .venv/bin/python benchmarks/map_memory.py [--minutes 5] [--interval 20]
+With `--floods N`, phase 3: N floods in a row, each `--flood-minutes` of every river station
+above its alarm level III (the alert engine raises its alerts, the map shows them pulsing) and
+as long below level I; memory is sampled at the end of each calm spell. What a flood leaves
+behind shows as a step from one calm spell to the next.
+
+    .venv/bin/python benchmarks/map_memory.py [--minutes 5] [--interval 20] [--floods 4 --flood-minutes 2]
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=20.0, help="seconds between samples")
     parser.add_argument("--gc", action="store_true", help="collect the page's garbage before each sample "
                         "(growth that stays is not JavaScript garbage waiting for the collector)")
+    parser.add_argument("--floods", type=int, default=0, help="phase 3: floods in a row")
+    parser.add_argument("--flood-minutes", type=float, default=2.0, help="a flood's length, and the calm after it")
     args = parser.parse_args()
 
     from controlroom.config import demo_config_path, load_config
@@ -144,8 +151,35 @@ def main() -> None:
                 live_second()
             QTest.qWait(1000)
 
+    rivers = [s for s in config.sensors if s.alarm_levels is not None]
+
+    def river_levels(flooding: bool) -> None:
+        now = datetime.now(timezone.utc)
+        for sensor in rivers:
+            levels = sensor.alarm_levels
+            value = levels.level_3 + 0.5 if flooding else levels.level_1 - 0.5
+            for metric in sensor.metrics:
+                core.bus.publish(Reading(sensor.id, metric, now, value))
+
+    def flood_cycles() -> list[dict]:
+        calm = []
+        start = time.monotonic()
+        for flood in range(args.floods):
+            for flooding in (True, False):
+                until = time.monotonic() + args.flood_minutes * 60
+                while time.monotonic() < until:
+                    live_second()
+                    river_levels(flooding)
+                    QTest.qWait(1000)
+            alerts = sum(1 for a in core.alerts.snapshot().alerts if a.active)
+            calm.append({"flood": flood + 1, "minute": round((time.monotonic() - start) / 60, 2),
+                         "active_alerts": alerts, **probe()})
+            print(json.dumps({"after_flood": calm[-1]}), file=sys.stderr, flush=True)
+        return calm
+
     idle = phase(False)
     live = phase(True)
+    floods = flood_cycles() if args.floods else []
     panel.shutdown()
     context.shutdown()
     bridge.close()
@@ -164,6 +198,7 @@ def main() -> None:
         "live_dom_nodes": [live[0]["dom_nodes"], live[-1]["dom_nodes"]],
         "tile_errors": [idle[0]["tile_errors"], live[-1]["tile_errors"]],
         "web_rss_mb": [idle[0]["web_rss_mb"], idle[-1]["web_rss_mb"], live[-1]["web_rss_mb"]],
+        **({"after_each_flood": floods} if floods else {}),
     }))
 
 
