@@ -65,9 +65,12 @@ class PacketSource:
         self._info_type = SourceInfo
         self.ring = ring
         try:
+            # Reads are bounded by FFmpeg's own socket timeout, not PyAV's read timeout: PyAV checks
+            # its deadline in FFmpeg's interrupt callback, which takes the interpreter lock at
+            # every socket read (several a frame, forty cameras); the open keeps PyAV's deadline.
             self._container = av.open(url, options={"rtsp_transport": "tcp", "analyzeduration": "500000",
-                                                    "fflags": "nobuffer"},
-                                      timeout=(open_timeout_s, read_timeout_s))
+                                                    "fflags": "nobuffer", "timeout": str(round(read_timeout_s * 1e6))},
+                                      timeout=(open_timeout_s, None))
         except (av.FFmpegError, OSError) as exc:
             raise SourceError(tr("cannot open the stream {url}", url=redact_url(url)) + f" ({type(exc).__name__})") from None
         if not self._container.streams.video:

@@ -279,3 +279,27 @@ def test_a_watched_camera_costs_its_own_reader_thread_and_no_more(rtsp_server):
         assert len(threads() - before) == 1  # started since (a thread of an earlier test may end meanwhile)
     finally:
         pool.close()
+
+
+def test_a_camera_that_goes_silent_ends_its_session_within_the_read_timeout_and_comes_back(rtsp_server):
+    """The camera's server stops sending with its connection open (frozen, as a hung camera):
+    the read gives up after the read timeout, so the tile says the camera is gone rather than
+    stalled for ever, and the reader reconnects by itself once it answers again."""
+    import signal
+
+    pool = ReaderPool(replay_fps=0, read_timeout_s=2.0)
+    reader = pool.acquire("cam_vh_06", rtsp_server.url(0), backend="pyav")
+    reader.watch()
+    try:
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
+        rtsp_server.proc.send_signal(signal.SIGSTOP)
+        try:
+            wait_until(lambda: reader.health_snapshot().state in (StreamState.OFFLINE, StreamState.CONNECTING), 10,
+                       message="shown as gone")
+            time.sleep(3)  # past the read timeout
+        finally:
+            rtsp_server.proc.send_signal(signal.SIGCONT)
+        wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live again by itself")
+        assert reader.health_snapshot().reconnects == 1  # a new session: the silent one was given up
+    finally:
+        pool.close()
