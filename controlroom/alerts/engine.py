@@ -28,13 +28,13 @@ from controlroom.alerts.inbox import AlertInbox, ReadingRun
 from controlroom.alerts.kpis import AlertKpis, FloodMonitor
 from controlroom.alerts.model import Alert, AlertChanged, AlertEvent, Condition, Priority
 from controlroom.alerts.payload import from_payload, to_payload
+from controlroom.alerts.readings import AqiHours, ReadingEvaluator
 from controlroom.alerts.rules import compile_rules
 from controlroom.alerts.text import alert_title
 from controlroom.bus import EventBus
 from controlroom.config import Config
 from controlroom.access.operators import Operator, authorize
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, RoomAlertMessage
-from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker
 
 log = logging.getLogger(__name__)
 UTC = timezone.utc
@@ -43,7 +43,6 @@ MAX_BATCH = 5000
 MAX_QUEUED_READINGS = 200_000  # ~2-4 s of a flat-out flood; a commune sends a few per second
 MAX_QUEUED_ACTIONS = 10_000  # device statuses, reports, shared alerts, operator actions
 HISTORY = 2000  # recent transitions kept in memory for the view
-AQI_EVERY = timedelta(seconds=60)  # re-evaluate VN_AQI at most this often (data time)
 _STOP = object()
 
 
@@ -77,10 +76,9 @@ class AlertEngine:
         self._inbox = AlertInbox(MAX_QUEUED_READINGS, MAX_QUEUED_ACTIONS)
         self._alerts: dict[str, Alert] = {}
         self._history: deque[AlertEvent] = deque(maxlen=HISTORY)
-        self._aqi_trackers: dict[str, HourlyAqiTracker] = {}
-        self._aqi_next: dict[str, datetime] = {}
         self.started_at = datetime.now(UTC)
-        self.rules = compile_rules(config, self.started_at, self._aqi_function)
+        aqi_hours = AqiHours()
+        self.rules = compile_rules(config, self.started_at, aqi_hours.function)
         self._late = LateReadings(config)
         self._batch_now = datetime.now(UTC)
         acfg = config.alerts
@@ -94,6 +92,7 @@ class AlertEngine:
         self._snapshot = AlertSnapshot(0, (), self.flood.kpis(time.monotonic()), self.started_at)
         self.counters = {"readings": 0, "evaluations": 0, "published": 0, "remote_applied": 0, "remote_rejected": 0,
                          "persist_errors": 0, "late_readings": 0}
+        self._readings = ReadingEvaluator(self.rules, self._late, aqi_hours, bus, self._apply, self.counters)
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -227,9 +226,7 @@ class AlertEngine:
                     running = False
                     continue
                 if type(entry) is ReadingRun:
-                    # "late" is measured against a run's arrival, not against when the engine got to it
-                    self._batch_now = entry.arrived_at
-                    self._on_run(entry, changes)
+                    self._readings.evaluate(entry, entry.arrived_at, changes)
                     continue
                 self._batch_now = taken_at
                 for item in entry if type(entry) is list else (entry,):
@@ -264,71 +261,7 @@ class AlertEngine:
                     changes.append((change[0], change[1], True))
 
     def _on_reading(self, reading: Reading, changes: list) -> None:
-        self._on_run((reading,), changes)
-
-    def _on_run(self, run: Iterable[Reading], changes: list) -> None:
-        """Readings as the feed delivered them. The values of one message share their sensor
-        and time, so what depends on those only (stale data, late or live, the end of a
-        backlog) is done once per message, not once per value: in an ingest flood this thread
-        competes with the feed and the writer for the one interpreter."""
-        rules, late, apply = self.rules, self._late, self._apply
-        by_metric, aqi_next = rules.by_metric, self._aqi_next
-        now = self._batch_now
-        mono = None
-        sensor_id = ts = aqi = tracker = hour = None
-        is_late = False
-        count = late_count = evaluations = 0
-        for reading in run:
-            try:
-                if reading.sensor_id != sensor_id or reading.ts != ts:
-                    sensor_id, ts = reading.sensor_id, reading.ts
-                    stale = rules.stale.get(sensor_id)
-                    if stale is not None:
-                        apply(stale.seen(ts), changes)
-                    aqi = rules.aqi.get(sensor_id)
-                    tracker = None if aqi is None else self._aqi_tracker(sensor_id)
-                    hour = None if tracker is None else int(ts.timestamp() // 3600)
-                    is_late = late.is_late(reading, now)  # history: stored and plotted, never a live alarm
-                    if not is_late:
-                        summary = late.live_reading(sensor_id)
-                        if summary is not None:
-                            self.bus.publish(summary)
-                count += 1
-                metric = reading.metric
-                pollutant = tracker is not None and metric in POLLUTANTS
-                if pollutant:  # hourly means need every hour, late or not
-                    tracker.add_in_hour(metric, hour, reading.value)
-                if is_late:
-                    late_count += 1
-                    late.add(reading, mono if mono is not None else (mono := time.monotonic()))
-                    continue
-                for detector in by_metric.get((sensor_id, metric), ()):
-                    evaluations += 1
-                    apply(detector.feed(ts, reading.value), changes)
-                if pollutant:
-                    due = aqi_next.get(sensor_id)
-                    if due is None or ts >= due:
-                        aqi_next[sensor_id] = ts + AQI_EVERY
-                        apply(aqi.evaluate(ts), changes)
-            except Exception:  # one bad reading must not stop alerting on the others
-                log.exception("alert engine failed on a reading of %s", getattr(reading, "sensor_id", "?"))
-                sensor_id = ts = None  # the next reading starts over
-        counters = self.counters
-        counters["readings"] += count
-        counters["late_readings"] += late_count
-        counters["evaluations"] += evaluations
-
-    def _aqi_tracker(self, sensor_id: str) -> HourlyAqiTracker:
-        tracker = self._aqi_trackers.get(sensor_id)
-        if tracker is None:
-            tracker = self._aqi_trackers[sensor_id] = HourlyAqiTracker()
-        return tracker
-
-    def _aqi_function(self, sensor_id: str):
-        def aqi_at(now_epoch_s: float):
-            result = self._aqi_tracker(sensor_id).aqi(now_epoch_s)
-            return None if result is None else (result.value, 0)
-        return aqi_at
+        self._readings.evaluate((reading,), self._batch_now, changes)
 
     def _on_report(self, report: CitizenReport, changes: list) -> None:
         rule = self.rules.report_rule
