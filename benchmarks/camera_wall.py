@@ -7,15 +7,21 @@ spread over them; every client is its own RTSP session and its own decoder). For
 4, 16, 41: the decode-only baseline (K threads: VideoCapture.read() in a loop, nothing else),
 then the wall (CameraWall, 1920x1080, layout holding K tiles, replay buffers on as in the app).
 Prints per K: displayed fps per tile / source fps, process CPU % per stream for both, and the
-overhead ratio. Last line: one JSON object.
+overhead ratio. Last line: one JSON object. Goal (issue "video on packets"): at 16 and 41
+cameras every tile >= 98 % of the source's fps and CPU <= 1.3x decode-only; a hidden camera
+<= 25 % of a shown one's CPU.
 
-    /opt/crvenv/bin/python benchmarks/camera_wall.py [--ks 4,16,41] [--seconds 10]
+With --rounds N the decode-only loops and the wall take turns N times for each K and the ratio
+is the median of the N adjacent pairs: this machine's speed drifts by tens of percent from one
+minute to the next, which a single baseline-then-wall pair takes for overhead.
+
+    .venv/bin/python benchmarks/camera_wall.py [--ks 4,16,41] [--seconds 10] [--rounds 3]
         [--backend pyav] [--hidden 16,41]
 
 With --backend pyav the wall's cameras read packets (no JPEG replay ring: the packets are the
 replay) and the same run also times bare PyAV demux+decode loops; --hidden 16,41 shows 16
 cameras while 25 more are held open unwatched and reports a hidden camera's CPU against a shown
-one's.
+one's, and reports the packet ring each camera keeps for replay (bytes, seconds held).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -118,17 +125,21 @@ def pyav_baseline(urls: list[str], warmup: float, seconds: float) -> dict:
     return measure_loops("pyav-baseline", urls, warmup, seconds, loop)
 
 
-def hidden_cost(config, visible: int, total: int, warmup: float, seconds: float) -> dict:
+def hidden_cost(config, visible: int, total: int, warmup: float, seconds: float, rounds: int = 1) -> dict:
     """CPU of a hidden camera against a shown one: the wall shows `visible` cameras while the
     other `total - visible` are held open unwatched (as the service's health monitor holds
-    every camera); the per-camera cost of each group from two runs."""
-    shown = wall_run(None, config, visible, warmup, seconds, None, 0.0)
-    held = wall_run(None, config, visible, warmup, seconds, None, 0.0, hold=config.cameras[visible:total])
-    per_shown = shown["cpu_pct"] / visible
-    per_hidden = max(0.0, held["cpu_pct"] - shown["cpu_pct"]) / (total - visible)
-    return {"visible": visible, "hidden": total - visible, "cpu_per_shown_camera_pct": round(per_shown, 2),
-            "cpu_per_hidden_camera_pct": round(per_hidden, 2),
-            "hidden_to_shown_ratio": round(per_hidden / per_shown, 3) if per_shown else None}
+    every camera); the per-camera cost of each group from two runs, taking turns `rounds`
+    times (medians)."""
+    per_shown, per_hidden = [], []
+    for _ in range(rounds):
+        shown = wall_run(None, config, visible, warmup, seconds, None, 0.0)
+        held = wall_run(None, config, visible, warmup, seconds, None, 0.0, hold=config.cameras[visible:total])
+        per_shown.append(shown["cpu_pct"] / visible)
+        per_hidden.append(max(0.0, held["cpu_pct"] - shown["cpu_pct"]) / (total - visible))
+    shown_pct, hidden_pct = statistics.median(per_shown), statistics.median(per_hidden)
+    return {"visible": visible, "hidden": total - visible, "rounds": rounds, "cpu_per_shown_camera_pct": round(shown_pct, 2),
+            "cpu_per_hidden_camera_pct": round(hidden_pct, 2),
+            "hidden_to_shown_ratio": round(hidden_pct / shown_pct, 3) if shown_pct else None}
 
 
 def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | None, replay_fps: float,
@@ -162,6 +173,9 @@ def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | Non
     cpu, elapsed = cpu_window(seconds, run_for)
     shown = [(t.painted_frames - b) / elapsed for t, b in zip(tiles, before)]
     received = [(r.health.frames - b) / elapsed for r, b in zip(pool.readers(), read_before)]
+    rings = [r.packets for r in pool.readers() if r.packets is not None]
+    ring = {"ring_bytes_per_camera": round(statistics.mean(x.bytes_used for x in rings)),
+            "ring_seconds_per_camera": round(statistics.mean(x.seconds_available() for x in rings), 1)} if rings else {}
     if shot:
         wall.grab().save(shot)
     wall.close_wall()
@@ -170,7 +184,46 @@ def wall_run(app, config, k: int, warmup: float, seconds: float, shot: str | Non
     pool.close(timeout_s=5)
     wall.deleteLater()
     run_for(0.5)
-    return {"cpu_pct": cpu, "fps": shown, "reader_fps": received, "layout": spec.id}
+    return {"cpu_pct": cpu, "fps": shown, "reader_fps": received, "layout": spec.id, **ring}
+
+
+def measure_k(app, config, k: int, args, replay_fps: float) -> dict:
+    """The decode-only loops and the wall over the first `k` cameras, taking turns
+    `args.rounds` times; each figure is the median over the rounds."""
+    urls = [c.sub_url for c in config.cameras[:k]]
+    rounds = []
+    for n in range(args.rounds):
+        base = baseline(urls, args.warmup, args.seconds)
+        av_base = pyav_baseline(urls, args.warmup, args.seconds) if args.backend == "pyav" else None
+        shot = str(Path(args.shots) / f"bench_wall_k{k}.png") if args.shots and n == 0 else None
+        wall = wall_run(app, config, k, args.warmup, args.seconds, shot, replay_fps)
+        rounds.append((base, av_base, wall))
+        if args.rounds > 1:
+            print(f"K={k} round {n + 1}: wall {wall['cpu_pct'] / k:.2f} % a stream, decode-only {base['cpu_pct'] / k:.2f} %"
+                  f" ({wall['cpu_pct'] / max(base['cpu_pct'], 1e-6):.2f}x)", file=sys.stderr, flush=True)
+    median = statistics.median
+    walls = [w for _, _, w in rounds]
+    entry = {
+        "layout": walls[0]["layout"],
+        "source_fps": SOURCE_FPS,
+        "rounds": args.rounds,
+        "fps_ratio": round(median(sum(w["fps"]) / k for w in walls) / SOURCE_FPS, 3),
+        "min_tile_fps_ratio": round(min(min(w["fps"]) for w in walls) / SOURCE_FPS, 3),
+        "reader_fps_ratio": round(median(sum(w["reader_fps"]) / max(1, len(w["reader_fps"])) for w in walls) / SOURCE_FPS, 3),
+        "baseline_fps_ratio": round(median(sum(b["fps"]) / k for b, _, _ in rounds) / SOURCE_FPS, 3),
+        "cpu_per_stream_pct": round(median(w["cpu_pct"] for w in walls) / k, 2),
+        "baseline_cpu_per_stream_pct": round(median(b["cpu_pct"] for b, _, _ in rounds) / k, 2),
+        "cpu_overhead_ratio": round(median(w["cpu_pct"] / max(b["cpu_pct"], 1e-6) for b, _, w in rounds), 2),
+    }
+    if args.rounds > 1:
+        entry["cpu_overhead_ratio_per_round"] = [round(w["cpu_pct"] / max(b["cpu_pct"], 1e-6), 2) for b, _, w in rounds]
+    if args.backend == "pyav":
+        entry["pyav_baseline_cpu_per_stream_pct"] = round(median(a["cpu_pct"] for _, a, _ in rounds) / k, 2)
+        entry["cpu_overhead_vs_pyav_decode"] = round(median(w["cpu_pct"] / max(a["cpu_pct"], 1e-6) for _, a, w in rounds), 2)
+        for key in ("ring_bytes_per_camera", "ring_seconds_per_camera"):
+            if key in walls[-1]:
+                entry[key] = walls[-1][key]
+    return entry
 
 
 def main() -> None:
@@ -178,6 +231,7 @@ def main() -> None:
     parser.add_argument("--ks", default="4,16,41")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=1, help="decode-only and wall take turns this many times per K")
     parser.add_argument("--replay-fps", type=float, default=None, help="replay buffer rate (default: the app's)")
     parser.add_argument("--shots", default="", help="folder for a screenshot of each wall")
     parser.add_argument("--backend", default="opencv", choices=("opencv", "pyav"),
@@ -205,32 +259,11 @@ def main() -> None:
                    for i, c in enumerate(demo.cameras)]
         config = demo.model_copy(update={"cameras": cameras})
         for k in ks:
-            urls = [c.sub_url for c in cameras[:k]]
-            base = baseline(urls, args.warmup, args.seconds)
-            av_base = pyav_baseline(urls, args.warmup, args.seconds) if args.backend == "pyav" else None
-            shot = str(Path(args.shots) / f"bench_wall_k{k}.png") if args.shots else None
-            wall = wall_run(app, config, k, args.warmup, args.seconds, shot, replay_fps)
-            mean_shown = sum(wall["fps"]) / k
-            mean_base = sum(base["fps"]) / k
-            entry = {
-                "layout": wall["layout"],
-                "source_fps": SOURCE_FPS,
-                "fps_ratio": round(mean_shown / SOURCE_FPS, 3),
-                "min_tile_fps_ratio": round(min(wall["fps"]) / SOURCE_FPS, 3),
-                "reader_fps_ratio": round(sum(wall["reader_fps"]) / max(1, len(wall["reader_fps"])) / SOURCE_FPS, 3),
-                "baseline_fps_ratio": round(mean_base / SOURCE_FPS, 3),
-                "cpu_per_stream_pct": round(wall["cpu_pct"] / k, 2),
-                "baseline_cpu_per_stream_pct": round(base["cpu_pct"] / k, 2),
-                "cpu_overhead_ratio": round(wall["cpu_pct"] / max(base["cpu_pct"], 1e-6), 2),
-            }
-            if av_base is not None:
-                entry["pyav_baseline_cpu_per_stream_pct"] = round(av_base["cpu_pct"] / k, 2)
-                entry["cpu_overhead_vs_pyav_decode"] = round(wall["cpu_pct"] / max(av_base["cpu_pct"], 1e-6), 2)
-            results[f"k{k}"] = entry
-            print(f"K={k}: {entry}", file=sys.stderr, flush=True)
+            results[f"k{k}"] = measure_k(app, config, k, args, replay_fps)
+            print(f"K={k}: {results[f'k{k}']}", file=sys.stderr, flush=True)
         if args.hidden:
             visible, total = (int(x) for x in args.hidden.split(","))
-            results["hidden"] = hidden_cost(config, visible, total, args.warmup, args.seconds)
+            results["hidden"] = hidden_cost(config, visible, total, args.warmup, args.seconds, args.rounds)
             print(f"hidden: {results['hidden']}", file=sys.stderr, flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -240,7 +273,10 @@ def main() -> None:
             server.kill()
     out = {"name": "camera_wall", "cores": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
            "loadavg_end": [round(x, 2) for x in os.getloadavg()], "seconds": args.seconds, "replay_fps": replay_fps, "backend": args.backend, **results}
-    goal = all(results[k]["fps_ratio"] >= 0.95 and results[k]["cpu_overhead_ratio"] <= 2.0 for k in results if k in ("k16", "k41"))
+    goal = all(results[k]["min_tile_fps_ratio"] >= 0.98 and results[k]["cpu_overhead_ratio"] <= 1.3
+               for k in results if k in ("k16", "k41"))
+    if "hidden" in results:
+        goal = goal and (results["hidden"]["hidden_to_shown_ratio"] or 0.0) <= 0.25
     out["goal_met"] = goal
     print(json.dumps(out))
 
