@@ -303,3 +303,38 @@ def test_a_camera_that_goes_silent_ends_its_session_within_the_read_timeout_and_
         assert reader.health_snapshot().reconnects == 1  # a new session: the silent one was given up
     finally:
         pool.close()
+
+
+def test_a_tile_picture_is_the_camera_picture_scaled_to_the_tile(tmp_path):
+    """The tile's picture is scaled and converted to BGRX by swscale in one pass: the same
+    picture, colours included, as the full frame resized by OpenCV, at the tile's size."""
+    import socket
+
+    import cv2
+    import numpy as np
+
+    path = tmp_path / "bars.ts"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "smptehdbars=size=640x360:rate=15", "-t", "30",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-f", "mpegts", str(path)], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(path), "-c", "copy", "-f", "mpegts",
+                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
+    pool = ReaderPool(replay_fps=0)
+    try:
+        reader = pool.acquire("cam_vh_06", f"http://127.0.0.1:{port}/cam.ts", backend="pyav")
+        reader.set_target_size(480, 270)
+        reader.set_display_format("bgrx")
+        reader.watch()
+        wait_until(lambda: reader.latest() is not None, 30, message="a picture on the tile")
+        tile = reader.latest().image
+        assert tile.shape == (270, 480, 4)
+        expected = cv2.resize(reader.latest_full(), (480, 270), interpolation=cv2.INTER_AREA)
+        difference = np.abs(tile[:, :, :3].astype(int) - expected.astype(int))
+        assert difference.mean() < 3, f"mean difference {difference.mean():.1f} levels"
+        assert np.percentile(difference, 99) < 40  # bar edges may differ by a pixel
+    finally:
+        pool.close()
+        camera.kill()
+        camera.wait(10)
