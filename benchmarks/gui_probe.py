@@ -170,6 +170,7 @@ def publisher_process(port: int, messages: list[tuple[str, bytes]], go, done, me
     """Publish QoS-1 after `go`, as fast as the broker acknowledges (or paced to
     `messages_per_s`); report how many."""
     import paho.mqtt.client as mqtt
+    from bench_broker import publish_all
     from paho.mqtt.enums import CallbackAPIVersion
 
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"gui-probe-pub-{os.getpid()}", protocol=mqtt.MQTTv5)
@@ -177,18 +178,7 @@ def publisher_process(port: int, messages: list[tuple[str, bytes]], go, done, me
     client.connect("127.0.0.1", port)
     client.loop_start()
     go.wait()
-    last = None
-    start = time.monotonic()
-    for k, (topic, payload) in enumerate(messages):
-        if messages_per_s and k % 20 == 0:
-            ahead = start + k / messages_per_s - time.monotonic()
-            if ahead > 0:
-                time.sleep(ahead)
-        last = client.publish(topic, payload, qos=1)
-    while len(client._out_messages) > 0:  # noqa: SLF001 - paho has no public "all acked"
-        time.sleep(0.01)
-    if last is not None:
-        last.wait_for_publish(60)
+    publish_all(client, messages, messages_per_s)
     client.disconnect()
     client.loop_stop()
     done.put(len(messages))

@@ -34,7 +34,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from bench_broker import start_broker
+from bench_broker import publish_all, start_broker
 from gui_probe import GuiSide, LatencyProbe, idle_gui_latency, run_gui_until
 
 METRICS = ("pm25", "pm10", "o3", "co", "so2", "no2")
@@ -59,18 +59,7 @@ def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int
         values = {m: round(10.0 + (k * 7 + j) % 400 * 0.25, 2) for j, m in enumerate(METRICS)}
         payloads.append((f"{PREFIX}/sensor/{sensor}/reading", json.dumps({"ts": ts, "values": values}).encode()))
     go.wait()
-    last = None
-    start = time.monotonic()
-    for k, (topic, payload) in enumerate(payloads):
-        if messages_per_s and k % 50 == 0:
-            ahead = start + k / messages_per_s - time.monotonic()
-            if ahead > 0:
-                time.sleep(ahead)
-        last = client.publish(topic, payload, qos=1)
-    # every message acked by the broker before we leave (publish order == ack order in paho)
-    while len(client._out_messages) > 0:  # noqa: SLF001 - paho has no public "all acked"
-        time.sleep(0.01)
-    last.wait_for_publish(60)
+    publish_all(client, payloads, messages_per_s)
     client.disconnect()
     client.loop_stop()
     done_queue.put(messages)
