@@ -5,7 +5,9 @@ stream that stops is never shown live again on an old frame."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import subprocess
 import time
 from datetime import timedelta
@@ -28,6 +30,22 @@ def ffprobe(path) -> dict:
                           "stream=codec_name,width,height,nb_read_frames,r_frame_rate", "-of", "json", str(path)],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)["streams"][0]
+
+
+@contextlib.contextmanager
+def http_camera(path):
+    """A camera of one client: ffmpeg serving `path` in real time as MPEG-TS over HTTP. It
+    takes no probe connection: the reader retries until it listens. Yields the URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(path), "-c", "copy", "-f", "mpegts",
+                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
+    try:
+        yield f"http://127.0.0.1:{port}/cam.ts"
+    finally:
+        camera.kill()
+        camera.wait(10)
 
 
 def test_a_clip_in_the_cameras_own_bits_is_evidence_that_verifies(rtsp_server, tmp_path):
@@ -136,8 +154,6 @@ def test_a_camera_nobody_watches_is_demuxed_not_decoded_and_decodes_again_when_s
 
 def test_a_resolution_change_mid_stream_shows_in_health_and_the_tile_without_a_reconnect(tmp_path):
     """A camera (ffmpeg serving MPEG-TS over HTTP in real time) switching 640x360 -> 1280x720."""
-    import socket
-
     parts = []
     for name, size, seconds in (("a.ts", "640x360", 3), ("b.ts", "1280x720", 5)):
         path = tmp_path / name
@@ -145,15 +161,8 @@ def test_a_resolution_change_mid_stream_shows_in_health_and_the_tile_without_a_r
                         "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-f", "mpegts", str(path)], check=True)
         parts.append(path.read_bytes())
     (tmp_path / "ab.ts").write_bytes(b"".join(parts))  # MPEG-TS joins byte by byte
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    # ffmpeg serves one client: no probe connection, the reader retries until it listens
-    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(tmp_path / "ab.ts"), "-c", "copy", "-f", "mpegts",
-                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
-    pool = ReaderPool(replay_fps=0)
-    try:
-        reader = pool.acquire("cam_vh_04", f"http://127.0.0.1:{port}/cam.ts", backend="pyav")
+    with http_camera(tmp_path / "ab.ts") as url, contextlib.closing(ReaderPool(replay_fps=0)) as pool:
+        reader = pool.acquire("cam_vh_04", url, backend="pyav")
         reader.watch()
         wait_until(lambda: reader.latest() is not None and reader.latest().source_width == 640, 30, message="640x360")
         wait_until(lambda: reader.health_snapshot().width == 1280, 30, message="1280x720 in health")
@@ -162,10 +171,6 @@ def test_a_resolution_change_mid_stream_shows_in_health_and_the_tile_without_a_r
         assert reader.health_snapshot().reconnects == 0, "a new size is not a new session"
         clip = pool.packets("cam_vh_04").clip()
         assert (clip.params.width, clip.params.height) == (1280, 720) and clip.packets[0].keyframe  # one size per clip
-    finally:
-        pool.close()
-        camera.kill()
-        camera.wait(10)
 
 
 @pytest.mark.slow
@@ -174,46 +179,36 @@ def test_an_h265_1080p_camera_beside_a_cpu_hog_is_never_live_on_an_old_picture(t
     processes spin on both cores: whenever the tile says LIVE, its picture's content is younger
     than 2 s (the arrival age of its packet plus how far decoding was behind the camera)."""
     import multiprocessing
-    import socket
 
     clip = tmp_path / "h265.ts"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=15", "-t", "25",
                     "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=15:log-level=error",
                     "-f", "mpegts", str(clip)], check=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(clip), "-c", "copy", "-f", "mpegts",
-                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
-    pool = ReaderPool(replay_fps=0)
-    hogs = []
-    try:
-        reader = pool.acquire("cam_vh_05", f"http://127.0.0.1:{port}/cam.ts", backend="pyav")
+    with http_camera(clip) as url, contextlib.closing(ReaderPool(replay_fps=0)) as pool:
+        reader = pool.acquire("cam_vh_05", url, backend="pyav")
         reader.watch()
         wait_until(lambda: reader.health_snapshot().state is StreamState.LIVE, 30, message="live")
         assert reader.health_snapshot().codec == "hevc" and reader.health_snapshot().width == 1920
         context = multiprocessing.get_context("spawn")
         hogs = [context.Process(target=_spin, daemon=True) for _ in range(2)]
-        for hog in hogs:
-            hog.start()
-        worst_live, live_samples, samples = 0.0, 0, 0
-        until = time.monotonic() + 12
-        while time.monotonic() < until:
-            health = reader.health_snapshot()
-            samples += 1
-            if health.state is StreamState.LIVE:
-                live_samples += 1
-                worst_live = max(worst_live, (health.frame_age_s or 0.0) + (health.decode_lag_s or 0.0))
-            time.sleep(0.05)
+        try:
+            for hog in hogs:
+                hog.start()
+            worst_live, live_samples, samples = 0.0, 0, 0
+            until = time.monotonic() + 12
+            while time.monotonic() < until:
+                health = reader.health_snapshot()
+                samples += 1
+                if health.state is StreamState.LIVE:
+                    live_samples += 1
+                    worst_live = max(worst_live, (health.frame_age_s or 0.0) + (health.decode_lag_s or 0.0))
+                time.sleep(0.05)
+        finally:
+            for hog in hogs:
+                hog.terminate()
         print(f"H.265 1080p beside a CPU hog: LIVE in {live_samples}/{samples} samples, worst picture age "
               f"with LIVE {worst_live:.2f} s")
         assert worst_live < 2.0
-    finally:
-        for hog in hogs:
-            hog.terminate()
-        pool.close()
-        camera.kill()
-        camera.wait(10)
 
 
 def _spin() -> None:
@@ -308,22 +303,14 @@ def test_a_camera_that_goes_silent_ends_its_session_within_the_read_timeout_and_
 def test_a_tile_picture_is_the_camera_picture_scaled_to_the_tile(tmp_path):
     """The tile's picture is scaled and converted to BGRX by swscale in one pass: the same
     picture, colours included, as the full frame resized by OpenCV, at the tile's size."""
-    import socket
-
     import cv2
     import numpy as np
 
     path = tmp_path / "bars.ts"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "smptehdbars=size=640x360:rate=15", "-t", "30",
                     "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-f", "mpegts", str(path)], check=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    camera = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", str(path), "-c", "copy", "-f", "mpegts",
-                               "-listen", "1", f"http://127.0.0.1:{port}/cam.ts"])
-    pool = ReaderPool(replay_fps=0)
-    try:
-        reader = pool.acquire("cam_vh_06", f"http://127.0.0.1:{port}/cam.ts", backend="pyav")
+    with http_camera(path) as url, contextlib.closing(ReaderPool(replay_fps=0)) as pool:
+        reader = pool.acquire("cam_vh_06", url, backend="pyav")
         reader.set_target_size(480, 270)
         reader.set_display_format("bgrx")
         reader.watch()
@@ -334,7 +321,3 @@ def test_a_tile_picture_is_the_camera_picture_scaled_to_the_tile(tmp_path):
         difference = np.abs(tile[:, :, :3].astype(int) - expected.astype(int))
         assert difference.mean() < 3, f"mean difference {difference.mean():.1f} levels"
         assert np.percentile(difference, 99) < 40  # bar edges may differ by a pixel
-    finally:
-        pool.close()
-        camera.kill()
-        camera.wait(10)
