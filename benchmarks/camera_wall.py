@@ -19,9 +19,9 @@ minute to the next, which a single baseline-then-wall pair takes for overhead.
         [--backend pyav] [--hidden 16,41]
 
 With --backend pyav the wall's cameras read packets (no JPEG replay ring: the packets are the
-replay) and the same run also times bare PyAV demux+decode loops; --hidden 16,41 shows 16
-cameras while 25 more are held open unwatched and reports a hidden camera's CPU against a shown
-one's, and reports the packet ring each camera keeps for replay (bytes, seconds held).
+replay), the same run also times bare PyAV demux+decode loops and reports the packet ring each
+camera keeps for replay (bytes, seconds held); --hidden 16,41 shows 16 cameras while 25 more are
+held open unwatched and reports a hidden camera's CPU against a shown one's.
 """
 
 from __future__ import annotations
