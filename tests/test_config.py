@@ -110,6 +110,30 @@ def test_a_metric_without_a_label_takes_its_usual_name_not_its_id():
     assert config.sensor("dam_cau_hai").metrics["level"].label == "Mực nước"
 
 
+def test_a_metrics_usual_name_follows_the_ui_language_and_the_communes_own_wording_stays():
+    """In English a usual name the file gives in Vietnamese (or leaves to its default) reads in
+    English; a label in the commune's own words is shown as written (second commune)."""
+    from pathlib import Path
+
+    from controlroom import i18n
+    from controlroom.config import MetricConfig, load_config, metric_label
+
+    config = load_config(Path(__file__).with_name("sites") / "lagoon_commune.toml")
+    pond = config.sensor("ao_tom_go_trung")
+    own_words = MetricConfig(unit="mg/L", label="Amoni (NH₄⁺ tính theo N)")
+    try:
+        assert metric_label("do", pond.metrics["do"]) == "Oxy hòa tan (DO)"
+        i18n.set_language("en")
+        assert metric_label("do", pond.metrics["do"]) == "Dissolved oxygen (DO)"
+        assert metric_label("salinity", pond.metrics["salinity"]) == "Salinity"
+        assert metric_label("level", MetricConfig(unit="m", label="Mực nước")) == "Water level"
+        assert metric_label("temperature", MetricConfig(unit="°C", label="Nhiệt độ nước")) == "Water temperature"
+        assert metric_label("nh4", own_words) == "Amoni (NH₄⁺ tính theo N)"
+        assert metric_label("flow_rate", MetricConfig(unit="m³/s")) == "flow_rate"  # no usual name: its id
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
 def test_a_place_far_from_the_commune_is_named_once_each(tmp_path):
     """A slipped digit in one sensor's longitude and in one camera's latitude (a swapped pair is
     already out of range in Vietnam): each is named with its distance (second commune)."""

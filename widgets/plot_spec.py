@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig
+from controlroom.config import AlarmLevelsConfig, SensorConfig, ThresholdConfig, metric_label
 from controlroom.i18n import tr
 
 
@@ -29,7 +29,7 @@ class PlotSpec:
     @classmethod
     def from_config(cls, sensor: SensorConfig, metric: str) -> "PlotSpec":
         m = sensor.metrics[metric]
-        label = m.label or metric
+        label = metric_label(metric, m)
         unit = m.unit
         if sensor.kind == "rain":
             label, unit = tr("Hourly rainfall"), tr("mm/h")

@@ -20,7 +20,7 @@ from PyQt6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from controlroom.config import Config
+from controlroom.config import Config, metric_label
 from controlroom.domain import Reading
 from controlroom.i18n import format_number, tr
 from controlroom.live_state import LiveState
@@ -67,7 +67,7 @@ class ReadingsModel(QAbstractTableModel):
                     _Row(
                         address=f"sensor/{sensor.id}/{metric_id}",
                         sensor_name=sensor.name,
-                        metric_label=metric.label or metric_id,
+                        metric_label=metric_label(metric_id, metric),
                         unit=metric.unit,
                         stale_after=timedelta(seconds=sensor.live_limit_s),
                     )

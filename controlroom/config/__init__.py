@@ -25,6 +25,7 @@ from controlroom.config.schema import (
     ThresholdConfig,
     VillageConfig,
     ZoneConfig,
+    metric_label,
 )
 
 __all__ = [
@@ -32,5 +33,5 @@ __all__ = [
     "ConfigError", "DatabaseConfig", "DevicesConfig", "DeviceSourceConfig", "FloodDutyConfig", "MapConfig", "MetricConfig", "MqttConfig",
     "OnvifCameraConfig", "OperationsConfig", "RiskBoundary", "ScheduledBroadcastConfig", "SensorConfig",
     "SiteConfig", "SpeakerConfig", "ThresholdConfig", "VillageConfig", "ZoneConfig", "demo_config_path",
-    "load_config", "parse_config",
+    "load_config", "metric_label", "parse_config",
 ]

@@ -8,6 +8,7 @@ and turning validation errors into messages an operator can act on is ``config.l
 from __future__ import annotations
 
 
+import functools
 import os
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,7 @@ from controlroom.config.places import far_from_centre
 from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig
 from controlroom.config.sources import DevicesConfig, DeviceSourceConfig
-from controlroom.i18n import tr
+from controlroom.i18n import catalog, tr
 
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
 
@@ -160,16 +161,45 @@ def _has_local_thresholds(sensor: "SensorConfig") -> bool:
     return t is not None and (t.high is not None or t.high_high is not None)
 
 
-# The name a metric goes by when its config gives no label: tiles, graphs, the map and reports
-# say "Oxy hòa tan (DO)", not "do". Labels are the commune's words, like the rest of its file.
-METRIC_LABELS = {
+# A metric's usual name: a symbol, the same in every language, or words as an English source
+# text (the catalogs hold the Vietnamese). A metric the commune's file gives no label takes it,
+# in Vietnamese like the rest of the file, so tiles, graphs, the map and reports say "Oxy hòa tan
+# (DO)", not "do". On screen the words follow the UI language (metric_label); a label in the
+# commune's own wording is shown as written.
+METRIC_SYMBOLS = {
     "pm1": "PM1", "pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", "co2": "CO₂", "so2": "SO₂", "no2": "NO₂",
-    "aqi": "VN_AQI", "temperature": "Nhiệt độ", "humidity": "Độ ẩm", "pressure": "Áp suất",
-    "level": "Mực nước", "rain": "Lượng mưa", "rain_1h": "Mưa 1 giờ", "rain_24h": "Mưa 24 giờ",
-    "do": "Oxy hòa tan (DO)", "ph": "pH", "salinity": "Độ mặn", "nh4": "Amoni (NH₄⁺)", "no3": "Nitrat (NO₃⁻)",
-    "turbidity": "Độ đục", "tss": "Chất rắn lơ lửng (TSS)", "cod": "COD", "bod5": "BOD₅",
-    "conductivity": "Độ dẫn điện", "water_temperature": "Nhiệt độ nước", "snr": "Tín hiệu (SNR)",
+    "aqi": "VN_AQI", "ph": "pH", "cod": "COD", "bod5": "BOD₅",
 }
+METRIC_NAMES = {
+    "temperature": "Temperature", "humidity": "Humidity", "pressure": "Air pressure", "level": "Water level",
+    "rain": "Rainfall", "rain_1h": "Rain in 1 hour", "rain_24h": "Rain in 24 hours", "do": "Dissolved oxygen (DO)",
+    "salinity": "Salinity", "nh4": "Ammonium (NH₄⁺)", "no3": "Nitrate (NO₃⁻)", "turbidity": "Turbidity",
+    "tss": "Suspended solids (TSS)", "conductivity": "Conductivity", "water_temperature": "Water temperature",
+    "snr": "Signal (SNR)",
+}
+
+
+def _in_vietnamese(source: str) -> str:
+    return catalog("vi").get(source, source)
+
+
+@functools.cache
+def _usual_names_in_vietnamese() -> dict[str, str]:
+    """Vietnamese usual name -> its English source text."""
+    return {_in_vietnamese(words): words for words in METRIC_NAMES.values()}
+
+
+def metric_label(metric: str, config: "MetricConfig | None") -> str:
+    """What the screens call a metric: a usual name in the UI language when the file gives no
+    label or gives a usual name in Vietnamese ("Nhiệt độ nước" on a pond's temperature reads
+    "Water temperature" in English); else the file's own label as written; else the metric's
+    symbol or its id."""
+    label = config.label if config is not None else ""
+    if not label:
+        words = METRIC_NAMES.get(metric)
+        return tr(words) if words is not None else METRIC_SYMBOLS.get(metric, metric)
+    words = _usual_names_in_vietnamese().get(label)
+    return tr(words) if words is not None else label
 
 
 class SensorConfig(StrictModel):
@@ -194,8 +224,11 @@ class SensorConfig(StrictModel):
     @field_validator("metrics")
     @classmethod
     def _labelled(cls, metrics: dict[str, MetricConfig]) -> dict[str, MetricConfig]:
-        """A metric without a label takes its usual name (METRIC_LABELS), else keeps its id."""
-        return {name: m if m.label or name not in METRIC_LABELS else m.model_copy(update={"label": METRIC_LABELS[name]})
+        """A metric without a label takes its usual name in the file's language, else keeps its id."""
+        def usual(name: str) -> str | None:
+            return METRIC_SYMBOLS.get(name) or (_in_vietnamese(METRIC_NAMES[name]) if name in METRIC_NAMES else None)
+
+        return {name: m if m.label or usual(name) is None else m.model_copy(update={"label": usual(name)})
                 for name, m in metrics.items()}
 
     @property

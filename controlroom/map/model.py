@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from controlroom.config import Config, SensorConfig
+from controlroom.config import Config, SensorConfig, metric_label
 from controlroom.alerts.model import Alert, AlertState
 from controlroom.alerts.text import alert_title
 from controlroom.domain import CitizenReport, DeviceStatus, Reading, SpeakerStatus
@@ -346,7 +346,7 @@ class MapModel:
         lines = [tr("Sensor: {name}", name=sensor.name), state_label(state)]
         for metric, value in list(values.items())[:3]:
             config = sensor.metrics.get(metric)
-            label = (config.label or metric) if config else metric
+            label = metric_label(metric, config)
             lines.append(f"{label}: {_format_value(value)} {config.unit if config else ''}".rstrip())
         lines.append(tr("Click to open its graph"))
         return {

@@ -22,7 +22,7 @@ import numpy as np
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from controlroom.config import Config, SensorConfig
+from controlroom.config import Config, SensorConfig, metric_label
 from controlroom.domain import Reading
 from controlroom.i18n import format_number, tr
 from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow
@@ -104,7 +104,7 @@ class SensorDashboard(QWidget):
             for metric, spec in sensor.metrics.items():
                 address = f"sensor/{sensor.id}/{metric}"
                 self.series[address] = _Series(sensor, metric, 3600)
-                tile = SensorTile(address, spec.label or metric, spec.unit, subtitle=sensor.name)
+                tile = SensorTile(address, metric_label(metric, spec), spec.unit, subtitle=sensor.name)
                 self._add_tile(tile, (1, 1), sensor.id, metric)
 
         self._grid_host = QWidget()
