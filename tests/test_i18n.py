@@ -28,6 +28,7 @@ INDIRECT_TR = {
     ("controlroom/config/loading.py", "_reason"): "_PYDANTIC_REASONS",
     ("ui/shell/panels.py", "panel_title"): "PANELS",
     ("controlroom/config/schema.py", "metric_label"): "METRIC_NAMES",
+    ("controlroom/config/schema.py", "label_in_ui_language"): "METRIC_NAMES",
 }
 
 

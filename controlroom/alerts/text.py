@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from controlroom.alerts.model import Alert, kind_label
+from controlroom.config import label_in_ui_language
 from controlroom.i18n import decimal_mark, format_number, tr
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def alert_title(alert: Alert) -> str:
     """Short: what kind of problem, at which place ("Mực nước — báo động II")."""
     d = alert.detail
     name = d.get("name") or alert.source
-    label = d.get("label")
+    label = label_in_ui_language(d["label"]) if d.get("label") else None
     if alert.kind == "threshold":
         direction = {("high", 1): tr("high"), ("high", 2): tr("high-high"), ("low", 1): tr("low"), ("low", 2): tr("low-low")}
         which = direction.get((alert.condition, max(alert.band, 1)), alert.condition)

@@ -25,6 +25,7 @@ from controlroom.config.schema import (
     ThresholdConfig,
     VillageConfig,
     ZoneConfig,
+    label_in_ui_language,
     metric_label,
 )
 
@@ -33,5 +34,5 @@ __all__ = [
     "ConfigError", "DatabaseConfig", "DevicesConfig", "DeviceSourceConfig", "FloodDutyConfig", "MapConfig", "MetricConfig", "MqttConfig",
     "OnvifCameraConfig", "OperationsConfig", "RiskBoundary", "ScheduledBroadcastConfig", "SensorConfig",
     "SiteConfig", "SpeakerConfig", "ThresholdConfig", "VillageConfig", "ZoneConfig", "demo_config_path",
-    "load_config", "metric_label", "parse_config",
+    "label_in_ui_language", "load_config", "metric_label", "parse_config",
 ]

@@ -198,6 +198,12 @@ def metric_label(metric: str, config: "MetricConfig | None") -> str:
     if not label:
         words = METRIC_NAMES.get(metric)
         return tr(words) if words is not None else METRIC_SYMBOLS.get(metric, metric)
+    return label_in_ui_language(label)
+
+
+def label_in_ui_language(label: str) -> str:
+    """A metric label as stored (a file's, an alert's): a usual name in Vietnamese reads in the
+    UI language; any other label as written."""
     words = _usual_names_in_vietnamese().get(label)
     return tr(words) if words is not None else label
 

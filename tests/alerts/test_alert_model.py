@@ -113,3 +113,29 @@ def test_from_payload_rejects_garbage_with_value_error_only(data):
 def test_ids_are_topic_safe_and_bounded():
     alert_id = m.make_alert_id("report/" + "x#+/" * 40, "report")
     assert len(alert_id) <= m.MAX_ID_LENGTH and not set("#+/") & set(alert_id)
+
+
+def test_an_alerts_title_names_the_metric_in_the_ui_language():
+    """The detail keeps the file's label ("Mực nước"); the English console reads "Water level",
+    the Vietnamese one "Mực nước"; a label in the commune's own words stays as written."""
+    from datetime import datetime, timezone
+
+    from controlroom import i18n
+    from controlroom.alerts.model import Alert, Priority
+    from controlroom.alerts.text import alert_title
+
+    at = datetime(2026, 10, 20, 3, 0, tzinfo=timezone.utc)
+
+    def alert(label: str) -> Alert:
+        return Alert("threshold/ha_cau_hai/level/high", "sensor/ha_cau_hai/level", "high", "threshold", Priority.HIGH,
+                     "thon_ha", True, False, at, at, value=1.9, limit=1.6, band=1,
+                     detail={"name": "Trạm đo mặn Cầu Hai", "label": label, "unit": "m"})
+
+    try:
+        i18n.set_language("en")
+        assert alert_title(alert("Mực nước")) == "Water level high at Trạm đo mặn Cầu Hai"
+        assert alert_title(alert("Mực nước đầm")) == "Mực nước đầm high at Trạm đo mặn Cầu Hai"
+        i18n.set_language("vi")
+        assert alert_title(alert("Mực nước")).startswith("Mực nước ")
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
