@@ -27,8 +27,8 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}(?!\})")
 INDIRECT_TR = {
     ("controlroom/config/loading.py", "_reason"): "_PYDANTIC_REASONS",
     ("ui/shell/panels.py", "panel_title"): "PANELS",
-    ("controlroom/config/schema.py", "metric_label"): "METRIC_NAMES",
-    ("controlroom/config/schema.py", "label_in_ui_language"): "METRIC_NAMES",
+    ("controlroom/config/metric_names.py", "metric_label"): "METRIC_NAMES",
+    ("controlroom/config/metric_names.py", "label_in_ui_language"): "METRIC_NAMES",
 }
 
 

@@ -1,9 +1,10 @@
 """The commune's configuration: the schema (``schema``, with ``alerts`` and ``flood``
-sections) and reading a file into it (``loading``). Import from here: ``from controlroom.config
-import Config, load_config``."""
+sections), reading a file into it (``loading``) and what its metrics are called
+(``metric_names``). Import from here: ``from controlroom.config import Config, load_config``."""
 
 from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig, RiskBoundary
+from controlroom.config.metric_names import label_in_ui_language, metric_label
 from controlroom.config.loading import ConfigError, demo_config_path, load_config, parse_config
 from controlroom.config.sources import DevicesConfig, DeviceSourceConfig
 from controlroom.config.schema import (
@@ -25,8 +26,6 @@ from controlroom.config.schema import (
     ThresholdConfig,
     VillageConfig,
     ZoneConfig,
-    label_in_ui_language,
-    metric_label,
 )
 
 __all__ = [

@@ -8,7 +8,6 @@ and turning validation errors into messages an operator can act on is ``config.l
 from __future__ import annotations
 
 
-import functools
 import os
 from pathlib import Path
 from typing import Literal
@@ -21,7 +20,8 @@ from controlroom.config.places import far_from_centre
 from controlroom.config.alerts import AlertsConfig
 from controlroom.config.flood import FloodDutyConfig
 from controlroom.config.sources import DevicesConfig, DeviceSourceConfig
-from controlroom.i18n import catalog, tr
+from controlroom.config.metric_names import usual_name_in_the_file
+from controlroom.i18n import tr
 
 Identifier = str  # ids are short ASCII slugs: "cam01", "wl_phuoc", "spk_lvh_1"
 
@@ -161,53 +161,6 @@ def _has_local_thresholds(sensor: "SensorConfig") -> bool:
     return t is not None and (t.high is not None or t.high_high is not None)
 
 
-# A metric's usual name: a symbol, the same in every language, or words as an English source
-# text (the catalogs hold the Vietnamese). A metric the commune's file gives no label takes it,
-# in Vietnamese like the rest of the file, so tiles, graphs, the map and reports say "Oxy hòa tan
-# (DO)", not "do". On screen the words follow the UI language (metric_label); a label in the
-# commune's own wording is shown as written.
-METRIC_SYMBOLS = {
-    "pm1": "PM1", "pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", "co2": "CO₂", "so2": "SO₂", "no2": "NO₂",
-    "aqi": "VN_AQI", "ph": "pH", "cod": "COD", "bod5": "BOD₅",
-}
-METRIC_NAMES = {
-    "temperature": "Temperature", "humidity": "Humidity", "pressure": "Air pressure", "level": "Water level",
-    "rain": "Rainfall", "rain_1h": "Rain in 1 hour", "rain_24h": "Rain in 24 hours", "do": "Dissolved oxygen (DO)",
-    "salinity": "Salinity", "nh4": "Ammonium (NH₄⁺)", "no3": "Nitrate (NO₃⁻)", "turbidity": "Turbidity",
-    "tss": "Suspended solids (TSS)", "conductivity": "Conductivity", "water_temperature": "Water temperature",
-    "snr": "Signal (SNR)",
-}
-
-
-def _in_vietnamese(source: str) -> str:
-    return catalog("vi").get(source, source)
-
-
-@functools.cache
-def _usual_names_in_vietnamese() -> dict[str, str]:
-    """Vietnamese usual name -> its English source text."""
-    return {_in_vietnamese(words): words for words in METRIC_NAMES.values()}
-
-
-def metric_label(metric: str, config: "MetricConfig | None") -> str:
-    """What the screens call a metric: a usual name in the UI language when the file gives no
-    label or gives a usual name in Vietnamese ("Nhiệt độ nước" on a pond's temperature reads
-    "Water temperature" in English); else the file's own label as written; else the metric's
-    symbol or its id."""
-    label = config.label if config is not None else ""
-    if not label:
-        words = METRIC_NAMES.get(metric)
-        return tr(words) if words is not None else METRIC_SYMBOLS.get(metric, metric)
-    return label_in_ui_language(label)
-
-
-def label_in_ui_language(label: str) -> str:
-    """A metric label as stored (a file's, an alert's): a usual name in Vietnamese reads in the
-    UI language; any other label as written."""
-    words = _usual_names_in_vietnamese().get(label)
-    return tr(words) if words is not None else label
-
-
 class SensorConfig(StrictModel):
     """A sensor station; readings arrive on <site>/sensor/<id>/reading."""
 
@@ -231,10 +184,8 @@ class SensorConfig(StrictModel):
     @classmethod
     def _labelled(cls, metrics: dict[str, MetricConfig]) -> dict[str, MetricConfig]:
         """A metric without a label takes its usual name in the file's language, else keeps its id."""
-        def usual(name: str) -> str | None:
-            return METRIC_SYMBOLS.get(name) or (_in_vietnamese(METRIC_NAMES[name]) if name in METRIC_NAMES else None)
-
-        return {name: m if m.label or usual(name) is None else m.model_copy(update={"label": usual(name)})
+        return {name: m if m.label or usual_name_in_the_file(name) is None
+                else m.model_copy(update={"label": usual_name_in_the_file(name)})
                 for name, m in metrics.items()}
 
     @property
