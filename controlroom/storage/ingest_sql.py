@@ -29,18 +29,42 @@ from controlroom.storage.models import (
 
 ReadingRow = tuple  # (site_id, sensor_id, metric, ts_ms, value)
 
-# SQLite fast path: many rows per INSERT statement (SQLite runs a statement with the interpreter
-# lock released; executemany took it back after every row, and the feed and alert engine threads
-# waited on it). 100 rows are 500 parameters: under the oldest SQLite limit of 999.
-_SQLITE_ROWS_PER_INSERT = 100
+# SQLite fast path: many rows per statement. SQLite runs a statement with the interpreter lock
+# released; executemany takes it back after every row, so the feed and alert engine threads
+# waited on the writer once per row (readings) or per key (rollups, series: thousands a batch).
+# As many rows as fit in 999 parameters, the oldest SQLite limit.
+_SQLITE_MAX_PARAMETERS = 999
 
 
-def _sqlite_insert(rows: int) -> str:
-    return ("INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) VALUES "
-            + ",".join(["(?,?,?,?,?)"] * rows) + " ON CONFLICT DO NOTHING")
+def _sqlite_many(connection: Connection, sql: str, rows: list[tuple]) -> int:
+    """Run `sql` (one ``VALUES (?, …)`` group) over `rows` as multi-row statements; the number
+    of rows changed."""
+    if not rows:
+        return 0
+    head, group, tail = _split_values(sql)
+    per_statement = max(1, _SQLITE_MAX_PARAMETERS // group.count("?"))
+    full = None
+    changed = 0
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        if len(chunk) == per_statement:
+            full = full or head + ",".join([group] * per_statement) + tail
+            text = full
+        else:
+            text = head + ",".join([group] * len(chunk)) + tail
+        changed += connection.exec_driver_sql(text, tuple(chain.from_iterable(chunk))).rowcount
+    return changed
 
 
-_SQLITE_INSERT_FULL = _sqlite_insert(_SQLITE_ROWS_PER_INSERT)
+def _split_values(sql: str) -> tuple[str, str, str]:
+    """("INSERT … VALUES ", "(?, ?)", " ON CONFLICT …") of a one-row statement."""
+    at = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", at) + 1
+    return sql[:at], sql[at:end], sql[end:]
+
+
+_SQLITE_INSERT = ("INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) VALUES (?,?,?,?,?) "
+                  "ON CONFLICT DO NOTHING")
 
 _PG_INSERT = (
     "INSERT INTO readings (site_id, sensor_id, metric, ts_ms, value) "
@@ -97,11 +121,7 @@ def _insert_all_new(connection: Connection, rows: list[ReadingRow]) -> list[Read
     """SQLite: multi-row INSERTs inside a savepoint. If every row went in (the usual case)
     they are the inserted rows; if some were duplicates, undo and let RETURNING say which."""
     savepoint = connection.begin_nested()
-    inserted = 0
-    for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
-        chunk = rows[start:start + _SQLITE_ROWS_PER_INSERT]
-        sql = _SQLITE_INSERT_FULL if len(chunk) == _SQLITE_ROWS_PER_INSERT else _sqlite_insert(len(chunk))
-        inserted += connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk))).rowcount
+    inserted = _sqlite_many(connection, _SQLITE_INSERT, rows)
     if inserted == len(rows):
         savepoint.commit()
         return rows
@@ -151,7 +171,7 @@ def _update_rollups(connection: Connection, inserted: Iterable[ReadingRow]) -> N
             aggs = _coarsen(aggs, width_ms)  # each rollup from the one before: 10 min from minutes, hours from those
         sql = sqlite_path and _sqlite_sql(connection, f"rollup_{name}", lambda: _rollup_upsert(connection, table), _ROLLUP_COLUMNS)
         if sql:
-            connection.exec_driver_sql(sql, [k + tuple(a) for k, a in sorted(aggs.items())])
+            _sqlite_many(connection, sql, [k + tuple(a) for k, a in sorted(aggs.items())])
             continue
         params = [
             {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "bucket_ms": k[3], "min": a[0], "max": a[1], "sum": a[2], "count": a[3]}
@@ -206,7 +226,7 @@ def _update_series(connection: Connection, inserted: Iterable[ReadingRow]) -> No
     if connection.dialect.name == "sqlite":
         sql = _sqlite_sql(connection, "series", lambda: _series_upsert(connection), _SERIES_COLUMNS)
         if sql:
-            connection.exec_driver_sql(sql, [k + tuple(e) for k, e in sorted(latest.items())])
+            _sqlite_many(connection, sql, [k + tuple(e) for k, e in sorted(latest.items())])
             return
     params = [
         {"site_id": k[0], "sensor_id": k[1], "metric": k[2], "first_ms": e[0], "last_ms": e[1], "last_value": e[2]}

@@ -225,8 +225,8 @@ def test_two_consoles_writing_the_same_stream_store_and_count_it_once(db_url, da
 
 
 def test_a_batch_of_many_inserts_with_a_duplicate_in_its_last_part_stores_each_new_row_once(engine):
-    """SQLite inserts 100 rows per statement: a redelivered row in the third statement undoes
-    the first two's too, and the batch is told row by row which ones were new."""
+    """SQLite inserts 199 rows per statement (999 parameters): a redelivered row in the second
+    statement undoes the first one's too, and the batch is told row by row which ones were new."""
     from controlroom.storage.ingest_sql import write_readings
 
     rows = [(SITE, "wl1", "level", to_ms(T0) + 1000 * i, 1.0 + i / 1000) for i in range(250)]
@@ -240,3 +240,36 @@ def test_a_batch_of_many_inserts_with_a_duplicate_in_its_last_part_stores_each_n
         minutes = connection.execute(select(func.sum(rollup_minute.c.count))).scalar_one()
     assert [tuple(r) for r in stored] == [(r[3], r[4]) for r in rows]  # every value exact
     assert minutes == 250
+
+
+def test_a_batch_writes_its_rows_rollups_and_series_in_statements_of_many_rows(engine):
+    """Rollups and series are upserted many keys per statement, like the readings: executemany
+    would hand the interpreter lock back after every key, thousands of times a batch, and the
+    feed thread would wait for the writer as often. 300 series cross the statements' boundaries."""
+    from sqlalchemy import event
+
+    from controlroom.storage.ingest_sql import write_readings
+    from controlroom.storage.models import series
+
+    rows = sorted((SITE, f"s{n:03d}", "level", to_ms(T0) + 1000 * i, float(n + i)) for n in range(300) for i in range(2))
+    calls = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        calls.append((statement, executemany))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        with engine.begin() as connection:
+            assert write_readings(connection, rows).inserted == 600
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    if engine.dialect.name == "sqlite":
+        assert not [sql for sql, many in calls if many], "no executemany: one statement per chunk of rows"
+        assert len([sql for sql, _ in calls if sql.startswith("INSERT INTO rollup_minute")]) == 3  # 300 keys, 124 a statement
+    with engine.connect() as connection:
+        minute = connection.execute(select(rollup_minute.c.sensor_id, rollup_minute.c.min, rollup_minute.c.max,
+                                           rollup_minute.c.count).order_by(rollup_minute.c.sensor_id)).all()
+        latest = connection.execute(select(series.c.sensor_id, series.c.first_ms, series.c.last_ms, series.c.last_value)
+                                    .order_by(series.c.sensor_id)).all()
+    assert [tuple(r) for r in minute] == [(f"s{n:03d}", float(n), float(n + 1), 2) for n in range(300)]
+    assert [tuple(r) for r in latest] == [(f"s{n:03d}", to_ms(T0), to_ms(T0) + 1000, float(n + 1)) for n in range(300)]
