@@ -66,16 +66,24 @@ def _point_in_polygon(lat: float, lon: float, polygon: list[tuple[float, float]]
     return inside
 
 
+# People type reports at people's pace, however fast the simulated clock runs: at 60x, one
+# report per simulated hour is one a minute, which alone passes the alarm-flood limit (more than
+# 10 new alerts in 10 minutes) and showed "alarm flood" at a calm river. The mean gap is the
+# simulated one or this many wall-clock minutes, whichever is longer.
+EVERYDAY_MEAN_WALL_MIN = 6.0
+FLOOD_MEAN_WALL_MIN = 2.5
+
+
 class ReportGenerator:
     """Draws the next report: when (simulated seconds) and what. Call in time order."""
 
     def __init__(self, config: Config, seed: int, start: datetime,
-                 everyday_mean_min: float = 60.0, flood_mean_min: float = 15.0):
+                 everyday_mean_min: float = 60.0, flood_mean_min: float = 15.0, time_scale: float = 1.0):
         self._villages = list(config.villages)
         self._low_lying = [v for v in self._villages if v.low_lying] or self._villages
         self._rng = random.Random(f"{seed}:reports")
-        self._everyday_mean_s = everyday_mean_min * 60.0
-        self._flood_mean_s = flood_mean_min * 60.0
+        self._everyday_mean_s = max(everyday_mean_min, EVERYDAY_MEAN_WALL_MIN * time_scale) * 60.0
+        self._flood_mean_s = max(flood_mean_min, FLOOD_MEAN_WALL_MIN * time_scale) * 60.0
         self._id_stem = f"sim-{seed}-{start:%Y%m%d%H%M%S}".replace("--", "-m")
         self._count = 0
 

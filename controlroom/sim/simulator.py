@@ -51,16 +51,19 @@ class Simulator:
     ``username``, ``password`` and ``tls`` override it with the same names as
     ``BrokerHandle.feed_options()``, so ``Simulator(config, **handle.feed_options())`` works.
 
-    ``speaker_speed`` divides real playback time (tests use 20-100). Device outages come
-    from a seeded schedule: per device, on average every ``outage_mean_between_h`` simulated
-    hours, none before ``outage_earliest_h``, each lasting 15-60 simulated minutes.
+    Citizen reports come at a human pace on the wall clock however fast simulated time runs
+    (sim/reports.py); ``reports_at_human_pace=False`` lets them follow the simulated clock (tests
+    that need many reports quickly). ``speaker_speed`` divides real playback time (tests use
+    20-100). Device outages come from a seeded schedule: per device, on average every
+    ``outage_mean_between_h`` simulated hours, none before ``outage_earliest_h``, each lasting
+    15-60 simulated minutes.
     """
 
     def __init__(self, config: Config, host: str | None = None, port: int | None = None, seed: int = 0,
                  time_scale: float = 60.0, *, start: datetime | None = None,
                  scenario: FloodScenario | None = None, speaker_speed: float = 1.0,
                  device_outages: bool = True, outage_mean_between_h: float = 24.0, outage_earliest_h: float = 2.0,
-                 reports: bool = True, speaker_offline_ids: set[str] | None = None,
+                 reports: bool = True, reports_at_human_pace: bool = True, speaker_offline_ids: set[str] | None = None,
                  speaker_fault_ids: set[str] | None = None, timestamps: str = "simulated",
                  protocol: str = "v5", username: str | None = None, password: str | None = None,
                  tls: bool | None = None):
@@ -91,7 +94,8 @@ class Simulator:
             self._sensors_by_device.setdefault(sensor.status_device_id, []).append(sensor)
         self.devices = {device_id: DeviceLink(device_id, self.prefix, self.link_settings, suffix)
                         for device_id in self._sensors_by_device}
-        self._reports = ReportGenerator(config, seed, self.start_time) if reports else None
+        report_pace = time_scale if reports_at_human_pace else 1.0  # see EVERYDAY_MEAN_WALL_MIN
+        self._reports = ReportGenerator(config, seed, self.start_time, time_scale=report_pace) if reports else None
         self._outage_rng = {d: random.Random(f"{seed}:outage:{d}") for d in self.devices}
         self._queue: list[tuple[float, int, str, str, int]] = []
         self._seq = 0

@@ -27,7 +27,8 @@ def test_simulated_flood_gives_a_short_grouped_queue_with_the_worst_on_top(qtbot
     bridge = CoreBridge(core.bus, core.live)
     context = AppContext(config=demo_config, core=core, bridge=bridge)
     engine = core.alerts
-    simulator = Simulator(demo_config, mqtt_broker.host, mqtt_broker.port, seed=3, time_scale=600, timestamps="wall")
+    simulator = Simulator(demo_config, mqtt_broker.host, mqtt_broker.port, seed=3, time_scale=600, timestamps="wall",
+                          reports_at_human_pace=False)  # reports pour in at 600x too
     try:
         panel = AlertPanel(context, engine, sound=False)
         qtbot.addWidget(panel)

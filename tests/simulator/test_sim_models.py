@@ -111,3 +111,31 @@ def test_mp3_duration_is_estimated_from_its_bitrate():
     frame_header = bytes([0xFF, 0xFB, 0x90, 0x64])  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
     data = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10 + frame_header + b"\x00" * (16000 - 4)
     assert audio_duration_s(data) == pytest.approx(1.0, rel=0.01)
+
+
+@pytest.mark.parametrize("config_name", ["demo_config", "second_config"])
+def test_citizen_reports_come_at_a_human_pace_whatever_the_simulated_speed(config_name, request):
+    """At 60x a report per simulated hour was one a wall minute: more than the alarm-flood limit
+    on its own, so the demo showed "alarm flood" at a calm river. Reports now come at most as
+    often as people type them; at 1x the simulated rates stand."""
+    from controlroom.config import AlertsConfig
+    from controlroom.sim.reports import ReportGenerator
+
+    config = request.getfixturevalue(config_name)
+    limits = AlertsConfig()
+    fast = ReportGenerator(config, seed=5, start=START, time_scale=60.0)
+    window_sim_s = limits.flood_window_s * 60.0  # one alarm-flood window of wall time, in simulated seconds
+    counts = []
+    for _ in range(144):  # a calm day of wall time in flood-window steps
+        t, n = 0.0, 0
+        while (t := t + fast.gap_s(flooding=False)) < window_sim_s:
+            n += 1
+        counts.append(n)
+    assert max(counts) <= limits.flood_count // 2, "calm-day reports alone stay well under the alarm-flood limit"
+    assert sum(counts) > 144  # still more than one report per ten minutes to show in a demo
+
+    real_time = ReportGenerator(config, seed=5, start=START, time_scale=1.0)
+    everyday = [real_time.gap_s(flooding=False) for _ in range(2000)]
+    flood = [real_time.gap_s(flooding=True) for _ in range(2000)]
+    assert 3300 < sum(everyday) / len(everyday) < 3900  # one an hour
+    assert 850 < sum(flood) / len(flood) < 1050  # one in a quarter of an hour

@@ -145,7 +145,7 @@ def test_same_seed_publishes_identical_readings(mqtt_broker, sim_config, listene
 def test_citizen_reports_are_vietnamese_and_inside_the_commune(mqtt_broker, sim_config, listeners, simulators):
     listener = listeners(mqtt_broker.host, mqtt_broker.port, f"{sim_config.topic_prefix}/report/+")
     sim = simulators(sim_config, mqtt_broker.host, mqtt_broker.port, seed=4, time_scale=7200.0, start=START,
-                     device_outages=False)
+                     device_outages=False, reports_at_human_pace=False)
     sim.start()
     wait_until(lambda: len(listener.snapshot()) >= 5, message="5 citizen reports")
     parser = PayloadParser(sim_config, max_clock_skew=timedelta(days=365))
