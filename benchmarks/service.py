@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import psutil
 from paho.mqtt.enums import CallbackAPIVersion
 from bench_broker import start_broker
 from ingest import METRICS, PREFIX, Flood, run_baseline, sensor_ids
@@ -152,7 +153,9 @@ def round_trips(port: int, db_url: str, count: int) -> dict:
     return {"ours_ms": [x * 1000 for x in ours], "relay_ms": [x * 1000 for x in relay]}
 
 
-def ingest_into_service(port: int, db_url: str, args, sensors: list[str], base_ms: int) -> dict:
+def ingest_into_service(port: int, db_url: str, args, sensors: list[str], base_ms: int, service: psutil.Process) -> dict:
+    """One flood into the service; also the service process's CPU per stored reading, a figure
+    that does not ride on the broker's and the publishers' share of the machine."""
     engine = create_engine(db_url)
 
     def stored() -> int:
@@ -162,14 +165,17 @@ def ingest_into_service(port: int, db_url: str, args, sensors: list[str], base_m
     before = stored()
     flood = Flood(port, args.processes, args.messages, sensors, base_ms)
     expected = flood.messages * len(METRICS)
+    cpu0 = sum(service.cpu_times()[:2])
     t0 = flood.release()
     flood.join()
     deadline = time.monotonic() + 600
     while (rows := stored() - before) < expected and time.monotonic() < deadline:
         time.sleep(0.2)
     seconds = time.monotonic() - t0
+    cpu_s = sum(service.cpu_times()[:2]) - cpu0
     engine.dispose()
-    return {"published": expected, "stored": rows, "seconds": seconds, "readings_per_s": rows / seconds}
+    return {"published": expected, "stored": rows, "seconds": seconds, "readings_per_s": rows / seconds,
+            "cpu_us_per_reading": 1e6 * cpu_s / max(1, rows)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -209,7 +215,8 @@ def main() -> None:
                     raise SystemExit("the service did not start")
                 trips = round_trips(port, db_url, args.commands)
                 for round_no in range(args.rounds):
-                    runs.append(ingest_into_service(port, db_url, args, sensors, base_ms + (round_no + 1) * 10_000_000))
+                    runs.append(ingest_into_service(port, db_url, args, sensors, base_ms + (round_no + 1) * 10_000_000,
+                                                    psutil.Process(child.pid)))
             finally:
                 stop.set()
                 child.join(60)
@@ -228,6 +235,7 @@ def main() -> None:
         "ratio": round(ours["readings_per_s"] / baseline["readings_per_s"], 3),
         "lost": sum(r["published"] - r["stored"] for r in runs),
         "all_readings_per_s": [round(r["readings_per_s"]) for r in runs],
+        "service_cpu_us_per_reading": [round(r["cpu_us_per_reading"], 2) for r in runs],
         "all_baseline_readings_per_s": [round(r["readings_per_s"]) for r in baselines],
         "ack_round_trip_ms_p50": round(percentile(trips["ours_ms"], 50), 1),
         "ack_round_trip_ms_p99": round(percentile(trips["ours_ms"], 99), 1),
