@@ -374,7 +374,10 @@ class StorageWriter:
                 append((site_id, event.sensor_id, event.metric, last_ms, float(value)))
             else:
                 statuses.append(event)
-        rows.sort()  # key order: b-tree locality, and no lock-order deadlocks between two writers
+        # Key order: b-tree locality, and no lock-order deadlocks between two writers (PostgreSQL).
+        # Not optional on SQLite either: unsorted, the service took 12.5-14.6 us of CPU per reading
+        # in a flood against 8.8-9.8 sorted (benchmarks/service.py), though the sort itself costs 0.26.
+        rows.sort()
         step = self.max_transaction_rows
         for start in range(0, len(rows), step):
             self._write_rows(rows[start : start + step])
