@@ -23,6 +23,7 @@ from pathlib import Path
 from controlroom.cli.serve import LOG_NAME as SERVE_LOG
 from controlroom.config import Config, ConfigError, demo_config_path, load_config
 from controlroom.i18n import SUPPORTED_LANGUAGES, set_language, tr
+from controlroom.memory_trim import start_memory_trim
 from controlroom.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,7 @@ def run_gui(args: argparse.Namespace) -> int:
                       config_path=Path(args.config) if args.config else None, lang=args.lang)
     try:
         backend.prepare()
+        start_memory_trim()  # a console runs for days: what its threads free goes back to the system
         from controlroom.ui.shell.app import run_app  # Qt is imported only here
 
         code = run_app(backend, screenshot=args.screenshot, screenshot_delay=args.screenshot_delay)

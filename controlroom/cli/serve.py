@@ -53,6 +53,7 @@ def run_serve(args: argparse.Namespace) -> int:
     _stop_on_signals(stop)
     parts: list = []  # what was started, stopped in reverse
     try:
+        from controlroom.memory_trim import start_memory_trim
         from controlroom.service.heap import settle_after_start
         from controlroom.service.runner import ControlRoomService
 
@@ -66,6 +67,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.demo:
             _demo_field(config, link, args, parts)
         settle_after_start()
+        start_memory_trim()
         log.info(tr("Service for {site} running; Ctrl+C stops.", site=config.site.name))
         while not stop.wait(1.0):  # wake now and then: Windows delivers signals only between waits
             pass
