@@ -6,7 +6,8 @@ for reuse, also when no thread will need that much again. `malloc_trim(0)` retur
 free page of every arena, 2-13 ms a call on a console, on its own thread. Measured on two
 consoles attached to one service for 13 minutes (benchmarks/service_soak.py's set-up, the
 simulator at 240x): 7.5 MB less resident with it (472.7 against 480.2 MB), the same CPU (232.8
-against 234.0 s). It does not change how fast a console's resident memory creeps (+6.0 and
+against 234.0 s); the service 19 MB lower (152.4-152.9 MB five minutes in, 171.2-171.3 in runs
+without it). It does not change how fast a console's resident memory creeps (+6.0 and
 +6.1 MB over the same 8 minutes, its in-use heap level): that is free space too scattered to
 make whole pages. Capping the arenas (MALLOC_ARENA_MAX=2) held that flat, but the console spent
 11 % more CPU: its threads queued for the two arenas' locks.
