@@ -19,6 +19,7 @@ import ctypes
 import logging
 import sys
 import threading
+import time
 from typing import Callable
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
-def malloc_trim() -> Callable[[], int] | None:
+def _malloc_trim() -> Callable[[], int] | None:
     """glibc's malloc_trim(0), or None where there is none (Windows, macOS, musl)."""
     if not sys.platform.startswith("linux"):
         return None
@@ -47,7 +48,7 @@ def start_memory_trim(every_s: float = TRIM_EVERY_S) -> bool:
     """Start the process's one trimming thread (a daemon; later calls do nothing). False where
     the C library has no malloc_trim."""
     global _thread
-    trim = malloc_trim()
+    trim = _malloc_trim()
     if trim is None:
         return False
     with _lock:
@@ -59,8 +60,8 @@ def start_memory_trim(every_s: float = TRIM_EVERY_S) -> bool:
 
 
 def _run(trim: Callable[[], int], every_s: float) -> None:
-    stop = threading.Event()  # never set: the thread lives as long as the process
-    while not stop.wait(every_s):
+    while True:  # as long as the process lives (a daemon thread)
+        time.sleep(every_s)
         try:
             trim()
         except Exception:  # housekeeping must never take the process down
