@@ -263,35 +263,3 @@ class PtzTileController(QObject):
             self.controls.wheel(event.angleDelta().y())
             return True
         return False
-
-
-def _demo() -> None:  # pragma: no cover - a look under Xvfb
-    import sys
-    from concurrent.futures import Future
-    from zoneinfo import ZoneInfo
-
-    from PyQt6.QtWidgets import QApplication
-
-    from controlroom.cameras.onvif_client import PtzPreset
-    from controlroom.access.operators import Operator, Role
-    from controlroom.widgets.camera_tile import CameraTile
-
-    class DemoService:
-        def __getattr__(self, name):
-            return lambda *a: None
-
-        def presets(self, camera_id):
-            future = Future()
-            future.set_result([PtzPreset("1", "Cột thủy chí"), PtzPreset("2", "Cầu")])
-            return future
-
-    app = QApplication(sys.argv)
-    tile = CameraTile(0, ZoneInfo("Asia/Ho_Chi_Minh"))
-    tile.resize(960, 600)
-    PtzTileController(tile, DemoService(), "cam06", lambda: Operator("demo", "Demo", Role.OPERATOR))
-    tile.show()
-    sys.exit(app.exec())
-
-
-if __name__ == "__main__":
-    _demo()

@@ -385,24 +385,3 @@ class SensorPlot(QWidget):
         return ExportSeries(self.spec.sensor_name, self.spec.label, self.spec.unit, self._ts.copy(),
                             self._value.copy(), None if self._vmin is None else self._vmin.copy(),
                             None if self._vmax is None else self._vmax.copy())
-
-
-def _demo() -> None:  # python -m controlroom.widgets.sensor_plot
-    from controlroom.config import demo_config_path, load_config
-
-    app = pg.mkQApp()
-    config = load_config(demo_config_path())
-    sensor = config.sensor("wl_phu_oc")
-    plot = SensorPlot(PlotSpec.from_config(sensor, "level"), config.site.tz)
-    now = time.time()
-    ts = np.arange(now - 86400, now - 900, 60.0)
-    level = 1.0 + 2.6 * np.exp(-(((ts - now + 30000) / 12000) ** 2))
-    plot.set_series(ts, level, start=ts[0], end=now, resolution="raw")
-    plot.show_range(now - 86400, now, follow=True)
-    plot.resize(1200, 500)
-    plot.show()
-    app.exec()
-
-
-if __name__ == "__main__":
-    _demo()

@@ -106,18 +106,3 @@ class WaterLevelTile(TileFrame):
             colour = LEVEL_TEXT[shade]
         self.colour_text(colour)
         self.fit_labels()
-
-
-def _demo() -> None:  # python -m controlroom.widgets.water_level_tile
-    from PyQt6.QtWidgets import QApplication
-
-    app = QApplication([])
-    tile = WaterLevelTile("sensor/wl_phu_oc/level", "Sông Bồ tại Phú Ốc")
-    tile.show_level(3.42, 18.5, 2, (3, 1.08))
-    tile.resize(300, 300)
-    tile.show()
-    app.exec()
-
-
-if __name__ == "__main__":
-    _demo()
