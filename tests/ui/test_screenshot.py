@@ -37,6 +37,20 @@ def _png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+LOCK_SCREEN = (0x0b, 0x12, 0x20)  # the lock cover's background (ui/access/lock_cover.py)
+
+
+def _lock_screen_share(path: Path) -> float:
+    """The share of the picture (a 40 x 40 grid of points) painted in the lock screen's colour."""
+    from PyQt6.QtGui import QImage
+
+    image = QImage(str(path))
+    assert not image.isNull(), f"cannot read {path}"
+    points = [(image.width() * (i + 0.5) / 40, image.height() * (j + 0.5) / 40) for i in range(40) for j in range(40)]
+    hits = sum(image.pixelColor(int(x), int(y)).getRgb()[:3] == LOCK_SCREEN for x, y in points)
+    return hits / len(points)
+
+
 def _site_on(broker, tmp_path: Path) -> Path:
     """The demo commune pointed at a private broker with a client id of its own."""
     text = demo_config_path().read_text(encoding="utf-8")
@@ -56,7 +70,9 @@ def _retain_reading(broker) -> None:
     client.disconnect()
 
 
-def test_screenshot_option_writes_a_png_of_the_main_window_and_exits_0(tmp_path, mqtt_broker):
+def test_screenshot_of_a_real_console_shows_its_lock_screen_and_exits_0(tmp_path, mqtt_broker):
+    """Only the demo is pictured as it runs: a real console's `--screenshot` must not show (and
+    save) its cameras and alerts to someone who never signed in."""
     site = _site_on(mqtt_broker, tmp_path)
     _retain_reading(mqtt_broker)
     shot = tmp_path / "shots" / "window.png"
@@ -69,6 +85,7 @@ def test_screenshot_option_writes_a_png_of_the_main_window_and_exits_0(tmp_path,
     assert "Traceback" not in result.stderr, _around_traceback(result.stderr)
     width, height = _png_size(shot)
     assert width >= 640 and height >= 480
+    assert _lock_screen_share(shot) > 0.8  # the lock screen: name, time, the sign-in form
 
 
 def _listen(broker) -> tuple[mqtt.Client, list[str]]:
@@ -106,6 +123,7 @@ def test_demo_starts_its_service_as_a_child_and_stops_it_on_exit(tmp_path, syste
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, _around_traceback(result.stderr)
     assert _png_size(shot)[0] >= 640
+    assert _lock_screen_share(shot) < 0.3  # the demo pictured as it runs, for looking at the screens
     demo = tmp_path / "data" / "demo"  # the demo's own folder
     log_text = (demo / "controlroom.log").read_text(encoding="utf-8")
     assert "attached to the demo service this console started" in log_text

@@ -230,7 +230,10 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         window.show()
         from controlroom.ui.shell.operations import install_operations  # screens, flood/presentation, sign-in
 
-        install_operations(app, window, context, sign_in=not screenshot, demo=getattr(backend, "demo", False)).start()
+        demo = getattr(backend, "demo", False)
+        # only the demo is pictured as it runs: a real console's screenshot shows its lock screen,
+        # or `--screenshot` would show (and save) the cameras and alerts to whoever is at the PC
+        install_operations(app, window, context, sign_in=not (screenshot and demo), demo=demo).start()
         # Start-up objects (config, Qt wrappers, SQLAlchemy metadata) live as long as the app: take them
         # out of the collector's full passes, which otherwise held the GUI up to ~150 ms during an ingest
         # flood (benchmarks/ingest.py --rate 20000: GUI max 116-155 ms -> 58-91 ms).

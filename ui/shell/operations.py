@@ -169,7 +169,7 @@ class Operations(QObject):
     def cover_windows(self, *_args) -> None:
         """Signed out or locked: every window of the console (each screen's, floating panels)
         is covered by the lock screen; signed in: uncovered."""
-        if not self._sign_in_wanted:  # --screenshot and the start-up probe show the console as is
+        if not self._sign_in_wanted:  # the demo's --screenshot and start-up probe show the console as is
             return
         operator = self.session.operator
         state = SIGNED_OUT if operator is None else (LOCKED if self.session.locked else None)
@@ -315,7 +315,7 @@ class Operations(QObject):
         from controlroom.ui.shell.startup_probe import install_probe  # benchmarks/startup.py only
 
         self.probe = install_probe(self.app, self.window, self.context.bridge)
-        if self.probe is not None:
+        if self.probe is not None and self.demo:  # a real console measured still shows its lock screen
             self._sign_in_wanted = False
         if "signed_out" in mode or "locked" in mode:
             self._sign_in_wanted = True
