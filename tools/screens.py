@@ -1,7 +1,7 @@
 """Screenshots of every main screen of the demo console, to be looked at before a release.
 
 Runs the real `controlroom --demo --screenshot` under Xvfb for each screen size, language and
-state: the console as it opens, signed out, locked, flood mode, and each page of the
+state: the console as its duty officer sees it, signed out, locked, flood mode, and each page of the
 presentation cycle (camera wall, sensors, map, graphs). One run at a time (each starts its own
 demo service and broker). Writes `<out>/<width>x<height>-<lang>-<state>.png` and prints one
 line per picture with its path, or why it failed. Needs `xvfb-run` (Debian's xvfb).
@@ -18,15 +18,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-STATES = {  # state -> CONTROLROOM_START_MODE
-    "main": "",
+STATES = {  # state -> CONTROLROOM_START_MODE (duty_officer: the demo's officer on duty signed in)
+    "main": "duty_officer",
     "signed_out": "signed_out",
     "locked": "locked",
-    "flood": "flood",
-    "presentation-camera_wall": "presentation:camera_wall",
-    "presentation-sensors": "presentation:sensors",
-    "presentation-map": "presentation:map",
-    "presentation-graphs": "presentation:graphs",
+    "flood": "duty_officer,flood",
+    "presentation-camera_wall": "duty_officer,presentation:camera_wall",
+    "presentation-sensors": "duty_officer,presentation:sensors",
+    "presentation-map": "duty_officer,presentation:map",
+    "presentation-graphs": "duty_officer,presentation:graphs",
 }
 
 

@@ -17,6 +17,7 @@ from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import QApplication, QDockWidget, QMainWindow, QToolBar, QToolButton, QWidget
 
+from controlroom.access.operators import Role
 from controlroom.i18n import tr
 from controlroom.paths import data_dir
 from controlroom.ui.shell.background import run_in_background
@@ -297,7 +298,7 @@ class Operations(QObject):
         CONTROLROOM_START_MODE=flood|presentation starts in that mode (65-inch displays, screenshots);
         `presentation:map` starts the presentation cycle at that panel; `signed_out` and (with
         --demo) `locked` show the lock screen even to --screenshot (`locked`: as the demo viewer
-        who stepped away)."""
+        who stepped away); with --demo, `duty_officer` signs the demo's duty officer in."""
         self.manager.show_all()
         # a wall display presents from every start; entered once its window is up, so leaving
         # restores the arrangement it was shown with (a state saved before the show is not it)
@@ -320,16 +321,21 @@ class Operations(QObject):
         if "signed_out" in mode or "locked" in mode:
             self._sign_in_wanted = True
         if "locked" in mode and self.demo:  # a demo account only: a real console is never signed in by a variable
-            from controlroom.access.accounts import DEMO_ACCOUNTS
-            from controlroom.access.operators import Operator, Role
-
-            user, (name, _role, _password) = next((u, a) for u, a in DEMO_ACCOUNTS.items() if a[1] is Role.VIEWER)
-            self.session.sign_in(Operator(user, name, Role.VIEWER))
+            self._sign_in_demo(Role.VIEWER)
             self.session.lock("screenshot")
             return  # the lock screen and its form are up (locked_changed)
+        if "duty_officer" in mode and self.demo:  # pictured as the officer on duty sees it
+            self._sign_in_demo(Role.DUTY_OFFICER)
         if self._sign_in_wanted:
             self.cover_windows()
             self.ask_sign_in()
+
+    def _sign_in_demo(self, role: Role) -> None:
+        from controlroom.access.accounts import DEMO_ACCOUNTS
+        from controlroom.access.operators import Operator
+
+        user, (name, _role, _password) = next((u, a) for u, a in DEMO_ACCOUNTS.items() if a[1] is role)
+        self.session.sign_in(Operator(user, name, role))
 
     def close(self) -> None:
         """Quit: save the operator's layouts (not the presentation or flood arrangement). A
