@@ -29,6 +29,7 @@ from controlroom.paths import data_dir
 from controlroom.map.tile_cache import TileCache, TileProvider, default_cache_path, tile_url_template
 from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.shell.docks import bring_to_front
+from controlroom.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class MapPanel(QWidget):
         self.view = view
         window = self.window()
         if isinstance(window, QMainWindow):
-            self._window_label = QLabel(basemap_text("unknown"), window)
+            self._window_label = ElidedLabel(basemap_text("unknown"), window)
             self._window_label.setObjectName("status_basemap")
             window.statusBar().addPermanentWidget(self._window_label)
         view.load(page)

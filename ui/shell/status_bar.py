@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
 from controlroom.domain import ConnectionState
 from controlroom.i18n import format_number, tr
 from controlroom.ui.shell.source_health import source_health
+from controlroom.widgets.elided_label import ElidedLabel
 
 
 
@@ -92,9 +93,8 @@ class ControlRoomStatusBar(QStatusBar):
         self.refresh()
 
     def _label(self, name: str) -> QLabel:
-        label = QLabel(self)
+        label = ElidedLabel(parent=self)  # squeezed: "…", never a number cut off; never widens the window
         label.setObjectName(f"status_{name}")
-        label.setMinimumWidth(label.fontMetrics().averageCharWidth() * 6)  # may clip, never widens the window
         self.addPermanentWidget(label)
         return label
 
@@ -138,7 +138,9 @@ class ControlRoomStatusBar(QStatusBar):
             self.operator_label.setText(tr("Not signed in"))
             self._set_level(self.operator_label, "warn")
         else:
-            text = tr("Signed in: {name} ({role})", name=operator.display_name, role=operator.role.label)
+            role = operator.role.label
+            text = (tr("Signed in: {name}", name=operator.display_name) if role.casefold() in operator.display_name.casefold()
+                    else tr("Signed in: {name} ({role})", name=operator.display_name, role=role))
             self.operator_label.setText(text + (" — " + tr("locked") if self._session.locked else ""))
             self._set_level(self.operator_label, "ok")
 
@@ -204,10 +206,10 @@ class ControlRoomStatusBar(QStatusBar):
             self.showMessage(tr("Not carried out: {reason}", reason=commands.last_refusal), 20_000)
 
     def _show_broker(self) -> None:
-        where = self._broker_text
-        self.broker_label.setToolTip(self._broker_detail or where)
-        if self.stats.broker_connected:
-            self.broker_label.setText(tr("Broker: connected ({where})", where=where))
+        where, detail = self._broker_text, self._broker_detail
+        self.broker_label.setToolTip(where if detail in where else f"{where}\n{detail}")
+        if self.stats.broker_connected:  # where it is: in the tooltip, the bar is full
+            self.broker_label.setText(tr("Broker: connected"))
             self._set_level(self.broker_label, "ok")
         elif self._ever_connected:
             self.broker_label.setText(tr("Broker: reconnecting ({where})", where=where))
