@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PyQt6.QtCore import QEvent, QObject, Qt, QTimer
+from PyQt6.QtGui import QWindow
 from PyQt6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from controlroom.i18n import tr
@@ -124,6 +125,8 @@ class KeyGate(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if not self.closed or event.type() not in KEY_EVENTS:
             return False
+        if isinstance(watched, QWindow) and event.type() is not QEvent.Type.Shortcut:
+            return False  # a keyboard's key reaches the window first, which hands it to its focus widget: judged then
         form = self.form
         inside = form is not None and isinstance(watched, QWidget) and (watched is form or form.isAncestorOf(watched))
         return not inside

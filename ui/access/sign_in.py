@@ -114,7 +114,12 @@ class SignInDialog(QDialog):
             note.setWordWrap(True)
             layout.addWidget(note)
         layout.addWidget(self.button, alignment=Qt.AlignmentFlag.AlignRight)
-        (self.password if locked_user else self.username).setFocus()
+        self._first_field = self.password if locked_user else self.username
+        self.focus_first_field()
+
+    def focus_first_field(self) -> None:
+        """The cursor where typing starts: the password when the user is known (a lock), else the name."""
+        self._first_field.setFocus()
 
     def submit(self) -> None:
         username, password = self.username.text().strip(), self.password.text()

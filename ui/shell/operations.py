@@ -150,7 +150,7 @@ class Operations(QObject):
         if covered:  # on the lock screen: never behind a window
             cover.hold_form(self._dialog)
             self.keys.form = self._dialog
-            self._dialog.setFocus()
+            self._dialog.focus_first_field()  # the operator types at once, no click first
         else:
             self._dialog.open()
         dialog = self._dialog
