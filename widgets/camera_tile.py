@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from PyQt6.QtCore import QPoint, QRect, QRectF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPen
+from PyQt6.QtGui import QAction, QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from controlroom.cameras.health import StreamHealth, StreamState
@@ -45,6 +45,15 @@ def state_label(state: StreamState) -> str:
         StreamState.STALLED: tr("Stalled"),
         StreamState.OFFLINE: tr("Offline"),
     }[state]
+
+
+def badge_lines(metrics: QFontMetrics, label: str, detail: str, width: int) -> list[str]:
+    """A state badge's text in `width` px: "MẤT KẾT NỐI  từ 23:10:45" on one line where it fits,
+    else the detail on a line of its own (its time is what the operator needs, never cut off);
+    a line still too wide ends in "…"."""
+    one_line = f"{label}  {detail}" if detail else label
+    lines = [one_line] if metrics.horizontalAdvance(one_line) <= width or not detail else [label, detail]
+    return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in lines]
 
 
 class CameraTile(QWidget):
@@ -272,18 +281,20 @@ class CameraTile(QWidget):
 
     def _paint_state(self, painter: QPainter, rect: QRect, unit: int, state: StreamState) -> None:
         colour = STATE_COLOURS[state]
-        text = state_label(state).upper()
+        label, detail = state_label(state).upper(), ""
         since = self.health.down_since if self.health else None
         age = self.health.frame_age_s if self.health else None
         if state is StreamState.STALLED and age is not None:  # a frozen frame never looks live
-            text += "  " + tr("last frame {age} s ago", age=format_number(age, 1))
+            detail = tr("last frame {age} s ago", age=format_number(age, 1))
         elif since is not None and state is StreamState.OFFLINE:
-            text += "  " + tr("since {time}", time=since.astimezone(self.tz).strftime("%H:%M:%S"))
+            detail = tr("since {time}", time=since.astimezone(self.tz).strftime("%H:%M:%S"))
         big = state is StreamState.OFFLINE or (state is StreamState.CONNECTING and self._image is None)
         font = self._font(int(unit * (1.2 if big else 0.9)), bold=True)
         painter.setFont(font)
-        width = painter.fontMetrics().horizontalAdvance(text) + unit
-        height = int(unit * (2.0 if big else 1.5))
+        metrics = painter.fontMetrics()
+        lines = badge_lines(metrics, label, detail, rect.width() - 4 - unit)
+        width = max(metrics.horizontalAdvance(line) for line in lines) + unit
+        height = int(unit * (2.0 if big else 1.5)) + metrics.height() * (len(lines) - 1)
         if big:
             badge = QRect(rect.center().x() - width // 2, rect.center().y() - height // 2 - unit, width, height)
         else:
@@ -294,8 +305,7 @@ class CameraTile(QWidget):
         painter.setBrush(colour)
         painter.drawRoundedRect(QRectF(badge), unit * 0.3, unit * 0.3)
         painter.setPen(QColor("black") if state is StreamState.STALLED else QColor("white"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter,
-                         painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, badge.width() - 4))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "\n".join(lines))
 
     def _paint_border(self, painter: QPainter, rect: QRect, unit: int) -> None:
         if self.alarm_text:
