@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QPainter, QPalette
-from PyQt6.QtWidgets import QFrame, QLabel, QWidget
+from PyQt6.QtWidgets import QFrame, QLabel
 
 MIN_CHARS = 6  # never narrower than this: "Cảm b…" still says which label it is
 
 
 class ElidedLabel(QLabel):
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         margins = self.contentsMargins()
         width = self.fontMetrics().averageCharWidth() * MIN_CHARS + margins.left() + margins.right()
