@@ -9,14 +9,19 @@ import cv2
 import pytest
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QDropEvent
+from PyQt6.QtTest import QTest
 
 from controlroom.cameras.health import StreamState
 from controlroom.cameras.views import Tour, ViewStore, WallView
 from controlroom.alerts.model import Alert, AlertChanged, Priority
 from controlroom.cameras.stream_urls import with_demo_streams
 from controlroom.ui.cameras.wall import CameraWall
+from controlroom.ui.screens.manager import ScreenInfo
+from controlroom.ui.screens.presentation import PresentationMode
 from controlroom.cameras.video_reader import ReaderPool
 from controlroom.widgets.camera_tile import CAMERA_MIME
+
+WALL_SCREEN = ScreenInfo("wall", 0, 0, 1920, 1080, 1428, 803)
 
 
 @pytest.fixture
@@ -163,9 +168,16 @@ def test_an_enlarged_camera_takes_the_whole_window_under_the_lock_screen_and_esc
         wall.show()
         assert cover.isVisible() and wall.enlarged
 
-        qtbot.keyClick(cover, Qt.Key.Key_Escape)
+        presenting = PresentationMode(window, WALL_SCREEN, {"alerts": alerts}, cycle=[])
+        presenting.enter()  # Esc also leaves a presentation: the enlarged camera goes back first
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
+        cover.setFocus()
+        QTest.keyClick(window.windowHandle(), Qt.Key.Key_Escape)  # as a keyboard sends it: to the window first
         assert not wall.enlarged and wall.maximised_index is None and not cover.isVisible()
-        assert wall.tiles[0].isVisible()
+        assert wall.tiles[0].isVisible() and presenting.active
+        QTest.keyClick(window.windowHandle(), Qt.Key.Key_Escape)
+        assert not presenting.active
     finally:
         wall.close_wall()
         pool.close()

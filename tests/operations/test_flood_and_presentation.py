@@ -4,6 +4,9 @@ panels, and leaves the panels (and their streams) as they were."""
 
 from __future__ import annotations
 
+from PyQt6.QtCore import Qt
+from PyQt6.QtTest import QTest
+
 from controlroom.ui.flood.flood_mode import (FloodMode, flood_cameras, flood_zone, low_lying_centre,
                                        low_lying_villages)
 from controlroom.ui.screens.presentation import PresentationMode, presentation_font_px
@@ -92,6 +95,19 @@ def test_presentation_hides_chrome_cycles_and_restores(qtbot, make_window):
     assert window.panel_widgets["camera_wall"] is wall and wall.readers_started == 1  # streams untouched
     assert {p: (d.isVisible(), window.dockWidgetArea(d)) for p, d in window.docks.items()} == arrangement
     assert window.styleSheet() == ""
+
+
+def test_escape_leaves_presentation_as_a_keyboard_sends_it(qtbot, make_window):
+    window = make_window()
+    window.show()
+    window.activateWindow()  # a window shortcut needs the active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
+    mode = PresentationMode(window, WALL, window.docks, cycle=["camera_wall"], dwell_s=5)
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Escape)
+    assert not mode.active  # Esc outside presentation starts nothing
+    mode.enter()
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Escape)  # to the window first, as from a keyboard
+    assert not mode.active and window.menuBar().isVisible()
 
 
 def test_flood_alerts_are_water_and_rain_rules_and_flood_point_cameras(demo_config):

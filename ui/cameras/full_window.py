@@ -130,6 +130,14 @@ class FullWindow(QWidget):
             QTimer.singleShot(0, self._raise_under_lock)  # a panel brought to the front (to show an alert)
         return False
 
+    def event(self, event) -> bool:
+        """Esc is ours before it is any window shortcut's: the enlarged camera goes back to the
+        wall first, and only a second Esc leaves a presentation."""
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Escape:
             self._on_escape()

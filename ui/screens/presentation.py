@@ -13,6 +13,7 @@ import math
 import os
 
 from PyQt6.QtCore import QByteArray, QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QHBoxLayout, QLineEdit,
                              QMainWindow, QStatusBar, QToolBar, QWidget)
 
@@ -102,6 +103,11 @@ class PresentationMode(QObject):
         self._hidden_controls: list[QWidget] = []
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.advance)
+        # Esc leaves, as it leaves every full-screen picture (F10 toggles); the lock's key gate
+        # holds it back while the console is locked
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window, self.leave,
+                                 context=Qt.ShortcutContext.WindowShortcut)
+        self._escape.setEnabled(False)
 
     def _own_docks(self) -> dict[str, QDockWidget]:
         return {p: d for p, d in self.docks.items() if d.parent() is self.window}
@@ -132,6 +138,7 @@ class PresentationMode(QObject):
                         control.hide()
         self.window.setStyleSheet(presentation_qss(presentation_font_px(self.screen, self.distance_m)))
         self.window.showFullScreen()
+        self._escape.setEnabled(True)
         if self.cycle:
             self.position = -1
             self.advance()
@@ -177,6 +184,7 @@ class PresentationMode(QObject):
             return
         self.active = False
         self._timer.stop()
+        self._escape.setEnabled(False)
         self.window.setStyleSheet(self._saved_style)
         for panel_id, dock in self._own_docks().items():
             dock.setTitleBarWidget(self._saved_titles.pop(panel_id, None))
