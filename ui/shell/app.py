@@ -228,6 +228,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         if not window.restored or screenshot:
             _initial_geometry(window, app)
         window.show()
+        window.activateWindow()  # keys and shortcuts at once, also where no window manager activates it (a kiosk)
         from controlroom.ui.shell.operations import install_operations  # screens, flood/presentation, sign-in
 
         demo = getattr(backend, "demo", False)
