@@ -18,13 +18,13 @@ import logging
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Iterable
 
 from controlroom.access.operators import Operator, authorize
 from controlroom.alerts import model
 from controlroom.alerts.engine import AlertEngine
-from controlroom.alerts.model import AlertEvent, Priority
+from controlroom.alerts.model import Priority
 from controlroom.domain import RoomAlertMessage
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,7 @@ class AlertMirror(AlertEngine):
         unacknowledged = model.AlertState.UNACKNOWLEDGED
         if remote.state is unacknowledged and (local is None or local.state is not unacknowledged):
             self.flood.annunciated(remote.id, time.monotonic(), new_episode=local is None)
-        actor = remote.acked_by if (remote.acked and not (local and local.acked)) else (remote.console or "service")
-        changes.append((remote, AlertEvent(remote.id, datetime.now(UTC), "remote", local.state if local else None,
-                                           remote.state, actor or "service", "", remote.console), False))
+        changes.append((remote, None, False))  # the service stored the transition: the history is read from there
 
     def _tick(self, now: datetime, changes: list) -> None:
         """Shelving ends, stale sensors and settling are the service's clock, not ours."""

@@ -56,6 +56,9 @@ from controlroom.widgets.role_gate import gate
 log = logging.getLogger(__name__)
 PULL_MS = 250
 SOON_MS = 30
+HISTORY_RELOAD_MS = 300  # after the selected alert changed
+HISTORY_RETRY_MS = 1000  # while the stored history does not show the change yet
+HISTORY_RETRIES = 10
 
 
 class AlertPanel(QWidget):
@@ -72,6 +75,11 @@ class AlertPanel(QWidget):
         self._silenced: set[tuple] = set()
         self._history_id: str | None = None
         self._stored_history: list[dict] = []
+        self._history_seen: tuple | None = None  # the selected alert's state when its history was last read
+        self._history_retries = 0
+        self._history_reload = QTimer(self)  # the service stores a change a moment after it is shown
+        self._history_reload.setSingleShot(True)
+        self._history_reload.timeout.connect(self._load_history)
         self.ringing = False
         self.min_sound_priority = Priority.parse(self.config.alerts.sound_min_priority)
         villages = {v.id: v.name for v in self.config.villages}
@@ -224,6 +232,7 @@ class AlertPanel(QWidget):
                              n=k.alerts_in_window, c=k.chattering, f=round(k.time_in_flood_s / 60),
                              p=round(k.flood_share * 100)))
         self._update_sound(snapshot)
+        self._follow_selected()
         self._show_history()
 
     def _ringing_keys(self, snapshot: AlertSnapshot) -> set[tuple]:
@@ -252,20 +261,46 @@ class AlertPanel(QWidget):
         alert_id = ids[0] if ids else None
         if alert_id != self._history_id:
             self._history_id, self._stored_history = alert_id, []
-            engine = self.context.core.engine
-            if alert_id is not None:
-                from controlroom.alerts.store import load_history
-
-                site_id = self.config.site.id
-                run_in_background(lambda: (alert_id, load_history(engine, site_id, alert_id)), self._history_loaded,
-                                  lambda exc: log.warning("alert history not loaded: %s", exc))
+            self._history_seen = self._history_state()
+            self._history_retries = 0
+            self._load_history()
         self._show_history()
+
+    def _history_state(self) -> tuple | None:
+        """What of the selected alert a stored transition records (not its value, which moves)."""
+        alert = self._snapshot.get(self._history_id) if self._snapshot and self._history_id else None
+        if alert is None:
+            return None
+        return alert.state, alert.priority, alert.raise_count, alert.acked_at, alert.op_at, alert.out_of_service
+
+    def _follow_selected(self) -> None:
+        """The selected alert changed: read its stored history again (soon, and until it shows the change)."""
+        seen = self._history_state()
+        if seen != self._history_seen:
+            self._history_seen, self._history_retries = seen, HISTORY_RETRIES
+            self._history_reload.start(HISTORY_RELOAD_MS)
+
+    def _load_history(self) -> None:
+        alert_id = self._history_id
+        if alert_id is None:
+            return
+        from controlroom.alerts.store import load_history
+
+        engine, site_id = self.context.core.engine, self.config.site.id
+        run_in_background(lambda: (alert_id, load_history(engine, site_id, alert_id)), self._history_loaded,
+                          lambda exc: log.warning("alert history not loaded: %s", exc))
 
     def _history_loaded(self, result) -> None:
         alert_id, rows = result
-        if alert_id == self._history_id:
-            self._stored_history = rows
-            self._show_history()
+        if alert_id != self._history_id:
+            return
+        self._stored_history = rows
+        self._show_history()
+        alert = self._snapshot.get(alert_id) if self._snapshot else None
+        behind = alert is not None and (not rows or rows[0]["to_state"] != alert.state.value)
+        if behind and self._history_retries > 0:  # the writer has not stored the change yet
+            self._history_retries -= 1
+            self._history_reload.start(HISTORY_RETRY_MS)
 
     def _show_history(self) -> None:
         """Transitions of the selected alert: stored ones (earlier runs, other consoles) and this run's."""
