@@ -13,7 +13,7 @@ import operator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Callable
+from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from controlroom.config import ThresholdConfig
@@ -107,6 +107,31 @@ def limit_state(value: float | None, limits: ThresholdConfig | None) -> Limit:
     if limits.low is not None and past_limit(value, limits.low, rising=False):
         return Limit.LOW
     return Limit.OK
+
+
+TREND_MIN_POINTS = 4  # fewer readings than this show no trend
+TREND_MIN_SPAN_S = 240.0  # nor do readings spanning less than this
+
+
+def fitted_slope(ts: Sequence[float], values: Sequence[float], window_s: float,
+                 end: float | None = None) -> float | None:
+    """Least-squares slope (per second) of the readings in the `window_s` before `end` (the
+    newest reading if None). Fitted, not first-to-last: one noisy reading does not turn the
+    arrow. None when the window holds fewer than TREND_MIN_POINTS or spans less than
+    TREND_MIN_SPAN_S: too little data to say a trend."""
+    if not len(ts):
+        return None
+    end = ts[-1] if end is None else end
+    points = [(t, v) for t, v in zip(ts, values) if end - window_s <= t <= end and math.isfinite(v)]
+    if len(points) < TREND_MIN_POINTS or points[-1][0] - points[0][0] < TREND_MIN_SPAN_S:
+        return None
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_v = sum(v for _, v in points) / n
+    sxx = sum((t - mean_t) ** 2 for t, _ in points)
+    if sxx == 0:
+        return None
+    return sum((t - mean_t) * (v - mean_v) for t, v in points) / sxx
 
 
 def trend_arrow(delta: float | None, dead_zone: float) -> str:

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlroom.config import AlarmLevelsConfig
-from controlroom.sensors.status import past_limit
+from controlroom.sensors.status import TREND_MIN_POINTS, TREND_MIN_SPAN_S, fitted_slope, past_limit
 
 # The trend is the least-squares slope over the last 30 minutes of data, ending at the newest
 # reading (its own time base, not the PC's clock). It shows from 4 minutes and 4 readings on:
 # a river rising tens of cm/h is plain by then, and a shorter span is gauge noise.
 TREND_WINDOW_S = 1800.0
-MIN_TREND_SPAN_S = 240.0
-MIN_TREND_POINTS = 4
+MIN_TREND_SPAN_S = TREND_MIN_SPAN_S
+MIN_TREND_POINTS = TREND_MIN_POINTS
 
 
 def exceeded_level(level_m: float | None, alarm: AlarmLevelsConfig) -> int:
@@ -96,20 +96,8 @@ def trend_cm_per_h(ts: Sequence[float], level_m: Sequence[float], now: float | N
 
     None when the window holds fewer than MIN_TREND_POINTS or spans less than MIN_TREND_SPAN_S.
     """
-    if not ts:
-        return None
-    end = ts[-1] if now is None else now
-    points = [(t, v) for t, v in zip(ts, level_m) if end - window_s <= t <= end and math.isfinite(v)]
-    if len(points) < MIN_TREND_POINTS or points[-1][0] - points[0][0] < MIN_TREND_SPAN_S:
-        return None
-    n = len(points)
-    mean_t = sum(t for t, _ in points) / n
-    mean_v = sum(v for _, v in points) / n
-    sxx = sum((t - mean_t) ** 2 for t, _ in points)
-    if sxx == 0:
-        return None
-    sxy = sum((t - mean_t) * (v - mean_v) for t, v in points)
-    return sxy / sxx * 3600.0 * 100.0
+    slope = fitted_slope(ts, level_m, window_s, now)
+    return None if slope is None else slope * 3600.0 * 100.0
 
 
 def rain_sum(ts: Sequence[float], rain_mm: Sequence[float], now: float, window_s: float) -> float:

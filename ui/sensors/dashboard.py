@@ -25,7 +25,7 @@ from PyQt6.QtWidgets import QGridLayout, QScrollArea, QSizePolicy, QVBoxLayout, 
 from controlroom.config import Config, SensorConfig, metric_label
 from controlroom.domain import Reading
 from controlroom.i18n import format_number, tr
-from controlroom.sensors.status import Freshness, Limit, limit_state, series_status, trend_arrow
+from controlroom.sensors.status import Freshness, Limit, fitted_slope, limit_state, series_status, trend_arrow
 from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker
 from controlroom.sensors.water_level import (RecentWindow, distance_to_next_level, distance_to_next_limit, exceeded_level,
                                              limits_passed, local_limits)
@@ -36,6 +36,7 @@ from controlroom.widgets.water_level_tile import WaterLevelTile
 # history(sensor_id, metric, start_epoch_s, end_epoch_s) -> (ts array, value array); runs in a worker
 HistoryFn = Callable[[str, str, float, float], tuple[np.ndarray, np.ndarray]]
 Runner = Callable[[Callable[[], object], Callable[[object], None]], None]
+METRIC_TREND_S = 1800.0  # a metric tile's arrow: the fitted change over the last 30 minutes
 
 
 def _limits_source(sensor: SensorConfig) -> str:
@@ -260,9 +261,9 @@ class SensorDashboard(QWidget):
     def _update_metric_tile(self, tile: SensorTile, series: _Series, latest: tuple[float, float], stale_text: str) -> None:
         ts, values = series.window.arrays()
         value = latest[1]
-        first = next((v for t, v in zip(ts, values) if t >= latest[0] - 1800), value)
-        dead_zone = max(abs(value) * 0.02, 1e-9)
-        arrow = trend_arrow(value - first, dead_zone)
+        slope = fitted_slope(ts, values, METRIC_TREND_S, latest[0])
+        dead_zone = max(abs(value) * 0.02, 1e-9)  # within 2 % over the window: steady
+        arrow = trend_arrow(None if slope is None else slope * METRIC_TREND_S, dead_zone)
         metric = series.sensor.metrics[series.metric]
         limit = limit_state(value, metric.thresholds)
         if stale_text:
