@@ -17,7 +17,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from PyQt6.QtCore import QCoreApplication, QEvent, QTimer
+from PyQt6.QtCore import QCoreApplication, QDir, QEvent, QTimer
 from PyQt6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 
@@ -114,8 +114,10 @@ def apply_theme(app: QApplication, scale: float = 1.0, theme: str = "dark") -> N
     font.setFamilies(FONT_FAMILIES)
     font.setPointSizeF(BASE_FONT_PT * scale)
     app.setFont(font)
+    themes = resources.files("controlroom.resources").joinpath("themes")
+    QDir.addSearchPath("theme", str(themes))  # the QSS names its images "theme:check.svg"
     try:
-        qss = resources.files("controlroom.resources").joinpath("themes", f"{theme}.qss").read_text(encoding="utf-8")
+        qss = themes.joinpath(f"{theme}.qss").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:  # an unthemed app is better than none
         log.warning("theme %s not loaded: %s", theme, exc)
         return
