@@ -9,7 +9,6 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -22,6 +21,7 @@ from PyQt6.QtWidgets import (
 from controlroom.broadcast.jobs import RETRYABLE, BroadcastJob, DeliveryState
 from controlroom.config import Config
 from controlroom.i18n import tr
+from controlroom.widgets.flow_layout import FlowLayout
 
 STATE_COLOURS = {
     DeliveryState.PENDING: "#8a8f98",
@@ -65,12 +65,14 @@ class DeliveryBoard(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(False)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.totals, 1)
+        self.title.setWordWrap(True)  # a narrow dock wraps the words instead of cutting the buttons off
+        self.totals.setWordWrap(True)
+        buttons = FlowLayout()
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.stop_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.totals)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         self.retry_button.setEnabled(False)

@@ -71,6 +71,9 @@ def test_broadcast_from_the_panel_shows_delivery_on_the_board(console, qtbot, tm
     assert states == {DeliveryState.PLAYED.value, DeliveryState.OFFLINE.value}
     assert panel.board.retry_button.isEnabled()  # the offline speaker can be retried
     assert offline in job.deliveries and job.deliveries[offline].state is DeliveryState.OFFLINE
+    # the panel with a job on its board still fits the dock it has at 1920 x 1080 (~900 px, tabbed
+    # beside the camera wall): the totals wrap, the buttons flow, no scroll bar cuts anything off
+    assert panel.minimumSizeHint().width() <= 640, panel.minimumSizeHint()
 
 
 def test_broadcast_log_exports_as_csv_excel_reads(console, qtbot, tmp_path):

@@ -14,7 +14,6 @@ from typing import Callable
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QFileDialog,
     QListWidget,
@@ -42,6 +41,7 @@ from controlroom.ui.shell.docks import bring_to_front
 from controlroom.ui.broadcast.compose import BroadcastRequest, ComposeDialog
 from controlroom.ui.broadcast.programme_editor import ProgrammeEditor
 from controlroom.widgets.delivery_board import DeliveryBoard
+from controlroom.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ class BroadcastPanel(QWidget):
         self.tree.expandAll()
         for column in range(3):
             self.tree.resizeColumnToContents(column)
+        states = [speaker_state_label(state) for state in SPEAKER_COLOURS]  # "playing" later fits as "idle" does
+        self.tree.setColumnWidth(1, max(self.tree.columnWidth(1), max(map(self.fontMetrics().horizontalAdvance, states))
+                                        + self.fontMetrics().horizontalAdvance("MM")))
 
         self.new_button = QPushButton(tr("New broadcast…"))
         self.new_button.clicked.connect(lambda: self.compose())
@@ -106,12 +109,12 @@ class BroadcastPanel(QWidget):
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # rows wrap in a narrow dock instead of cutting the labels off
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.emergency_button)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.tree, 1)
-        bottom_buttons = QHBoxLayout()
+        bottom_buttons = FlowLayout()
         bottom_buttons.addWidget(self.programme_button)
         bottom_buttons.addWidget(self.export_button)
         left_layout.addLayout(bottom_buttons)
