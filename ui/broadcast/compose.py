@@ -328,6 +328,7 @@ class ComposeDialog(QDialog):
             tr("Villages ({count}): {names}", count=len(request.villages), names=", ".join(names[v] for v in request.villages)),
             tr("Speaker clusters: {count}", count=len(request.speakers)),
             tr("Source: {source}", source=source),
+            tr("Duration: {minutes} min {seconds} s (once)", minutes=minutes, seconds=seconds) if request.repeat == 1 else
             tr("Duration: {minutes} min {seconds} s ({repeat} times)", minutes=minutes, seconds=seconds, repeat=request.repeat),
             tr("Volume: {volume}", volume=request.volume),
         ]
