@@ -231,6 +231,9 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             _initial_geometry(window, app)
         window.show()
         window.activateWindow()  # keys and shortcuts at once, also where no window manager activates it (a kiosk)
+        from controlroom.ui.shell.focus_return import FocusReturn
+
+        FocusReturn(app)  # and again after each dialog closes (it lives as long as the app)
         from controlroom.ui.shell.operations import install_operations  # screens, flood/presentation, sign-in
 
         demo = getattr(backend, "demo", False)
