@@ -67,7 +67,9 @@ class WaterLevelTile(TileFrame):
         self.level_label.setText(tr("No data yet"))
 
     def show_level(self, level_m: float, trend_cm_h: float | None, exceeded: int,
-                   next_level: tuple[int, float] | None, stale_text: str = "") -> None:
+                   next_level: tuple[int, float] | None, stale_text: str = "",
+                   trend_span_s: float | None = None) -> None:
+        """`trend_span_s`: how many seconds of data the trend rests on (30 minutes when None)."""
         self.exceeded = exceeded
         arrow = trend_arrow(trend_cm_h, dead_zone=1.0)
         self.value_label.setText(f"{format_number(level_m)} m {arrow}".rstrip())
@@ -76,7 +78,9 @@ class WaterLevelTile(TileFrame):
             self.trend_label.setText(tr("Trend: not enough data yet (needs 4 minutes)"))
         else:
             sign = "+" if round(trend_cm_h, 1) > 0 else ""
-            text = tr("Trend: {value} cm/h (last 30 min)", value=sign + format_number(trend_cm_h, 1))
+            minutes = 30 if trend_span_s is None else max(1, min(30, round(trend_span_s / 60)))
+            text = tr("Trend: {value} cm/h (last {minutes} min)", value=sign + format_number(trend_cm_h, 1),
+                      minutes=minutes)
             self.trend_label.setText(text.replace("/", "/\u2060"))  # a wrapped line never ends in "cm/"
         if stale_text:
             self.next_label.setText(stale_text)

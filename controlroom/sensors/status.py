@@ -16,6 +16,8 @@ from enum import Enum
 from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from controlroom.config import ThresholdConfig
 from controlroom.config.schema import STALE_AFTER_INTERVALS
 
@@ -113,25 +115,27 @@ TREND_MIN_POINTS = 4  # fewer readings than this show no trend
 TREND_MIN_SPAN_S = 240.0  # nor do readings spanning less than this
 
 
-def fitted_slope(ts: Sequence[float], values: Sequence[float], window_s: float,
-                 end: float | None = None) -> float | None:
-    """Least-squares slope (per second) of the readings in the `window_s` before `end` (the
-    newest reading if None). Fitted, not first-to-last: one noisy reading does not turn the
-    arrow. None when the window holds fewer than TREND_MIN_POINTS or spans less than
-    TREND_MIN_SPAN_S: too little data to say a trend."""
-    if not len(ts):
+def fitted_trend(ts: Sequence[float], values: Sequence[float], window_s: float,
+                 end: float | None = None) -> tuple[float, float] | None:
+    """(slope per second, seconds of data it was fitted on): the least-squares line through the
+    readings in the `window_s` before `end` (the newest reading if None). Fitted, not
+    first-to-last: one noisy reading does not turn the arrow; the span lets a screen say "last
+    6 min" when only that much data is there. None when the window holds fewer than
+    TREND_MIN_POINTS or spans less than TREND_MIN_SPAN_S: too little data to say a trend."""
+    t = np.asarray(ts, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if not t.size:
         return None
-    end = ts[-1] if end is None else end
-    points = [(t, v) for t, v in zip(ts, values) if end - window_s <= t <= end and math.isfinite(v)]
-    if len(points) < TREND_MIN_POINTS or points[-1][0] - points[0][0] < TREND_MIN_SPAN_S:
+    end = float(t[-1]) if end is None else end
+    keep = (t >= end - window_s) & (t <= end) & np.isfinite(v)
+    t, v = t[keep], v[keep]
+    if t.size < TREND_MIN_POINTS:
         return None
-    n = len(points)
-    mean_t = sum(t for t, _ in points) / n
-    mean_v = sum(v for _, v in points) / n
-    sxx = sum((t - mean_t) ** 2 for t, _ in points)
-    if sxx == 0:
+    span = float(t.max() - t.min())
+    if span < TREND_MIN_SPAN_S:
         return None
-    return sum((t - mean_t) * (v - mean_v) for t, v in points) / sxx
+    t = t - t.mean()
+    return float((t * (v - v.mean())).sum() / (t * t).sum()), span
 
 
 def trend_arrow(delta: float | None, dead_zone: float) -> str:

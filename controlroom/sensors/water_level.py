@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlroom.config import AlarmLevelsConfig
-from controlroom.sensors.status import TREND_MIN_POINTS, TREND_MIN_SPAN_S, fitted_slope, past_limit
+from controlroom.sensors.status import TREND_MIN_POINTS, TREND_MIN_SPAN_S, fitted_trend, past_limit
 
 # The trend is the least-squares slope over the last 30 minutes of data, ending at the newest
 # reading (its own time base, not the PC's clock). It shows from 4 minutes and 4 readings on:
@@ -96,8 +96,15 @@ def trend_cm_per_h(ts: Sequence[float], level_m: Sequence[float], now: float | N
 
     None when the window holds fewer than MIN_TREND_POINTS or spans less than MIN_TREND_SPAN_S.
     """
-    slope = fitted_slope(ts, level_m, window_s, now)
-    return None if slope is None else slope * 3600.0 * 100.0
+    trend = level_trend(ts, level_m, now, window_s)
+    return None if trend is None else trend[0]
+
+
+def level_trend(ts: Sequence[float], level_m: Sequence[float], now: float | None = None,
+                window_s: float = TREND_WINDOW_S) -> tuple[float, float] | None:
+    """(cm/h, seconds of data it rests on): the trend and how much of the window had data."""
+    fitted = fitted_trend(ts, level_m, window_s, now)
+    return None if fitted is None else (fitted[0] * 3600.0 * 100.0, fitted[1])
 
 
 def rain_sum(ts: Sequence[float], rain_mm: Sequence[float], now: float, window_s: float) -> float:
@@ -141,6 +148,11 @@ class RecentWindow:
     def trend_cm_per_h(self, now: float | None = None) -> float | None:
         ts, values = self.arrays()
         return trend_cm_per_h(ts, values, now)
+
+    def trend(self, now: float | None = None) -> tuple[float, float] | None:
+        """(cm/h, seconds of data) over the last TREND_WINDOW_S: see level_trend."""
+        ts, values = self.arrays()
+        return level_trend(ts, values, now)
 
     def sum_since(self, now: float, window_s: float) -> float:
         ts, values = self.arrays()

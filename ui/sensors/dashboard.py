@@ -25,10 +25,10 @@ from PyQt6.QtWidgets import QGridLayout, QScrollArea, QSizePolicy, QVBoxLayout, 
 from controlroom.config import Config, SensorConfig, metric_label
 from controlroom.domain import Reading
 from controlroom.i18n import format_number, tr
-from controlroom.sensors.status import Freshness, Limit, fitted_slope, limit_state, series_status, trend_arrow
+from controlroom.sensors.status import Freshness, Limit, fitted_trend, limit_state, series_status, trend_arrow
 from controlroom.sensors.vn_aqi import POLLUTANTS, HourlyAqiTracker
-from controlroom.sensors.water_level import (RecentWindow, distance_to_next_level, distance_to_next_limit, exceeded_level,
-                                             limits_passed, local_limits)
+from controlroom.sensors.water_level import (TREND_WINDOW_S, RecentWindow, distance_to_next_level, distance_to_next_limit,
+                                             exceeded_level, limits_passed, local_limits)
 from controlroom.widgets.aqi_tile import AqiTile
 from controlroom.widgets.sensor_tile import SensorTile, TileFrame
 from controlroom.widgets.water_level_tile import WaterLevelTile
@@ -47,10 +47,11 @@ def _limits_source(sensor: SensorConfig) -> str:
 class _Series:
     """What the dashboard keeps per address: a bounded window of recent values."""
 
-    def __init__(self, sensor: SensorConfig, metric: str, span_s: float) -> None:
+    def __init__(self, sensor: SensorConfig, metric: str, span_s: float, min_points: int = 0) -> None:
+        """Room for twice the readings the sensor's interval promises, and at least `min_points`."""
         self.sensor = sensor
         self.metric = metric
-        self.window = RecentWindow(span_s, max_points=int(span_s / max(sensor.interval_s, 1.0) * 2) + 100)
+        self.window = RecentWindow(span_s, max_points=max(int(span_s / max(sensor.interval_s, 1.0) * 2) + 100, min_points))
 
 
 class SensorDashboard(QWidget):
@@ -84,7 +85,8 @@ class SensorDashboard(QWidget):
         for sensor in (s for s in sensors if s.kind == "water_level"):
             metric = next(iter(sensor.metrics))
             address = f"sensor/{sensor.id}/{metric}"
-            self.series[address] = _Series(sensor, metric, 2 * 3600)
+            # a gauge reporting faster than its interval still has its whole trend window (up to 1 a second)
+            self.series[address] = _Series(sensor, metric, 2 * 3600, min_points=int(TREND_WINDOW_S) + 100)
             levels = sensor.alarm_levels
             limits = local_limits(sensor)
             tile = WaterLevelTile(address, sensor.name, official=levels is not None and levels.official,
@@ -248,7 +250,8 @@ class SensorDashboard(QWidget):
             else:  # a lagoon gauge: the commune's own limits
                 limits = local_limits(series.sensor)
                 exceeded, next_level = limits_passed(value, limits), distance_to_next_limit(value, limits)
-            tile.show_level(value, series.window.trend_cm_per_h(), exceeded, next_level, stale_text)  # in data time
+            trend = series.window.trend()  # in data time
+            tile.show_level(value, trend and trend[0], exceeded, next_level, stale_text, trend and trend[1])
         elif series.sensor.kind == "rain":
             last_hour = series.window.sum_since(now, 3600)
             day = series.window.sum_since(now, 86400)
@@ -261,9 +264,9 @@ class SensorDashboard(QWidget):
     def _update_metric_tile(self, tile: SensorTile, series: _Series, latest: tuple[float, float], stale_text: str) -> None:
         ts, values = series.window.arrays()
         value = latest[1]
-        slope = fitted_slope(ts, values, METRIC_TREND_S, latest[0])
+        fitted = fitted_trend(ts, values, METRIC_TREND_S, latest[0])
         dead_zone = max(abs(value) * 0.02, 1e-9)  # within 2 % over the window: steady
-        arrow = trend_arrow(None if slope is None else slope * METRIC_TREND_S, dead_zone)
+        arrow = trend_arrow(None if fitted is None else fitted[0] * METRIC_TREND_S, dead_zone)
         metric = series.sensor.metrics[series.metric]
         limit = limit_state(value, metric.thresholds)
         if stale_text:
