@@ -18,7 +18,9 @@ from controlroom.domain import ConnectionState
 from controlroom.i18n import format_number, tr
 from controlroom.ui.shell.source_health import source_health
 from controlroom.widgets.elided_label import ElidedLabel
+from controlroom.service.watch import ServiceStatus
 
+BACKLOG_WARN = 100  # readings waiting at the service before the status bar says so
 
 
 @dataclass
@@ -158,28 +160,19 @@ class ControlRoomStatusBar(QStatusBar):
     def _show_service(self, now: datetime) -> None:
         """Whether the site's service is up, as its retained presence and health say."""
         status = self._core.service_watch.status
-        health, since = status.health, status.since()
-        tz = self._core.config.site.tz
-        when = _clock(since, tz)
-        if status.presence == "unknown":
-            text, level = tr("Service: none"), "ok"
-        elif status.presence == "offline":
-            text, level = tr("Service: DOWN (last heard {when})", when=when), "error"
-        elif status.silent(now):
-            text, level = tr("Service: not reporting (since {when})", when=_clock(status.last_heard(), tz)), "warn"
-        elif health.get("database") == "down":
-            text, level = tr("Service: up, its database is DOWN"), "error"
-        elif health.get("ingest_backlog"):
-            text, level = tr("Service: up since {when}, {n} readings waiting", when=when, n=health["ingest_backlog"]), "warn"
-        else:
-            text, level = tr("Service: up since {when}", when=when), "ok"
+        health = status.health
+        text, level = service_line(status, now, self._core.config.site.tz)
         self.service_label.setText(text)
         self._set_level(self.service_label, level)
-        self.service_label.setToolTip(tr("Host {host}, process {pid}: {rate} readings/s stored, {open} alerts open",
-                                         host=health.get("host", "?"), pid=health.get("pid", "?"),
-                                         rate=health.get("readings_per_s", "?"), open=health.get("alerts_open", "?"))
-                                      if health else tr("No service has announced itself for this commune: this "
-                                                        "console runs the duties itself."))
+        if health:
+            self.service_label.setToolTip(
+                tr("Host {host}, process {pid}: {rate} readings/s stored, {open} alerts open",
+                   host=health.get("host", "?"), pid=health.get("pid", "?"), rate=health.get("readings_per_s", "?"),
+                   open=health.get("alerts_open", "?"))
+                + "\n" + tr("Readings waiting to be stored: {n}", n=health.get("ingest_backlog", "?")))
+        else:
+            self.service_label.setToolTip(tr("No service has announced itself for this commune: this "
+                                             "console runs the duties itself."))
         if self._core.commands is not None and status.presence != "online":
             self.service_label.setToolTip(tr("This console is a client of the service: while the service is down, "
                                              "no alarm is judged, no bulletin repeats and no command is carried out."))
@@ -237,6 +230,24 @@ class ControlRoomStatusBar(QStatusBar):
             label.setProperty("level", level)
             label.style().unpolish(label)
             label.style().polish(label)
+
+
+def service_line(status: ServiceStatus, now: datetime, tz) -> tuple[str, str]:
+    """The status bar's words on the service, and their level (ok, warn, error). A backlog is
+    news only when it is large: a reading or two in flight at the report is normal."""
+    health, when = status.health, _clock(status.since(), tz)
+    if status.presence == "unknown":
+        return tr("Service: none"), "ok"
+    if status.presence == "offline":
+        return tr("Service: DOWN (last heard {when})", when=when), "error"
+    if status.silent(now):
+        return tr("Service: not reporting (since {when})", when=_clock(status.last_heard(), tz)), "warn"
+    if health.get("database") == "down":
+        return tr("Service: up, its database is DOWN"), "error"
+    backlog = health.get("ingest_backlog") or 0
+    if isinstance(backlog, int) and backlog >= BACKLOG_WARN:
+        return tr("Service: up since {when}, {n} readings waiting", when=when, n=backlog), "warn"
+    return tr("Service: up since {when}", when=when), "ok"
 
 
 def _clock(moment: datetime | None, tz) -> str:
