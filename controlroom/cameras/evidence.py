@@ -1,7 +1,9 @@
-"""Evidence packages for the police: burned-in pictures and clips, a manifest, a signature.
+"""Evidence packages for the police: the camera's own clip, captioned copies, a manifest, a signature.
 
-An export is a folder holding the files (snapshot PNG, clip MP4), each with the camera name
-and the time in the site's zone AND in UTC burned into the picture, plus ``manifest.json``
+An export is a folder holding the files: the clip as the camera sent it (its packets remuxed
+into MP4, no re-encoding) where its reader keeps packets, else a re-encoded clip; the snapshot
+PNG and a viewing copy of the clip with the camera name and the time in the site's zone AND in
+UTC burned into the picture (never into the original); plus ``manifest.json``
 (each file's name, size and SHA-256, who exported it and why) and ``manifest.sig`` (an
 Ed25519 signature of the manifest's exact bytes, `cryptography`). The signing key lives in
 the user's data dir (``evidence/ed25519_private.pem``, created on first use, mode 0600); its

@@ -48,3 +48,17 @@ def test_a_viewer_cannot_start_an_export(qtbot, tmp_path, data_dir):
     qtbot.addWidget(dialog)
     assert not dialog.export_button.isEnabled()
     assert "Khách" in dialog.status.text()
+
+
+def test_the_dialog_says_the_clip_is_the_cameras_own_when_its_packets_are_kept(qtbot, tmp_path, data_dir):
+    officer = Operator("trucban", "Nguyễn Văn An", Role.DUTY_OFFICER)
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    original = EvidenceDialog("cam07", "Cầu", officer, tz, "quangtho", lambda: None, None, tmp_path, data_dir=data_dir,
+                              packet_clip=lambda seconds: None)
+    qtbot.addWidget(original)
+    assert "bản ghi gốc của camera, không sửa đổi" in original.note.text()  # not "each file gets a caption"
+    assert original.seconds.isEnabled()
+    decoded = EvidenceDialog("cam07", "Cầu", officer, tz, "quangtho", lambda: None, lambda s: [], tmp_path,
+                             data_dir=data_dir)
+    qtbot.addWidget(decoded)
+    assert decoded.note.text().startswith("Mỗi tệp được in tên camera")  # re-encoded with captions: said so

@@ -52,7 +52,7 @@ class EvidenceDialog(QDialog):
         self.seconds.setRange(5, 600)
         self.seconds.setValue(30)
         self.seconds.setSuffix(tr(" s"))
-        self.seconds.setEnabled(clip is not None)
+        self.seconds.setEnabled(clip is not None or packet_clip is not None)
         clip_row = QHBoxLayout()
         clip_row.addWidget(self.include_clip)
         clip_row.addWidget(self.seconds)
@@ -82,9 +82,15 @@ class EvidenceDialog(QDialog):
         form.addRow("", clip_row)
         form.addRow(tr("Reason"), self.reason)
         form.addRow(tr("Folder"), folder_row)
-        note = QLabel(tr("Each file gets the camera name and the time (local and UTC) burned in; "
-                         "a manifest with each file's SHA-256 is signed (Ed25519). "
-                         "Check it with: controlroom evidence verify FOLDER"))
+        if packet_clip is not None:  # the clip is the camera's bits: only copies carry captions
+            words = tr("The clip is the camera's own recording, unchanged; the still picture and a viewing copy of the "
+                       "clip carry the camera name and the time (local and UTC) burned in. A manifest with each file's "
+                       "SHA-256 is signed (Ed25519). Check it with: controlroom evidence verify FOLDER")
+        else:
+            words = tr("Each file gets the camera name and the time (local and UTC) burned in; "
+                       "a manifest with each file's SHA-256 is signed (Ed25519). "
+                       "Check it with: controlroom evidence verify FOLDER")
+        self.note = note = QLabel(words)
         note.setWordWrap(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
