@@ -112,7 +112,7 @@ class EvidenceRequest:
     snapshot: np.ndarray | None = None  # BGR, full resolution
     snapshot_utc: datetime | None = None
     clip_frames: list[tuple[datetime, np.ndarray | bytes]] = field(default_factory=list)  # (UTC, BGR or JPEG)
-    clip_fps: float = 8.0
+    clip_fps: float = 8.0  # only when the frames' own times cannot say their rate (a single frame)
     # the camera's own packets (pyav backend): the clip as the camera sent it, no re-encoding;
     # then clip_frames, if given too, become a separate captioned viewing copy
     clip_packets: PacketClip | None = None
@@ -147,6 +147,15 @@ def _frame(data: np.ndarray | bytes) -> np.ndarray:
     if image is None:
         raise EvidenceError(tr("the clip holds an unreadable frame"))
     return image
+
+
+def frames_rate(frames: list[tuple[datetime, object]], default: float) -> float:
+    """The rate the frames were taken at, from their times: a clip of 30 s of replay (kept at
+    5 frames a second) then lasts 30 s, not the 19 s a fixed 8 frames a second made of it."""
+    if len(frames) < 2:
+        return default
+    span = (frames[-1][0] - frames[0][0]).total_seconds()
+    return (len(frames) - 1) / span if span > 0 else default
 
 
 def _write_clip(path: Path, request: EvidenceRequest, tz: tzinfo, frames: list, fps: float) -> int:
@@ -211,7 +220,8 @@ def export_package(request: EvidenceRequest, destination: Path, tz: tzinfo, site
         captioned = request.clip_frames or (decode_clip(request.clip_packets) if has_packets else [])
         if captioned:  # burned-in captions: beside the original, never instead of it
             name = "clip_captioned.mp4" if has_packets else "clip.mp4"
-            fps = request.clip_fps if request.clip_frames else (request.clip_packets.params.rate or request.clip_fps)
+            fps = (frames_rate(request.clip_frames, request.clip_fps) if request.clip_frames
+                   else (request.clip_packets.params.rate or request.clip_fps))
             _write_clip(folder / name, request, tz, captioned, fps)
             names.append(name)
             details[name] = {"role": "viewing copy" if has_packets else "re-encoded"}

@@ -86,3 +86,19 @@ def test_burned_in_text_changes_the_picture(tmp_path, data_dir):
 
     image = cv2.imread(str(package.folder / "snapshot.png"))
     assert image[200:, :320].any()  # the name and both times are drawn at the bottom-left
+
+
+def test_a_re_encoded_clip_lasts_as_long_as_the_replay_it_was_made_from(tmp_path, data_dir):
+    """Replay kept at 5 frames a second for 6 s: the clip plays 6 s (ffprobe), not 6 * 5 / 8."""
+    import shutil
+
+    start = datetime.now(timezone.utc) - timedelta(seconds=6)
+    request = EvidenceRequest("cam01", "Cầu Phước Yên", OFFICER, "Công văn 12/CA",
+                              clip_frames=[(start + timedelta(seconds=i / 5), picture(i)) for i in range(31)])
+    package = export_package(request, tmp_path, TZ, "quangtho", data_dir=data_dir)
+    ffprobe = shutil.which("ffprobe")
+    assert ffprobe, "ffprobe (Debian's ffmpeg) is installed by .ci/run"
+    probe = subprocess.run([ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=duration,r_frame_rate",
+                            "-of", "json", str(package.folder / "clip.mp4")], capture_output=True, text=True, timeout=60)
+    stream = json.loads(probe.stdout)["streams"][0]
+    assert abs(float(stream["duration"]) - 6.2) < 0.3, stream  # 31 frames at 5 a second
