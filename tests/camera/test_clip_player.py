@@ -68,13 +68,15 @@ def test_pause_holds_the_picture_and_a_seek_shows_the_chosen_moment(qtbot, clip)
     assert player.frames_shown == 2 + (FRAMES - round(0.6 * FPS) - 1)  # from 0.6 s to the end, each once
 
 
-def test_closing_mid_clip_ends_its_decoder(qtbot, clip):
+def test_closing_mid_clip_with_its_own_button_ends_its_decoder(qtbot, clip):
+    """The player has its own Close button: a kiosk screen with no window manager draws no title bar."""
     player = ClipPlayer(clip)
     qtbot.addWidget(player)
     player.show()
     qtbot.waitUntil(lambda: player.frames_shown >= 3, timeout=10_000)
     decoder = player._decoder
-    player.close()
+    player.close_button.click()
+    assert not player.isVisible()
     assert decoder.join(5.0), "the decoder thread ended and closed the file"
 
 

@@ -167,10 +167,13 @@ class ClipPlayer(QDialog):
                                  codec=self.info.codec.upper(), width=self.info.width, height=self.info.height,
                                  fps=self.info.fps), self)
         self.details.setWordWrap(True)
+        self.close_button = QPushButton(tr("Close"), self)  # also where no window manager draws a title bar
+        self.close_button.clicked.connect(self.reject)
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.time_label)
+        controls.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.picture, 1)
         layout.addLayout(controls)
@@ -184,6 +187,10 @@ class ClipPlayer(QDialog):
         self._set_playing(False)
         if autoplay:
             QTimer.singleShot(0, self.play)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.activateWindow()  # Esc and the arrow keys reach the player at once, with or without a window manager
 
     # -- controls ----------------------------------------------------------------------------
 
