@@ -1,6 +1,6 @@
-"""The theme's check boxes and radio buttons show on the dark panels: an empty box has a
-light outline, a ticked one its tick (the theme's own image), a chosen radio button a dot.
-Fusion's own indicators are dark on dark: which villages a broadcast goes to was unreadable."""
+"""The theme shows states plainly: an empty check box has a light outline, a ticked one its tick
+(the theme's own image), a chosen radio button a dot (Fusion's own indicators are dark on dark:
+which villages a broadcast goes to was unreadable); a danger button is red only while enabled."""
 
 from __future__ import annotations
 
@@ -46,3 +46,29 @@ def test_a_ticked_box_shows_its_tick_and_a_chosen_radio_its_dot(qtbot, qapp):
     radio.setChecked(True)
     rgb = _indicator(qtbot, radio)
     assert ((rgb[..., 2] > 200) & (rgb[..., 0] < 80)).sum() > 10  # the dot
+
+
+def test_a_danger_button_is_red_while_it_may_be_pressed_and_grey_when_not(qtbot, qapp):
+    """The flood-warning and emergency buttons keep their red only while the role may press them:
+    a viewer saw a bright red "Flood warning (F8)" it could not use."""
+    from PyQt6.QtWidgets import QPushButton
+
+    from controlroom.ui.shell.app import apply_theme
+
+    apply_theme(qapp)
+    button = QPushButton("Cảnh báo lũ… (F8)")
+    button.setProperty("role", "danger")
+    button.setStyleSheet("font-weight: bold; padding: 8px 16px;")  # as the flood panel sizes it
+    qtbot.addWidget(button)
+    button.show()
+
+    def mean_rgb() -> np.ndarray:
+        image = button.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        pixels = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8)
+        return pixels.reshape(-1, 4)[:, 2::-1].mean(axis=0)
+
+    red, green, _ = mean_rgb()
+    assert red > 2 * green, (red, green)
+    button.setEnabled(False)
+    red, green, _ = mean_rgb()
+    assert red < 1.3 * green, (red, green)

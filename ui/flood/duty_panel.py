@@ -65,7 +65,8 @@ class ComposeDialog(QDialog):
         self.issue_button = buttons.addButton(tr("Issue now (Enter)"), QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.issue_button.setDefault(True)
-        self.issue_button.setStyleSheet("background: #c62828; color: white; font-weight: bold; padding: 6px 18px;")
+        self.issue_button.setProperty("role", "danger")
+        self.issue_button.setStyleSheet("font-weight: bold; padding: 6px 18px;")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -235,8 +236,8 @@ class FloodDutyPanel(QWidget):
         zone = next((z.name for z in self.config.zones if z.id == self.config.flood.bulletin_zone), None)
         self.warn_button = QPushButton(tr("Flood warning: {zone}… (F8)", zone=zone) if zone  # the commune's own words
                                        else tr("Flood warning… (F8)"), tab)
-        self.warn_button.setStyleSheet(f"background: #c62828; color: white; font-weight: bold; "
-                                       f"font-size: {round(15 * self._scale)}px; padding: 8px 16px;")
+        self.warn_button.setProperty("role", "danger")  # the theme's red, and its grey when the role may not
+        self.warn_button.setStyleSheet(f"font-weight: bold; font-size: {round(15 * self._scale)}px; padding: 8px 16px;")
         self.warn_button.clicked.connect(self.open_warning)
         row.addWidget(self.warn_button)
         self.cancel_button = QPushButton(tr("Cancel selected bulletin"), tab)
