@@ -55,6 +55,7 @@ def test_f8_then_enter_warns_every_low_lying_village(panel, qtbot):
     villages = {s.village for s in config.speakers if s.id in context_job.targets}
     assert villages == low and job.priority.name == "EMERGENCY"
     qtbot.waitUntil(lambda: widget.table.rowCount() == 1, timeout=10_000)
+    assert widget.table.item(0, 3).text() == "1"  # sent once when issued: not "0 times"
 
 
 def test_damage_table_sums_the_villages(panel, qtbot):

@@ -248,7 +248,8 @@ class FloodDutyPanel(QWidget):
         # short headers on two lines, the full words in the tooltip: all six columns fit the
         # ~500-px right column of a 1920x1080 console with room to spare
         headers = [(tr("Issued"), tr("Issued")), (tr("State"), tr("State")), (tr("Risk"), tr("Risk level")),
-                   (tr("Times"), tr("Repeats")), (tr("Next"), tr("Next repeat")), (tr("Heard"), tr("Delivered (last)"))]
+                   (tr("Sent"), tr("Times sent: the first broadcast and each repeat")), (tr("Next"), tr("Next repeat")),
+                   (tr("Heard"), tr("Delivered (last)"))]
         for column, (short, full) in enumerate(headers):
             header = QTableWidgetItem(two_lines(short))
             header.setToolTip(full)
@@ -313,7 +314,7 @@ class FloodDutyPanel(QWidget):
             last = b.job_ids[-1] if b.job_ids else None
             delivery = self.duty.bulletins.delivery(last) if last else None
             cells = [b.issued_at.astimezone(tz).strftime("%H:%M %d/%m"), state_label(b.state),
-                     str(b.risk_level), str(b.repeats_done),
+                     str(b.risk_level), str(b.repeats_done + 1),  # issuing sent it once: "0" read as never
                      b.next_due_at.astimezone(tz).strftime("%H:%M") if b.next_due_at and b.state == ACTIVE else "—",
                      f"{delivery[0]}/{delivery[1]}" if delivery else "—"]
             for col, text in enumerate(cells):
