@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from controlroom.config import Config
 from controlroom.domain import DeviceStatus, SpeakerStatus
+from controlroom.feeds.client_ids import console_host
 from controlroom.i18n import tr
 from controlroom.live_state import LiveState
 
@@ -53,12 +54,14 @@ class DeviceList(QTreeWidget):
             "playing": tr("playing"),
             "fault": tr("fault"),
         }
+        self._config = config
         self._camera_names = {c.id: c.name for c in config.cameras}
         self._groups: dict[str, QTreeWidgetItem] = {}
         self._group_titles = {
             "sensor": tr("Sensor stations"),
             "speaker": tr("Loudspeaker clusters"),
             "camera": tr("Cameras"),
+            "console": tr("Consoles"),
             "other": tr("Other devices"),
         }
         self._items: dict[tuple[str, str], QTreeWidgetItem] = {}
@@ -105,7 +108,14 @@ class DeviceList(QTreeWidget):
             return "speaker"
         if device_id in self._camera_names:
             return "camera"
+        if console_host(self._config, device_id) is not None:
+            return "console"
         return "other"
+
+    def _name_of(self, kind: str, device_id: str) -> str:
+        if kind == "console":  # its MQTT client id means nothing to an operator; the PC's name does
+            return tr("Console on {host}", host=console_host(self._config, device_id))
+        return self._camera_names.get(device_id, device_id)
 
     def _show_state(self, item: QTreeWidgetItem, state: str, since: datetime | None) -> None:
         colour = {
@@ -142,8 +152,8 @@ class DeviceList(QTreeWidget):
             # a speaker's own status topic says idle/playing/fault; its link state only matters when lost
             if status.online and ("speaker", status.device_id) in self._since:
                 return
-        name = self._camera_names.get(status.device_id, status.device_id)
-        self._set(kind, status.device_id, name, "online" if status.online else "offline", status.ts)
+        self._set(kind, status.device_id, self._name_of(kind, status.device_id), "online" if status.online else "offline",
+                  status.ts)
 
     def apply_speaker_status(self, status: SpeakerStatus) -> None:
         self._set("speaker", status.speaker_id, status.speaker_id, status.state, status.ts)

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import socket
 import threading
 from collections import Counter
 from datetime import datetime, timezone
@@ -38,6 +36,7 @@ from controlroom.i18n import tr
 from controlroom.feeds.acks import AcksAfterStorage
 from controlroom.feeds.burst_log import BurstLog
 from controlroom.feeds.buffered_client import BufferedClient
+from controlroom.feeds.client_ids import default_client_id
 from controlroom.feeds.feed_stats import FeedStats, MessageRate
 from controlroom.feeds.mqtt_client import make_client, send_at_once
 from controlroom.feeds.payloads import PayloadParser
@@ -62,12 +61,6 @@ LOG_BURST_S = 60.0  # a reject reason is logged at most once per minute, with a 
 DEDUP_GENERATION = 4096  # messages remembered per generation (two generations kept)
 
 MessageCallback = Callable[[str, bytes], None]
-
-
-def default_client_id(config: Config) -> str:
-    """A stable id per console: the session (and its queue) is bound to it."""
-    raw = config.mqtt.client_id or f"controlroom-{config.site.id}-{socket.gethostname()}"
-    return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:64]
 
 
 class MqttFeed:

@@ -148,6 +148,20 @@ def test_device_list_shows_state_and_keeps_the_since_time_of_the_change(qtbot, d
     assert devices.state_of("cam01") == "online"  # a camera status adds a camera row
 
 
+def test_another_console_is_listed_by_its_pc_not_its_client_id(qtbot, second_config):
+    """A console's presence comes as a device status named by its MQTT client id; the list
+    shows it under Consoles with the PC's name ("controlroom-<site>-<host>" meant nothing)."""
+    devices = DeviceList(second_config)
+    qtbot.addWidget(devices)
+    t0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    other = f"controlroom-{second_config.site.id}-may-tram-2"
+    devices.apply_device_status(DeviceStatus(other, True, t0))
+    devices.apply_device_status(DeviceStatus("tram_la", True, t0))  # a device nobody configured
+    item = devices._items[("console", other)]
+    assert item.text(0) == "Máy trạm trên máy may-tram-2" and item.parent().text(0) == "Máy trạm"
+    assert ("other", "tram_la") in devices._items
+
+
 def test_the_web_engine_gets_gc_for_the_map_page_and_keeps_other_flags():
     """The map page collects its garbage every minute with gc(), exposed by this flag; flags
     already set (a site's own --js-flags among them) are kept."""
