@@ -1,5 +1,6 @@
-"""The status bar's line on the service: a reading or two in flight at a health report is
-normal and reads "up" in green; a real backlog says how many readings wait, in amber."""
+"""The status bar: a reading or two in flight at the service's health report is normal and
+reads "up" in green; a real backlog says how many readings wait, in amber; a console closed
+for the night is not counted as a device offline."""
 
 from __future__ import annotations
 
@@ -32,3 +33,19 @@ def test_a_real_backlog_is_said_in_amber():
 def test_a_dead_service_is_red():
     text, level = service_line(ServiceStatus("offline", datetime.now(timezone.utc)), datetime.now(timezone.utc), TZ)
     assert level == "error" and "NGỪNG" in text
+
+
+def test_a_console_closed_for_the_night_is_not_a_device_offline(make_core, second_config):
+    from controlroom.domain import DeviceStatus
+    from controlroom.ui.shell.status_bar import read_core_stats
+
+    from ..conftest import wait_until
+
+    core = make_core(second_config)
+    now = datetime.now(timezone.utc)
+    core.bus.publish(DeviceStatus(f"controlroom-{second_config.site.id}-may-tram-2", False, now))
+    wait_until(lambda: len(core.live.devices()) == 1)
+    assert read_core_stats(core).devices_offline == 0
+    core.bus.publish(DeviceStatus(second_config.sensors[0].status_device_id, False, now))
+    wait_until(lambda: len(core.live.devices()) == 2)
+    assert read_core_stats(core).devices_offline == 1

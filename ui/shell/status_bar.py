@@ -15,6 +15,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from controlroom.domain import ConnectionState
+from controlroom.feeds.client_ids import console_host
 from controlroom.i18n import format_number, tr
 from controlroom.ui.shell.source_health import source_health
 from controlroom.widgets.elided_label import ElidedLabel
@@ -58,7 +59,9 @@ def read_core_stats(core, now: datetime | None = None) -> CoreStats:
             stats.sensors_live += 1
         else:
             stats.sensors_stale += 1
-    stats.devices_offline = sum(1 for s in core.live.devices().values() if not s.online)
+    # a console closed for the night is no device fault: the devices list shows it under Consoles
+    stats.devices_offline = sum(1 for s in core.live.devices().values()
+                                if not s.online and console_host(core.config, s.device_id) is None)
     stats.devices_offline += sum(1 for s in core.live.speakers().values() if s.state == "offline")
     return stats
 
