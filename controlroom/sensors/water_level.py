@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlroom.config import AlarmLevelsConfig
-from controlroom.sensors.status import TREND_MIN_POINTS, TREND_MIN_SPAN_S, fitted_trend, past_limit
+from controlroom.sensors.status import fitted_trend, past_limit
 
 # The trend is the least-squares slope over the last 30 minutes of data, ending at the newest
 # reading (its own time base, not the PC's clock). It shows from 4 minutes and 4 readings on:
 # a river rising tens of cm/h is plain by then, and a shorter span is gauge noise.
 TREND_WINDOW_S = 1800.0
-MIN_TREND_SPAN_S = TREND_MIN_SPAN_S
-MIN_TREND_POINTS = TREND_MIN_POINTS
 
 
 def exceeded_level(level_m: float | None, alarm: AlarmLevelsConfig) -> int:
@@ -94,7 +92,8 @@ def trend_cm_per_h(ts: Sequence[float], level_m: Sequence[float], now: float | N
     """Least-squares slope of the level over the last TREND_WINDOW_S, in cm/h (positive =
     rising). The window ends at `now` if given, else at the newest reading.
 
-    None when the window holds fewer than MIN_TREND_POINTS or spans less than MIN_TREND_SPAN_S.
+    None when the window holds fewer than TREND_MIN_POINTS or spans less than TREND_MIN_SPAN_S
+    (controlroom.sensors.status).
     """
     trend = level_trend(ts, level_m, now, window_s)
     return None if trend is None else trend[0]

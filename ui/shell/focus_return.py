@@ -14,10 +14,11 @@ from PyQt6.QtWidgets import QApplication, QWidget
 
 
 class FocusReturn(QObject):
-    """When the keyboard focus leaves a dialog for no widget at all (the dialog closed), the
-    dialog's parent window is activated, unless another window already is. A child of the
-    application: it lives as long as the app. (Qt does not say when its focus window becomes
-    none, so this listens to the widget focus, which it does report.)"""
+    """When the keyboard focus leaves a dialog for no widget at all because the dialog closed,
+    the dialog's parent window is activated, unless another window already is. A dialog still
+    open lost the keyboard to another program: that is left alone. A child of the application:
+    it lives as long as the app. (Qt does not say when its focus window becomes none, so this
+    listens to the widget focus, which it does report.)"""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
@@ -31,8 +32,9 @@ class FocusReturn(QObject):
         parent = dialog.parentWidget()
         if parent is not None:
             owner = parent.window()
-            QTimer.singleShot(0, lambda: self._give_back(owner))  # after the closing settles
+            QTimer.singleShot(0, lambda: self._give_back(dialog, owner))  # after the closing settles
 
-    def _give_back(self, owner: QWidget) -> None:
-        if self._app.activeWindow() is None and not sip.isdeleted(owner) and owner.isVisible():
+    def _give_back(self, dialog: QWidget, owner: QWidget) -> None:
+        closed = sip.isdeleted(dialog) or not dialog.isVisible()
+        if closed and self._app.activeWindow() is None and not sip.isdeleted(owner) and owner.isVisible():
             owner.activateWindow()
