@@ -118,7 +118,7 @@ class ReadingsModel(QAbstractTableModel):
         if column == COL_METRIC:
             return row.metric_label
         if column == COL_STATE:
-            return self.state_text(state)
+            return "● " + self._state_text[state]
         if reading is None:
             return "—"
         if column == COL_VALUE:
@@ -140,10 +140,6 @@ class ReadingsModel(QAbstractTableModel):
                 changed.append(position)
         if changed:
             self.dataChanged.emit(self.index(min(changed), COL_VALUE), self.index(max(changed), COL_STATE))
-
-    def state_text(self, state: str) -> str:
-        """The State column's words for `state` ("● live")."""
-        return "● " + self._state_text[state]
 
     def reage(self) -> None:
         """Recompute live/stale against the clock; repaint only if a state changed."""
@@ -193,13 +189,11 @@ class ReadingsTable(QTableView):
         self.model_.reage()
         # Sized once, then left to the operator: ResizeToContents re-measured every row on each
         # update and held the GUI thread for hundreds of ms during an ingest flood.
-        metrics = self.fontMetrics()
-        widest = {COL_VALUE: metrics.horizontalAdvance("-00000,00 µg/m³"),  # what a column may come to hold
-                  COL_STATE: max(metrics.horizontalAdvance(self.model_.state_text(state)) for state in STATE_COLOURS)}
+        widest_value = self.fontMetrics().horizontalAdvance("-00000,00 µg/m³")
         for column in (COL_METRIC, COL_VALUE, COL_TIME, COL_STATE):
             self.resizeColumnToContents(column)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            width = max(header.sectionSize(column), widest.get(column, 0))
+            width = max(header.sectionSize(column), widest_value if column == COL_VALUE else 0)
             header.resizeSection(column, width + self.fontMetrics().horizontalAdvance("00"))
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.model_.reage)

@@ -173,14 +173,3 @@ def test_the_web_engine_gets_gc_for_the_map_page_and_keeps_other_flags():
         "--js-flags=--expose-gc,--max-old-space-size=256"
     once = chromium_flags("", as_root=True)
     assert chromium_flags(once, as_root=True) == once  # started twice, flags not doubled
-
-
-def test_the_state_column_fits_every_state_it_can_show(qtbot, second_config):
-    """Sized once at start, when every row said "no data": "● đang cập nhật" came out "đan… nhật"."""
-    from controlroom.widgets.readings_table import COL_STATE, ReadingsTable
-
-    table = ReadingsTable(second_config, LiveState(EventBus()))
-    qtbot.addWidget(table)
-    width = table.horizontalHeader().sectionSize(COL_STATE)
-    for state in (LIVE, STALE, NO_DATA):
-        assert table.fontMetrics().horizontalAdvance(table.model_.state_text(state)) < width, state
