@@ -299,7 +299,8 @@ def entry_text(entry: DutyEntry) -> str:
                 "bulletin.repeat": tr("Flood warning bulletin repeated"),
                 "bulletin.superseded": tr("Flood warning bulletin superseded"),
                 "bulletin.cancelled": tr("Flood warning bulletin cancelled")}.get(entry.action, entry.action)
-        return f"{what} ({entry.target})"
+        reason = d.get("reason") if entry.action == "bulletin.cancelled" else ""
+        return f"{what} ({entry.target})" + (f": {reason}" if reason else "")
     if entry.action == "broadcast.start":
         return tr("Broadcast: {title} to {n} speakers", title=d.get("title", ""), n=len(d.get("targets", [])))
     if entry.action == "broadcast.outcome":

@@ -118,3 +118,32 @@ def test_the_bulletin_table_fits_a_narrow_dock(panel, qtbot):
     header = table.horizontalHeader()
     assert sum(header.sectionSizeHint(c) for c in range(table.columnCount())) <= table.viewport().width()
     assert table.horizontalHeaderItem(5).toolTip() == "Đã phát (lần gần nhất)"  # the whole words
+
+
+def test_stopping_a_warning_asks_first_and_keeps_the_reason(panel, qtbot):
+    """One click on "Cancel selected bulletin" stopped a flood warning's repeats with nothing
+    asked: now the officer confirms and says why, and the duty log keeps it."""
+    widget, core, config = panel
+    station = next(s for s in config.sensors if s.kind == "water_level")
+    core.bus.publish(Reading(station.id, "level", datetime.now(timezone.utc), 4.62))
+    qtbot.waitUntil(lambda: widget.banner.level == 3, timeout=10_000)
+    widget.open_warning()
+    qtbot.waitUntil(lambda: widget.compose_dialog is not None and widget.compose_dialog.isVisible(), timeout=10_000)
+    with qtbot.waitSignal(widget.issued, timeout=60_000):
+        widget.compose_dialog.accept()
+    qtbot.waitUntil(lambda: widget.table.rowCount() == 1, timeout=10_000)
+    widget.table.selectRow(0)
+    bulletin = widget.duty.bulletins.bulletins()[0]
+
+    widget.cancel_selected()
+    assert widget.cancel_dialog.isVisible()
+    widget.cancel_dialog.reject()  # "Keep it": nothing sent (below, the one cancellation has the reason)
+    assert widget.duty.bulletins.bulletins()[0].state == "active"
+
+    widget.cancel_selected()
+    widget.cancel_dialog.setTextValue("nước đã rút dưới báo động I")
+    widget.cancel_dialog.accept()
+    qtbot.waitUntil(lambda: widget.duty.bulletins.bulletins()[0].state != "active", timeout=10_000)
+    cancelled = [detail for _ts, _actor, action, detail in widget.duty.bulletins.history(bulletin.id)
+                 if action == "bulletin.cancelled"]
+    assert cancelled == [{"reason": "nước đã rút dưới báo động I"}]

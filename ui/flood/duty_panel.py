@@ -15,7 +15,7 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
-from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                              QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -100,6 +100,7 @@ class FloodDutyPanel(QWidget):
         self._scale = scale
         self._names = {v.id: v.name for v in self.config.villages}
         self.compose_dialog: ComposeDialog | None = None
+        self.cancel_dialog: QInputDialog | None = None
         layout = QVBoxLayout(self)
         self.banner = RiskBanner(self, scale)
         layout.addWidget(self.banner)
@@ -292,11 +293,26 @@ class FloodDutyPanel(QWidget):
                         lambda bulletin: (self._dirty.__setitem__(0, True), self.issued.emit(bulletin.id)))
 
     def cancel_selected(self) -> None:
+        """Ask first, with the reason for the duty log: one click stopped a flood warning's
+        repeats, with nothing to say why."""
         bulletin = self._selected()
         if bulletin is None or bulletin.state != ACTIVE:
             return
-        operator = self.operator()
-        self.worker.run(lambda: self.duty.bulletins.cancel(bulletin.id, operator))
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(tr("Stop the flood warning"))
+        dialog.setLabelText(tr("The warning issued at {t} will not be repeated on the loudspeakers again. Why? "
+                               "(kept in the duty log, e.g. the water has gone down)",
+                               t=f"{bulletin.issued_at.astimezone(self.config.site.tz):%H:%M %d/%m}"))
+        dialog.setOkButtonText(tr("Stop the warning"))
+        dialog.setCancelButtonText(tr("Keep it"))
+        self.cancel_dialog = dialog
+
+        def stop() -> None:
+            operator, reason = self.operator(), dialog.textValue().strip()
+            self.worker.run(lambda: self.duty.bulletins.cancel(bulletin.id, operator, reason))
+
+        dialog.accepted.connect(stop)
+        dialog.open()
 
     def _selected(self):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -341,6 +357,8 @@ class FloodDutyPanel(QWidget):
                     delivery = self.duty.bulletins.delivery(detail.get("job", ""))
                     extra = tr(" #{n}, delivered {d}", n=detail.get("n"),
                                d=f"{delivery[0]}/{delivery[1]}" if delivery else f"?/{detail.get('speakers', '?')}")
+                elif action == "bulletin.cancelled" and detail.get("reason"):
+                    extra = f": {detail['reason']}"
                 self.history.addItem(f"{ts.astimezone(tz):%H:%M:%S %d/%m}  {labels.get(action, action)}{extra}  ({actor})")
 
         self.worker.run(lambda: self.duty.bulletins.history(bulletin.id), show)
