@@ -143,7 +143,10 @@ def test_stopping_a_warning_asks_first_and_keeps_the_reason(panel, qtbot):
     widget.cancel_selected()
     widget.cancel_dialog.setTextValue("nước đã rút dưới báo động I")
     widget.cancel_dialog.accept()
-    qtbot.waitUntil(lambda: widget.duty.bulletins.bulletins()[0].state != "active", timeout=10_000)
-    cancelled = [detail for _ts, _actor, action, detail in widget.duty.bulletins.history(bulletin.id)
-                 if action == "bulletin.cancelled"]
-    assert cancelled == [{"reason": "nước đã rút dưới báo động I"}]
+    def cancellations() -> list[dict]:
+        return [detail for _ts, _actor, action, detail in widget.duty.bulletins.history(bulletin.id)
+                if action == "bulletin.cancelled"]
+
+    qtbot.waitUntil(lambda: bool(cancellations()), timeout=10_000)  # stored just after the state changed
+    assert cancellations() == [{"reason": "nước đã rút dưới báo động I"}]
+    assert widget.duty.bulletins.bulletins()[0].state == "cancelled"
