@@ -305,6 +305,9 @@ class FloodDutyPanel(QWidget):
                                t=f"{bulletin.issued_at.astimezone(self.config.site.tz):%H:%M %d/%m}"))
         dialog.setOkButtonText(tr("Stop the warning"))
         dialog.setCancelButtonText(tr("Keep it"))
+        for label in dialog.findChildren(QLabel):  # the question wraps instead of stretching the dialog
+            label.setWordWrap(True)
+        dialog.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 32)
         self.cancel_dialog = dialog
 
         def stop() -> None:
