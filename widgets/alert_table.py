@@ -65,6 +65,16 @@ class AlertGroup:
     def unacknowledged(self) -> int:
         return sum(1 for a in self.alerts if a.needs_action)
 
+    @property
+    def shelved(self) -> int:
+        return sum(1 for a in self.alerts if a.state is AlertState.SHELVED)
+
+    def state_text(self) -> str:
+        """What the group's alerts wait for: shelved ones are put aside, not handled."""
+        if self.unacknowledged:
+            return tr("{n} need action", n=self.unacknowledged)
+        return tr("{n} shelved", n=self.shelved) if self.shelved else tr("all handled")
+
     def sort_key(self) -> tuple:
         best = min(a.sort_key() for a in self.alerts)
         return (-int(self.priority), -self.unacknowledged, best)
@@ -169,7 +179,7 @@ class AlertTable(QTreeView):
         village = self._villages.get(group.village or "", group.village or tr("(no village)"))
         latest = max(a.raised_at for a in group.alerts).astimezone(self._tz)
         texts = [group.priority.label(),
-                 tr("{n} need action", n=group.unacknowledged) if group.unacknowledged else tr("all handled"),
+                 group.state_text(),
                  latest.strftime("%H:%M:%S %d/%m"),
                  village, kind_label(group.kind),
                  tr("1 alert") if len(group.alerts) == 1 else tr("{n} alerts", n=len(group.alerts)), ""]

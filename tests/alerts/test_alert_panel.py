@@ -143,3 +143,23 @@ def test_a_narrow_queue_keeps_the_alerts_own_words_in_view(qtbot, site_config):
     assert not any(table.isColumnHidden(c) for c in range(len(COLUMNS)))
     assert delegate.detail_text(title) == "Nước vào nhà"  # village and time have their columns again
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_a_group_whose_alerts_are_shelved_says_so_not_handled(qtbot, panel_and_engine):
+    """Flood mode groups the queue; a group shelved for an hour read "đã xử lý hết" (all handled)."""
+    panel, engine, bus = panel_and_engine
+    for i in range(12):
+        bus.publish(_report(i, 16.5 if i % 3 else 16.6))
+    qtbot.waitUntil(lambda: engine.snapshot().flood and panel.table.row_count() == 2, timeout=10000)
+    v2 = [a.id for a in engine.snapshot().alerts if a.village == "v2"]
+    engine.shelve(v2, op("An"), "đang kiểm tra", 3600)
+
+    def state_of_group(village: str) -> str:
+        model = panel.table.model()
+        for row in range(model.rowCount()):
+            if model.index(row, 3).data() == village:
+                return model.index(row, 1).data()
+        return ""
+
+    village_name = next(v.name for v in panel.config.villages if v.id == "v2")
+    qtbot.waitUntil(lambda: state_of_group(village_name) == f"{len(v2)} tạm gác", timeout=10000)
