@@ -150,3 +150,13 @@ def test_stopping_a_warning_asks_first_and_keeps_the_reason(panel, qtbot):
     qtbot.waitUntil(lambda: bool(cancellations()), timeout=10_000)  # stored just after the state changed
     assert cancellations() == [{"reason": "nước đã rút dưới báo động I"}]
     assert widget.duty.bulletins.bulletins()[0].state == "cancelled"
+
+
+def test_the_bulletin_table_has_room_in_a_1080p_column(panel, qtbot):
+    """The right column of a 1920x1080 console gives the panel ~500 x 470 px: under the risk banner
+    the table shows at least two bulletins (the forecast, entered now and then, has its own tab)."""
+    widget, _core, _config = panel
+    widget.resize(500, 470)
+    table = widget.table
+    qtbot.waitUntil(lambda: table.isVisible() and table.viewport().height() > 0)
+    assert table.viewport().height() >= 2 * table.verticalHeader().defaultSectionSize()

@@ -107,31 +107,22 @@ class FloodDutyPanel(QWidget):
         self.stations = QLabel(self)
         self.stations.setWordWrap(True)
         layout.addWidget(self.stations)
-        forecast = FlowLayout()  # wraps in a narrow dock instead of widening it
-        forecast.addWidget(QLabel(tr("Forecast water level (m)")))
-        self.forecast = QDoubleSpinBox(self)
-        self.forecast.setRange(0.0, 20.0)
-        self.forecast.setDecimals(2)
-        self.forecast.setSingleStep(0.1)
-        forecast.addWidget(self.forecast)
-        self._forecast_touched = False
-        self.forecast.valueChanged.connect(lambda _v: setattr(self, "_forecast_touched", True))
-        self.set_forecast_button = set_forecast = QPushButton(tr("Set forecast"), self)
-        set_forecast.clicked.connect(self.set_forecast)
-        self.clear_forecast_button = clear_forecast = QPushButton(tr("Clear forecast"), self)
-        clear_forecast.clicked.connect(lambda: self.set_forecast(clear=True))
-        forecast.addWidget(set_forecast)
-        forecast.addWidget(clear_forecast)
-        layout.addLayout(forecast)
 
         self.tabs = QTabWidget(self)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)  # four tabs in a narrow column: all in view
+        self.tabs.setUsesScrollButtons(False)
         layout.addWidget(self.tabs, 1)
-        self.tabs.addTab(self._bulletins_tab(), tr("Warning bulletins"))
         from controlroom.ui.flood.duty_tabs import DamageTab, DutyLogTab
         self.duty_tab = DutyLogTab(self)
         self.damage_tab = DamageTab(self)
-        self.tabs.addTab(self.duty_tab, tr("Duty log"))
-        self.tabs.addTab(self.damage_tab, tr("Quick damage report"))
+        # the forecast is entered now and then, the bulletins watched all night: a tab of its own
+        # leaves their table the room a 1920 x 1080 console's right column has; short titles, the
+        # whole words in the tooltip, so the four fit that column
+        for tab, title, words in ((self._bulletins_tab(), tr("Bulletins"), tr("Warning bulletins")),
+                                  (self._forecast_tab(), tr("Forecast"), tr("Forecast water level (m)")),
+                                  (self.duty_tab, tr("Duty log"), tr("Duty log")),
+                                  (self.damage_tab, tr("Damage report"), tr("Quick damage report"))):
+            self.tabs.setTabToolTip(self.tabs.addTab(tab, title), words)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -141,7 +132,8 @@ class FloodDutyPanel(QWidget):
         self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.shortcut.activated.connect(self.open_warning)
         self._role_buttons = [(self.warn_button, "broadcast.emergency"), (self.cancel_button, "broadcast.emergency"),
-                              (set_forecast, "flood.risk_level"), (clear_forecast, "flood.risk_level"),
+                              (self.set_forecast_button, "flood.risk_level"),
+                              (self.clear_forecast_button, "flood.risk_level"),
                               *self.duty_tab.role_controls(), *self.damage_tab.role_controls()]
         context.session.changed.connect(self._apply_role)
         context.session.locked_changed.connect(self._apply_role)
@@ -207,7 +199,7 @@ class FloodDutyPanel(QWidget):
     def _show_reminder(self, due) -> None:
         if not due:
             self.damage_tab.deadline.setStyleSheet("")
-            self.tabs.setTabText(2, tr("Quick damage report"))
+            self.tabs.setTabText(self.tabs.indexOf(self.damage_tab), tr("Damage report"))
             return
         tz = self.config.site.tz
         event, deadline, number = due[0]
@@ -215,7 +207,7 @@ class FloodDutyPanel(QWidget):
                                             n=number, t=f"{deadline.astimezone(tz):%H:%M %d/%m}",
                                             to="; ".join(self.config.flood.report_recipients) or "—"))
         self.damage_tab.deadline.setStyleSheet("color: white; background: #c62828; font-weight: bold; padding: 4px;")
-        self.tabs.setTabText(2, tr("Quick damage report") + " ⚠")
+        self.tabs.setTabText(self.tabs.indexOf(self.damage_tab), tr("Damage report") + " ⚠")
 
     def set_forecast(self, clear: bool = False) -> None:
         state = self.duty.monitor.governing_station(self.config.flood.bulletin_zone)
@@ -228,6 +220,33 @@ class FloodDutyPanel(QWidget):
         value = None if clear else self.forecast.value()
         self.duty.monitor.set_forecast(state.sensor_id, value, source=operator.username)
         self.refresh()
+
+    # -- forecast -------------------------------------------------------------------------
+    def _forecast_tab(self) -> QWidget:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        hint = QLabel(tr("The water level the hydro-meteorological service forecasts: the risk level "
+                         "follows the higher of the forecast and the measured level."), tab)
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        row = FlowLayout()  # wraps in a narrow dock instead of widening it
+        row.addWidget(QLabel(tr("Forecast water level (m)"), tab))
+        self.forecast = QDoubleSpinBox(tab)
+        self.forecast.setRange(0.0, 20.0)
+        self.forecast.setDecimals(2)
+        self.forecast.setSingleStep(0.1)
+        row.addWidget(self.forecast)
+        self._forecast_touched = False
+        self.forecast.valueChanged.connect(lambda _v: setattr(self, "_forecast_touched", True))
+        self.set_forecast_button = QPushButton(tr("Set forecast"), tab)
+        self.set_forecast_button.clicked.connect(self.set_forecast)
+        self.clear_forecast_button = QPushButton(tr("Clear forecast"), tab)
+        self.clear_forecast_button.clicked.connect(lambda: self.set_forecast(clear=True))
+        row.addWidget(self.set_forecast_button)
+        row.addWidget(self.clear_forecast_button)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        return tab
 
     # -- bulletins ------------------------------------------------------------------------
     def _bulletins_tab(self) -> QWidget:
@@ -261,6 +280,8 @@ class FloodDutyPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._show_history)
         layout.addWidget(self.table, 2)
+        rows = self.table.verticalHeader().defaultSectionSize()  # two bulletins in view, and a bit of the third
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + round(2.5 * rows))
         layout.addWidget(QLabel(tr("Life of the selected bulletin")))
         self.history = QListWidget(tab)
         layout.addWidget(self.history, 1)
