@@ -132,7 +132,9 @@ def test_stopping_a_warning_asks_first_and_keeps_the_reason(panel, qtbot):
     with qtbot.waitSignal(widget.issued, timeout=60_000):
         widget.compose_dialog.accept()
     qtbot.waitUntil(lambda: widget.table.rowCount() == 1, timeout=10_000)
+    assert not widget.history.isVisible()  # the bulletin's life shows once one is selected
     widget.table.selectRow(0)
+    assert widget.history.isVisible()
     bulletin = widget.duty.bulletins.bulletins()[0]
 
     widget.cancel_selected()
@@ -154,7 +156,8 @@ def test_stopping_a_warning_asks_first_and_keeps_the_reason(panel, qtbot):
 
 def test_the_bulletin_table_has_room_in_a_1080p_column(panel, qtbot):
     """The right column of a 1920x1080 console gives the panel ~500 x 470 px: under the risk banner
-    the table shows at least two bulletins (the forecast, entered now and then, has its own tab)."""
+    the table shows at least two bulletins (the forecast, entered now and then, has its own tab;
+    a bulletin's life shows only once one is selected)."""
     widget, _core, _config = panel
     widget.resize(500, 470)
     table = widget.table

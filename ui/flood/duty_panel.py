@@ -15,8 +15,8 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
-from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                             QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
+from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFrame, QHBoxLayout, QHeaderView, QInputDialog,
+                             QLabel, QListWidget, QScrollArea, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
                              QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from controlroom.access.operators import PermissionDenied
@@ -118,10 +118,12 @@ class FloodDutyPanel(QWidget):
         # the forecast is entered now and then, the bulletins watched all night: a tab of its own
         # leaves their table the room a 1920 x 1080 console's right column has; short titles, the
         # whole words in the tooltip, so the four fit that column
+        # the other tabs scroll inside, so the tallest of them does not set the panel's height
+        self._damage_page = _scrolling(self.damage_tab)
         for tab, title, words in ((self._bulletins_tab(), tr("Bulletins"), tr("Warning bulletins")),
-                                  (self._forecast_tab(), tr("Forecast"), tr("Forecast water level (m)")),
-                                  (self.duty_tab, tr("Duty log"), tr("Duty log")),
-                                  (self.damage_tab, tr("Damage report"), tr("Quick damage report"))):
+                                  (_scrolling(self._forecast_tab()), tr("Forecast"), tr("Forecast water level (m)")),
+                                  (_scrolling(self.duty_tab), tr("Duty log"), tr("Duty log")),
+                                  (self._damage_page, tr("Damage report"), tr("Quick damage report"))):
             self.tabs.setTabToolTip(self.tabs.addTab(tab, title), words)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -199,7 +201,7 @@ class FloodDutyPanel(QWidget):
     def _show_reminder(self, due) -> None:
         if not due:
             self.damage_tab.deadline.setStyleSheet("")
-            self.tabs.setTabText(self.tabs.indexOf(self.damage_tab), tr("Damage report"))
+            self.tabs.setTabText(self.tabs.indexOf(self._damage_page), tr("Damage report"))
             return
         tz = self.config.site.tz
         event, deadline, number = due[0]
@@ -207,7 +209,7 @@ class FloodDutyPanel(QWidget):
                                             n=number, t=f"{deadline.astimezone(tz):%H:%M %d/%m}",
                                             to="; ".join(self.config.flood.report_recipients) or "—"))
         self.damage_tab.deadline.setStyleSheet("color: white; background: #c62828; font-weight: bold; padding: 4px;")
-        self.tabs.setTabText(self.tabs.indexOf(self.damage_tab), tr("Damage report") + " ⚠")
+        self.tabs.setTabText(self.tabs.indexOf(self._damage_page), tr("Damage report") + " ⚠")
 
     def set_forecast(self, clear: bool = False) -> None:
         state = self.duty.monitor.governing_station(self.config.flood.bulletin_zone)
@@ -280,11 +282,13 @@ class FloodDutyPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._show_history)
         layout.addWidget(self.table, 2)
-        rows = self.table.verticalHeader().defaultSectionSize()  # two bulletins in view, and a bit of the third
-        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + round(2.5 * rows))
-        layout.addWidget(QLabel(tr("Life of the selected bulletin")))
+        # the life of a bulletin shows once one is selected: until then the table has the room
+        self.history_title = QLabel(tr("Life of the selected bulletin"), tab)
         self.history = QListWidget(tab)
+        layout.addWidget(self.history_title)
         layout.addWidget(self.history, 1)
+        self.history_title.hide()
+        self.history.hide()
         return tab
 
     def _apply_role(self, *_args) -> None:
@@ -367,6 +371,8 @@ class FloodDutyPanel(QWidget):
 
     def _show_history(self) -> None:
         bulletin = self._selected()
+        self.history_title.setVisible(bulletin is not None)
+        self.history.setVisible(bulletin is not None)
         if bulletin is None:
             return
         tz = self.config.site.tz
@@ -390,6 +396,14 @@ class FloodDutyPanel(QWidget):
     def shutdown(self) -> None:
         self._timer.stop()
         self.worker.stop()
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
 
 
 def create_flood_duty_panel(context, parent: QWidget) -> QWidget:
