@@ -29,6 +29,7 @@ INDIRECT_TR = {
     ("ui/shell/panels.py", "panel_title"): "PANELS",
     ("controlroom/config/metric_names.py", "metric_label"): "METRIC_NAMES",
     ("controlroom/config/metric_names.py", "label_in_ui_language"): "METRIC_NAMES",
+    ("controlroom/flood/duty_log.py", "entry_text"): "_ACTION_WORDS",
 }
 
 

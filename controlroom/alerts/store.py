@@ -46,11 +46,13 @@ def write_alerts(connection: Connection, site_id: str, changed: Sequence[Alert],
     """Upsert the changed alerts, append their events and audit the operators' ones (one
     transaction)."""
     upsert(connection, alerts, [alert_row(a, site_id) for a in changed], ["site_id", "id"])
+    titles = {a.id: alert_title(a) for a in changed}  # the duty log names the alert, not its id
     for event in events:
         audited = AUDITED_ACTIONS.get(event.action)
         if audited is not None and event.actor != SYSTEM:
             append_entry(connection, site_id, event.ts, event.actor[:64], audited, event.alert_id,
-                         {"comment": event.comment, "to_state": event.to_state.value, "console": event.console})
+                         {"comment": event.comment, "to_state": event.to_state.value, "console": event.console,
+                          "title": titles.get(event.alert_id, "")})
     if events:
         connection.execute(alert_events.insert(), [
             {"site_id": site_id, "alert_id": e.alert_id, "ts": e.ts,

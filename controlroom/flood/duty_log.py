@@ -21,8 +21,9 @@ from sqlalchemy import Engine, select
 
 from controlroom.access.audit import append_entry, verify_chain
 from controlroom.domain import ConnectionState, DeviceStatus, HistoryBacklog
+from controlroom.feeds.client_ids import console_host
 from controlroom.i18n import format_number, tr
-from controlroom.access.operators import Operator, authenticate, authorize
+from controlroom.access.operators import Operator, Role, authenticate, authorize
 from controlroom.storage.models import audit_log, from_ms
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,12 @@ class DutyLog:
 
     # -- automatic entries ----------------------------------------------------------------
     def _on_device(self, status: DeviceStatus) -> None:
-        if not status.online:
-            self.event("outage", tr("Device {id} went offline", id=status.device_id), device=status.device_id)
+        """A device that went offline, by its name; a console closing is no outage."""
+        if status.online or console_host(self.config, status.device_id) is not None:
+            return
+        names = {s.status_device_id: s.name for s in self.config.sensors} | {c.id: c.name for c in self.config.cameras}
+        self.event("outage", tr("Device {id} went offline", id=names.get(status.device_id, status.device_id)),
+                   device=status.device_id)
 
     def _on_link(self, state: ConnectionState) -> None:
         if state.link == "broker" and state.connected != self._link_up.get(state.link, True):
@@ -306,7 +311,35 @@ def entry_text(entry: DutyEntry) -> str:
     if entry.action == "broadcast.outcome":
         return tr("Broadcast {job}: played on {played} of {total} speakers", job=entry.target,
                   played=d.get("played", 0), total=d.get("total", 0))
+    words = _ACTION_WORDS.get(entry.action)
+    if words is not None:
+        role, comment = d.get("role"), d.get("comment") or ""
+        text = tr(words, alert=d.get("title") or entry.target, user=entry.target, role=_role_label(role) if role else "")
+        return text + (f" — {comment}" if comment else "")
     return f"{entry.action} {entry.target}".strip()
+
+
+# the audited operator actions in the duty log's words (their Vietnamese is checked by test_i18n)
+_ACTION_WORDS = {
+    "alert.acknowledge": "Alert acknowledged: {alert}",
+    "alert.shelve": "Alert shelved: {alert}",
+    "alert.unshelve": "Alert unshelved: {alert}",
+    "alert.out_of_service": "Taken out of service: {alert}",
+    "alert.in_service": "Back in service: {alert}",
+    "operator.sign_in": "Signed in ({role})",
+    "operator.sign_out": "Signed out",
+    "operator.lock": "Console locked",
+    "operators.save": "Account {user} saved ({role})",
+    "flood_mode.enter": "Flood mode on",
+    "flood_mode.leave": "Flood mode off",
+}
+
+
+def _role_label(role: str) -> str:
+    try:
+        return Role[role.upper()].label  # stored by name: "duty_officer"
+    except KeyError:
+        return role
 
 
 def _amount(value: float, metric) -> str:
