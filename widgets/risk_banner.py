@@ -2,7 +2,7 @@
 station and height that set it, and whether it comes from a measurement or a forecast.
 
 Bound to plain values (``show_risk``), or to the core's flood monitor and a zone
-(``show_zone``); the flood panel, presentation mode and the flood picture can all place one. Runnable on its own: ``python -m controlroom.widgets.risk_banner``.
+(``show_zone``); the flood panel, presentation mode and the flood picture can all place one.
 """
 
 from __future__ import annotations
@@ -106,19 +106,3 @@ class RiskBanner(QWidget):
     def _refresh_zone(self) -> None:
         self.show_zone(*self._zone)
 
-
-if __name__ == "__main__":
-    import sys
-
-    from PyQt6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    box = QWidget()
-    col = QVBoxLayout(box)
-    for n in range(6):
-        banner = RiskBanner(box)
-        banner.show_risk(n, "Sông Bồ tại Phú Ốc", f"{3.9 + n * 0.3:.2f} m", "forecast" if n == 5 else "measured",
-                         "QĐ 18/2021/QĐ-TTg Điều 45")
-        col.addWidget(banner)
-    box.show()
-    sys.exit(app.exec())
