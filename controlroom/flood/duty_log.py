@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from controlroom.access.audit import append_entry, verify_chain
 from controlroom.domain import ConnectionState, DeviceStatus, HistoryBacklog
 from controlroom.feeds.client_ids import console_host
+from controlroom.flood.risk import FORECAST
 from controlroom.i18n import format_number, tr
 from controlroom.access.operators import Operator, Role, authenticate, authorize
 from controlroom.storage.models import audit_log, from_ms
@@ -188,8 +189,14 @@ class DutyLog:
             self.event("outage", text, link=state.link, connected=state.connected)
 
     def _on_risk(self, change) -> None:
-        self.event("risk_level", tr("Risk level at {station}: {old} → {new} ({basis})", station=change.sensor_id,
-                                    old=change.old_level, new=change.new_level, basis=change.basis),
+        """A change of level, by the station's name and in words (the first reckoning after a
+        start, at the level it was, is no change)."""
+        if change.old_level == change.new_level:
+            return
+        station = next((s.name for s in self.config.sensors if s.id == change.sensor_id), change.sensor_id)
+        basis = tr("forecast") if change.basis == FORECAST else tr("measured")
+        self.event("risk_level", tr("Risk level at {station}: {old} → {new} ({basis})", station=station,
+                                    old=change.old_level, new=change.new_level, basis=basis),
                    sensor=change.sensor_id, level=change.new_level)
 
     def _on_backlog(self, backlog: HistoryBacklog) -> None:

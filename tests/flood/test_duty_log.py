@@ -74,7 +74,8 @@ def test_empty_note_is_refused(parts):
 def test_the_log_says_in_words_who_did_what_and_a_console_closing_is_no_outage(second_config, tmp_path):
     """Read as an officer reads the log: "Tạm gác cảnh báo: <the alert's title> — <why>", "Đăng
     nhập (Cán bộ trực ban)"; not "alert.shelve sensor.<id>.<metric>.low" or "operator.sign_in
-    command channel"; and another console going away is not "Device controlroom-… went offline"."""
+    command channel"; another console going away is not "Device controlroom-… went offline"; a risk
+    level by its station's name, and only when it changed."""
     from datetime import timedelta
 
     from controlroom.access.audit import append_entry
@@ -100,6 +101,9 @@ def test_the_log_says_in_words_who_did_what_and_a_console_closing_is_no_outage(s
                                                   "command channel", {"role": "duty_officer"})).result(timeout=30)
         bus.publish(DeviceStatus(f"controlroom-{second_config.site.id}-may-tram-2", False, now))
         bus.publish(DeviceStatus(sensor.status_device_id, False, now))
+        lagoon = second_config.sensor("dam_cau_hai")
+        bus.publish(RiskLevelChanged(lagoon.id, 0, 0, "measured", 0.2, now))  # a start's first reckoning
+        bus.publish(RiskLevelChanged(lagoon.id, 1, 2, "measured", 1.5, now))
         storage.flush()
         texts = [entry_text(e) for e in duty.entries(next(s for s in duty.shifts() if s.id == shift))]
     finally:
@@ -109,3 +113,4 @@ def test_the_log_says_in_words_who_did_what_and_a_console_closing_is_no_outage(s
     assert not any("may-tram-2" in t for t in texts), texts  # a console closing is no outage
     assert any(sensor.name in t and "mất kết nối" in t for t in texts), texts
     assert not any(t.startswith(("alert.", "operator.")) for t in texts), texts
+    assert [t for t in texts if t.startswith("Cấp độ rủi ro")] == [f"Cấp độ rủi ro tại {lagoon.name}: 1 → 2 (theo số đo)"]
