@@ -187,7 +187,7 @@ class BroadcastService:
             totals = job.totals()
             self._record("system", "broadcast.outcome", job, {
                 "played": totals.played, "total": totals.total, "offline": totals.offline,
-                "failed": totals.failed, "interrupted": totals.interrupted})
+                "failed": totals.failed, "interrupted": totals.interrupted, "title": job.title})
         self._bus.publish(BroadcastUpdate(job.id))
 
     def _record(self, actor: str, action: str, job: BroadcastJob, detail: dict) -> None:

@@ -316,8 +316,8 @@ def entry_text(entry: DutyEntry) -> str:
     if entry.action == "broadcast.start":
         return tr("Broadcast: {title} to {n} speakers", title=d.get("title", ""), n=len(d.get("targets", [])))
     if entry.action == "broadcast.outcome":
-        return tr("Broadcast {job}: played on {played} of {total} speakers", job=entry.target,
-                  played=d.get("played", 0), total=d.get("total", 0))
+        return tr("Broadcast {job}: played on {played} of {total} speakers", job=d.get("title") or entry.target,
+                  played=d.get("played", 0), total=d.get("total", 0))  # by its title: the id means nothing
     words = _ACTION_WORDS.get(entry.action)
     if words is not None:
         role, comment = d.get("role"), d.get("comment") or ""

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from controlroom.broadcast.jobs import DeliveryState, Priority
 from controlroom.config import ScheduledBroadcastConfig
 from controlroom.access.operators import Operator, PermissionDenied, Role
+from controlroom.flood.duty_log import DutyEntry, entry_text
 from controlroom.sim.simulator import Simulator
-from controlroom.storage.models import broadcasts
+from controlroom.storage.models import audit_log, broadcasts
 
 from ..conftest import wait_until
 
@@ -101,7 +102,12 @@ def test_broadcast_to_two_villages_reaches_exactly_their_speakers(site, mqtt_bro
         simulator.stop()
     with core.engine.connect() as conn:
         row = conn.execute(select(broadcasts).where(broadcasts.c.id == job.id)).mappings().one()
+        outcome = conn.execute(select(audit_log).where((audit_log.c.action == "broadcast.outcome")
+                                                       & (audit_log.c.target == job.id))).one()
     assert row["state"] == "finished" and row["detail"]["played"] == len(targets) - 1
+    # the duty log names the broadcast by its title, not its id
+    text = entry_text(DutyEntry(outcome.seq, None, outcome.actor, outcome.action, outcome.target, outcome.detail))
+    assert text.startswith("Bản phát Thử: ") and job.id not in text, text
 
 
 def test_emergency_preempts_a_routine_broadcast_on_the_same_speakers(site, mqtt_broker, tmp_path, make_core):
@@ -171,7 +177,6 @@ def test_roles_are_enforced_by_the_service_itself(site, mqtt_broker, tmp_path, m
         service.start_job(title="x", audio_path=clip, duration_s=1, targets=targets, operator=operator)
         core.storage.flush()
         from controlroom.access.audit import verify_chain
-        from controlroom.storage.models import audit_log
         with core.engine.connect() as conn:
             actions = conn.execute(select(audit_log.c.actor, audit_log.c.action)).all()
         assert ("vanhanh", "broadcast.start") in actions
