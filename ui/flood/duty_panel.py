@@ -107,18 +107,17 @@ class FloodDutyPanel(QWidget):
         self.stations = QLabel(self)
         self.stations.setWordWrap(True)
         layout.addWidget(self.stations)
-
+        # The bulletins are watched all night, the forecast entered now and then: the forecast has
+        # a tab of its own, and the other tabs scroll inside (the tallest does not set the panel's
+        # height), so the bulletin table has the room a 1920 x 1080 console's right column gives.
+        # Short titles, the whole words in their tooltips: the four fit that column.
         self.tabs = QTabWidget(self)
-        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)  # four tabs in a narrow column: all in view
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         self.tabs.setUsesScrollButtons(False)
         layout.addWidget(self.tabs, 1)
         from controlroom.ui.flood.duty_tabs import DamageTab, DutyLogTab
         self.duty_tab = DutyLogTab(self)
         self.damage_tab = DamageTab(self)
-        # the forecast is entered now and then, the bulletins watched all night: a tab of its own
-        # leaves their table the room a 1920 x 1080 console's right column has; short titles, the
-        # whole words in the tooltip, so the four fit that column
-        # the other tabs scroll inside, so the tallest of them does not set the panel's height
         self._damage_page = _scrolling(self.damage_tab)
         for tab, title, words in ((self._bulletins_tab(), tr("Bulletins"), tr("Warning bulletins")),
                                   (_scrolling(self._forecast_tab()), tr("Forecast"), tr("Forecast water level (m)")),
@@ -399,6 +398,7 @@ class FloodDutyPanel(QWidget):
 
 
 def _scrolling(page: QWidget) -> QScrollArea:
+    """`page` in a frameless scroll area: a tall page scrolls rather than raise the panel's minimum."""
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
