@@ -3,6 +3,7 @@ drop, saved views restored at start, tours, snapshots and replay from the wall, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import cv2
@@ -357,3 +358,26 @@ def test_play_a_clip_opens_a_player_beside_the_running_wall_or_says_why_not(qtbo
     assert player.frames_shown == 15
     assert wall.tiles[0].painted_frames > 0  # the wall kept painting beside it
     player.close()
+
+
+def test_a_presented_wall_shows_its_cameras_compact_and_an_alarm_still_gives_the_operators_view_back(
+        qtbot, make_wall, second_config):
+    """Presentation fits the view's cameras in the smallest grid; an alarm called up meanwhile,
+    still open when the presentation ends, returns to the operator's own view when handled."""
+    config = with_demo_streams(second_config)
+    ids = [c.id for c in config.cameras]
+    mine = WallView("v", "3x3", [ids[0], None, None, None, ids[1], None, None, None, None])
+    wall = make_wall(config, mine)
+    wall.set_presenting(True)
+    assert wall.view.layout_id == "2x1"  # two cameras side by side, not a 3x3 of seven black cells
+    assert [c for c in wall.view.cells if c] == [ids[0], ids[1]]
+    sensor = next(s for s in config.sensors if s.kind == "water_level")
+    now = datetime.now(timezone.utc)
+    alert = Alert("a1", f"sensor/{sensor.id}/level", "high", "threshold", Priority.HIGH, sensor.village, True, False,
+                  now, now, detail={"name": sensor.name})
+    wall.on_alert_changed(AlertChanged(alert))
+    assert wall.view.layout_id == "1+5"  # the alarm view, on the wall display too
+    wall.set_presenting(False)
+    assert wall.view.layout_id == "1+5"  # the alarm view stays while its alarm is open
+    wall.on_alert_changed(AlertChanged(replace(alert, acked=True)))
+    assert (wall.view.name, wall.view.layout_id, wall.view.cells) == ("v", "3x3", mine.cells)

@@ -42,7 +42,9 @@ def test_presentation_shows_the_pictures_only_and_leaving_restores_the_controls(
     dock.setWidget(wall)
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
     try:
-        wall.apply_view(WallView("mine", "2x2", [config.cameras[0].id, None, None, None]))
+        first, second, third = (c.id for c in config.cameras[:3])
+        mine = WallView("mine", "3x3", [first, None, second, None, None, None, third, None, None])
+        wall.apply_view(mine)
         window.resize(1280, 720)
         window.show()
         qtbot.waitExposed(window)
@@ -56,11 +58,14 @@ def test_presentation_shows_the_pictures_only_and_leaving_restores_the_controls(
         qtbot.waitUntil(lambda: window.isFullScreen())
         assert _visible_controls(wall) == []
         assert not wall.camera_list.isVisible() and not wall.message.isVisible()
-        assert _is_blank(empty)  # on the wall display an empty cell is just black
+        # three cameras fill a 2x2, not a 3x3 of six black cells; the one cell left is just black
+        assert wall.view.layout_id == "2x2" and wall.view.cells == [first, second, third, None]
+        assert _is_blank(wall.tiles[3])
 
         mode.leave()
         assert _visible_controls(wall) == before and wall.camera_list.isVisible()
-        assert not _is_blank(empty)
+        assert (wall.view.name, wall.view.layout_id, wall.view.cells) == (mine.name, mine.layout_id, mine.cells)
+        assert not _is_blank(wall.tiles[1])
     finally:
         context.shutdown()
         wall.close_wall()

@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import (QGridLayout, QLabel, QSplitter, QStackedLayout, QVB
 
 from controlroom.alerts.episodes import EpisodeMemory
 from controlroom.cameras.health import StreamState
-from controlroom.cameras.views import TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, tour_name
+from controlroom.cameras.views import TOUR_PREFIX, Tour, ViewStore, WallView, default_view, layout, layout_for, tour_name
 from controlroom.config import CameraConfig, Config
 from controlroom.i18n import tr
 from controlroom.cameras.snapshots import SnapshotService
@@ -72,6 +72,7 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
         self.presenting = False  # on a presentation screen (set_presenting)
         self.export_refusal = ""  # why the acting operator may not save pictures or clips ("" if allowed)
         self._hidden_for_presentation: list[QWidget] = []
+        self._before_presenting: WallView | None = None  # the operator's view, while a compact one is presented
         self.view = WallView("", "2x2", [])
         self.tiles: list[CameraTile] = []
         self._results = _Results(self)
@@ -141,8 +142,9 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
 
     def set_presenting(self, presenting: bool) -> None:
         """A 65-inch wall display shows pictures only: no camera list, toolbar, messages or
-        selection frame, and an empty cell stays black instead of inviting a drag. Leaving
-        shows again exactly the controls that were shown before."""
+        selection frame; the view's cameras in the smallest grid that holds them (a 4x4 view of
+        three cameras left thirteen black cells on the wall), an empty cell black instead of
+        inviting a drag. Leaving shows again exactly the controls and the view of before."""
         if presenting == self.presenting:
             return
         self.presenting = presenting
@@ -159,6 +161,27 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
         for tile in [*self.tiles, self.max_tile]:
             tile.presenting = presenting
             tile.update()
+        self._present_compact() if presenting else self._end_compact()
+
+    def _present_compact(self) -> None:
+        """The populated cells in the smallest grid, unless the view is full or an alarm view is up."""
+        cells = [cell for cell in self.view.cells if cell]
+        compact = layout_for(len(cells))
+        if not cells or self._before_alarm is not None or compact.size >= len(self.view.cells):
+            return
+        self._before_presenting = WallView(self.view.name, self.view.layout_id, list(self.view.cells))
+        self.apply_view(WallView("", compact.id, cells + [None] * (compact.size - len(cells))),
+                        keep_alarms=True, keep_maximised=True)
+
+    def _end_compact(self) -> None:
+        """The operator's view again; during an alarm view, the view it returns to."""
+        before, self._before_presenting = self._before_presenting, None
+        if before is None:
+            return
+        if self._before_alarm is not None:
+            self._before_alarm = before
+        else:
+            self.apply_view(before, keep_alarms=True, keep_maximised=True)
 
     # --- layouts and views -----------------------------------------------------------------
 
