@@ -125,3 +125,26 @@ def test_f10_lasts_until_close_and_a_wall_display_presents_at_every_start(qtbot,
         again.close()
     # presenting at start and leaving at close gives the wall display its arrangement back
     assert LayoutStore(data_dir / "screens.json").get(WALL.key).state == arranged
+
+
+def test_closing_while_presenting_saves_the_operators_layout_not_the_presentation(qtbot, qapp, make_window,
+                                                                                ops_context):
+    """Quit (window closed, or SIGTERM: the application's aboutToQuit) during an F10 presentation
+    saved every panel but the presented one as hidden; restoring that layout crashed Qt at the next
+    start (a segmentation fault on Xvfb, every start until the file was deleted)."""
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK], sign_in=False)
+    window.show()
+    qtbot.waitExposed(window)
+    shown = sorted(panel for panel, dock in window.docks.items() if dock.isVisible())
+    operations.presentation(DESK.key).enter()
+    qtbot.waitUntil(lambda: len([d for d in window.docks.values() if d.isVisible()]) < len(shown))
+    window.close()  # closeEvent saves window.ini
+    assert not operations.presentation(DESK.key).active
+    operations.close()
+
+    restored = make_window()  # restores what the same settings file holds
+    assert restored.restored
+    restored.show()
+    qtbot.waitExposed(restored)
+    assert sorted(panel for panel, dock in restored.docks.items() if dock.isVisible()) == shown

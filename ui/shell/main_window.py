@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, QSize, Qt, QTimer
+from PyQt6.QtCore import QSettings, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PyQt6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
 
@@ -60,6 +60,8 @@ def window_title(context: AppContext) -> str:
 
 
 class MainWindow(QMainWindow):
+    closing = pyqtSignal()  # about to save the layout and close
+
     def __init__(
         self,
         context: AppContext,
@@ -256,5 +258,6 @@ class MainWindow(QMainWindow):
             dock.raise_()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()  # presentation and flood mode end first: their arrangement is not the operator's
         save_window(self, self._settings)
         super().closeEvent(event)

@@ -69,6 +69,12 @@ class Operations(QObject):
         self._dialog: SignInDialog | None = None
         self._build_actions()
         context.on_shutdown(self.close)
+        # quit by the window or by a signal: the special arrangements end before a layout is saved
+        # (saved while presenting, every panel but one was stored hidden, and that layout crashed
+        # Qt's restore at the next start)
+        if hasattr(window, "closing"):
+            window.closing.connect(self.end_special_modes)
+        app.aboutToQuit.connect(self.end_special_modes)
         self._sign_in_wanted = sign_in
         self.demo = demo
         if demo:  # documented demo accounts, demo only
@@ -342,12 +348,16 @@ class Operations(QObject):
         presentation started with F10 ends here: only a screen configured as a wall display
         (Presentation views…) presents again at the next start, so a console never opens
         with no menus because someone pressed F10 yesterday."""
+        self.end_special_modes()
+        self.manager.save()
+        self.manager.close()
+
+    def end_special_modes(self) -> None:
+        """Leave every presentation and flood mode: what is saved next is the operator's own layout."""
         for mode in self.presentations.values():
             mode.leave()
         if self.flood.active:
             self.flood.leave()
-        self.manager.save()
-        self.manager.close()
 
 
 def install_operations(app: QApplication, window: QMainWindow, context, **kwargs) -> Operations:
