@@ -204,7 +204,10 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
     from controlroom.ui.shell.bridge import CoreBridge
     from controlroom.ui.shell.context import AppContext
     from controlroom.ui.shell.main_window import MainWindow
-    from controlroom.ui.shell.settings import save_window
+    from controlroom.paths import data_dir
+    from controlroom.ui.screens.manager import LAYOUT_FILE
+    from controlroom.ui.shell.layout_guard import LayoutGuard
+    from controlroom.ui.shell.settings import SETTINGS_FILE, save_window
 
     app = create_application()
     scale = ui_scale(app)
@@ -226,6 +229,8 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
             config_path=backend.config_path,
             simulation_speed=backend.time_scale if getattr(backend, "demo", False) else None,
         )
+        guard = LayoutGuard(data_dir(), (SETTINGS_FILE, LAYOUT_FILE))
+        guard.begin()  # if the saved layouts crashed the last start, they are set aside (logged)
         window = MainWindow(context)
         if not window.restored or screenshot:
             _initial_geometry(window, app)
@@ -240,6 +245,7 @@ def run_app(backend, screenshot: str | None = None, screenshot_delay: float | No
         # only the demo is pictured as it runs: a real console's screenshot shows its lock screen,
         # or `--screenshot` would show (and save) the cameras and alerts to whoever is at the PC
         install_operations(app, window, context, sign_in=not (screenshot and demo), demo=demo).start()
+        QTimer.singleShot(0, guard.done)  # restored, laid out and shown: the event loop runs
         # Start-up objects (config, Qt wrappers, SQLAlchemy metadata) live as long as the app: take them
         # out of the collector's full passes, which otherwise held the GUI up to ~150 ms during an ingest
         # flood (benchmarks/ingest.py --rate 20000: GUI max 116-155 ms -> 58-91 ms).
