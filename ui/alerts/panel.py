@@ -24,7 +24,6 @@ from PyQt6.QtWidgets import (
     QDialog,
     QFileDialog,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,8 +36,6 @@ from controlroom.alerts.model import (
     Alert,
     AlertState,
     Priority,
-    history_action_label,
-    history_state_label,
     kind_label,
 )
 from controlroom.alerts.cap_export import export_alerts
@@ -47,6 +44,7 @@ from controlroom.access.operators import Operator, PermissionDenied
 from controlroom.ui.flood.flood_mode import is_flood_alert
 from controlroom.paths import data_dir
 from controlroom.ui.alerts.dialogs import AcknowledgeDialog, ManualAlertDialog, ShelveDialog
+from controlroom.ui.alerts.history_view import AlertHistoryView
 from controlroom.ui.shell.background import run_in_background
 from controlroom.widgets.alarm_sound import AlarmSound
 from controlroom.widgets.alert_table import AlertTable
@@ -56,9 +54,6 @@ from controlroom.widgets.role_gate import gate
 log = logging.getLogger(__name__)
 PULL_MS = 250
 SOON_MS = 30
-HISTORY_RELOAD_MS = 300  # after the selected alert changed
-HISTORY_RETRY_MS = 1000  # while the stored history does not show the change yet
-HISTORY_RETRIES = 10
 
 
 class AlertPanel(QWidget):
@@ -73,13 +68,6 @@ class AlertPanel(QWidget):
         self._version = -1
         self._snapshot: AlertSnapshot | None = None
         self._silenced: set[tuple] = set()
-        self._history_id: str | None = None
-        self._stored_history: list[dict] = []
-        self._history_seen: tuple | None = None  # the selected alert's state when its history was last read
-        self._history_retries = 0
-        self._history_reload = QTimer(self)  # the service stores a change a moment after it is shown
-        self._history_reload.setSingleShot(True)
-        self._history_reload.timeout.connect(self._load_history)
         self.ringing = False
         self.min_sound_priority = Priority.parse(self.config.alerts.sound_min_priority)
         villages = {v.id: v.name for v in self.config.villages}
@@ -149,10 +137,8 @@ class AlertPanel(QWidget):
         self.kpis = QLabel()
         self.kpis.setWordWrap(True)
         self.kpis.setStyleSheet("padding: 2px 4px;")
-        self.history = QPlainTextEdit()
-        self.history.setReadOnly(True)
+        self.history = AlertHistoryView(engine, context.core.engine, self.config.site.id, self.config.site.tz)
         self.history.setMaximumHeight(self.fontMetrics().height() * 5)
-        self.history.setPlaceholderText(tr("Select an alert to see who did what, and when."))
         self.status = QLabel()
 
         layout = QVBoxLayout(self)
@@ -232,8 +218,7 @@ class AlertPanel(QWidget):
                              n=k.alerts_in_window, c=k.chattering, f=round(k.time_in_flood_s / 60),
                              p=round(k.flood_share * 100)))
         self._update_sound(snapshot)
-        self._follow_selected()
-        self._show_history()
+        self.history.follow(snapshot)
 
     def _ringing_keys(self, snapshot: AlertSnapshot) -> set[tuple]:
         return {(a.id, a.raise_count, int(a.priority)) for a in snapshot.alerts
@@ -254,75 +239,11 @@ class AlertPanel(QWidget):
             self._update_sound(self._snapshot)
 
     def _selection_changed(self, ids: list[str]) -> None:
-        """The operator selected rows: tell the map, and load the alert's recorded history."""
+        """The operator selected rows: tell the map, and show the alert's recorded history."""
         if len(ids) == 1:
             self.alertSelected.emit(ids[0])
             self.context.navigator.focus_alert(ids[0])
-        alert_id = ids[0] if ids else None
-        if alert_id != self._history_id:
-            self._history_id, self._stored_history = alert_id, []
-            self._history_seen = self._history_state()
-            self._history_retries = 0
-            self._load_history()
-        self._show_history()
-
-    def _history_state(self) -> tuple | None:
-        """What of the selected alert a stored transition records (not its value, which moves)."""
-        alert = self._snapshot.get(self._history_id) if self._snapshot and self._history_id else None
-        if alert is None:
-            return None
-        return alert.state, alert.priority, alert.raise_count, alert.acked_at, alert.op_at, alert.out_of_service
-
-    def _follow_selected(self) -> None:
-        """The selected alert changed: read its stored history again (soon, and until it shows the change)."""
-        seen = self._history_state()
-        if seen != self._history_seen:
-            self._history_seen, self._history_retries = seen, HISTORY_RETRIES
-            self._history_reload.start(HISTORY_RELOAD_MS)
-
-    def _load_history(self) -> None:
-        alert_id = self._history_id
-        if alert_id is None:
-            return
-        from controlroom.alerts.store import load_history
-
-        engine, site_id = self.context.core.engine, self.config.site.id
-        run_in_background(lambda: (alert_id, load_history(engine, site_id, alert_id)), self._history_loaded,
-                          lambda exc: log.warning("alert history not loaded: %s", exc))
-
-    def _history_loaded(self, result) -> None:
-        alert_id, rows = result
-        if alert_id != self._history_id:
-            return
-        self._stored_history = rows
-        self._show_history()
-        alert = self._snapshot.get(alert_id) if self._snapshot else None
-        behind = alert is not None and (not rows or rows[0]["to_state"] != alert.state.value)
-        if behind and self._history_retries > 0:  # the writer has not stored the change yet
-            self._history_retries -= 1
-            self._history_reload.start(HISTORY_RETRY_MS)
-
-    def _show_history(self) -> None:
-        """Transitions of the selected alert: stored ones (earlier runs, other consoles) and this run's."""
-        if self._history_id is None:
-            self.history.clear()
-            return
-        entries: dict[tuple, tuple] = {}
-        for row in self._stored_history:
-            detail = row.get("detail") if isinstance(row.get("detail"), dict) else {}
-            entry = (row["ts"], detail.get("action", ""), row.get("from_state"), row["to_state"], row["actor"], row.get("comment") or "")
-            entries[(entry[0].isoformat(timespec="milliseconds"), entry[1], entry[3])] = entry
-        for e in self.engine.history(self._history_id):
-            entry = (e.ts, e.action, e.from_state.value if e.from_state else None, e.to_state.value, e.actor, e.comment)
-            entries[(e.ts.isoformat(timespec="milliseconds"), e.action, e.to_state.value)] = entry
-        tz = self.config.site.tz
-        lines = []
-        for ts, action, before, after, actor, comment in sorted(entries.values(), key=lambda x: x[0], reverse=True)[:30]:
-            lines.append(tr("{time} {action}: {before} → {after}, by {actor}{comment}",
-                            time=ts.astimezone(tz).strftime("%H:%M:%S %d/%m"), action=history_action_label(action),
-                            before=history_state_label(before), after=history_state_label(after),
-                            actor=actor if actor != "system" else tr("system"), comment=f" — {comment}" if comment else ""))
-        self.history.setPlainText("\n".join(lines))
+        self.history.select(ids[0] if ids else None)
 
     # -- operator actions ------------------------------------------------------------------
 
