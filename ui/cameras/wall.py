@@ -161,7 +161,10 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
         for tile in [*self.tiles, self.max_tile]:
             tile.presenting = presenting
             tile.update()
-        self._present_compact() if presenting else self._end_compact()
+        if presenting:
+            self._present_compact()
+        else:
+            self._end_compact()
 
     def _present_compact(self) -> None:
         """The populated cells in the smallest grid, unless the view is full or an alarm view is up."""
