@@ -381,3 +381,32 @@ def test_a_presented_wall_shows_its_cameras_compact_and_an_alarm_still_gives_the
     assert wall.view.layout_id == "1+5"  # the alarm view stays while its alarm is open
     wall.on_alert_changed(AlertChanged(replace(alert, acked=True)))
     assert (wall.view.name, wall.view.layout_id, wall.view.cells) == ("v", "3x3", mine.cells)
+
+
+def test_flood_mode_during_a_presentation_keeps_its_picture_and_gives_the_operators_view_back(
+        qtbot, make_wall, second_config):
+    """Flood mode entered on a presented wall: the end of the presentation must not put the
+    operator's view over the flood picture, and leaving flood mode gives back the operator's
+    whole view, not the presentation's compaction of it."""
+    from controlroom.ui.flood.flood_mode import FloodMode, flood_cameras
+
+    config = with_demo_streams(second_config)
+    others = [c.id for c in config.cameras if c.id not in flood_cameras(config)]
+    mine = WallView("v", "3x3", [None, None, None, None, others[0], None, None, None, None])
+    wall = make_wall(config, mine)
+    flood = FloodMode(config, lambda: [], lambda: {"camera_wall": wall})
+    wall.set_presenting(True)
+    assert wall.view.layout_id == "1x1" and wall.operator_view.cells == mine.cells
+    flood.enter()
+    assert wall.view.cells == flood_cameras(config)
+    wall.set_presenting(False)
+    assert wall.view.cells == flood_cameras(config)  # flood mode is still on: so is its picture
+    flood.leave()
+    assert (wall.view.name, wall.view.layout_id, wall.view.cells) == ("v", "3x3", mine.cells)
+
+    wall.set_presenting(True)  # the other order: flood mode left while the wall presents
+    flood.enter()
+    flood.leave()
+    assert wall.view.layout_id == "1x1"  # the operator's view, presented
+    wall.set_presenting(False)
+    assert (wall.view.name, wall.view.layout_id, wall.view.cells) == ("v", "3x3", mine.cells)

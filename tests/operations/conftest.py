@@ -78,6 +78,10 @@ class WallPanel(QWidget):
         outer.addLayout(row)
         outer.addWidget(QLabel("tiles"), 1)
 
+    @property
+    def operator_view(self):
+        return self.view
+
     def apply_view(self, view):
         self.view = view
 

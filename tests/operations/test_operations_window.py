@@ -148,3 +148,37 @@ def test_closing_while_presenting_saves_the_operators_layout_not_the_presentatio
     restored.show()
     qtbot.waitExposed(restored)
     assert sorted(panel for panel, dock in restored.docks.items() if dock.isVisible()) == shown
+
+
+def test_flood_mode_and_a_presentation_in_either_order_leave_the_operators_arrangement(qtbot, qapp, make_window,
+                                                                                      ops_context):
+    """Each mode keeps "the arrangement before": flood mode entered during a presentation must not
+    break the presented screen open, must show its panels once the presentation ends, and leaving
+    both, in either order, gives back the operator's own arrangement."""
+    window = make_window()
+    operations = install_operations(qapp, window, ops_context, screens=[DESK], sign_in=False)
+    window.docks["alerts"].hide()  # the operator closed the alert queue; flood mode shows it
+    window.show()
+    qtbot.waitExposed(window)
+
+    def shown() -> set[str]:
+        return {panel for panel, dock in window.docks.items() if dock.isVisible()}
+
+    mine = shown()
+    presentation = operations.presentation(DESK.key)
+
+    presentation.enter()
+    operations.flood.enter()
+    assert len(shown()) == 1  # still one panel at a time on the presented screen
+    presentation.leave()
+    assert "alerts" in shown()  # the flood picture, now on the operator's arrangement
+    operations.flood.leave()
+    assert shown() == mine
+
+    operations.flood.enter()
+    presentation.enter()
+    operations.flood.leave()
+    assert len(shown()) == 1  # the presentation goes on
+    presentation.leave()
+    assert shown() == mine  # not flood mode's arrangement, saved when the presentation began
+    operations.close()

@@ -173,18 +173,21 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
         if not cells or self._before_alarm is not None or compact.size >= len(self.view.cells):
             return
         self._before_presenting = WallView(self.view.name, self.view.layout_id, list(self.view.cells))
-        self.apply_view(WallView("", compact.id, cells + [None] * (compact.size - len(cells))),
+        self._show_view(WallView("", compact.id, cells + [None] * (compact.size - len(cells))),
                         keep_alarms=True, keep_maximised=True)
 
     def _end_compact(self) -> None:
-        """The operator's view again; during an alarm view, the view it returns to."""
+        """The view the presentation compacted, whole again."""
         before, self._before_presenting = self._before_presenting, None
-        if before is None:
-            return
-        if self._before_alarm is not None:
-            self._before_alarm = before
-        else:
-            self.apply_view(before, keep_alarms=True, keep_maximised=True)
+        if before is not None:
+            self._show_view(before, keep_alarms=True, keep_maximised=True)
+
+    @property
+    def operator_view(self) -> WallView:
+        """The view to come back to after the room's own pictures: the one kept aside during an
+        alarm view, else the one chosen, not its compacted presentation (a copy)."""
+        view = self._before_alarm or self._before_presenting or self.view
+        return WallView(view.name, view.layout_id, list(view.cells))
 
     # --- layouts and views -----------------------------------------------------------------
 
@@ -192,7 +195,15 @@ class CameraWall(WallToolbar, WallOperatorActions, WallEnlarge, QWidget):
         """Show `view` (layout + cell contents); unknown cameras are left empty. An operator's
         choice of view ends the alarm view (the alarm view itself keeps its alarms).
         `keep_maximised`: the room changed the view by itself (an alarm called up or handled):
-        the camera the operator enlarged stays enlarged if the new view has it."""
+        the camera the operator enlarged stays enlarged if the new view has it.
+        On a presentation screen the view chosen is shown compacted (flood mode's picture or an
+        alarm handled there are chosen views too: the end of the presentation keeps them)."""
+        self._before_presenting = None
+        self._show_view(view, keep_alarms, keep_maximised)
+        if self.presenting:
+            self._present_compact()
+
+    def _show_view(self, view: WallView, keep_alarms: bool, keep_maximised: bool) -> None:
         if not keep_alarms:
             self._leave_alarm_view()
         enlarged = self._max_reader.camera_id if keep_maximised and self._max_reader is not None else None

@@ -25,7 +25,7 @@ ALARM_LAYOUTS = ((6, "1+5"), (9, "3x3"))
 class WallOperatorActions:
     """Needs from the wall: cameras, pool, snapshots, export_dir, tz, operator, tiles, view,
     alarm_min_priority, _tile_readers, _max_reader, _max_index, _alarms, _before_alarm,
-    _alarm_episodes, back_button, presenting, _hidden_for_presentation, _results, apply_view(),
+    _alarm_episodes, back_button, presenting, _hidden_for_presentation, _results, operator_view, apply_view(),
     restore(), camera_in(), _show_message()."""
 
     def snapshot(self, index: int) -> Future | None:
@@ -93,7 +93,7 @@ class WallOperatorActions:
         self._alarms.pop(alert_id, None)
         self._alarms[alert_id] = (cameras, text)  # the newest alarm last, shown first
         if self._before_alarm is None:
-            self._before_alarm = WallView(self.view.name, self.view.layout_id, list(self.view.cells))
+            self._before_alarm = self.operator_view  # on a presentation screen: the view it compacted
         self._show_alarm_view(announce=True)
 
     def _show_alarm_view(self, announce: bool = False) -> None:

@@ -97,16 +97,24 @@ class _Saved:
 
 class FloodMode(QObject):
     """Enter/leave the flood picture on every window. `windows` returns the live list of
-    top-level windows (the ScreenManager's), `panels` the panel widgets by id."""
+    top-level windows (the ScreenManager's), `panels` the panel widgets by id, `presentation`
+    the active presentation of a window (or None).
+
+    A presenting window's arrangement of panels belongs to its presentation: flood mode leaves
+    it alone (the panels' content still becomes the flood picture), takes the window over when
+    the presentation ends (`adopt`), and on leaving hands back the arrangement it saved to a
+    presentation started since, for that presentation's own end to restore."""
 
     changed = pyqtSignal(bool)
 
     def __init__(self, config: Config, windows: Callable[[], list[QMainWindow]],
-                 panels: Callable[[], dict[str, Any]], parent: QObject | None = None) -> None:
+                 panels: Callable[[], dict[str, Any]], parent: QObject | None = None,
+                 presentation: Callable[[QMainWindow], Any] = lambda _window: None) -> None:
         super().__init__(parent)
         self.config = config
         self._windows = windows
         self._panels = panels
+        self._presentation = presentation
         self.active = False
         self._saved: _Saved | None = None
 
@@ -117,7 +125,8 @@ class FloodMode(QObject):
         if self.active:
             return
         saved = _Saved()
-        for window in self._windows():
+        arranged = [w for w in self._windows() if self._presentation(w) is None]
+        for window in arranged:
             saved.window_states[id(window)] = window.saveState()
         panels = self._panels()
         self._camera_wall(panels.get("camera_wall"), saved)
@@ -125,7 +134,7 @@ class FloodMode(QObject):
         self._map(panels.get("map"))
         self._alerts(panels.get("alerts"), saved)
         self._broadcast(panels.get("broadcast"), saved)
-        self._bring_forward()
+        self._bring_forward(arranged)
         self._saved = saved
         self.active = True
         self.changed.emit(True)
@@ -152,7 +161,12 @@ class FloodMode(QObject):
             broadcast.preset_zone(saved.preset_zone)
         for window in self._windows():
             state = saved.window_states.get(id(window))
-            if state is not None:
+            presentation = self._presentation(window)
+            if state is None:
+                continue
+            if presentation is not None:
+                presentation.restore_on_leaving(state)
+            else:
                 window.restoreState(state)
         map_panel = panels.get("map")
         view = getattr(map_panel, "view", None)
@@ -167,7 +181,7 @@ class FloodMode(QObject):
     def _camera_wall(self, wall, saved: _Saved) -> None:
         if wall is None or not hasattr(wall, "apply_view") or not flood_cameras(self.config):
             return
-        saved.wall_view = wall.view
+        saved.wall_view = wall.operator_view  # not a presentation's compaction of it, nor an alarm view
         wall.apply_view(flood_wall_view(self.config))
 
     def _graphs(self, graphs, saved: _Saved) -> None:
@@ -220,9 +234,17 @@ class FloodMode(QObject):
         zone = flood_zone(self.config)
         broadcast.preset_zone(zone)
 
-    def _bring_forward(self) -> None:
-        """On every window: show the docks it holds and raise the flood panels among tabs."""
-        for window in self._windows():
+    def adopt(self, window: QMainWindow) -> None:
+        """A window whose presentation ended during flood mode: its arrangement now is the
+        operator's, to save and put back on leaving; meanwhile it shows the flood panels."""
+        if not self.active or self._saved is None or self._presentation(window) is not None:
+            return
+        self._saved.window_states[id(window)] = window.saveState()
+        self._bring_forward([window])
+
+    def _bring_forward(self, windows: list[QMainWindow]) -> None:
+        """On each window: show the docks it holds and raise the flood panels among tabs."""
+        for window in windows:
             docks = getattr(window, "docks", None)
             if docks is None:  # a ScreenWindow: its docks are the main window's, parented here
                 docks = {}

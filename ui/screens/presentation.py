@@ -204,6 +204,12 @@ class PresentationMode(QObject):
     def toggle(self) -> None:
         self.leave() if self.active else self.enter()
 
+    def restore_on_leaving(self, state: QByteArray) -> None:
+        """The arrangement `leave` puts back, replacing the one saved on entering (flood mode
+        ended during the presentation: its arrangement is over, the one before it is not)."""
+        if self.active:
+            self._saved_state = state
+
 
 def _panel_widget(dock: QDockWidget) -> QWidget | None:
     """The panel inside a dock (MainWindow wraps it in a scroll area)."""

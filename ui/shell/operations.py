@@ -55,7 +55,7 @@ class Operations(QObject):
         self.manager.install_shortcuts(window)
         self.presentations: dict[str, PresentationMode] = {}
         self.flood = FloodMode(self.config, lambda: list(self.manager.windows.values()),
-                               lambda: window.panel_widgets, self)
+                               lambda: window.panel_widgets, self, presentation=self._presenting)
         core = context.core
         self.audit = core.access.audit
         self.session = context.session
@@ -95,8 +95,12 @@ class Operations(QObject):
             mode = PresentationMode(self.manager.windows[key], screen, self.window.docks,
                                     layout.cycle if layout else [], dwell,
                                     settings.presentation_distance_m)
+            mode.changed.connect(lambda on, w=mode.window: None if on else self.flood.adopt(w))
             self.presentations[key] = mode
         return mode
+
+    def _presenting(self, window: QMainWindow) -> PresentationMode | None:
+        return next((m for m in self.presentations.values() if m.window is window and m.active), None)
 
     def toggle_presentation(self) -> None:
         """F10: presentation of the window that has the focus (the main one by default)."""
