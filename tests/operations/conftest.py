@@ -54,9 +54,9 @@ def make_window(qtbot, ops_context, tmp_path):
 
     from controlroom.ui.shell.main_window import MainWindow
 
-    def make():
+    def make(extra_panels: tuple[Panel, ...] = ()):
         settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(ops_context, panels=stub_panels(), settings=settings)
+        window = MainWindow(ops_context, panels=[*stub_panels(), *extra_panels], settings=settings)
         qtbot.addWidget(window)
         return window
 

@@ -127,3 +127,22 @@ def test_flood_alerts_are_water_and_rain_rules_and_flood_point_cameras(demo_conf
     # a villager's flood report is a flood alert; a pothole is not
     assert is_flood_alert(demo_config, Alert(kind="citizen_report", source="report/r2", detail={"category": "flooding"}))
     assert not is_flood_alert(demo_config, Alert(kind="citizen_report", source="report/r3", detail={"category": "traffic"}))
+
+
+def test_flood_mode_gives_the_flood_duty_panel_half_of_its_column(qtbot, make_window, demo_config):
+    """At a 1920 x 1080 console's default split the duty panel's risk banner and stations left
+    the bulletin table no row in flood mode; the alert queue above it keeps the rest."""
+    from PyQt6.QtWidgets import QLabel
+
+    from controlroom.ui.shell.panels import Panel
+
+    window = make_window((Panel("flood_duty", "Flood duty", lambda c, p: QLabel("bulletins", p), "right"),))
+    window.resize(1920, 1080)
+    window.show()
+    qtbot.waitExposed(window)
+    duty, alerts = window.docks["flood_duty"], window.docks["alerts"]
+    qtbot.waitUntil(lambda: duty.isVisible() and alerts.isVisible())
+    flood = FloodMode(demo_config, lambda: [window], lambda: window.panel_widgets)
+    flood.enter()
+    qtbot.waitUntil(lambda: duty.height() >= 0.48 * (duty.height() + alerts.height()))
+    flood.leave()

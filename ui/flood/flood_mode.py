@@ -17,8 +17,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PyQt6.QtCore import QByteArray, QObject, pyqtSignal
-from PyQt6.QtWidgets import QMainWindow
+from PyQt6.QtCore import QByteArray, QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QDockWidget, QMainWindow
 
 from controlroom.cameras.views import WallView, layout_for
 from controlroom.config import Config
@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 FLOOD_ALERT_KINDS = ("alarm_level", "rate_of_rise", "threshold")  # water level and rain rules
 # panels brought to the front on every screen, in this order of preference
 FLOOD_PANELS = ("camera_wall", "graphs", "map", "alerts", "broadcast", "sensors", "flood_duty")
+# of its column's height, the flood duty panel's: at a 1920 x 1080 console's default split its
+# risk banner and stations left the bulletin table no row; half gives the bulletins and the alert
+# queue above each a few rows (0.6 left the queue two rows in Vietnamese; at half its counters
+# scroll just out of view there)
+FLOOD_DUTY_SHARE = 0.5
 
 
 def is_flood_alert(config: Config, alert) -> bool:
@@ -260,3 +265,20 @@ class FloodMode(QObject):
             for panel_id in ("camera_wall", "map"):
                 if panel_id in own:
                     own[panel_id].raise_()
+            duty = own.get("flood_duty")
+            if duty is not None and not duty.isFloating():  # after a window's first layout, if it is still to come
+                QTimer.singleShot(0, lambda window=window, duty=duty: self._enlarge_duty(window, duty))
+
+    def _enlarge_duty(self, window: QMainWindow, duty: QDockWidget) -> None:
+        """The bulletins a flood night is run from: half of the duty panel's column, the panels
+        stacked with it sharing the rest (all sizes given, or Qt keeps the others' and the duty
+        panel gets little more)."""
+        if not self.active or not duty.isVisible():
+            return
+        area = window.dockWidgetArea(duty)
+        others = [d for d in window.findChildren(QDockWidget) if d is not duty and d.isVisible() and not d.isFloating()
+                  and window.dockWidgetArea(d) == area and d.x() == duty.x()]
+        height = sum(d.height() for d in others) + duty.height()
+        rest = round(height * (1 - FLOOD_DUTY_SHARE) / max(1, len(others)))
+        window.resizeDocks([*others, duty], [rest] * len(others) + [round(height * FLOOD_DUTY_SHARE)],
+                           Qt.Orientation.Vertical)
