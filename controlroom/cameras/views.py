@@ -126,11 +126,17 @@ class WallView:
         return WallView(self.name, self.layout_id, cells)
 
 
-def default_view(config: Config, layout_id: str = "4x4", name: str = "default") -> WallView:
-    """The first cameras in config order, entrances and flood points first."""
+DEFAULT_VIEW_MAX = 16  # tiles of a first start's view (4x4): more are chosen, not imposed
+
+
+def default_view(config: Config, layout_id: str | None = None, name: str = "default") -> WallView:
+    """The first cameras in config order, entrances and flood points first, in the smallest
+    grid that holds them up to 4x4 (a commune of three cameras got a 4x4 of thirteen empty
+    cells at its first start)."""
     order = {"entrances": 0, "flood_points": 1}
     roles = {g.id: g.role for g in config.camera_groups}
     cameras = sorted(config.cameras, key=lambda c: order.get(roles.get(c.group), 2))
+    layout_id = layout_id or layout_for(min(len(cameras), DEFAULT_VIEW_MAX)).id
     size = layout(layout_id).size
     return WallView(name, layout_id, [c.id for c in cameras[:size]]).normalised()
 

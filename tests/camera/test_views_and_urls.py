@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from controlroom.alerts.model import Alert, Priority
-from controlroom.cameras.views import (PRESET_LAYOUTS, Tour, ViewStore, WallView, cameras_for_alert, layout,
+from controlroom.cameras.views import (PRESET_LAYOUTS, Tour, ViewStore, WallView, cameras_for_alert, default_view, layout,
                                       layout_for)
 from controlroom.cameras.stream_urls import demo_stream_url, redact_url, with_demo_streams
 
@@ -29,6 +29,12 @@ def test_unknown_layouts_are_refused_and_41_cameras_fit_a_7x6_grid():
             layout(bad)
     assert layout_for(41).id == "7x6"
     assert set(PRESET_LAYOUTS) <= {"1", "2x2", "3x3", "4x4", "5x5", "1+5", "1+7"}
+
+
+def test_a_first_start_shows_the_communes_cameras_in_the_smallest_grid_up_to_4x4(demo_config, second_config):
+    small = default_view(second_config)  # three cameras: a 2x2, not a 4x4 of thirteen empty cells
+    assert small.layout_id == "2x2" and len([c for c in small.cells if c]) == len(second_config.cameras)
+    assert default_view(demo_config).layout_id == "4x4"  # 41 cameras: the first sixteen
 
 
 def test_tour_position_follows_the_dwell_time():
