@@ -79,6 +79,17 @@ def test_xlsx_keeps_numbers_as_numbers(engine, demo_config, day_rows, tmp_path):
     assert any(r[3] == 1.0 and r[4] == 3.5 for r in sensors)
 
 
+def test_the_pdfs_numbers_line_up_in_their_columns(engine, demo_config, day_rows):
+    from controlroom import i18n
+    from controlroom.ui.reports.daily_pdf import report_html
+
+    report = build_report(engine, demo_config, DAY)
+    html = report_html(report)  # the tests' language: Vietnamese
+    assert i18n.language() == "vi"
+    assert ">1,00<" in html and ">3,50<" in html and ">2,00<" in html  # not "1", "3,5", "2"
+    assert ">24,00<" in html  # the camera's hours known
+
+
 def test_report_dialog_builds_pdf_and_xlsx_off_the_gui_thread(qtbot, engine, demo_config, day_rows, tmp_path):
     from PyQt6.QtCore import QDate
 

@@ -31,9 +31,9 @@ def _pct(value: float | None) -> str:
 
 
 def _num(value: float) -> str:
-    """12 345,5 in Vietnamese, 12 345.5 in English: thousands apart by a space in both."""
-    text = f"{value:,.2f}".replace(",", " ").replace(".", decimal_mark())
-    return text.rstrip("0").rstrip(decimal_mark())
+    """12 345,50 in Vietnamese, 12 345.50 in English: thousands apart by a space in both, and
+    always two decimals, so a column's decimal marks line up ("6" above "5,79" did not)."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", decimal_mark())
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
