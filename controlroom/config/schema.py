@@ -366,6 +366,15 @@ class Config(StrictModel):
             self.__dict__["_sensor_index_cache"] = index
         return index
 
+    def device_names(self) -> dict[str, str]:
+        """Device id -> the name an operator knows it by: cameras, loudspeakers and sensors (by
+        the id their status is reported under, and their own)."""
+        names = {s.id: s.name for s in self.speakers}
+        for sensor in self.sensors:
+            names[sensor.id] = names[sensor.status_device_id] = sensor.name
+        names.update({c.id: c.name for c in self.cameras})
+        return names
+
     def camera_groups_with(self, role: str) -> set[str]:
         """The ids of the camera groups that play `role` (see CameraGroupConfig)."""
         return {g.id for g in self.camera_groups if g.role == role}

@@ -118,3 +118,23 @@ def test_shift_log_gathers_notes_alerts_broadcasts_and_outages(engine, writer, d
     assert len(summary.alerts) == 4 and len(summary.broadcasts) == 1 and len(summary.outages) == 1
     now = log.summary(datetime.now(timezone.utc) - timedelta(minutes=5))
     assert [n["kind"] for n in now.notes] == ["handover"] and "sông Bồ" in now.notes[0]["text"]
+
+
+def test_the_shift_summary_speaks_the_operators_words(engine, writer, second_config):
+    """Alert states in the UI language and devices by name: the handover read "(unacknowledged)"
+    in Vietnamese and listed outages as "vh_ben_thuyen"."""
+    from controlroom.ui.reports.shift_dialog import summary_html
+
+    site, camera, sensor = second_config.site.id, second_config.cameras[0], second_config.sensors[0]
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(alerts.insert().values(site_id=site, id="x1", rule="camera_offline", state="unacknowledged",
+                                            raised_at=now, updated_at=now, title="Camera mất tín hiệu",
+                                            detail={"kind": "camera_offline"}))
+        for device in (camera.id, sensor.status_device_id):
+            conn.execute(device_status_history.insert().values(site_id=site, device_id=device, ts=now, online=False))
+    summary = ShiftLog(engine, writer, site).summary(now - timedelta(minutes=1))
+    html = summary_html(summary, ZoneInfo(second_config.site.timezone), second_config.device_names())
+    assert "(Chưa xác nhận)" in html and "unacknowledged" not in html
+    assert camera.name in html and sensor.name in html
+    assert f"· {camera.id}<" not in html and f"· {sensor.status_device_id}<" not in html

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from PyQt6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextBrowser,
                              QVBoxLayout, QWidget)
 
-from controlroom.alerts.model import kind_label
+from controlroom.alerts.model import AlertState, kind_label
 from controlroom.i18n import tr
 from controlroom.reports.shift_log import ShiftLog, ShiftSummary, shift_start
 from controlroom.ui.shell.background import run_in_background
@@ -19,7 +19,17 @@ def kind_text(kind: str) -> str:
     return {"note": tr("Note"), "incident": tr("Incident"), "handover": tr("Handover")}.get(kind, kind)
 
 
-def summary_html(summary: ShiftSummary, tz: ZoneInfo) -> str:
+def state_text(state: str) -> str:
+    try:
+        return AlertState(state).label()
+    except ValueError:
+        return state
+
+
+def summary_html(summary: ShiftSummary, tz: ZoneInfo, device_names: dict[str, str] | None = None) -> str:
+    """The shift in the operator's words: alert states in the UI language, devices by name."""
+    names = device_names or {}
+
     def at(ts: datetime) -> str:
         ts = ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts
         return ts.astimezone(tz).strftime("%H:%M %d/%m")
@@ -33,20 +43,23 @@ def summary_html(summary: ShiftSummary, tz: ZoneInfo) -> str:
     return "".join([
         section(tr("Notes"), [f"{at(n['ts'])} · {escape(n['operator'])} · {kind_text(n['kind'])}: {escape(n['text'])}"
                               for n in summary.notes]),
-        section(tr("Alerts"), [f"{at(a['ts'])} · {escape(a['title'] or kind_label(a['kind']))} ({escape(a['state'])})"
+        section(tr("Alerts"), [f"{at(a['ts'])} · {escape(a['title'] or kind_label(a['kind']))} ({escape(state_text(a['state']))})"
                                for a in summary.alerts]),
         section(tr("Broadcasts"), [f"{at(b['ts'])} · {escape(b['title'])} · {escape(b['operator'])}"
                                    for b in summary.broadcasts]),
-        section(tr("Outages"), [f"{at(o['ts'])} · {escape(o['device_id'])}" for o in summary.outages]),
+        section(tr("Outages"), [f"{at(o['ts'])} · {escape(names.get(o['device_id'], o['device_id']))}"
+                                for o in summary.outages]),
     ])
 
 
 class ShiftDialog(QDialog):
-    def __init__(self, shift_log: ShiftLog, session, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, shift_log: ShiftLog, session, tz: ZoneInfo, parent: QWidget | None = None,
+                 device_names: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("shiftDialog")
         self.setWindowTitle(tr("Shift log and handover"))
         self.shift_log, self.session, self.tz = shift_log, session, tz
+        self.device_names = device_names or {}
         self.view = QTextBrowser()
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(tr("What the next shift must know…"))
@@ -73,7 +86,7 @@ class ShiftDialog(QDialog):
     def refresh(self) -> None:
         now = datetime.now(timezone.utc)
         run_in_background(lambda: self.shift_log.summary(shift_start(now)),
-                          lambda s: self.view.setHtml(summary_html(s, self.tz)),
+                          lambda s: self.view.setHtml(summary_html(s, self.tz, self.device_names)),
                           lambda exc: self.status.setText(tr("Cannot read the shift log: {reason}", reason=str(exc))))
 
     def add(self) -> None:

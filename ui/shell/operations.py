@@ -292,7 +292,8 @@ class Operations(QObject):
 
         core = self.context.core
         log_ = ShiftLog(core.engine, core.storage, core.site_id, self.audit)
-        dialog = ShiftDialog(log_, self.session, ZoneInfo(self.config.site.timezone), self.window)
+        dialog = ShiftDialog(log_, self.session, ZoneInfo(self.config.site.timezone), self.window,
+                             device_names=self.config.device_names())
         dialog.open()
         return dialog
 
