@@ -27,6 +27,12 @@ def upsert_operator(conn: Connection, row: dict) -> None:
     upsert(conn, operators, [row], ["site_id", "username"], keep=("created_at",))
 
 
+def operator_names(conn: Connection, site_id: str) -> dict[str, str]:
+    """Account -> the name people know its operator by, for reports and logs ("truc" -> "Lê Văn Trực")."""
+    return dict(conn.execute(select(operators.c.username, operators.c.display_name)
+                             .where(operators.c.site_id == site_id)).all())
+
+
 def seed_demo_operators(conn: Connection, site_id: str) -> int:
     """Create the demo accounts that do not exist yet (demo mode only); returns how many."""
     have = {r.username for r in conn.execute(select(operators.c.username).where(operators.c.site_id == site_id))}

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
+from controlroom.access.accounts import operator_names
 from controlroom.config import Config
 from controlroom.storage.models import (alerts, broadcast_deliveries, broadcasts, device_status_history, devices,
                                         rollup_hour, to_ms)
@@ -147,6 +148,7 @@ def _broadcasts(conn, config: Config, start: datetime, end: datetime, tz: ZoneIn
                         .order_by(broadcasts.c.created_at)).all()
     if not rows:
         return
+    names = operator_names(conn, config.site.id)  # a name in the report, not an account
     results: dict[str, list[str]] = defaultdict(list)
     ids = [r.id for r in rows]
     for chunk in range(0, len(ids), 500):
@@ -156,7 +158,8 @@ def _broadcasts(conn, config: Config, start: datetime, end: datetime, tz: ZoneIn
             results[bid].append(result)
     for row in rows:
         got = results.get(row.id, [])
-        report.broadcasts.append(BroadcastLine(row.id, _utc(row.created_at).astimezone(tz), row.operator, row.title or "",
+        operator = names.get(row.operator, row.operator)
+        report.broadcasts.append(BroadcastLine(row.id, _utc(row.created_at).astimezone(tz), operator, row.title or "",
                                                len(got), sum(1 for r in got if r in DELIVERED)))
 
 

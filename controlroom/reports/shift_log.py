@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, select
 
 from controlroom.access.operators import Operator
+from controlroom.access.accounts import operator_names
 from controlroom.storage.models import alerts, broadcasts, device_status_history, shift_log
 
 NOTE_KINDS = ("note", "incident", "handover")
@@ -55,9 +56,12 @@ class ShiftLog:
         end = end or datetime.now(timezone.utc)
         result = ShiftSummary(start, end)
         with self.engine.connect() as conn:
+            # who wrote or sent it by the name the next shift knows ("Lê Văn Trực", not "truc")
+            names = operator_names(conn, self.site_id)
             for row in conn.execute(select(shift_log).where(shift_log.c.site_id == self.site_id, shift_log.c.ts >= start,
                                                             shift_log.c.ts < end).order_by(shift_log.c.ts)).mappings():
-                result.notes.append({"ts": row["ts"], "operator": row["operator"], "kind": row["kind"], "text": row["text"]})
+                result.notes.append({"ts": row["ts"], "operator": names.get(row["operator"], row["operator"]),
+                                     "kind": row["kind"], "text": row["text"]})
             for row in conn.execute(select(alerts.c.raised_at, alerts.c.title, alerts.c.state, alerts.c.detail).where(
                     alerts.c.site_id == self.site_id, alerts.c.raised_at >= start, alerts.c.raised_at < end)
                     .order_by(alerts.c.raised_at)):
@@ -68,7 +72,8 @@ class ShiftLog:
                                            broadcasts.c.state).where(
                     broadcasts.c.site_id == self.site_id, broadcasts.c.created_at >= start, broadcasts.c.created_at < end)
                     .order_by(broadcasts.c.created_at)):
-                result.broadcasts.append({"ts": row.created_at, "title": row.title, "operator": row.operator,
+                result.broadcasts.append({"ts": row.created_at, "title": row.title,
+                                          "operator": names.get(row.operator, row.operator),
                                           "state": row.state})
             h = device_status_history.c
             for row in conn.execute(select(h.ts, h.device_id).where(h.site_id == self.site_id, h.ts >= start, h.ts < end,

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from controlroom.reports.daily import build_report, day_bounds
 from controlroom.reports.daily_xlsx import write_xlsx
 from controlroom.reports.shift_log import ShiftLog
-from controlroom.access.operators import Operator, Role
-from controlroom.storage.models import (alerts, broadcast_deliveries, broadcasts, device_status_history, rollup_hour,
+from controlroom.access.operators import Operator, Role, operator_row
+from controlroom.storage.models import (alerts, broadcast_deliveries, broadcasts, device_status_history, operators, rollup_hour,
                                         to_ms)
 
 DAY = date(2026, 11, 20)
@@ -34,6 +34,8 @@ def day_rows(engine, demo_config):
         conn.execute(alerts.insert().values(site_id=site, id="old", rule="manual", state="normal", raised_at=before,
                                             updated_at=before, detail={"kind": "manual"}))
         ts = start + timedelta(hours=7)
+        conn.execute(operators.insert().values(**operator_row(site, "trucban", "Trực ban Demo", Role.DUTY_OFFICER,
+                                                             "mat-khau-dai-du")))
         conn.execute(broadcasts.insert().values(site_id=site, id="b1", created_at=ts, operator="trucban", kind="tts",
                                                 title="Cảnh báo lũ", priority=3, state="finished"))
         for speaker, result in (("s1", "played"), ("s2", "played"), ("s3", "offline"), ("s4", "started")):
@@ -61,6 +63,7 @@ def test_report_counts_rates_stats_and_uptime(engine, demo_config, day_rows):
     assert report.alerts_by_kind == {"alarm_level": 2, "camera_offline": 1, "citizen_report": 1}
     assert report.alerts_by_village["La Vân Hạ"] == 2 and report.alerts_by_village["—"] == 1
     assert len(report.broadcasts) == 1 and report.broadcasts[0].rate == pytest.approx(0.75)
+    assert report.broadcasts[0].operator == "Trực ban Demo"  # the account's name, not "trucban"
     level = next(s for s in report.sensors if s.sensor_id == "wl_phu_oc")
     assert (level.minimum, level.maximum, level.average, level.count) == (1.0, 3.5, pytest.approx(2.0), 120)
     camera = next(c for c in report.cameras if c.camera_id == day_rows)
@@ -121,8 +124,8 @@ def test_shift_log_gathers_notes_alerts_broadcasts_and_outages(engine, writer, d
 
 
 def test_the_shift_summary_speaks_the_operators_words(engine, writer, second_config):
-    """Alert states in the UI language and devices by name: the handover read "(unacknowledged)"
-    in Vietnamese and listed outages as "vh_ben_thuyen"."""
+    """Alert states in the UI language, devices and operators by name: the handover read
+    "(unacknowledged)" in Vietnamese, listed outages as "vh_ben_thuyen" and notes by "truc"."""
     from controlroom.ui.reports.shift_dialog import summary_html
 
     site, camera, sensor = second_config.site.id, second_config.cameras[0], second_config.sensors[0]
@@ -133,8 +136,13 @@ def test_the_shift_summary_speaks_the_operators_words(engine, writer, second_con
                                             detail={"kind": "camera_offline"}))
         for device in (camera.id, sensor.status_device_id):
             conn.execute(device_status_history.insert().values(site_id=site, device_id=device, ts=now, online=False))
-    summary = ShiftLog(engine, writer, site).summary(now - timedelta(minutes=1))
+        conn.execute(operators.insert().values(**operator_row(site, "truc", "Lê Văn Trực", Role.DUTY_OFFICER,
+                                                             "mat-khau-dai-du")))
+    log = ShiftLog(engine, writer, site)
+    log.add(Operator("truc", "Lê Văn Trực", Role.DUTY_OFFICER), "Nước đầm lên, đã báo thôn.").result(timeout=30)
+    summary = log.summary(now - timedelta(minutes=1))
     html = summary_html(summary, ZoneInfo(second_config.site.timezone), second_config.device_names())
+    assert "· Lê Văn Trực ·" in html  # the next shift knows a name, not an account
     assert "(Chưa xác nhận)" in html and "unacknowledged" not in html
     assert camera.name in html and sensor.name in html
     assert f"· {camera.id}<" not in html and f"· {sensor.status_device_id}<" not in html
