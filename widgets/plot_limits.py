@@ -1,6 +1,7 @@
-"""The limits drawn on a sensor plot: water-level alarm levels I-III as labelled bands, and a
-metric's lower/upper thresholds as dashed lines naming their source (the tooltip). Both
-add their items to a pyqtgraph PlotItem and keep them for the plot to restyle."""
+"""The limits drawn on a sensor plot: water-level alarm levels I-III (or a gauge's local marks)
+as labelled bands, and a metric's lower/upper thresholds as dashed lines naming their source
+(the tooltip). Both add their items to a pyqtgraph PlotItem and keep them for the plot to
+restyle."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ class AlarmBands:
         self.labels: list[pg.TextItem] = []
         if levels is None:
             return
-        names = {1: tr("Alarm level I"), 2: tr("Alarm level II"), 3: tr("Alarm level III")}
+        if levels.official:
+            names = {1: tr("Alarm level I"), 2: tr("Alarm level II"), 3: tr("Alarm level III")}
+        else:  # the commune's own marks (a lagoon gauge): never drawn as the state's alarm levels
+            names = {1: tr("Local mark I"), 2: tr("Local mark II"), 3: tr("Local mark III")}
         for band in alarm_bands(levels):
             region = pg.LinearRegionItem(values=(band.low, band.high), orientation="horizontal",
                                          movable=False, brush=pg.mkBrush(*BAND_BRUSHES[band.level]),
