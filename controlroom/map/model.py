@@ -32,7 +32,8 @@ GREY = "#7a8590"
 CAMERA_COLOURS = {"live": "#1e88e5", "offline": GREY, "unknown": "#90a4ae"}
 SPEAKER_COLOURS = {"idle": "#2e7d32", "playing": "#1565c0", "fault": "#c62828", "offline": GREY, "unknown": "#90a4ae"}
 # Flood alarm levels (mức báo động) I-III; colours follow the usual yellow/orange/red warning scale.
-WATER_COLOURS = {"normal": "#0277bd", "alarm_1": "#f9a825", "alarm_2": "#ef6c00", "alarm_3": "#c62828"}
+WATER_COLOURS = {"normal": "#0277bd", "alarm_1": "#f9a825", "alarm_2": "#ef6c00", "alarm_3": "#c62828",
+                 "mark_1": "#f9a825", "mark_2": "#ef6c00", "mark_3": "#c62828"}  # mark: the commune's own
 THRESHOLD_COLOURS = {"normal": "#2e7d32", "warning": "#f9a825", "alarm": "#c62828"}
 ALERT_COLOURS = {0: "#1e88e5", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828"}
 REPORT_COLOUR = "#6a1b9a"
@@ -69,6 +70,9 @@ def state_label(state: str) -> str:
         "alarm_1": tr("alarm level I"),
         "alarm_2": tr("alarm level II"),
         "alarm_3": tr("alarm level III"),
+        "mark_1": tr("the commune's mark I"),
+        "mark_2": tr("the commune's mark II"),
+        "mark_3": tr("the commune's mark III"),
         "aqi_good": tr("AQI good"),
         "aqi_moderate": tr("AQI moderate"),
         "aqi_poor": tr("AQI poor"),
@@ -102,7 +106,7 @@ def aqi_band(aqi: float) -> tuple[str, str]:
 def sensor_state(sensor: SensorConfig, values: dict[str, float]) -> tuple[str, str]:
     """(state, colour) of a sensor from its latest value per metric.
 
-    Water level: alarm level I-III; air quality: the VN_AQI band of the worst PM sub-index
+    Water level: alarm level I-III (or the commune's marks I-III); air quality: the VN_AQI band of the worst PM sub-index
     (an indicator from the latest hourly values, not the official daily index); other kinds:
     the configured thresholds."""
     if not values:
@@ -110,13 +114,11 @@ def sensor_state(sensor: SensorConfig, values: dict[str, float]) -> tuple[str, s
     if sensor.kind == "water_level" and sensor.alarm_levels is not None:
         level = values.get("level", next(iter(values.values())))
         levels = sensor.alarm_levels
-        state = "normal"
-        if level >= levels.level_3:
-            state = "alarm_3"
-        elif level >= levels.level_2:
-            state = "alarm_2"
-        elif level >= levels.level_1:
-            state = "alarm_1"
+        passed = sum(level >= mark for mark in (levels.level_1, levels.level_2, levels.level_3))
+        if not passed:
+            return "normal", WATER_COLOURS["normal"]
+        # a gauge's own marks are never called the state's alarm levels (its tiles say so too)
+        state = f"{'alarm' if levels.official else 'mark'}_{passed}"
         return state, WATER_COLOURS[state]
     if sensor.kind == "air_quality":
         indices = [i for m, v in values.items() if (i := pm_sub_index(m, v)) is not None]

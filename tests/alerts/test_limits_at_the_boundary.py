@@ -10,7 +10,7 @@ import pytest
 
 from controlroom.alerts.rules import compile_rules
 from controlroom.config import ThresholdConfig
-from controlroom.map.model import sensor_state
+from controlroom.map.model import sensor_state, state_label
 from controlroom.sensors.status import Limit, limit_state
 from controlroom.sensors.water_level import exceeded_level
 
@@ -58,5 +58,7 @@ def test_an_alarm_level_is_reached_at_its_height(second_config):
     detector.feed(ts, levels.level_2)
     detector.tick(ts + detector.tracker.on_delay + timedelta(seconds=1))
     assert exceeded_level(levels.level_2, levels) == 2
-    assert sensor_state(gauge, {"level": levels.level_2})[0] == "alarm_2"
+    assert not levels.official  # a lagoon gauge's own marks: the map says so, not "mức báo động II"
+    assert sensor_state(gauge, {"level": levels.level_2})[0] == "mark_2"
+    assert state_label("mark_2") == "mốc II của xã"
     assert detector.tracker.confirmed == 2
