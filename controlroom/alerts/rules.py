@@ -146,6 +146,7 @@ def compile_rules(config: "Config", started: datetime, aqi_factory=None) -> Rule
                     continue
                 target = _sensor_target(sensor, rule.metric)
                 target.detail["levels"] = [levels.level_1, levels.level_2, levels.level_3]
+                target.detail["official"] = levels.official  # the commune's own marks are titled as such
                 det = LevelDetector(target, "alarm_level", "alarm_level", [levels.level_1, levels.level_2, levels.level_3],
                                     [_p(p) for p in rule.priorities], rule.deadband, True, rule.on_delay_s, rule.off_delay_s)
                 found[(target.source, "alarm_level")] = ((sensor.id, rule.metric), det)

@@ -64,7 +64,10 @@ def alert_title(alert: Alert) -> str:
         which = direction.get((alert.condition, max(alert.band, 1)), alert.condition)
         return tr("{label} {which} at {name}", label=label or "", which=which, name=name)
     if alert.kind == "alarm_level":
-        return tr("Flood alarm level {level} at {name}", level=ROMAN.get(max(alert.band, 1), "?"), name=name)
+        level = ROMAN.get(max(alert.band, 1), "?")
+        if d.get("official") is False:  # a gauge's own marks: never the state's alarm levels
+            return tr("Water past the commune's mark {level} at {name}", level=level, name=name)
+        return tr("Flood alarm level {level} at {name}", level=level, name=name)
     if alert.kind == "rate_of_rise":
         return tr("{label} rising fast at {name}", label=label or "", name=name)
     if alert.kind == "aqi_band":

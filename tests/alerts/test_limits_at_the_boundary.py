@@ -10,6 +10,8 @@ import pytest
 
 from controlroom.alerts.rules import compile_rules
 from controlroom.config import ThresholdConfig
+from controlroom.alerts.model import Alert, Priority
+from controlroom.alerts.text import alert_title
 from controlroom.map.model import sensor_state, state_label
 from controlroom.sensors.status import Limit, limit_state
 from controlroom.sensors.water_level import exceeded_level
@@ -61,4 +63,8 @@ def test_an_alarm_level_is_reached_at_its_height(second_config):
     assert not levels.official  # a lagoon gauge's own marks: the map says so, not "mức báo động II"
     assert sensor_state(gauge, {"level": levels.level_2})[0] == "mark_2"
     assert state_label("mark_2") == "mốc II của xã"
+    now = datetime.now(timezone.utc)
+    alert = Alert("a", f"sensor/{gauge.id}/level", "alarm_level", "alarm_level", Priority.HIGH, gauge.village, True, False,
+                  now, now, value=levels.level_2, limit=levels.level_2, band=2, detail=dict(detector.target.detail))
+    assert alert_title(alert) == f"Nước vượt mốc II của xã tại {gauge.name}"  # not "Báo động lũ cấp II"
     assert detector.tracker.confirmed == 2
