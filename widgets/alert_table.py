@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from PyQt6.QtCore import QModelIndex, Qt, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QStandardItem, QStandardItemModel
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from controlroom.alerts.model import Alert, AlertState, Priority, kind_label
@@ -26,6 +26,7 @@ from controlroom.widgets.two_line_delegate import CONTEXT_ROLE, DETAIL_ROLE, Two
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Priority", "State", "Time", "Village", "Kind", "Alert", "Acknowledged by")
+STATE_COLUMN = 1
 TITLE_COLUMN = 5  # the alert's words, with its detail line (and the hidden columns' texts) under them
 # Which columns a queue this many average characters wide shows: priority, state and the alert
 # always; time and village from 90; all from 130. What a hidden column would say goes into the
@@ -110,6 +111,10 @@ class AlertTable(QTreeView):
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # the state on up to two lines: one "Đã trở lại bình thường, chưa xác nhận" sized to its
+        # contents took the alert's words to "Mực nướ…" for every row of a 500-px queue
+        header.setSectionResizeMode(STATE_COLUMN, QHeaderView.ResizeMode.Fixed)
+        self.setWordWrap(True)
         self.setItemDelegateForColumn(TITLE_COLUMN, TwoLineDelegate(self.isColumnHidden, self))
         self._fit_columns()
         self._expanded: set[str] = set()
@@ -238,6 +243,7 @@ class AlertTable(QTreeView):
         """What each alert is, without a sideways scroll: the narrower the queue, the fewer
         columns give up their room to the alert's own words (all of it stays in the row's
         tooltip); a wide queue shows them all."""
+        self.header().resizeSection(STATE_COLUMN, self._state_width())
         chars = self.viewport().width() / max(1, self.fontMetrics().averageCharWidth())
         shown = next(columns for least, columns in COLUMNS_BY_WIDTH if chars >= least)
         changed = False
@@ -247,6 +253,21 @@ class AlertTable(QTreeView):
                 changed = True
         if changed:  # the detail lines now carry other columns' texts
             self.viewport().update()
+
+    def _state_width(self) -> int:
+        """Room for every state's words (bold: an alert needing action) on at most two lines."""
+        font = QFont(self.font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+
+        def widest_line(text: str) -> int:
+            words = text.split()
+            return min([metrics.horizontalAdvance(text)] + [
+                max(metrics.horizontalAdvance(" ".join(words[:i])), metrics.horizontalAdvance(" ".join(words[i:])))
+                for i in range(1, len(words))])
+
+        texts = [state.label() for state in AlertState] + [self._model.headerData(STATE_COLUMN, Qt.Orientation.Horizontal)]
+        return max(widest_line(str(t)) for t in texts) + 3 * metrics.averageCharWidth()
 
     def row_count(self) -> int:
         return self._model.rowCount()

@@ -145,6 +145,34 @@ def test_a_narrow_queue_keeps_the_alerts_own_words_in_view(qtbot, site_config):
     assert table.horizontalScrollBar().maximum() == 0
 
 
+def test_a_returned_alert_does_not_squeeze_every_alerts_words(qtbot, site_config):
+    """One alert back to normal but unacknowledged ("Đã trở lại bình thường, chưa xác nhận")
+    sized the state column to that whole text: in a 500-px queue the alert column kept "Mực nướ…"."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from controlroom.alerts import model as m
+    from controlroom.alerts.model import AlertState, Condition, Priority
+    from controlroom.widgets.alert_table import STATE_COLUMN, TITLE_COLUMN, AlertTable
+
+    table = AlertTable(ZoneInfo("Asia/Ho_Chi_Minh"), {"thon_x": "Thôn Xa"})
+    qtbot.addWidget(table)
+    raised = datetime(2026, 10, 5, 3, 4, 5, tzinfo=timezone.utc)
+    condition = Condition("citizen/r9", "report", "citizen_report", True, raised, Priority.HIGH, None, None, 1, "thon_x",
+                          {"text": "Nước vào nhà", "category": "flooding"})
+    alert = m.apply_condition(None, condition, "test")[0]
+    returned = replace(alert, id="r2", active=False)  # back to normal, not acknowledged
+    assert returned.state is AlertState.RETURNED_UNACKNOWLEDGED
+    table.show_alerts([alert, returned], grouped=False)
+    table.resize(500, 300)
+    table.show()
+    qtbot.waitExposed(table)
+    label = AlertState.RETURNED_UNACKNOWLEDGED.label()
+    assert table.columnWidth(STATE_COLUMN) < 0.8 * table.fontMetrics().horizontalAdvance(label)  # on two lines
+    assert table.columnWidth(TITLE_COLUMN) >= 0.4 * table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
+
+
 def test_a_group_whose_alerts_are_shelved_says_so_not_handled(qtbot, panel_and_engine):
     """Flood mode groups the queue; a group shelved for an hour read "đã xử lý hết" (all handled)."""
     panel, engine, bus = panel_and_engine
