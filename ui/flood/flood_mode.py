@@ -166,9 +166,9 @@ class FloodMode(QObject):
             broadcast.preset_zone(saved.preset_zone)
         for window in self._windows():
             state = saved.window_states.get(id(window))
-            presentation = self._presentation(window)
             if state is None:
                 continue
+            presentation = self._presentation(window)
             if presentation is not None:
                 presentation.restore_on_leaving(state)
             else:
