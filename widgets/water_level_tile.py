@@ -96,6 +96,9 @@ class WaterLevelTile(TileFrame):
             distance = format_number(metres)
             words = (tr("{distance} m below level {level}", distance=distance, level=roman) if self.official
                      else tr("{distance} m below mark {level}", distance=distance, level=roman))
+            if distance == format_number(0):  # "0,00 m below level I" under "Below level I": the river is at it
+                words = (tr("At alarm level {level}", level=roman) if self.official
+                         else tr("At the commune's mark {level}", level=roman))
             # a wrapped line never ends in "0,70" nor starts with a lone "I": no-break spaces there
             words = words.replace(f"{distance} m", f"{distance}\u00a0m")
             head, space, last = words.rpartition(" ")

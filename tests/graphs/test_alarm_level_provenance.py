@@ -25,3 +25,18 @@ def test_a_gauge_with_local_marks_never_says_alarm_level(second_config, qtbot):
     qtbot.addWidget(official)
     official.show_level(2.0, None, 2, (3, 0.4))
     assert official.level_label.text() == "Trên báo động II"
+
+
+def test_a_level_a_hair_below_a_mark_is_at_it_not_zero_metres_below(second_config, qtbot):
+    """0,899 m under a 0,90 m mark read "Dưới mốc I của xã · Còn 0,00 m đến mốc I"."""
+    gauge = next(s for s in second_config.sensors if s.alarm_levels is not None)
+    tile = WaterLevelTile(f"sensor/{gauge.id}/level", gauge.name, official=False)
+    qtbot.addWidget(tile)
+    tile.show_level(gauge.alarm_levels.level_1 - 0.001, None, 0, (1, 0.001))
+    assert tile.next_label.text() == "Sát mốc I của xã"
+    official = WaterLevelTile("sensor/x/level", "Trạm", official=True)
+    qtbot.addWidget(official)
+    official.show_level(1.499, None, 0, (1, 0.001))
+    assert official.next_label.text().replace("\u00a0", " ") == "Sát mức báo động I"
+    official.show_level(1.4, None, 0, (1, 0.1))
+    assert official.next_label.text().replace("\u00a0", " ") == "Còn 0,10 m đến báo động I"
