@@ -178,7 +178,7 @@ class DutyLog:
         """A device that went offline, by its name; a console closing is no outage."""
         if status.online or console_host(self.config, status.device_id) is not None:
             return
-        names = {s.status_device_id: s.name for s in self.config.sensors} | {c.id: c.name for c in self.config.cameras}
+        names = self.config.device_names()
         self.event("outage", tr("Device {id} went offline", id=names.get(status.device_id, status.device_id)),
                    device=status.device_id)
 
