@@ -106,9 +106,9 @@ def aqi_band(aqi: float) -> tuple[str, str]:
 def sensor_state(sensor: SensorConfig, values: dict[str, float]) -> tuple[str, str]:
     """(state, colour) of a sensor from its latest value per metric.
 
-    Water level: alarm level I-III (or the commune's marks I-III); air quality: the VN_AQI band of the worst PM sub-index
-    (an indicator from the latest hourly values, not the official daily index); other kinds:
-    the configured thresholds."""
+    Water level: alarm level I-III (or the commune's marks I-III); air quality: the VN_AQI band
+    of the worst PM sub-index (an indicator from the latest hourly values, not the official daily
+    index); other kinds: the configured thresholds."""
     if not values:
         return "unknown", CAMERA_COLOURS["unknown"]
     if sensor.kind == "water_level" and sensor.alarm_levels is not None:

@@ -20,6 +20,7 @@ def kind_text(kind: str) -> str:
 
 
 def state_text(state: str) -> str:
+    """A stored alert state in the UI language (one this version does not know, as stored)."""
     try:
         return AlertState(state).label()
     except ValueError:
@@ -43,8 +44,8 @@ def summary_html(summary: ShiftSummary, tz: ZoneInfo, device_names: dict[str, st
     return "".join([
         section(tr("Notes"), [f"{at(n['ts'])} · {escape(n['operator'])} · {kind_text(n['kind'])}: {escape(n['text'])}"
                               for n in summary.notes]),
-        section(tr("Alerts"), [f"{at(a['ts'])} · {escape(a['title'] or kind_label(a['kind']))} ({escape(state_text(a['state']))})"
-                               for a in summary.alerts]),
+        section(tr("Alerts"), [f"{at(a['ts'])} · {escape(a['title'] or kind_label(a['kind']))} "
+                               f"({escape(state_text(a['state']))})" for a in summary.alerts]),
         section(tr("Broadcasts"), [f"{at(b['ts'])} · {escape(b['title'])} · {escape(b['operator'])}"
                                    for b in summary.broadcasts]),
         section(tr("Outages"), [f"{at(o['ts'])} · {escape(names.get(o['device_id'], o['device_id']))}"
