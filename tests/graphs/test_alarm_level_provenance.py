@@ -3,6 +3,8 @@ with "báo động"; a commune gauge whose marks were copied or set locally says
 
 from __future__ import annotations
 
+from controlroom.widgets.plot_spec import PlotSpec
+from controlroom.widgets.sensor_plot import SensorPlot
 from controlroom.widgets.water_level_tile import WaterLevelTile
 
 
@@ -40,3 +42,14 @@ def test_a_level_a_hair_below_a_mark_is_at_it_not_zero_metres_below(second_confi
     assert official.next_label.text().replace("\u00a0", " ") == "Sát mức báo động I"
     official.show_level(1.4, None, 0, (1, 0.1))
     assert official.next_label.text().replace("\u00a0", " ") == "Còn 0,10 m đến báo động I"
+
+
+def test_a_gauge_with_the_communes_own_marks_is_not_drawn_with_alarm_levels(qtbot, second_config):
+    """A lagoon gauge's marks are the commune's: its tiles and duty panel say "mốc … của xã",
+    and the graph drew the same bands as "Báo động I-III", the state's words."""
+    sensor = next(s for s in second_config.sensors if s.alarm_levels is not None and not s.alarm_levels.official)
+    plot = SensorPlot(PlotSpec.from_config(sensor, "level"), second_config.site.tz)
+    qtbot.addWidget(plot)
+    labels = [label.textItem.toPlainText() for label in plot.alarm_band_labels]
+    assert [label.split(" (")[0] for label in labels] == ["Mốc I của xã", "Mốc II của xã", "Mốc III của xã"]
+

@@ -128,16 +128,6 @@ def test_water_level_plot_draws_alarm_levels_as_labelled_bands(qtbot, demo_confi
     assert y0 <= 0.8 and y1 >= levels.level_3
 
 
-def test_a_gauge_with_the_communes_own_marks_is_not_drawn_with_alarm_levels(qtbot, second_config):
-    """A lagoon gauge's marks are the commune's: its tiles and duty panel say "mốc … của xã",
-    and the graph drew the same bands as "Báo động I-III", the state's words."""
-    sensor = next(s for s in second_config.sensors if s.alarm_levels is not None and not s.alarm_levels.official)
-    plot = SensorPlot(PlotSpec.from_config(sensor, "level"), second_config.site.tz)
-    qtbot.addWidget(plot)
-    labels = [label.textItem.toPlainText() for label in plot.alarm_band_labels]
-    assert [label.split(" (")[0] for label in labels] == ["Mốc I của xã", "Mốc II của xã", "Mốc III của xã"]
-
-
 def test_water_quality_plot_draws_its_qcvn_limits(qtbot, demo_config):
     plot = SensorPlot(PlotSpec.from_config(demo_config.sensor("wq_luong_co"), "ph"), demo_config.site.tz)
     qtbot.addWidget(plot)
