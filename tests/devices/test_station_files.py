@@ -57,7 +57,7 @@ def test_station_files_by_folder_and_ftp_are_stored_once_and_calibration_raises_
     wait_until(lambda: len(stored(core)) == 1 and len(stored(core, "salinity")) == 1, message="the dropped file stored")
     assert stored(core)[0][1] == 6.4
     assert stored(core, "ph")[0][1] == 7.9
-    assert (folder / "done" / first).exists()
+    wait_until(lambda: (folder / "done" / first).exists(), message="the dropped file moved to done")  # after storing
 
     # 3. the same contents again (a datalogger resending): refused, nothing stored twice
     readings_before = next(s for s in core.devices.stats() if s.source_id == "tram_cau_hai").readings
@@ -80,7 +80,8 @@ def test_station_files_by_folder_and_ftp_are_stored_once_and_calibration_raises_
         except ftplib.error_perm:
             pass
     wait_until(lambda: len(stored(core)) == 2, message="the FTP file stored")
-    assert (folder / "done" / over_ftp).exists()
+    # stored before it is moved aside: wait for the move, as for the first file
+    wait_until(lambda: (folder / "done" / over_ftp).exists(), message="the FTP file moved to done")
     wait_until(lambda: do_alerts(core), message="DO 2.0 from a measuring station raises an alert")
 
     # 5. a file nobody can read: rejected with its reason, the watcher lives on
