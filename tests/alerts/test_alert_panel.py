@@ -191,3 +191,13 @@ def test_a_group_whose_alerts_are_shelved_says_so_not_handled(qtbot, panel_and_e
 
     village_name = next(v.name for v in panel.config.villages if v.id == "v2")
     qtbot.waitUntil(lambda: state_of_group(village_name) == f"{len(v2)} tạm gác", timeout=10000)
+
+
+def test_the_counters_stay_in_view_above_the_list(qtbot, panel_and_engine):
+    """In flood mode at 1920 x 1080 the queue's column is short and the panel scrolls: the
+    counters ("Cần xử lý: 9 …") sat under the list and went out of view first."""
+    panel, _engine, _bus = panel_and_engine
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.kpis.geometry().bottom() < panel.table.geometry().top()
+    assert panel.table.geometry().bottom() < panel.history.geometry().top()  # the history goes first

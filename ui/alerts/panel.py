@@ -146,8 +146,10 @@ class AlertPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(filters)
         layout.addLayout(actions)
-        layout.addWidget(self.table, 1)
+        # the counters above the list: where the column is short (flood mode, 1920 x 1080, the
+        # buttons wrapped in Vietnamese) what scrolls out of view is the history, not "Cần xử lý: 9"
         layout.addWidget(self.kpis)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.history)
         layout.addWidget(self.status)
 
