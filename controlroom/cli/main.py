@@ -244,10 +244,11 @@ class Backend:
             self.prepare()
         self.core.start()
         if self.demo and self.core.commands is None:  # an attached demo's field is the service's
+            from controlroom.service.demo import simulator_clock
             from controlroom.sim.simulator import Simulator
 
             self.simulator = Simulator(self.config, seed=self.seed, time_scale=self.time_scale, timestamps="wall",
-                                       **self._link_options())
+                                       **simulator_clock(self.time_scale), **self._link_options())
             self.simulator.start()
 
     def stop(self) -> None:

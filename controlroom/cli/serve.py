@@ -108,7 +108,8 @@ def _demo_field(config, link: dict, args, parts: list) -> None:
     from controlroom.service import demo
     from controlroom.sim.simulator import Simulator
 
-    simulator = Simulator(config, seed=args.seed, time_scale=args.time_scale, timestamps="wall", **link)
+    simulator = Simulator(config, seed=args.seed, time_scale=args.time_scale, timestamps="wall",
+                          **demo.simulator_clock(args.time_scale), **link)
     simulator.start()
     parts.append(simulator)
     broker_pid = next((p.pid for p in parts if isinstance(p, BrokerHandle)), None)

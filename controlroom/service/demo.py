@@ -35,6 +35,7 @@ from controlroom.service.watch import ServiceWatch
 log = logging.getLogger(__name__)
 
 STATE_FILE = "demo-service.json"
+SIMULATOR_CLOCK_FILE = "demo-simulator-clock.json"
 PROBE_TIMEOUT_S = 3.0
 RETAINED_GRACE_S = 0.5
 CHILD_START_TIMEOUT_S = 90.0  # a cold start on a slow PC: imports, migration, broker, 41 cameras' config
@@ -43,6 +44,14 @@ CHILD_STOP_TIMEOUT_S = 20.0
 
 def state_file() -> Path:
     return data_dir() / STATE_FILE
+
+
+def simulator_clock(time_scale: float) -> dict:
+    """The demo simulator's clock on this data dir: it resumes where the last demo left the river
+    (controlroom.sim.simulator.resumed_clock)."""
+    from controlroom.sim.simulator import resumed_clock
+
+    return resumed_clock(data_dir() / SIMULATOR_CLOCK_FILE, time_scale)
 
 
 def write_state(link: dict, broker_pid: int | None = None) -> None:

@@ -14,12 +14,14 @@ all in well under 2 s and leaves every device and speaker marked offline (retain
 from __future__ import annotations
 
 import heapq
+import json
 import logging
 import random
 import threading
 import time
 from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from controlroom.config import Config, SensorConfig
@@ -57,6 +59,10 @@ class Simulator:
     20-100). Device outages come from a seeded schedule: per device, on average every
     ``outage_mean_between_h`` simulated hours, none before ``outage_earliest_h``, each lasting
     15-60 simulated minutes.
+
+    ``resume_at_s`` starts the simulated clock there instead of at 0 (with ``start`` the wall time
+    of simulated zero): a demo started again on the data of an earlier run goes on with the river
+    where that run left it (``resumed_clock``).
     """
 
     def __init__(self, config: Config, host: str | None = None, port: int | None = None, seed: int = 0,
@@ -66,7 +72,7 @@ class Simulator:
                  reports: bool = True, reports_at_human_pace: bool = True, speaker_offline_ids: set[str] | None = None,
                  speaker_fault_ids: set[str] | None = None, timestamps: str = "simulated",
                  protocol: str = "v5", username: str | None = None, password: str | None = None,
-                 tls: bool | None = None):
+                 tls: bool | None = None, resume_at_s: float = 0.0):
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         if timestamps not in ("simulated", "wall"):
@@ -77,6 +83,7 @@ class Simulator:
         self.host, self.port = self.link_settings.host, self.link_settings.port
         self.seed = seed
         self.time_scale = float(time_scale)
+        self.resume_at_s = max(0.0, float(resume_at_s))
         self.prefix = config.topic_prefix
         self.model = SiteModel(config, seed, start or datetime.now(timezone.utc).replace(microsecond=0), scenario)
         self.start_time = self.model.start
@@ -110,14 +117,15 @@ class Simulator:
         if self._started:
             raise RuntimeError("a Simulator starts once")
         self._started = True
+        t0 = self.resume_at_s
         for sensor in self.config.sensors:
             phase = random.Random(f"{self.seed}:phase:{sensor.id}").uniform(0.0, min(sensor.interval_s, 5.0))
-            self._schedule(phase, _READING, sensor.id, 0)
+            self._schedule(t0 + phase, _READING, sensor.id, 0)
         if self.device_outages:
             for device_id in self.devices:
-                self._schedule_next_outage(device_id, self.outage_earliest_h * 3600.0)
+                self._schedule_next_outage(device_id, t0 + self.outage_earliest_h * 3600.0)
         if self._reports is not None:
-            self._schedule(self._reports.gap_s(False) / 4, _REPORT, "", 0)
+            self._schedule(t0 + self._reports.gap_s(False) / 4, _REPORT, "", 0)
         self.speakers.start()
         self.hub.connect()
         for link in self.devices.values():
@@ -159,10 +167,10 @@ class Simulator:
     # -- simulated time --
 
     def sim_seconds(self) -> float:
-        """Simulated seconds since the start (0 before start())."""
+        """Simulated seconds since simulated zero (``resume_at_s`` before start())."""
         if not self._mono0:
-            return 0.0
-        return (time.monotonic() - self._mono0) * self.time_scale
+            return self.resume_at_s
+        return self.resume_at_s + (time.monotonic() - self._mono0) * self.time_scale
 
 
     def _stamp(self, t_s: float) -> datetime:
@@ -279,3 +287,22 @@ def run_simulator(config: Config, host: str | None = None, port: int | None = No
         echo(tr("Simulator stopped: {readings} readings, {reports} reports, {outages} device outages.",
                 readings=stats["readings"], reports=stats["reports"], outages=stats["outages"]))
     return stats
+
+
+def resumed_clock(path: Path, time_scale: float, now: datetime | None = None) -> dict:
+    """``start`` and ``resume_at_s`` for a demo Simulator that goes on where the last run on the
+    same data left the river: started again from 0 it would sit calm under the last run's flood,
+    and the graphs and trends would show a cliff the river never made. ``path`` keeps the wall
+    time of simulated zero; a missing or unreadable file starts a new clock there."""
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    try:
+        origin = datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["origin"])
+        if origin.tzinfo is None or origin > now:
+            raise ValueError(origin)
+    except (OSError, ValueError, KeyError, TypeError):
+        origin = now
+        try:
+            path.write_text(json.dumps({"origin": _iso(origin)}), encoding="utf-8")
+        except OSError as exc:
+            log.warning("simulator: cannot keep the demo clock in %s (%s): the next start begins calm", path, exc)
+    return {"start": origin, "resume_at_s": (now - origin).total_seconds() * time_scale}
