@@ -86,7 +86,7 @@ class DeliveryBoard(QWidget):
         self._job_id = job.id
         local = job.created_at.astimezone(self._config.site.tz)
         self.title.setText(tr("{title} — {priority}, {time}, by {operator}", title=job.title, priority=job.priority.label,
-                              time=local.strftime("%H:%M:%S %d/%m"), operator=job.operator))
+                              time=local.strftime("%H:%M:%S %d/%m"), operator=job.started_by()))
         self.totals.setText(job.totals().summary())
         deliveries = sorted(job.deliveries.values(), key=lambda d: (self._speaker_village(d.speaker_id), d.speaker_id))
         self.table.setRowCount(len(deliveries))

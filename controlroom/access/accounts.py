@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from controlroom.access.operators import Role, operator_row
+from controlroom.access.operators import SYSTEM, Role, operator_row
+from controlroom.i18n import tr
 from controlroom.storage.models import operators
 from controlroom.storage.upsert import upsert
 
@@ -28,9 +29,12 @@ def upsert_operator(conn: Connection, row: dict) -> None:
 
 
 def operator_names(conn: Connection, site_id: str) -> dict[str, str]:
-    """Account -> the name people know its operator by, for reports and logs ("truc" -> "Lê Văn Trực")."""
-    return dict(conn.execute(select(operators.c.username, operators.c.display_name)
-                             .where(operators.c.site_id == site_id)).all())
+    """Account -> the name people know its operator by, for reports and logs ("truc" -> "Lê Văn Trực");
+    what the room does by itself (the programme, repeating bulletins) is the system's."""
+    names = {SYSTEM.username: tr("the system (automatic)")}
+    names.update(conn.execute(select(operators.c.username, operators.c.display_name)
+                              .where(operators.c.site_id == site_id)).all())
+    return names
 
 
 def seed_demo_operators(conn: Connection, site_id: str) -> int:

@@ -24,7 +24,7 @@ def job_to_payload(job: BroadcastJob) -> dict:
     return {
         "id": job.id, "title": job.title, "kind": job.source_kind, "url": job.source_url,
         "duration_s": job.duration_s, "priority": int(job.priority), "volume": job.volume, "repeat": job.repeat,
-        "operator": job.operator, "created_at": _time(job.created_at), "text": job.text,
+        "operator": job.operator, "operator_name": job.operator_name, "created_at": _time(job.created_at), "text": job.text,
         "deliveries": [{"speaker": d.speaker_id, "state": d.state.value, "sent_at": _time(d.sent_at),
                         "started_at": _time(d.started_at), "updated_at": _time(d.updated_at), "detail": d.detail,
                         "attempts": d.attempts} for d in job.deliveries.values()],
@@ -40,5 +40,6 @@ def job_from_payload(body: dict) -> BroadcastJob:
     return BroadcastJob(title=str(body["title"]), source_kind=str(body["kind"]), source_url=str(body["url"]),
                         duration_s=float(body["duration_s"]), priority=Priority(int(body["priority"])),
                         volume=int(body["volume"]), repeat=int(body["repeat"]), targets=list(deliveries),
-                        operator=str(body["operator"]), created_at=_parse_time(body["created_at"]),
+                        operator=str(body["operator"]), operator_name=str(body.get("operator_name", "")),
+                        created_at=_parse_time(body["created_at"]),
                         text=str(body.get("text", "")), id=str(body["id"]), deliveries=deliveries)

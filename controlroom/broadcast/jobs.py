@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from controlroom.access.operators import SYSTEM
 from controlroom.i18n import tr
 
 
@@ -80,10 +81,13 @@ class Totals:
     interrupted: int
 
     def summary(self) -> str:
-        """Delivery board headline, e.g. "42/45 played, 2 offline, 1 failed"."""
-        return tr("{played}/{total} played, {playing} playing, {waiting} waiting, {offline} offline, {failed} failed",
-                  played=self.played, total=self.total, playing=self.playing, waiting=self.waiting,
-                  offline=self.offline, failed=self.failed + self.interrupted)
+        """Delivery board headline, e.g. "42/45 played, 2 offline, 1 failed": the counts that
+        are not zero, so the line fits the job list and the eye goes to what needs doing."""
+        failed = self.failed + self.interrupted
+        counts = ((self.playing, tr("{n} playing", n=self.playing)), (self.waiting, tr("{n} waiting", n=self.waiting)),
+                  (self.offline, tr("{n} offline", n=self.offline)), (failed, tr("{n} failed", n=failed)))
+        return ", ".join([tr("{played}/{total} played", played=self.played, total=self.total),
+                          *(words for count, words in counts if count)])
 
 
 @dataclass
@@ -99,12 +103,20 @@ class BroadcastJob:
     operator: str
     created_at: datetime
     text: str = ""  # the spoken text of a TTS job, kept for the broadcast log
+    operator_name: str = ""  # the name the room knows `operator` (the account) by
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     deliveries: dict[str, Delivery] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for speaker_id in self.targets:
             self.deliveries.setdefault(speaker_id, Delivery(speaker_id))
+
+    def started_by(self) -> str:
+        """Who started it, in words: the officer's name; the programme's and the repeating
+        bulletins' broadcasts are the system's."""
+        if self.operator == SYSTEM.username:
+            return tr("the system (automatic)")
+        return self.operator_name or self.operator
 
     @property
     def play_time_s(self) -> float:

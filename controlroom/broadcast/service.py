@@ -103,7 +103,7 @@ class BroadcastService:
         job = BroadcastJob(title=title, source_kind=source_kind, source_url=url, duration_s=duration_s,
                            priority=Priority(priority), volume=self.config.broadcast.default_volume if volume is None else volume,
                            repeat=repeat, targets=list(dict.fromkeys(targets)), operator=operator.username,
-                           created_at=now, text=text, **({"id": job_id} if job_id else {}))
+                           operator_name=operator.display_name, created_at=now, text=text, **({"id": job_id} if job_id else {}))
         with self._lock:
             if job.priority is Priority.EMERGENCY:
                 self._preempt(job, now)

@@ -11,13 +11,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, select
 
+from controlroom.access.accounts import operator_names
 from controlroom.broadcast.jobs import BroadcastJob, Priority
 from controlroom.i18n import tr
 from controlroom.storage.models import broadcast_deliveries, broadcasts
 from controlroom.storage.upsert import upsert
+
+if TYPE_CHECKING:
+    from controlroom.config import Config
 
 SCHEDULE_PREFIX = "sched:"
 
@@ -74,14 +79,18 @@ class DatabaseFiredStore:
         """Written when the job is saved: the scheduled job's id is SCHEDULE_PREFIX + key."""
 
 
-def broadcast_log_csv(engine: Engine, site_id: str, start: datetime, end: datetime, tz) -> str:
+def broadcast_log_csv(engine: Engine, config: "Config", start: datetime, end: datetime) -> str:
     """The broadcast log report (sổ nhật ký phát thanh) as CSV text with a header row; write
-    it with encoding "utf-8-sig" so Excel reads the Vietnamese."""
+    it with encoding "utf-8-sig" so Excel reads the Vietnamese. People and speakers by the names
+    the commune knows them by, not by account and device ids."""
+    site_id, tz = config.site.id, config.site.tz
     with engine.connect() as conn:
         rows = conn.execute(
             select(broadcasts).where(broadcasts.c.site_id == site_id, broadcasts.c.created_at >= start,
                                      broadcasts.c.created_at < end).order_by(broadcasts.c.created_at)
         ).mappings().all()
+        people = operator_names(conn, site_id)
+    speaker_names = config.device_names()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([tr("Time"), tr("Operator name"), tr("Title"), tr("Content"), tr("Class"), tr("Speaker clusters"),
@@ -89,8 +98,9 @@ def broadcast_log_csv(engine: Engine, site_id: str, start: datetime, end: dateti
     for row in rows:
         detail = row["detail"] or {}
         writer.writerow([
-            row["created_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"), row["operator"], row["title"],
-            row["text"] or row["source"], Priority(row["priority"]).label, " ".join((row["targets"] or {}).get("speakers", [])),
+            row["created_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"), people.get(row["operator"], row["operator"]),
+            row["title"], row["text"] or row["source"], Priority(row["priority"]).label,
+            "; ".join(speaker_names.get(s, s) for s in (row["targets"] or {}).get("speakers", [])),
             detail.get("played", 0), detail.get("total", 0), detail.get("offline", 0), detail.get("failed", 0),
         ])
     return out.getvalue()

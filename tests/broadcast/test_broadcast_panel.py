@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import uuid
 
 import pytest
 
 from controlroom.broadcast.jobs import DeliveryState, Priority
-from controlroom.access.operators import Operator, Role
+from controlroom.access.accounts import upsert_operator
+from controlroom.access.operators import Operator, Role, operator_row
 from controlroom.sim.simulator import Simulator
 from controlroom.ui.shell.bridge import CoreBridge
 from controlroom.ui.broadcast.panel import BroadcastPanel
@@ -25,7 +27,7 @@ def console(demo_config, mqtt_broker, make_core, qtbot):
     core = make_core(config, broker=mqtt_broker)
     broadcasting = core.broadcast
     bridge = CoreBridge(core.bus, core.live)
-    officer = Operator("trucban", "Trực ban", Role.DUTY_OFFICER)
+    officer = Operator("trucban", "Nguyễn Văn Trực", Role.DUTY_OFFICER)
     panel = BroadcastPanel(broadcasting.service, lambda: officer, programme=broadcasting.programme)
     bridge.speaker_status.connect(panel.apply_speaker_status)
     bridge.other_event.connect(panel.apply_event)
@@ -67,6 +69,7 @@ def test_broadcast_from_the_panel_shows_delivery_on_the_board(console, qtbot, tm
     job = panel.service.job(panel.board.job_id)
     qtbot.waitUntil(lambda: job.finished, timeout=30_000)
     qtbot.waitUntil(lambda: panel.board.totals.text() == job.totals().summary(), timeout=5_000)
+    assert "Nguyễn Văn Trực" in panel.board.title.text()  # the officer's name, not the account
     states = {panel.board.table.item(r, 2).data(256) for r in range(panel.board.table.rowCount())}
     assert states == {DeliveryState.PLAYED.value, DeliveryState.OFFLINE.value}
     assert panel.board.retry_button.isEnabled()  # the offline speaker can be retried
@@ -78,6 +81,8 @@ def test_broadcast_from_the_panel_shows_delivery_on_the_board(console, qtbot, tm
 
 def test_broadcast_log_exports_as_csv_excel_reads(console, qtbot, tmp_path):
     panel, config, _ = console
+    with panel.service.engine.begin() as conn:
+        upsert_operator(conn, operator_row(config.site.id, "trucban", "Nguyễn Văn Trực", Role.DUTY_OFFICER, "mat-khau-1"))
     qtbot.waitUntil(lambda: len(panel.service.speaker_statuses()) == len(config.speakers), timeout=10_000)
     dialog = panel.compose()
     dialog.select_villages(["pho_nam_a"])
@@ -95,8 +100,10 @@ def test_broadcast_log_exports_as_csv_excel_reads(console, qtbot, tmp_path):
     lines = raw.decode("utf-8-sig").splitlines()
     assert len(lines) == 2
     speakers = [s for s in config.speakers if s.village == "pho_nam_a"]
-    assert "Bản tin thôn Phò Nam A" in lines[1]
-    assert lines[1].endswith(f",{len(speakers)},{len(speakers)},0,0")
+    row = next(csv.reader([lines[1]]))
+    assert row[1] == "Nguyễn Văn Trực" and row[3] == "Bản tin thôn Phò Nam A"
+    assert row[5] == "; ".join(s.name for s in speakers)  # the speakers' names, not their ids
+    assert row[-4:] == [str(len(speakers)), str(len(speakers)), "0", "0"]
 
 
 def _flushed(panel) -> bool:

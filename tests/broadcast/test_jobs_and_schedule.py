@@ -25,6 +25,7 @@ def test_acks_move_deliveries_and_totals_count_them():
     assert job.apply_ack("b", "failed", "amplifier fault", T0)
     totals = job.totals()
     assert (totals.total, totals.played, totals.failed, totals.waiting) == (3, 1, 1, 1)
+    assert totals.summary() == "1/3 đã phát, 1 đang chờ, 1 lỗi"  # no "0 đang phát, 0 mất kết nối" to read past
     assert not job.finished
 
 

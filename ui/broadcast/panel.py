@@ -257,11 +257,11 @@ class BroadcastPanel(QWidget):
 
     def export_log(self, path: Path, days: int) -> None:
         """Write the last `days` of the broadcast log as CSV (UTF-8 with BOM) on a worker."""
-        engine, site = self.service.engine, self.service.config.site
+        engine, config = self.service.engine, self.service.config
 
         def work() -> Path:
             end = datetime.now(timezone.utc)
-            path.write_text(broadcast_log_csv(engine, site.id, end - timedelta(days=days), end, site.tz), encoding="utf-8-sig")
+            path.write_text(broadcast_log_csv(engine, config, end - timedelta(days=days), end), encoding="utf-8-sig")
             return path
 
         run_in_background(work, lambda p: self.status_label.setText(tr("Broadcast log saved: {path}", path=str(p))),
