@@ -85,7 +85,8 @@ class WaterLevelTile(TileFrame):
         if stale_text:
             self.next_label.setText(stale_text)
         elif next_level is None:
-            self.next_label.setText(tr("Every limit of the commune passed") if self.limits else tr("Level III exceeded"))
+            self.next_label.setText(tr("Every limit of the commune passed") if self.limits else
+                                    tr("Level III exceeded") if self.official else tr("The commune's mark III exceeded"))
         elif self.limits:
             number, metres = next_level
             self.next_label.setText(tr("At the commune's limit") if metres < 0.005 else

@@ -23,6 +23,8 @@ def test_a_gauge_with_local_marks_never_says_alarm_level(second_config, qtbot):
     tile.show_level(gauge.alarm_levels.level_2 + 0.1, None, 2, (3, 0.4))
     assert tile.level_label.text() == "Trên mốc II của xã" and "mốc III" in tile.next_label.text().replace("\u00a0", " ")
     assert "không phải mức báo động chính thức" in tile.toolTip() and gauge.alarm_levels.source in tile.toolTip()
+    tile.show_level(gauge.alarm_levels.level_3 + 0.2, None, 3, None)  # past the last mark: still the commune's
+    assert (tile.level_label.text(), tile.next_label.text()) == ("Trên mốc III của xã", "Đã vượt mốc III của xã")
     official = WaterLevelTile("sensor/x/level", "Trạm", official=True)
     qtbot.addWidget(official)
     official.show_level(2.0, None, 2, (3, 0.4))
