@@ -40,6 +40,7 @@ from controlroom.ui.shell.background import run_in_background
 from controlroom.ui.shell.docks import bring_to_front
 from controlroom.ui.broadcast.compose import BroadcastRequest, ComposeDialog
 from controlroom.ui.broadcast.programme_editor import ProgrammeEditor
+from controlroom.ui.reports.export_paths import suggested_export_path
 from controlroom.widgets.delivery_board import DeliveryBoard
 from controlroom.widgets.flow_layout import FlowLayout
 
@@ -251,7 +252,8 @@ class BroadcastPanel(QWidget):
         return editor
 
     def _export_log(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export broadcast log"), "nhat-ky-phat-thanh.csv", tr("CSV (*.csv)"))
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export broadcast log"),
+                                              suggested_export_path("nhat-ky-phat-thanh", ".csv"), tr("CSV (*.csv)"))
         if path:
             self.export_log(Path(path), days=LOG_EXPORT_DAYS)
 

@@ -40,6 +40,7 @@ from controlroom.widgets.flow_layout import FlowLayout
 from controlroom.widgets.plot_spec import PlotSpec
 from controlroom.widgets.sensor_plot import SensorPlot
 from controlroom.ui.sensors.graph_ranges import RANGES, Reader, fitted_start, range_label, resolution_label
+from controlroom.ui.reports.export_paths import suggested_export_path
 
 log = logging.getLogger(__name__)
 
@@ -402,11 +403,13 @@ class GraphView(QWidget):
         self.message.emit(tr("Export failed: {reason}", reason=str(exc)))
 
     def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export CSV"), "", tr("CSV files (*.csv)"))
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export CSV"), suggested_export_path("bieu-do", ".csv"),
+                                              tr("CSV files (*.csv)"))
         if path:
             self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
 
     def _ask_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export PNG"), "", tr("PNG images (*.png)"))
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export PNG"), suggested_export_path("bieu-do", ".png"),
+                                              tr("PNG images (*.png)"))
         if path:
             self.export_png(path if path.lower().endswith(".png") else path + ".png")
