@@ -27,7 +27,7 @@ class AlarmBands:
         if levels.official:
             names = {1: tr("Alarm level I"), 2: tr("Alarm level II"), 3: tr("Alarm level III")}
         else:  # the commune's own marks (a lagoon gauge): never drawn as the state's alarm levels
-            names = {1: tr("Local mark I"), 2: tr("Local mark II"), 3: tr("Local mark III")}
+            names = {1: tr("Commune's mark I"), 2: tr("Commune's mark II"), 3: tr("Commune's mark III")}
         for band in alarm_bands(levels):
             region = pg.LinearRegionItem(values=(band.low, band.high), orientation="horizontal",
                                          movable=False, brush=pg.mkBrush(*BAND_BRUSHES[band.level]),

@@ -20,10 +20,10 @@ def level_text(level: int, official: bool = True) -> str:
     """The level reached; a gauge without official alarm levels says its marks are local."""
     if not official:
         return {
-            0: tr("Below local mark I"),
-            1: tr("Above local mark I"),
-            2: tr("Above local mark II"),
-            3: tr("Above local mark III"),
+            0: tr("Below the commune's mark I"),
+            1: tr("Above the commune's mark I"),
+            2: tr("Above the commune's mark II"),
+            3: tr("Above the commune's mark III"),
         }[level]
     return {
         0: tr("Below alarm level I"),
