@@ -16,7 +16,6 @@ from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (
     QLabel,
     QFileDialog,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -41,6 +40,7 @@ from controlroom.ui.shell.docks import bring_to_front
 from controlroom.ui.broadcast.compose import BroadcastRequest, ComposeDialog
 from controlroom.ui.broadcast.programme_editor import ProgrammeEditor
 from controlroom.ui.reports.export_paths import suggested_export_path
+from controlroom.widgets.hint_list import HintList
 from controlroom.widgets.delivery_board import DeliveryBoard
 from controlroom.widgets.flow_layout import FlowLayout
 
@@ -102,7 +102,8 @@ class BroadcastPanel(QWidget):
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
 
-        self.jobs = QListWidget()
+        self.jobs = HintList(tr("No broadcasts in this list yet. “New broadcast…” starts one; "
+                                "“Export broadcast log…” gives the whole log."))
         self.jobs.currentItemChanged.connect(self._job_selected)
         self.board = DeliveryBoard(config)
         self.board.retryRequested.connect(self.retry)
