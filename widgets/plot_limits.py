@@ -47,18 +47,35 @@ class AlarmBands:
             label.setPos(x0, region.getRegion()[0])
 
 
-def add_threshold_lines(plot_item: pg.PlotItem, limits, unit: str) -> list[pg.InfiniteLine]:
+LIMIT_PEN = {False: ("#ff8a65", 1.5, "#ffab91"), True: ("#ef5350", 2.0, "#ef9a9a")}  # (line, width, label) by outer
+
+
+def threshold_names(limits, kind: str = "") -> list[tuple[float, str, bool]]:
+    """(value, name, outer) of each configured limit. The outer ones (low_low, high_high) are
+    drawn too: a tile saying "past the danger limit" over a graph that shows only the warning
+    line leaves the operator to guess where danger starts. A water gauge's limits are the
+    commune's warning and danger limits, in the words its tile uses."""
+    if limits is None:
+        return []
+    if kind == "water_level":
+        high = tr("The commune's warning limit") if limits.high_high is not None else tr("The commune's limit")
+        high_high = tr("The commune's danger limit")
+    else:
+        high, high_high = tr("Upper limit"), tr("Upper danger limit")
+    named = ((limits.low_low, tr("Lower danger limit"), True), (limits.low, tr("Lower limit"), False),
+             (limits.high, high, False), (limits.high_high, high_high, True))
+    return [(value, name, outer) for value, name, outer in named if value is not None]
+
+
+def add_threshold_lines(plot_item: pg.PlotItem, limits, unit: str, kind: str = "") -> list[pg.InfiniteLine]:
     """A dashed line per configured limit, labelled with its value and the limit's source."""
     lines: list[pg.InfiniteLine] = []
-    if limits is None:
-        return lines
-    for value, text in ((limits.low, tr("Lower limit")), (limits.high, tr("Upper limit"))):
-        if value is None:
-            continue
+    for value, text, outer in threshold_names(limits, kind):
+        colour, width, label_colour = LIMIT_PEN[outer]
         line = pg.InfiniteLine(pos=value, angle=0, movable=False,
-                               pen=pg.mkPen("#ff8a65", width=1.5, style=Qt.PenStyle.DashLine),
+                               pen=pg.mkPen(colour, width=width, style=Qt.PenStyle.DashLine),
                                label=f"{text} {format_number(value)} {unit}",
-                               labelOpts={"position": 0.02, "color": "#ffab91", "anchors": [(0, 1), (0, 1)]})
+                               labelOpts={"position": 0.02, "color": label_colour, "anchors": [(0, 1), (0, 1)]})
         line.setToolTip(limits.source)
         plot_item.addItem(line, ignoreBounds=True)
         lines.append(line)

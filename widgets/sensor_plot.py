@@ -96,7 +96,7 @@ class SensorPlot(QWidget):
         self.envelope = pg.FillBetweenItem(self.min_curve, self.max_curve, brush=pg.mkBrush(*ENVELOPE_BRUSH))
         self.alarm_bands = AlarmBands(self.plot_item, spec.alarm_levels)
         self.alarm_band_items, self.alarm_band_labels = self.alarm_bands.regions, self.alarm_bands.labels
-        self.threshold_lines = add_threshold_lines(self.plot_item, spec.thresholds, spec.unit)
+        self.threshold_lines = add_threshold_lines(self.plot_item, spec.thresholds, spec.unit, spec.kind)
         for item in (self.envelope, self.min_curve, self.max_curve, self.curve):
             self.plot_item.addItem(item)
 

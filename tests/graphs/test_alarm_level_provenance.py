@@ -55,3 +55,18 @@ def test_a_gauge_with_the_communes_own_marks_is_not_drawn_with_alarm_levels(qtbo
     labels = [label.textItem.toPlainText() for label in plot.alarm_band_labels]
     assert [label.split(" (")[0] for label in labels] == ["Mốc I của xã", "Mốc II của xã", "Mốc III của xã"]
 
+
+
+def test_a_gauge_with_the_communes_limits_draws_both_in_its_tiles_words(qtbot, second_config):
+    """The tile said "past the commune's danger limit" over a graph that drew only the warning
+    line, as "Giới hạn trên"."""
+    sensor = next(s for s in second_config.sensors if s.kind == "water_level" and s.alarm_levels is None
+                  and next(iter(s.metrics.values())).thresholds.high_high is not None)
+    metric, limits = next(iter(sensor.metrics.items()))
+    plot = SensorPlot(PlotSpec.from_config(sensor, metric), second_config.site.tz)
+    qtbot.addWidget(plot)
+    labels = sorted((line.value(), line.label.textItem.toPlainText()) for line in plot.threshold_lines)
+    high, high_high = limits.thresholds.high, limits.thresholds.high_high
+    assert [text.split(" ")[:5] for _, text in labels] == [["Ngưỡng", "cảnh", "báo", "của", "xã"],
+                                                            ["Ngưỡng", "nguy", "hiểm", "của", "xã"]]
+    assert [value for value, _ in labels] == [high, high_high]
