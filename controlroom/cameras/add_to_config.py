@@ -21,6 +21,17 @@ class CameraNotAdded(ValueError):
     """Why the camera was not added, in the operator's words."""
 
 
+def suggested_camera_id(existing: list[str]) -> str:
+    """A free id in the commune's own style: its cameras' common prefix ("vh_" of "vh_ben_thuyen",
+    "vh_cau_ven_dam") before "cam" and the next number, never one already taken."""
+    prefix = os.path.commonprefix(existing) if len(existing) > 1 else ""
+    prefix = prefix[:prefix.rfind("_") + 1]  # up to a whole word: "vh_", not "vh_b"
+    taken, number = set(existing), len(existing) + 1
+    while f"{prefix}cam{number:02d}" in taken:
+        number += 1
+    return f"{prefix}cam{number:02d}"
+
+
 TEXT_FIELDS = ("id", "name", "village", "group", "main_url", "sub_url", "onvif_host", "user", "password_env")
 
 

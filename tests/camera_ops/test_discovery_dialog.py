@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from controlroom.cameras.add_to_config import append_camera
+from controlroom.cameras.add_to_config import append_camera, suggested_camera_id
 from controlroom.config import demo_config_path, load_config
 from controlroom.ui.cameras.discovery_dialog import CameraDiscoveryDialog
 
@@ -36,3 +36,14 @@ def test_dialog_reads_the_camera_and_adds_it_to_the_config(peer, demo_config, qt
     assert camera.main_url.endswith("/video_main") and camera.sub_url.endswith("/video_sub")
     assert camera.ptz and camera.onvif.host == peer.host and camera.onvif.port == peer.onvif_port
     assert peer.password not in path.read_text(encoding="utf-8")
+
+
+def test_the_suggested_id_follows_the_communes_ids_and_is_free(second_config, demo_config):
+    """The dialog offered "cam04" to a commune whose cameras are all "vh_…"."""
+    ids = [camera.id for camera in second_config.cameras]
+    suggested = suggested_camera_id(ids)
+    prefix = os.path.commonprefix(ids)
+    assert prefix and suggested.startswith(prefix[:prefix.rfind("_") + 1]) and suggested not in ids
+    assert suggested_camera_id(["cam01", "cam02", "cam03", "cam04"]) == "cam05"
+    assert suggested_camera_id(["a_cam01", "a_cam03"]) == "a_cam04"  # "a_cam03" is taken: the next free one
+    assert suggested_camera_id([c.id for c in demo_config.cameras]) not in {c.id for c in demo_config.cameras}

@@ -16,6 +16,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                              QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from controlroom.cameras.add_to_config import suggested_camera_id
 from controlroom.config import Config
 from controlroom.i18n import tr
 from controlroom.ui.shell.background import run_in_background
@@ -55,7 +56,7 @@ class CameraDiscoveryDialog(QDialog):
         address.addWidget(self.port)
         address.addWidget(self.read)
 
-        self.camera_id = QLineEdit(f"cam{len(config.cameras) + 1:02d}")
+        self.camera_id = QLineEdit(suggested_camera_id([camera.id for camera in config.cameras]))
         self.name = QLineEdit()
         self.village = QComboBox()
         for village in config.villages:
