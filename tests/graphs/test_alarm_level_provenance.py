@@ -56,7 +56,6 @@ def test_a_gauge_with_the_communes_own_marks_is_not_drawn_with_alarm_levels(qtbo
     assert [label.split(" (")[0] for label in labels] == ["Mốc I của xã", "Mốc II của xã", "Mốc III của xã"]
 
 
-
 def test_a_gauge_with_the_communes_limits_draws_both_in_its_tiles_words(qtbot, second_config):
     """The tile said "past the commune's danger limit" over a graph that drew only the warning
     line, as "Giới hạn trên"."""
