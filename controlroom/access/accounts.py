@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from controlroom.access.operators import SYSTEM, Role, operator_row
-from controlroom.i18n import tr
+from controlroom.access.operators import SYSTEM, Role, actor_name, operator_row
 from controlroom.storage.models import operators
 from controlroom.storage.upsert import upsert
 
@@ -31,7 +30,7 @@ def upsert_operator(conn: Connection, row: dict) -> None:
 def operator_names(conn: Connection, site_id: str) -> dict[str, str]:
     """Account -> the name people know its operator by, for reports and logs ("truc" -> "Lê Văn Trực");
     what the room does by itself (the programme, repeating bulletins) is the system's."""
-    names = {SYSTEM.username: tr("the system (automatic)")}
+    names = {SYSTEM.username: actor_name(SYSTEM.username)}
     names.update(conn.execute(select(operators.c.username, operators.c.display_name)
                               .where(operators.c.site_id == site_id)).all())
     return names

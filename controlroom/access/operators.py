@@ -86,6 +86,14 @@ SYSTEM = Operator("system", "system", Role.ADMIN)  # the programme and automatic
 NOBODY = Operator("", "", Role.NOBODY)  # who acts on a console no one is signed in to: nobody may
 
 
+def actor_name(username: str, display_name: str = "") -> str:
+    """The name an action is shown under in logs and reports: the room's own work (the programme,
+    repeating bulletins) in words, else the operator's name, else the account."""
+    if username == SYSTEM.username:
+        return tr("the system (automatic)")
+    return display_name or username
+
+
 class PermissionDenied(Exception):
     """The signed-in operator's role does not allow the action; the message says so."""
 

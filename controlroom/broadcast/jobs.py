@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from controlroom.access.operators import SYSTEM
+from controlroom.access.operators import actor_name
 from controlroom.i18n import tr
 
 
@@ -114,9 +114,7 @@ class BroadcastJob:
     def started_by(self) -> str:
         """Who started it, in words: the officer's name; the programme's and the repeating
         bulletins' broadcasts are the system's."""
-        if self.operator == SYSTEM.username:
-            return tr("the system (automatic)")
-        return self.operator_name or self.operator
+        return actor_name(self.operator, self.operator_name)
 
     @property
     def play_time_s(self) -> float:

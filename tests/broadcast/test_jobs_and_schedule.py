@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from controlroom.access.operators import SYSTEM
 from controlroom.broadcast.jobs import BroadcastJob, DeliveryState, Priority
 from controlroom.broadcast.schedule import BroadcastScheduler, MemoryFiredStore, due_entries
 
@@ -72,3 +73,12 @@ def test_schedule_fires_once_per_day_and_not_again_after_restart(demo_config):
 def test_entry_missed_by_more_than_the_grace_is_skipped(demo_config):
     late = datetime(2026, 11, 25, 23, 11, tzinfo=timezone.utc)  # 06:11 local
     assert due_entries(demo_config.broadcast.schedule, demo_config.site.tz, late, set(), timedelta(minutes=10)) == []
+
+
+def test_who_started_a_job_is_said_by_name_and_the_systems_work_as_such():
+    job = make_job()
+    assert job.started_by() == "op"  # a job from before names were carried: its account
+    job.operator_name = "Lê Văn Trực"
+    assert job.started_by() == "Lê Văn Trực"
+    job.operator = SYSTEM.username  # the programme's and repeating bulletins' broadcasts
+    assert job.started_by() == "hệ thống (tự động)"
