@@ -15,6 +15,7 @@ from datetime import tzinfo
 from PyQt6.QtCore import QPoint, QRect, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QMenu, QSizePolicy, QWidget
+from PyQt6 import sip
 
 from controlroom.cameras.health import StreamHealth, StreamState
 from controlroom.config import CameraConfig
@@ -112,7 +113,9 @@ class CameraTile(QWidget):
         height, width = image.shape[:2]
         self._array = image
         fmt = QImage.Format.Format_RGB32 if image.ndim == 3 and image.shape[2] == 4 else QImage.Format.Format_BGR888
-        self._image = QImage(image.data, width, height, image.strides[0], fmt)
+        # padded rows (a packet reader's, see Frame): QImage takes the address and the stride
+        data = image.data if image.flags["C_CONTIGUOUS"] else sip.voidptr(image.__array_interface__["data"][0])
+        self._image = QImage(data, width, height, image.strides[0], fmt)
         self.seq = frame.seq
         self._pending_paint = True
         fast = self._image_rect
