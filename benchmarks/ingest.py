@@ -46,7 +46,7 @@ def sensor_ids(count: int) -> list[str]:
 
 
 def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int, go, done_queue,
-                      messages_per_s: float = 0.0) -> None:
+                      messages_per_s: float = 0.0, prefix: str = PREFIX) -> None:
     """Publish `messages` QoS-1 readings round-robin over `sensors` (paced if `messages_per_s`), wait for every PUBACK."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{os.getpid()}", protocol=mqtt.MQTTv5)
     client.max_inflight_messages_set(1000)
@@ -57,7 +57,7 @@ def publisher_process(port: int, sensors: list[str], messages: int, base_ms: int
         sensor = sensors[k % len(sensors)]
         ts = base_ms + k // len(sensors)
         values = {m: round(10.0 + (k * 7 + j) % 400 * 0.25, 2) for j, m in enumerate(METRICS)}
-        payloads.append((f"{PREFIX}/sensor/{sensor}/reading", json.dumps({"ts": ts, "values": values}).encode()))
+        payloads.append((f"{prefix}/sensor/{sensor}/reading", json.dumps({"ts": ts, "values": values}).encode()))
     go.wait()
     publish_all(client, payloads, messages_per_s)
     client.disconnect()
@@ -69,7 +69,7 @@ class Flood:
     """Publisher processes that wait for `go`, then publish as fast as they can (or at `readings_per_s`)."""
 
     def __init__(self, port: int, processes: int, messages: int, sensors: list[str], base_ms: int,
-                 readings_per_s: float = 0.0) -> None:
+                 readings_per_s: float = 0.0, prefix: str = PREFIX) -> None:
         ctx = mp.get_context("spawn")
         self.go = ctx.Event()
         self.done = ctx.Queue()
@@ -79,15 +79,20 @@ class Flood:
             ctx.Process(
                 target=publisher_process,
                 args=(port, sensors[i * share:(i + 1) * share], per, base_ms, self.go, self.done,
-                      readings_per_s / len(METRICS) / processes),
+                      readings_per_s / len(METRICS) / processes, prefix),
                 name=f"bench-publisher-{i}",
             )
             for i in range(processes)
         ]
         self.messages = per * processes
+        self.plans = [(sensors[i * share:(i + 1) * share], per, base_ms) for i in range(processes)]
         for proc in self.procs:
             proc.start()
         time.sleep(1.5)  # let the spawned interpreters import and build payloads
+
+    def last_messages(self) -> list[tuple[str, int]]:
+        """(sensor, ts_ms) of each publisher's last message (see publisher_process)."""
+        return [(sensors[(per - 1) % len(sensors)], base_ms + (per - 1) // len(sensors)) for sensors, per, base_ms in self.plans]
 
     def release(self) -> float:
         self.go.set()
@@ -119,7 +124,8 @@ def drop_session(port: int, client_id: str) -> None:
     client.loop_stop()
 
 
-def run_baseline(port: int, args, sensors: list[str], base_ms: int, round_no: int) -> dict:
+def run_baseline(port: int, args, sensors: list[str], base_ms: int, round_no: int, prefix: str = PREFIX) -> dict:
+    """A bare paho subscriber that only counts a flood on `prefix`'s reading topics."""
     count = 0
     last_at = 0.0
     lock = threading.Lock()
@@ -135,10 +141,10 @@ def run_baseline(port: int, args, sensors: list[str], base_ms: int, round_no: in
     client.on_message = on_message
     client.on_subscribe = lambda *a: subscribed.set()
     client.connect("127.0.0.1", port, clean_start=True, properties=v5_connect_properties())
-    client.subscribe(f"{PREFIX}/sensor/+/reading", qos=1)
+    client.subscribe(f"{prefix}/sensor/+/reading", qos=1)
     client.loop_start()
     subscribed.wait(30)
-    flood = Flood(port, args.processes, args.messages, sensors, base_ms, args.rate)
+    flood = Flood(port, args.processes, args.messages, sensors, base_ms, args.rate, prefix)
     cpu0 = time.process_time()
     t0 = flood.release()
     flood.join()
