@@ -199,7 +199,7 @@ class CameraTile(QWidget):
             scale = min(video.width() / iw, video.height() / ih)
             w, h = int(iw * scale), int(ih * scale)
             gap_w, gap_h = video.width() - iw, video.height() - ih
-            # the reader sized it for us (its width rounded down to 4 px, its height to 2): a 1:1 blit
+            # the reader sized it for us (each side rounded down to an even number): a 1:1 blit
             if 0 <= gap_w and 0 <= gap_h and (gap_w <= 3 or gap_h <= 2):
                 target = QRect((video.width() - iw) // 2, (video.height() - ih) // 2, iw, ih)
                 painter.drawImage(target.topLeft(), self._image)
