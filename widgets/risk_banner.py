@@ -47,7 +47,9 @@ class RiskBanner(QWidget):
         if level != self.level:  # re-polishing style sheets is costly: only when the level changes
             self._style(level)
         self.level = level
-        if level > 0 and not official:
+        if not station:  # no live level yet (a restart, a gauge silent): nothing is known, not "below I"
+            self.title.setText(tr("Flood risk: not known yet"))
+        elif level > 0 and not official:
             self.title.setText(tr("Flood risk level {n} — {name} (estimate from the commune's levels)",
                                   n=level, name=risk_name(level)))
         elif level > 0:
