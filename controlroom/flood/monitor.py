@@ -165,6 +165,11 @@ class FloodRiskMonitor:
         return StationState(sensor_id, sensor.name, height, exceeded_level(height, sensor.alarm_levels),
                             trend, risk, latest[0] if latest else None)
 
+    def is_live(self, state: StationState) -> bool:
+        """Whether the station's newest level is recent enough to set a live risk level (an
+        older one is history: shown with its time, never as the river now)."""
+        return state.ts is not None and not is_late(state.ts, self._clock(), self._stations[state.sensor_id].live_limit_s)
+
     def stations(self) -> list[StationState]:
         return [self.station(sid) for sid in self._stations]
 
