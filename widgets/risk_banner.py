@@ -59,7 +59,7 @@ class RiskBanner(QWidget):
             self.title.setText(tr("Flood risk: no level ({name})", name=below))
         how = tr("forecast") if basis == FORECAST else tr("measured")
         self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
-                            if station else tr("No water level received yet."))
+                            if station else tr("No recent water level yet."))
         if not official and level > 0:  # below every level there is no estimate to qualify
             clause = tr("{clause} — applied to levels that are not official ({source}); the official risk "
                         "level is the one the hydro-meteorological service announces",

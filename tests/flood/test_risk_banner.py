@@ -26,10 +26,10 @@ def test_a_level_set_before_the_panel_is_shown_is_painted_in_its_colour(qtbot):
 
 def test_with_no_water_level_yet_the_banner_does_not_say_the_river_is_below_level_one(qtbot):
     """After a restart, before a live level arrives, the banner said "chưa đến cấp (dưới báo động
-    I)" above "Chưa nhận được số liệu mực nước.": a claim of safety from no data at all."""
+    I)": a claim of safety from no data at all (an old level is history, see the duty panel)."""
     banner = RiskBanner()
     qtbot.addWidget(banner)
     assert banner.title.text() == "Rủi ro lũ: chưa xác định"
-    assert banner.detail.text() == "Chưa nhận được số liệu mực nước."
+    assert banner.detail.text() == "Chưa có số liệu mực nước mới."
     banner.show_risk(0, "Trạm thử", "0,80 m", "measured", "Điều 45")
     assert banner.title.text() == "Rủi ro lũ: chưa đến cấp (dưới báo động I)"
