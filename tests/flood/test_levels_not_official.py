@@ -51,13 +51,9 @@ def test_the_banner_calls_a_level_from_the_communes_own_marks_an_estimate(second
     assert "không chính thức" in banner.source.text()
 
 
-def test_below_the_communes_marks_is_not_called_below_alarm_level_one(second_config, qtbot, make_core):
+def test_below_the_communes_marks_is_not_called_below_alarm_level_one(second_config, qtbot, second_commune_duty_panel):
     """A lagoon gauge at a calm level: the banner and the duty panel's station line speak of the
     commune's mark, never of an alarm level the gauge does not have."""
-    from controlroom.ui.flood.duty_panel import create_flood_duty_panel
-    from controlroom.ui.shell.bridge import CoreBridge
-    from controlroom.ui.shell.context import AppContext
-
     bus = EventBus()
     live = LiveState(bus)
     monitor = FloodRiskMonitor(second_config, bus, live, clock=lambda: NOW)
@@ -68,16 +64,8 @@ def test_below_the_communes_marks_is_not_called_below_alarm_level_one(second_con
     banner.show_zone(monitor, second_config.flood.bulletin_zone)
     assert banner.title.text() == "Rủi ro lũ: chưa đến cấp (dưới mốc I của xã)"
 
-    core = make_core(second_config)
-    bridge = CoreBridge(core.bus, core.live)
-    context = AppContext(config=second_config, core=core, bridge=bridge)
-    panel = create_flood_duty_panel(context, None)
-    qtbot.addWidget(panel)
-    try:
-        core.bus.publish(Reading(lagoon.id, "level", datetime.now(timezone.utc), 0.2))
-        qtbot.waitUntil(lambda: lagoon.name in panel.stations.text(), timeout=10_000)
-        line = next(x for x in panel.stations.text().splitlines() if x.startswith(lagoon.name))
-        assert "dưới mốc I của xã" in line and "báo động" not in line
-    finally:
-        context.shutdown()
-        bridge.close()
+    core, panel = second_commune_duty_panel
+    core.bus.publish(Reading(lagoon.id, "level", datetime.now(timezone.utc), 0.2))
+    qtbot.waitUntil(lambda: lagoon.name in panel.stations.text(), timeout=10_000)
+    line = next(x for x in panel.stations.text().splitlines() if x.startswith(lagoon.name))
+    assert "dưới mốc I của xã" in line and "báo động" not in line

@@ -8,32 +8,20 @@ from datetime import datetime, timedelta, timezone
 from controlroom.domain import Reading
 
 
-def test_an_old_level_is_dated_and_sets_no_risk_level(second_config, qtbot, make_core):
+def test_an_old_level_is_dated_and_sets_no_risk_level(second_config, second_commune_duty_panel, qtbot):
     """A gauge whose last reading is two hours old said "0,23 m, dưới mốc I của xã → rủi ro cấp
     0" under a banner saying no water level had come: as if the lagoon were calm now."""
-    from controlroom.ui.flood.duty_panel import create_flood_duty_panel
-    from controlroom.ui.shell.bridge import CoreBridge
-    from controlroom.ui.shell.context import AppContext
-
+    core, panel = second_commune_duty_panel
     gauge = next(s for s in second_config.sensors if s.kind == "water_level" and s.alarm_levels is not None)
-    core = make_core(second_config)
-    bridge = CoreBridge(core.bus, core.live)
-    context = AppContext(config=second_config, core=core, bridge=bridge)
-    panel = create_flood_duty_panel(context, None)
-    qtbot.addWidget(panel)
-    try:
-        old = datetime.now(timezone.utc) - timedelta(hours=2)
-        core.bus.publish(Reading(gauge.id, "level", old, 0.23))
-        qtbot.waitUntil(lambda: gauge.name in panel.stations.text(), timeout=10_000)
-        line = next(x for x in panel.stations.text().splitlines() if x.startswith(gauge.name))
-        stamp = old.astimezone(second_config.site.tz).strftime("%H:%M %d/%m")
-        assert line == f"{gauge.name}: 0,23 m lúc {stamp}, số liệu cũ: không tính cấp rủi ro"
-        assert panel.banner.title.text() == "Rủi ro lũ: chưa xác định"
+    old = datetime.now(timezone.utc) - timedelta(hours=2)
+    core.bus.publish(Reading(gauge.id, "level", old, 0.23))
+    qtbot.waitUntil(lambda: gauge.name in panel.stations.text(), timeout=10_000)
+    line = next(x for x in panel.stations.text().splitlines() if x.startswith(gauge.name))
+    stamp = old.astimezone(second_config.site.tz).strftime("%H:%M %d/%m")
+    assert line == f"{gauge.name}: 0,23 m lúc {stamp}, số liệu cũ: không tính cấp rủi ro"
+    assert panel.banner.title.text() == "Rủi ro lũ: chưa xác định"
 
-        core.bus.publish(Reading(gauge.id, "level", datetime.now(timezone.utc), 0.25))  # live again
-        qtbot.waitUntil(lambda: "0,25 m" in panel.stations.text(), timeout=10_000)
-        line = next(x for x in panel.stations.text().splitlines() if x.startswith(gauge.name))
-        assert "số liệu cũ" not in line and "rủi ro cấp 0" in line
-    finally:
-        context.shutdown()
-        bridge.close()
+    core.bus.publish(Reading(gauge.id, "level", datetime.now(timezone.utc), 0.25))  # live again
+    qtbot.waitUntil(lambda: "0,25 m" in panel.stations.text(), timeout=10_000)
+    line = next(x for x in panel.stations.text().splitlines() if x.startswith(gauge.name))
+    assert "số liệu cũ" not in line and "rủi ro cấp 0" in line
