@@ -116,17 +116,17 @@ class BulletinService:
         state = self._monitor.governing_station(zone)
         sensor = self.config.sensor(state.sensor_id) if state else None
         risk = self._monitor.zone(zone)
-        level = risk.level if risk else 0
         forecast = bool(risk and risk.basis == "forecast")
+        old = state is not None and state.ts is not None and not self._monitor.is_live(state)
         text = bulletin_text(self.config, station_name=state.name if state else "-",
                              height_m=state.height_m if state else None,
                              alarm_level=state.alarm_level if state else 0,
                              alarm=sensor.alarm_levels if sensor else None,
-                             trend_cm_h=state.trend_cm_h if state else None, risk_level=level,
+                             trend_cm_h=state.trend_cm_h if state else None, risk_level=risk.level if risk else None,
                              village_names=[names[v] for v in villages], issued=now or self._clock(),
-                             forecast=forecast)
+                             forecast=forecast, old_reading_at=state.ts if old else None)
         return BulletinDraft(zone, villages, self._service.speakers_in(villages),
-                             state.sensor_id if state else None, level, text,
+                             state.sensor_id if state else None, risk.level if risk else 0, text,
                              self.config.flood.bulletin_repeat_min * 60.0, forecast)
 
     # -- life cycle -----------------------------------------------------------------------

@@ -52,16 +52,26 @@ def trend_phrase(trend_cm_h: float | None) -> str:
 
 
 def bulletin_text(config: Config, *, station_name: str, height_m: float | None, alarm_level: int, alarm,
-                  trend_cm_h: float | None, risk_level: int, village_names: list[str], issued: datetime,
-                  forecast: bool = False) -> str:
+                  trend_cm_h: float | None, risk_level: int | None, village_names: list[str], issued: datetime,
+                  forecast: bool = False, old_reading_at: datetime | None = None) -> str:
+    """`old_reading_at`: the level is the station's last reading, too old to be the water now (a
+    silent gauge, a restart): it is quoted with its time, with neither its place against the
+    alarm levels nor a trend, and a risk level it set says so. `risk_level` None: no level set
+    (no live reading since the start): said as not known, never as level 0."""
     unit = ", ".join(x for x in (config.site.unit_name or config.site.name, config.site.province) if x)
-    risk = str(risk_level) + (" (theo dự báo)" if forecast else "")
-    if alarm is not None and not alarm.official and risk_level > 0:
-        risk += " (ước tính theo mức cảnh báo của xã, chưa phải cấp độ do cơ quan chức năng công bố)"
+    old = vn_time(old_reading_at, config) if old_reading_at is not None and height_m is not None else None
+    if risk_level is None:
+        risk = "chưa xác định (chưa có số đo mực nước mới)"
+    else:
+        risk = str(risk_level) + (" (theo dự báo)" if forecast else f" theo số đo lúc {old}" if old else "")
+        if alarm is not None and not alarm.official and risk_level > 0:
+            risk += " (ước tính theo mức cảnh báo của xã, chưa phải cấp độ do cơ quan chức năng công bố)"
+    where = (f"theo số đo cũ lúc {old}, trạm chưa gửi số đo mới" if old
+             else alarm_phrase(height_m, alarm_level, alarm))
     return config.flood.bulletin_template.format(
         unit=unit, issued=vn_time(issued, config), station=station_name,
         level=vn_number(height_m) if height_m is not None else "chưa rõ",
-        alarm=alarm_phrase(height_m, alarm_level, alarm), trend=trend_phrase(trend_cm_h),
+        alarm=where, trend=trend_phrase(None if old else trend_cm_h),
         risk=risk, villages=", ".join(village_names) or "toàn xã")
 
 
