@@ -54,7 +54,7 @@ class BulletinDraft:
     villages: list[str]
     speakers: list[str]
     sensor_id: str | None
-    risk_level: int
+    risk_level: int | None  # None: no live reading has set a level yet (the text says so)
     text: str
     interval_s: float
     forecast: bool = False
@@ -126,7 +126,7 @@ class BulletinService:
                              village_names=[names[v] for v in villages], issued=now or self._clock(),
                              forecast=forecast, old_reading_at=state.ts if old else None)
         return BulletinDraft(zone, villages, self._service.speakers_in(villages),
-                             state.sensor_id if state else None, risk.level if risk else 0, text,
+                             state.sensor_id if state else None, risk.level if risk else None, text,
                              self.config.flood.bulletin_repeat_min * 60.0, forecast)
 
     # -- life cycle -----------------------------------------------------------------------
@@ -136,7 +136,8 @@ class BulletinService:
         now = self._clock()
         bulletin = Bulletin(id="flb-" + uuid.uuid4().hex[:10], issued_at=now, issued_by=operator.username,
                             sensor_id=draft.sensor_id, zone=draft.zone, villages=list(draft.villages),
-                            risk_level=draft.risk_level, text=draft.text, interval_s=draft.interval_s,
+                            risk_level=draft.risk_level or 0,  # the record's column: 0 = none set; the text says why
+                            text=draft.text, interval_s=draft.interval_s,
                             next_due_at=now + timedelta(seconds=draft.interval_s))
         audio = audio or self._service.prepare_tts(draft.text)
         superseded = [b for b in self._active_refs() if b.zone == draft.zone]

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from PyQt6.QtWidgets import QLabel
+
 from controlroom.domain import Reading
 from controlroom.flood.text import vn_time
+from controlroom.ui.flood.duty_panel import ComposeDialog
 
 from tests.conftest import wait_until
 
@@ -16,7 +19,7 @@ def _gauge(config):
     return next(s for s in config.sensors if s.kind == "water_level" and s.alarm_levels is not None)
 
 
-def test_an_old_level_is_quoted_with_its_time_and_sets_no_risk_level(second_config, make_core):
+def test_an_old_level_is_quoted_with_its_time_and_sets_no_risk_level(second_config, make_core, qtbot):
     """After a restart the lagoon gauge's last reading was two hours old: the draft said "Mực nước
     Đầm Cầu Hai tại Cù Lác là 0,23 mét, dưới mức cảnh báo I của xã 0,67 mét, ít thay đổi. … cấp 0"."""
     core = make_core(second_config)
@@ -27,10 +30,14 @@ def test_an_old_level_is_quoted_with_its_time_and_sets_no_risk_level(second_conf
     monitor = core.flood.monitor
     wait_until(lambda: monitor.station(gauge.id).height_m == 0.23, timeout=10, message="the old level reached the monitor")
 
-    text = core.flood.bulletins.compose().text
+    draft = core.flood.bulletins.compose()
+    text = draft.text
     assert f"là 0,23 mét, theo số đo cũ lúc {vn_time(old, second_config)}, trạm chưa gửi số đo mới," in text
     assert "dưới mức cảnh báo" not in text and "ít thay đổi" not in text  # where it stands and its trend: unknown now
     assert "cấp chưa xác định (chưa có số đo mực nước mới)" in text and "cấp 0" not in text
+    dialog = ComposeDialog(draft, {v.id: v.name for v in second_config.villages})  # what F8 opens
+    qtbot.addWidget(dialog)
+    assert dialog.findChildren(QLabel)[0].text().startswith("Cấp rủi ro chưa xác định · ")
 
     now = datetime.now(timezone.utc)
     core.bus.publish(Reading(gauge.id, "level", now, 0.25))  # the gauge is back

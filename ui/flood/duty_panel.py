@@ -44,8 +44,11 @@ class ComposeDialog(QDialog):
         self.setWindowTitle(tr("Flood warning bulletin"))
         self.draft = draft
         layout = QVBoxLayout(self)
-        head = QLabel(tr("Risk level {n} · {villages} · {speakers} speakers · emergency broadcast", n=draft.risk_level,
-                         villages=", ".join(village_names[v] for v in draft.villages), speakers=len(draft.speakers)))
+        villages = ", ".join(village_names[v] for v in draft.villages)
+        head = QLabel(tr("Risk level not known · {villages} · {speakers} speakers · emergency broadcast",
+                         villages=villages, speakers=len(draft.speakers)) if draft.risk_level is None else
+                      tr("Risk level {n} · {villages} · {speakers} speakers · emergency broadcast", n=draft.risk_level,
+                         villages=villages, speakers=len(draft.speakers)))
         head.setWordWrap(True)
         head.setStyleSheet(f"font-weight: bold; font-size: {round(15 * scale)}px;")
         layout.addWidget(head)
