@@ -41,9 +41,11 @@ class RiskBanner(QWidget):
         self.show_risk(0, "", None, "", "")
 
     def show_risk(self, level: int, station: str, height_text: str | None, basis: str, clause: str,
-                  official: bool = True, levels_source: str = "") -> None:
+                  official: bool = True, levels_source: str = "", measured_at: str = "") -> None:
         """`official` False: the station's levels are the commune's own, so the level is only an
-        estimate by Điều 45's rule, and the banner says so (with where the levels come from)."""
+        estimate by Điều 45's rule, and the banner says so (with where the levels come from).
+        `measured_at`: the level is held from a reading that is now old (the gauge fell silent;
+        silence lowers no level): its time, so the banner does not read as the water now."""
         if level != self.level:  # re-polishing style sheets is costly: only when the level changes
             self._style(level)
         self.level = level
@@ -57,7 +59,8 @@ class RiskBanner(QWidget):
         else:
             below = risk_name(0) if official else tr("below the commune's mark I")
             self.title.setText(tr("Flood risk: no level ({name})", name=below))
-        how = tr("forecast") if basis == FORECAST else tr("measured")
+        how = (tr("forecast") if basis == FORECAST else tr("measured at {time}, nothing newer since", time=measured_at)
+               if measured_at else tr("measured"))
         self.detail.setText(tr("{station}: {height} ({how})", station=station or "—", height=height_text or "—", how=how)
                             if station else tr("No recent water level yet."))
         if not official and level > 0:  # below every level there is no estimate to qualify
@@ -95,7 +98,9 @@ class RiskBanner(QWidget):
         height = tr("{h} m", h=format_number(risk.height_m)) if risk.height_m is not None else None
         sensor = monitor.config.sensor(state.sensor_id)
         source = sensor.alarm_levels.source if sensor is not None and sensor.alarm_levels is not None else ""
-        self.show_risk(risk.level, state.name, height, risk.basis, risk.clause, risk.official, source)
+        old = state.ts is not None and not monitor.is_live(state)
+        measured_at = f"{state.ts.astimezone(monitor.config.site.tz):%H:%M %d/%m}" if old else ""
+        self.show_risk(risk.level, state.name, height, risk.basis, risk.clause, risk.official, source, measured_at)
 
     def follow_zone(self, monitor: FloodRiskMonitor, zone_id: str, interval_ms: int = 1000) -> None:
         """Show the zone's risk now and again every `interval_ms` (a timer the banner owns)."""
