@@ -47,36 +47,36 @@ def test_an_old_level_is_quoted_with_its_time_and_sets_no_risk_level(second_conf
     assert "cấp 0." in text
 
 
-def test_a_level_held_from_a_reading_gone_old_says_when_it_was_measured(second_config, make_core):
+def test_a_level_held_from_a_reading_gone_old_says_when_it_was_measured(second_config, make_core, flood_clock):
     """A gauge that fell silent after setting a risk level keeps the zone at that level (silence
     lowers no level), and the bulletin says which reading set it."""
-    clock = [datetime.now(timezone.utc)]
-    core = make_core(second_config, clock=lambda: clock[0])  # the core's clock: the gauge falls silent
+    core = make_core(second_config, clock=flood_clock)  # the core's clock: the gauge falls silent
     gauge = _gauge(second_config)
     monitor, zone = core.flood.monitor, second_config.flood.bulletin_zone
-    measured = clock[0]
+    measured = datetime.now(timezone.utc)
+    flood_clock.set(measured)
     core.bus.publish(Reading(gauge.id, "level", measured, gauge.alarm_levels.level_3 + 0.1))
     wait_until(lambda: monitor.zone(zone) is not None and monitor.zone(zone).level > 0, timeout=10,
                message="a risk level from the gauge")
     level = monitor.zone(zone).level
     assert f"cấp {level} (ước tính" in core.flood.bulletins.compose().text
 
-    clock[0] = measured + timedelta(hours=3)  # nothing new since
-    text = core.flood.bulletins.compose(now=clock[0]).text
+    flood_clock.set(measured + timedelta(hours=3))  # nothing new since
+    text = core.flood.bulletins.compose().text
     assert f"là 2,00 mét, theo số đo cũ lúc {vn_time(measured, second_config)}, trạm chưa gửi số đo mới," in text
     assert f"cấp {level} theo số đo lúc {vn_time(measured, second_config)} (ước tính" in text
 
 
-def test_the_banner_says_when_the_reading_that_holds_its_level_was_taken(second_config, make_core, qtbot):
+def test_the_banner_says_when_the_reading_that_holds_its_level_was_taken(second_config, make_core, flood_clock, qtbot):
     """The banner kept "Đầm Cầu Hai tại Cù Lác: 2,00 m (theo số đo)" hours after the gauge fell
     silent, as if measured now; the bulletin it stands beside dates the same reading."""
     from controlroom.widgets.risk_banner import RiskBanner
 
-    clock = [datetime.now(timezone.utc)]
-    core = make_core(second_config, clock=lambda: clock[0])
+    core = make_core(second_config, clock=flood_clock)
     gauge = _gauge(second_config)
     monitor, zone = core.flood.monitor, second_config.flood.bulletin_zone
-    measured = clock[0]
+    measured = datetime.now(timezone.utc)
+    flood_clock.set(measured)
     core.bus.publish(Reading(gauge.id, "level", measured, 2.0))
     wait_until(lambda: monitor.zone(zone) is not None and monitor.zone(zone).level > 0, timeout=10,
                message="a risk level from the gauge")
@@ -85,7 +85,7 @@ def test_the_banner_says_when_the_reading_that_holds_its_level_was_taken(second_
     banner.show_zone(monitor, zone)
     assert banner.detail.text() == f"{gauge.name}: 2,00 m (theo số đo)"
 
-    clock[0] = measured + timedelta(hours=3)
+    flood_clock.set(measured + timedelta(hours=3))
     banner.show_zone(monitor, zone)
     stamp = measured.astimezone(second_config.site.tz).strftime("%H:%M %d/%m")
     assert banner.detail.text() == f"{gauge.name}: 2,00 m (đo lúc {stamp}, chưa có số đo mới hơn)"
