@@ -25,3 +25,21 @@ def test_an_old_level_is_dated_and_sets_no_risk_level(second_config, second_comm
     qtbot.waitUntil(lambda: "0,25 m" in panel.stations.text(), timeout=10_000)
     line = next(x for x in panel.stations.text().splitlines() if x.startswith(gauge.name))
     assert "số liệu cũ" not in line and "rủi ro cấp 0" in line
+
+
+def test_a_level_held_from_a_reading_gone_old_says_it_is_held(second_config, second_commune_duty_panel, flood_clock, qtbot):
+    """The line said "số liệu cũ: không tính cấp rủi ro" under a banner holding level 3 set by
+    that very reading: silence lowers no level, and the line says the level is held."""
+    core, panel = second_commune_duty_panel
+    gauge = next(s for s in second_config.sensors if s.kind == "water_level" and s.alarm_levels is not None)
+    measured = datetime.now(timezone.utc)
+    flood_clock.set(measured)
+    core.bus.publish(Reading(gauge.id, "level", measured, gauge.alarm_levels.level_3 + 0.1))
+    qtbot.waitUntil(lambda: "2,00 m" in panel.stations.text(), timeout=10_000)
+    level = core.flood.monitor.zone(second_config.flood.bulletin_zone).level
+    assert level > 0
+
+    flood_clock.set(measured + timedelta(hours=1))  # nothing new since
+    stamp = measured.astimezone(second_config.site.tz).strftime("%H:%M %d/%m")
+    expected = f"{gauge.name}: 2,00 m lúc {stamp}, số liệu cũ: giữ rủi ro cấp {level} đến khi có số đo mới"
+    qtbot.waitUntil(lambda: expected in panel.stations.text().splitlines(), timeout=10_000)

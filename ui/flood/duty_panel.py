@@ -172,9 +172,11 @@ class FloodDutyPanel(QWidget):
         for s in monitor.stations():
             if s.height_m is None:
                 continue
-            if not monitor.is_live(s):  # a restart, a silent gauge: its last level, dated, no risk from it
-                lines.append(tr("{name}: {h} m at {time}, an old reading: no risk level from it").format(
-                    name=s.name, h=format_number(s.height_m), time=f"{s.ts.astimezone(self.config.site.tz):%H:%M %d/%m}"))
+            if not monitor.is_live(s):  # a restart, a silent gauge: its last level, dated, as history
+                when = f"{s.ts.astimezone(self.config.site.tz):%H:%M %d/%m}"
+                text = (tr("{name}: {h} m at {time}, an old reading: risk level {r} held until a new one") if s.risk.level
+                        else tr("{name}: {h} m at {time}, an old reading: no risk level from it"))  # silence lowers no level
+                lines.append(text.format(name=s.name, h=format_number(s.height_m), time=when, r=s.risk.level))
                 continue
             whole = None if s.trend_cm_h is None else round(s.trend_cm_h)
             trend = "" if whole is None else tr(", {t} cm/h", t=f"{whole:+d}" if whole else "0").replace("/", "/\u2060")
