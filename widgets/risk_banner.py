@@ -95,6 +95,9 @@ class RiskBanner(QWidget):
         state, risk = monitor.governing_station(zone_id), monitor.zone(zone_id)
         if state is None or risk is None:
             return
+        if not monitor.is_known(state, risk):  # level 0 from a reading gone old: the water may have risen
+            self.show_risk(0, "", None, "", "")
+            return
         height = tr("{h} m", h=format_number(risk.height_m)) if risk.height_m is not None else None
         sensor = monitor.config.sensor(state.sensor_id)
         source = sensor.alarm_levels.source if sensor is not None and sensor.alarm_levels is not None else ""

@@ -116,6 +116,8 @@ class BulletinService:
         state = self._monitor.governing_station(zone)
         sensor = self.config.sensor(state.sensor_id) if state else None
         risk = self._monitor.zone(zone)
+        if not self._monitor.is_known(state, risk):
+            risk = None  # no live reading has set a level, or level 0 from a reading gone old
         forecast = bool(risk and risk.basis == "forecast")
         old = state is not None and state.ts is not None and not self._monitor.is_live(state)
         text = bulletin_text(self.config, station_name=state.name if state else "-",

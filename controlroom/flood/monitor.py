@@ -22,7 +22,7 @@ from controlroom.config import Config
 from controlroom.domain import Reading
 from controlroom.sensors.status import is_late
 from controlroom.live_state import LiveState
-from controlroom.flood.risk import StationRisk, station_risk, village_levels, zone_risk
+from controlroom.flood.risk import FORECAST, StationRisk, station_risk, village_levels, zone_risk
 from controlroom.sensors.water_level import TREND_WINDOW_S, RecentWindow, exceeded_level
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,26 @@ class FloodRiskMonitor:
         with self._lock:
             self._windows[reading.sensor_id].add(reading.ts.timestamp(), reading.value)
         if is_late(reading.ts, self._clock(), self._stations[reading.sensor_id].live_limit_s):
-            return  # a backlog is history: it feeds the trend, never the live risk level
+            self._hold_newest_level(reading.sensor_id)  # a backlog is history: no live risk level from it
+            return
         self._recompute(reading.sensor_id, reading.ts)
+
+    def _hold_newest_level(self, sensor_id: str) -> None:
+        """Before any live reading (a console attaching, a restart while a gauge is silent): the
+        level the station's newest known reading set is held, as a room that never stopped would
+        hold it (silence lowers no level), so a console started now agrees with the service. It
+        is shown with the reading's time (see is_live), is no change (nothing published: no
+        duty-log entry, no alarm), and level 0 is not held: old data claims no safety."""
+        if sensor_id in self._risk:
+            return  # the room has a level for it already (live, or held since)
+        measured = self._latest(sensor_id)
+        if measured is None:
+            return
+        sensor = self._stations[sensor_id]
+        risk = station_risk(sensor_id, sensor.alarm_levels, self.config.flood.risk_boundaries, measured[1])
+        if risk.level > 0:
+            with self._lock:
+                self._risk.setdefault(sensor_id, risk)
 
     def set_forecast(self, sensor_id: str, level_m: float | None, source: str = "officer",
                      ts: datetime | None = None) -> None:
@@ -169,6 +187,14 @@ class FloodRiskMonitor:
         """Whether the station's newest level is recent enough to set a live risk level (an
         older one is history: shown with its time, never as the river now)."""
         return state.ts is not None and not is_late(state.ts, self._clock(), self._stations[state.sensor_id].live_limit_s)
+
+    def is_known(self, state: StationState | None, risk: StationRisk | None) -> bool:
+        """Whether `risk` (a zone's, from `state`'s station) says anything: a live level, a
+        forecast, or a level above 0 held from a reading gone old. Level 0 from an old reading
+        is not known: the water may have risen since."""
+        if risk is None or state is None:
+            return False
+        return risk.basis == FORECAST or risk.level > 0 or self.is_live(state)
 
     def stations(self) -> list[StationState]:
         return [self.station(sid) for sid in self._stations]
