@@ -54,7 +54,7 @@ class BulletinDraft:
     villages: list[str]
     speakers: list[str]
     sensor_id: str | None
-    risk_level: int | None  # None: no live reading has set a level yet (the text says so)
+    risk_level: int | None  # None: not known (FloodRiskMonitor.is_known; the text says so)
     text: str
     interval_s: float
     forecast: bool = False
@@ -119,7 +119,7 @@ class BulletinService:
         if not self._monitor.is_known(state, risk):
             risk = None  # no live reading has set a level, or level 0 from a reading gone old
         forecast = bool(risk and risk.basis == "forecast")
-        old = state is not None and state.ts is not None and not self._monitor.is_live(state)
+        old = state is not None and not self._monitor.is_live(state)  # quoted with its time, as history
         text = bulletin_text(self.config, station_name=state.name if state else "-",
                              height_m=state.height_m if state else None,
                              alarm_level=state.alarm_level if state else 0,
