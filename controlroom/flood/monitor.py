@@ -109,26 +109,8 @@ class FloodRiskMonitor:
         with self._lock:
             self._windows[reading.sensor_id].add(reading.ts.timestamp(), reading.value)
         if is_late(reading.ts, self._clock(), self._stations[reading.sensor_id].live_limit_s):
-            self._hold_newest_level(reading.sensor_id)  # a backlog is history: no live risk level from it
-            return
+            return  # a backlog is history: it feeds the trend, never the live risk level
         self._recompute(reading.sensor_id, reading.ts)
-
-    def _hold_newest_level(self, sensor_id: str) -> None:
-        """Before any live reading (a console attaching, a restart while a gauge is silent): the
-        level the station's newest known reading set is held, as a room that never stopped would
-        hold it (silence lowers no level), so a console started now agrees with the service. It
-        is shown with the reading's time (see is_live), is no change (nothing published: no
-        duty-log entry, no alarm), and level 0 is not held: old data claims no safety."""
-        if sensor_id in self._risk:
-            return  # the room has a level for it already (live, or held since)
-        measured = self._latest(sensor_id)
-        if measured is None:
-            return
-        sensor = self._stations[sensor_id]
-        risk = station_risk(sensor_id, sensor.alarm_levels, self.config.flood.risk_boundaries, measured[1])
-        if risk.level > 0:
-            with self._lock:
-                self._risk.setdefault(sensor_id, risk)
 
     def set_forecast(self, sensor_id: str, level_m: float | None, source: str = "officer",
                      ts: datetime | None = None) -> None:

@@ -45,28 +45,6 @@ def test_a_level_held_from_a_reading_gone_old_says_it_is_held(second_config, sec
     qtbot.waitUntil(lambda: expected in panel.stations.text().splitlines(), timeout=10_000)
 
 
-def test_a_console_started_while_a_gauge_is_silent_holds_the_level_its_last_reading_set(second_config,
-                                                                                       second_commune_duty_panel, qtbot):
-    """A console started (or attached) after the lagoon gauge fell silent at 2,00 m said "chưa xác
-    định" while the service, running all along, held the level that reading set: the room
-    disagreed with itself. Held, dated, and not news: no risk change is published for it."""
-    from controlroom.flood.monitor import RiskLevelChanged
-
-    core, panel = second_commune_duty_panel
-    changes = []
-    core.bus.subscribe(RiskLevelChanged, changes.append)
-    gauge = next(s for s in second_config.sensors if s.kind == "water_level" and s.alarm_levels is not None)
-    old = datetime.now(timezone.utc) - timedelta(hours=2)
-    core.bus.publish(Reading(gauge.id, "level", old, gauge.alarm_levels.level_3 + 0.1))
-    qtbot.waitUntil(lambda: "giữ rủi ro cấp" in panel.stations.text(), timeout=10_000)
-    stamp = old.astimezone(second_config.site.tz).strftime("%H:%M %d/%m")
-    level = core.flood.monitor.zone(second_config.flood.bulletin_zone).level
-    assert f"{gauge.name}: 2,00 m lúc {stamp}, số liệu cũ: giữ rủi ro cấp {level} đến khi có số đo mới" in panel.stations.text()
-    qtbot.waitUntil(lambda: panel.banner.detail.text() == f"{gauge.name}: 2,00 m (đo lúc {stamp}, chưa có số đo mới hơn)",
-                    timeout=10_000)
-    assert panel.banner.level == level > 0 and changes == []
-
-
 def test_level_zero_from_a_reading_gone_old_is_not_known(second_config, second_commune_duty_panel, flood_clock, qtbot):
     """Below every level when the gauge fell silent: an hour on, the banner still said "chưa đến
     cấp" and the bulletin "cấp 0", from a reading an hour old."""
