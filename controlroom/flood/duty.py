@@ -12,6 +12,7 @@ from controlroom.flood.damage_report_at_service import DamageReportsAtService
 from controlroom.flood.duty_log import DutyLog
 from controlroom.flood.duty_log_at_service import DutyLogAtService
 from controlroom.flood.monitor import FloodRiskMonitor
+from controlroom.flood.risk_retained import RiskPublisher, follow_service_levels
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,13 @@ class FloodDuty:
     bulletins: BulletinService
     duty_log: DutyLog
     damage: DamageReports
+    risk_publisher: RiskPublisher | None = None  # not on an attached console: the service publishes
 
     def stop(self) -> None:
         """Bulletin repeats ride the broadcast timer, which stops with broadcasting."""
         self.duty_log.close()
+        if self.risk_publisher is not None:
+            self.risk_publisher.close()
         self.monitor.close()
         if isinstance(self.bulletins, BulletinsAtService):
             self.bulletins.close()
@@ -38,13 +42,17 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
     audit = core.access.audit
     monitor = FloodRiskMonitor(core.config, core.bus, core.live, core.feed, clock=core.clock)
     monitor.seed(lambda sensor_id, start, end: _levels(core, sensor_id, start, end))
+    risk_publisher = None
     if core.commands is None:
         bulletins = BulletinService(core.config, core.engine, core.storage, broadcasting.service, monitor, audit,
                                     clock=core.clock)
         broadcasting.service.add_tick_hook(bulletins.tick)
-    else:  # attached: the service sends and repeats them
+        risk_publisher = RiskPublisher(monitor, core.bus, core.feed)
+        broadcasting.service.add_tick_hook(risk_publisher.tick)
+    else:  # attached: the service sends and repeats them, and says which levels it holds
         bulletins = BulletinsAtService(core.config, core.engine, broadcasting.service, monitor, core.commands,
                                        core.feed)
+        follow_service_levels(monitor, core.feed)
     bulletins.load()
     if core.commands is None:
         duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)
@@ -52,7 +60,7 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
     else:  # attached: the service writes both (an attached console would write each automatic entry again)
         duty_log = DutyLogAtService(core.config, core.engine, core.commands)
         damage = DamageReportsAtService(core.config, core.engine, core.commands)
-    return FloodDuty(monitor, bulletins, duty_log, damage)
+    return FloodDuty(monitor, bulletins, duty_log, damage, risk_publisher)
 
 
 def _levels(core, sensor_id: str, start: float, end: float):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -22,7 +22,7 @@ from controlroom.config import Config
 from controlroom.domain import Reading
 from controlroom.sensors.status import is_late
 from controlroom.live_state import LiveState
-from controlroom.flood.risk import FORECAST, StationRisk, station_risk, village_levels, zone_risk
+from controlroom.flood.risk import FORECAST, StationRisk, governing_clause, station_risk, village_levels, zone_risk
 from controlroom.sensors.water_level import TREND_WINDOW_S, RecentWindow, exceeded_level
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,19 @@ class FloodRiskMonitor:
         if is_late(reading.ts, self._clock(), self._stations[reading.sensor_id].live_limit_s):
             return  # a backlog is history: it feeds the trend, never the live risk level
         self._recompute(reading.sensor_id, reading.ts)
+
+    def adopt(self, risk: StationRisk) -> None:
+        """A level the site's service holds (see risk_retained), for a station this monitor has
+        no level for yet: a console started while the gauge is silent shows what the service
+        holds. Its clause and officialness come from this site's config. Not published: no change."""
+        sensor = self._stations.get(risk.sensor_id)
+        if sensor is None:
+            log.warning("flood risk level for %s ignored: not a water level station of this site", risk.sensor_id)
+            return
+        risk = replace(risk, clause=governing_clause(risk.level, self.config.flood.risk_boundaries),
+                       official=sensor.alarm_levels.official)
+        with self._lock:
+            self._risk.setdefault(risk.sensor_id, risk)
 
     def set_forecast(self, sensor_id: str, level_m: float | None, source: str = "officer",
                      ts: datetime | None = None) -> None:
