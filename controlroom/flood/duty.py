@@ -49,10 +49,10 @@ def start_flood_duty(core, broadcasting) -> FloodDuty:
         broadcasting.service.add_tick_hook(bulletins.tick)
         risk_publisher = RiskPublisher(monitor, core.bus, core.feed)
         broadcasting.service.add_tick_hook(risk_publisher.tick)
-    else:  # attached: the service sends and repeats them, and says which levels it holds
+    else:  # attached: the service sends and repeats them
         bulletins = BulletinsAtService(core.config, core.engine, broadcasting.service, monitor, core.commands,
                                        core.feed)
-        follow_service_levels(monitor, core.feed)
+    follow_service_levels(monitor, core.feed)  # what the service holds (a restarted service: what it held)
     bulletins.load()
     if core.commands is None:
         duty_log = DutyLog(core.config, core.engine, core.storage, core.bus, audit)

@@ -10,7 +10,8 @@ must set nothing), so the service says what it holds.
 ``{"level": 3, "basis": "measured", "height_m": 2.0, "measured_m": 2.0, "forecast_m": null}``,
 published when the level changes and again every REPUBLISH_S, so a level outlives its service
 by minutes, not days. A console takes a station's level from it only while it has none of its
-own; from the next live reading on it judges as the service does.
+own, and so does the service itself after a restart (the level it held before, if the restart
+took less than the expiry); from the next live reading on each judges as before.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class RiskPublisher:
 
 
 def follow_service_levels(monitor: FloodRiskMonitor, feed) -> None:
-    """On an attached console: take the service's held levels for stations it has none for."""
+    """Take the held levels on the broker for the stations `monitor` has none for."""
 
     def on_message(topic: str, payload: bytes) -> None:
         sensor_id = topic.rsplit("/", 1)[-1]
