@@ -113,9 +113,10 @@ class FloodRiskMonitor:
         self._recompute(reading.sensor_id, reading.ts)
 
     def adopt(self, risk: StationRisk) -> None:
-        """A level the site's service holds (see risk_retained), for a station this monitor has
-        no level for yet: a console started while the gauge is silent shows what the service
-        holds. Its clause and officialness come from this site's config. Not published: no change."""
+        """A level held on the broker (see risk_retained), for a station this monitor has no
+        level for yet: a console started while the gauge is silent shows what the service holds,
+        a restarted service what it held. Clause and officialness come from this site's config.
+        Not published: no change."""
         sensor = self._stations.get(risk.sensor_id)
         if sensor is None:
             log.warning("flood risk level for %s ignored: not a water level station of this site", risk.sensor_id)
